@@ -1,0 +1,1396 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* Parse rbld.conf and the files it includes into a struct conf, reporting every error. */
+
+#include <sys/stat.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <glob.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "conf.h"
+
+#define INCLUDE_DEPTH_MAX	8
+/* RFC 2181 section 8: TTLs and SOA timers are 31-bit values. */
+#define DURATION_MAX		INT32_MAX
+#define WORKERS_MAX		64
+#define MAPSIZE_MIN		(UINT64_C(1) << 20)
+#define MAPSIZE_DEFAULT		(UINT64_C(1) << 30)
+#define DEFAULT_DNS		"127.0.0.1:5353"
+#define DEFAULT_A		0x7f000002u	/* 127.0.0.2 */
+#define TXT_LEN_MAX		(CONF_TXT_MAX - 1)	/* one DNS character-string */
+#define DNAME_LEN_MAX		253
+#define LABEL_LEN_MAX		63
+
+enum sect {
+	SECT_NONE,	/* before the first header: keys are errors */
+	SECT_RBLD,
+	SECT_ZONE,
+	SECT_SOURCE,
+	SECT_ALLOW,
+	SECT_SKIP,	/* bad header, already reported: ignore its keys */
+};
+
+/* Source names of a zone, kept until every file is read: sources may come later. */
+struct zone_aux {
+	int		 nsrc;
+	char		 src[CONF_MAX_ZONE_SOURCES][CONF_NAME_MAX];
+	const char	*src_file;
+	int		 src_line;
+};
+
+/* One file being read; the chain of frames is the include stack. */
+struct frame {
+	struct frame	*up;
+	const char	*file;		/* owned by conf->files */
+	int		 line;
+	int		 depth;
+	dev_t		 dev;
+	ino_t		 ino;
+
+	/* The open section. Sections never span files, so it lives here. */
+	enum sect	 sect;
+	int		 sect_line;
+	char		*label;		/* "[zone bl.example.test]", for messages */
+	uint32_t	 seen;		/* bit i: key i of the section's table was set */
+	bool		 scratch;	/* header was bad: check keys, keep nothing */
+	struct conf_zone *zone;
+	struct zone_aux	*zaux;
+	struct conf_source *src;
+};
+
+struct parser {
+	struct conf	*c;
+	FILE		*errs;
+	int		 nerr;
+	bool		 oom;
+	struct frame	*top;
+	const char	*rbld_file;	/* where [rbld] is, to refuse a second one */
+	int		 rbld_line;
+	const char	*allow_file;
+	int		 allow_line;
+	struct zone_aux	 zaux[CONF_MAX_ZONES];
+	/* Bad [zone]/[source] stanzas are parsed into these, for their errors. */
+	struct zone_aux	 scratch_zaux;
+	struct conf_zone scratch_zone;
+	struct conf_source scratch_src;
+};
+
+struct key {
+	const char	*name;
+	bool		 repeat;	/* values accumulate instead of "duplicate key" */
+	void		(*set)(struct parser *, char *);
+};
+
+static void
+verr_at(struct parser *p, const char *file, int line, const char *fmt, va_list ap)
+{
+	if (line > 0)
+		fprintf(p->errs, "%s:%d: ", file, line);
+	else
+		fprintf(p->errs, "%s: ", file);
+	vfprintf(p->errs, fmt, ap);
+	fputc('\n', p->errs);
+	p->nerr++;
+}
+
+static void __attribute__((format(printf, 4, 5)))
+perr_at(struct parser *p, const char *file, int line, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	verr_at(p, file, line, fmt, ap);
+	va_end(ap);
+}
+
+/* Error at the line being read. */
+static void __attribute__((format(printf, 2, 3)))
+perr(struct parser *p, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	verr_at(p, p->top->file, p->top->line, fmt, ap);
+	va_end(ap);
+}
+
+static void
+oom(struct parser *p)
+{
+	/* Once is enough: the load fails whatever comes next. */
+	if (!p->oom)
+		fprintf(p->errs, "%s: out of memory\n",
+		    p->top != NULL ? p->top->file : "rbld");
+	p->oom = true;
+	p->nerr++;
+}
+
+static void *
+xmalloc(struct parser *p, size_t n)
+{
+	void *q;
+
+	if ((q = malloc(n)) == NULL)
+		oom(p);
+	return q;
+}
+
+static char *
+xstrdup(struct parser *p, const char *s)
+{
+	size_t n = strlen(s) + 1;
+	char *d;
+
+	if ((d = xmalloc(p, n)) != NULL)
+		memcpy(d, s, n);
+	return d;
+}
+
+/* "[" A " " B "]" or "[" A "]". */
+static char *
+make_label(struct parser *p, const char *a, const char *b)
+{
+	size_t na = strlen(a), nb = b != NULL ? strlen(b) : 0;
+	char *s;
+
+	if ((s = xmalloc(p, na + nb + 4)) == NULL)
+		return NULL;
+	if (b != NULL)
+		snprintf(s, na + nb + 4, "[%s %s]", a, b);
+	else
+		snprintf(s, na + nb + 4, "[%s]", a);
+	return s;
+}
+
+static const char *
+label(const struct frame *fr)
+{
+	return fr->label != NULL ? fr->label : "[?]";
+}
+
+static char *
+trim(char *s)
+{
+	char *e;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	e = s + strlen(s);
+	while (e > s && isspace((unsigned char)e[-1]))
+		*--e = '\0';
+	return s;
+}
+
+/* Next space-separated word of *SP, NUL-terminated in place; NULL at the end. */
+static char *
+next_word(char **sp)
+{
+	char *s = *sp, *w;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	if (*s == '\0') {
+		*sp = s;
+		return NULL;
+	}
+	w = s;
+	while (*s != '\0' && !isspace((unsigned char)*s))
+		s++;
+	if (*s != '\0')
+		*s++ = '\0';
+	*sp = s;
+	return w;
+}
+
+/* Length of FILE's folder part including the final slash; 0 if none. */
+static size_t
+dir_len(const char *file)
+{
+	const char *slash = strrchr(file, '/');
+
+	return slash != NULL ? (size_t)(slash - file) + 1 : 0;
+}
+
+/* REL made relative to the folder of FILE, unless it is absolute. */
+static char *
+resolve(struct parser *p, const char *file, const char *rel)
+{
+	size_t nd, nr;
+	char *s;
+
+	if (rel[0] == '/')
+		return xstrdup(p, rel);
+	nd = dir_len(file);
+	nr = strlen(rel);
+	if ((s = xmalloc(p, nd + nr + 1)) == NULL)
+		return NULL;
+	memcpy(s, file, nd);
+	memcpy(s + nd, rel, nr + 1);
+	return s;
+}
+
+/* Like resolve(), but a glob pattern: wildcards in the folder part are literal. */
+static char *
+resolve_pattern(struct parser *p, const char *file, const char *pat)
+{
+	size_t nd, i, j;
+	char *s;
+
+	if (pat[0] == '/')
+		return xstrdup(p, pat);
+	nd = dir_len(file);
+	if ((s = xmalloc(p, 2 * nd + strlen(pat) + 1)) == NULL)
+		return NULL;
+	for (i = j = 0; i < nd; i++) {
+		if (strchr("*?[\\", file[i]) != NULL)
+			s[j++] = '\\';
+		s[j++] = file[i];
+	}
+	strcpy(s + j, pat);
+	return s;
+}
+
+/* Strict unsigned decimal: digits only, no sign or space; -1 if not or if > MAX. */
+static int64_t
+parse_decimal(const char **sp, int64_t max)
+{
+	const char *s = *sp;
+	int64_t v = 0;
+
+	if (!isdigit((unsigned char)*s))
+		return -1;
+	for (; isdigit((unsigned char)*s); s++) {
+		if (v > (max - (*s - '0')) / 10)
+			return -1;
+		v = v * 10 + (*s - '0');
+	}
+	*sp = s;
+	return v;
+}
+
+/* A number, then at most one unit letter from UNITS with its multiplier in MULS. */
+static int64_t
+parse_scaled(const char *s, const char *units, const int64_t *muls)
+{
+	const char *u;
+	int64_t v, m = 1;
+
+	if (s == NULL || (v = parse_decimal(&s, INT64_MAX)) < 0)
+		return -1;
+	if (*s != '\0') {
+		if ((u = strchr(units, *s)) == NULL || s[1] != '\0')
+			return -1;
+		m = muls[u - units];
+	}
+	if (v > INT64_MAX / m)
+		return -1;
+	return v * m;
+}
+
+int64_t
+conf_parse_duration(const char *s)
+{
+	static const int64_t muls[] = { 1, 60, 3600, 86400, 604800 };
+
+	/* Lowercase only: "10M" would read as months to some people. */
+	return parse_scaled(s, "smhdw", muls);
+}
+
+int64_t
+conf_parse_size(const char *s)
+{
+	static const int64_t muls[] = {
+		INT64_C(1) << 10, INT64_C(1) << 20, INT64_C(1) << 30, INT64_C(1) << 40,
+		INT64_C(1) << 10, INT64_C(1) << 20, INT64_C(1) << 30, INT64_C(1) << 40,
+	};
+
+	return parse_scaled(s, "KMGTkmgt", muls);
+}
+
+static int
+listen_parse(const char *s, struct conf_listen *out, const char **why)
+{
+	char host[INET6_ADDRSTRLEN];
+	const char *h, *port, *end;
+	size_t hlen, len;
+	int64_t pn;
+	int family;
+
+	memset(out, 0, sizeof(*out));
+	len = strlen(s);
+	if (len >= sizeof(out->text)) {
+		*why = "too long";
+		return -1;
+	}
+	if (s[0] == '[') {
+		family = AF_INET6;
+		h = s + 1;
+		if ((end = strchr(h, ']')) == NULL) {
+			*why = "missing \"]\"";
+			return -1;
+		}
+		if (end[1] == '\0') {
+			*why = "missing port";
+			return -1;
+		}
+		if (end[1] != ':') {
+			*why = "expected \":\" after \"]\"";
+			return -1;
+		}
+		hlen = (size_t)(end - h);
+		port = end + 2;
+	} else {
+		family = AF_INET;
+		h = s;
+		if ((end = strrchr(s, ':')) == NULL) {
+			*why = "missing port";
+			return -1;
+		}
+		hlen = (size_t)(end - h);
+		if (memchr(h, ':', hlen) != NULL) {
+			*why = "IPv6 addresses need brackets, as [::1]:5353";
+			return -1;
+		}
+		port = end + 1;
+	}
+	if (*port == '\0') {
+		*why = "missing port";
+		return -1;
+	}
+	end = port;
+	if ((pn = parse_decimal(&end, 65535)) < 0 || *end != '\0') {
+		*why = "bad port (use 0..65535)";
+		return -1;
+	}
+	if (hlen == 0 || hlen >= sizeof(host)) {
+		*why = "bad address";
+		return -1;
+	}
+	memcpy(host, h, hlen);
+	host[hlen] = '\0';
+	if (family == AF_INET) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)&out->ss;
+
+		if (inet_pton(AF_INET, host, &sin->sin_addr) != 1) {
+			*why = "not an IPv4 address";
+			return -1;
+		}
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons((uint16_t)pn);
+		out->sslen = sizeof(*sin);
+	} else {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&out->ss;
+
+		if (inet_pton(AF_INET6, host, &sin6->sin6_addr) != 1) {
+			*why = "not an IPv6 address";
+			return -1;
+		}
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons((uint16_t)pn);
+		out->sslen = sizeof(*sin6);
+	}
+	memcpy(out->text, s, len + 1);
+	return 0;
+}
+
+int
+conf_parse_listen(const char *s, struct conf_listen *out)
+{
+	const char *why;
+
+	return listen_parse(s, out, &why);
+}
+
+/* Same address and port; for port 0 (ephemeral) never, as those cannot clash. */
+static bool
+listen_same(const struct conf_listen *a, const struct conf_listen *b)
+{
+	const struct sockaddr_in *a4 = (const struct sockaddr_in *)&a->ss;
+	const struct sockaddr_in *b4 = (const struct sockaddr_in *)&b->ss;
+	const struct sockaddr_in6 *a6 = (const struct sockaddr_in6 *)&a->ss;
+	const struct sockaddr_in6 *b6 = (const struct sockaddr_in6 *)&b->ss;
+
+	if (a->ss.ss_family != b->ss.ss_family)
+		return false;
+	if (a->ss.ss_family == AF_INET)
+		return a4->sin_port != 0 && a4->sin_port == b4->sin_port &&
+		    a4->sin_addr.s_addr == b4->sin_addr.s_addr;
+	return a6->sin6_port != 0 && a6->sin6_port == b6->sin6_port &&
+	    memcmp(&a6->sin6_addr, &b6->sin6_addr, sizeof(a6->sin6_addr)) == 0;
+}
+
+/*
+ * A DNS name: labels of 1..63 letters, digits, "-" or "_", at most 253 in
+ * all; one final dot allowed. OUT gets it lowercase without the final dot.
+ */
+static int
+dname_parse(const char *s, char out[CONF_DNAME_MAX], const char **why)
+{
+	size_t len = strlen(s), i, lab = 0;
+
+	if (len > 0 && s[len - 1] == '.')
+		len--;
+	if (len == 0) {
+		*why = "empty name";
+		return -1;
+	}
+	if (len > DNAME_LEN_MAX) {
+		*why = "longer than 253 characters";
+		return -1;
+	}
+	for (i = 0; i < len; i++) {
+		unsigned char ch = (unsigned char)s[i];
+
+		if (ch == '.') {
+			if (lab == 0) {
+				*why = "empty label";
+				return -1;
+			}
+			lab = 0;
+		} else if (isalnum(ch) || ch == '-' || ch == '_') {
+			if (++lab > LABEL_LEN_MAX) {
+				*why = "label longer than 63 characters";
+				return -1;
+			}
+		} else {
+			*why = "only letters, digits, \"-\" and \"_\" are allowed";
+			return -1;
+		}
+		out[i] = (char)tolower(ch);
+	}
+	if (lab == 0) {
+		*why = "empty label";
+		return -1;
+	}
+	out[len] = '\0';
+	return 0;
+}
+
+static bool
+source_name_ok(const char *s)
+{
+	size_t n = strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	    "0123456789_.-");
+
+	return n > 0 && s[n] == '\0' && n < CONF_NAME_MAX;
+}
+
+static void
+bad_source_name(struct parser *p, const char *s)
+{
+	perr(p, "bad source name \"%s\" (use 1..%d of A-Z a-z 0-9 _ . -)", s,
+	    CONF_NAME_MAX - 1);
+}
+
+/* A duration for a DNS field, 0..2^31-1 seconds. */
+static int
+duration(struct parser *p, const char *what, const char *s, uint32_t *out)
+{
+	int64_t v;
+
+	if ((v = conf_parse_duration(s)) < 0) {
+		perr(p, "bad duration \"%s\" (use 30s, 10m, 12h, 7d or 2w)", s);
+		return -1;
+	}
+	if (v > DURATION_MAX) {
+		perr(p, "%s \"%s\" is too long (max %ds)", what, s, DURATION_MAX);
+		return -1;
+	}
+	*out = (uint32_t)v;
+	return 0;
+}
+
+static void
+add_listens(struct parser *p, const char *what, struct conf_listen *arr, int *n,
+    int max, char *val, bool check_dup)
+{
+	struct conf_listen l;
+	const char *why;
+	char *w;
+	int i;
+
+	while ((w = next_word(&val)) != NULL) {
+		if (listen_parse(w, &l, &why) == -1) {
+			perr(p, "bad address \"%s\": %s", w, why);
+			continue;
+		}
+		if (*n >= max) {
+			perr(p, "too many %s addresses (max %d)", what, max);
+			return;
+		}
+		if (check_dup) {
+			/* dns and api both listen on TCP: any overlap fails to bind. */
+			for (i = 0; i < p->c->ndns; i++)
+				if (listen_same(&p->c->dns[i], &l))
+					break;
+			if (i < p->c->ndns) {
+				perr(p, "address \"%s\" is already used by dns", w);
+				continue;
+			}
+			for (i = 0; i < p->c->napi; i++)
+				if (listen_same(&p->c->api[i], &l))
+					break;
+			if (i < p->c->napi) {
+				perr(p, "address \"%s\" is already used by api", w);
+				continue;
+			}
+		}
+		arr[(*n)++] = l;
+	}
+}
+
+static void
+add_prefixes(struct parser *p, const char *what, struct prefix *arr, int *n,
+    char *val)
+{
+	struct prefix pfx;
+	const char *why;
+	char *w;
+
+	while ((w = next_word(&val)) != NULL) {
+		why = NULL;
+		if (ipaddr_parse_prefix(w, &pfx, &why) == -1) {
+			perr(p, "bad prefix \"%s\": %s", w,
+			    why != NULL ? why : "not an address or prefix");
+			continue;
+		}
+		if (*n >= CONF_MAX_NETS) {
+			perr(p, "too many %s prefixes (max %d)", what, CONF_MAX_NETS);
+			return;
+		}
+		arr[(*n)++] = pfx;
+	}
+}
+
+static void
+set_path(struct parser *p, char **dst, const char *val)
+{
+	free(*dst);
+	*dst = resolve(p, p->top->file, val);
+}
+
+/* [rbld] */
+
+static void
+rbld_database(struct parser *p, char *val)
+{
+	set_path(p, &p->c->database, val);
+}
+
+static void
+rbld_dns(struct parser *p, char *val)
+{
+	add_listens(p, "dns", p->c->dns, &p->c->ndns, CONF_MAX_LISTEN, val, true);
+}
+
+static void
+rbld_api(struct parser *p, char *val)
+{
+	add_listens(p, "api", p->c->api, &p->c->napi, CONF_MAX_LISTEN, val, true);
+}
+
+static void
+rbld_workers(struct parser *p, char *val)
+{
+	const char *s = val;
+	int64_t v;
+
+	if ((v = parse_decimal(&s, WORKERS_MAX)) < 1 || *s != '\0') {
+		perr(p, "workers must be 1..%d, not \"%s\"", WORKERS_MAX, val);
+		return;
+	}
+	p->c->workers = (int)v;
+}
+
+static void
+rbld_user(struct parser *p, char *val)
+{
+	if (strpbrk(val, " \t") != NULL) {
+		perr(p, "bad user \"%s\": one user name expected", val);
+		return;
+	}
+	free(p->c->user);
+	p->c->user = xstrdup(p, val);
+}
+
+static void
+rbld_mapsize(struct parser *p, char *val)
+{
+	int64_t v;
+
+	if ((v = conf_parse_size(val)) < 0) {
+		perr(p, "bad size \"%s\" (use 512M, 4G; units K, M, G, T)", val);
+		return;
+	}
+	if ((uint64_t)v < MAPSIZE_MIN) {
+		perr(p, "map-size \"%s\" is too small (min 1M)", val);
+		return;
+	}
+	if ((uint64_t)v > SIZE_MAX) {
+		perr(p, "map-size \"%s\" is too large for this system", val);
+		return;
+	}
+	p->c->mapsize = (uint64_t)v;
+}
+
+/* [zone NAME] */
+
+static void
+zone_sources(struct parser *p, char *val)
+{
+	struct frame *fr = p->top;
+	struct zone_aux *za = fr->zaux;
+	char *w;
+	int i;
+
+	za->src_file = fr->file;
+	za->src_line = fr->line;
+	while ((w = next_word(&val)) != NULL) {
+		if (!source_name_ok(w)) {
+			bad_source_name(p, w);
+			continue;
+		}
+		for (i = 0; i < za->nsrc; i++)
+			if (strcmp(za->src[i], w) == 0)
+				break;
+		if (i < za->nsrc) {
+			perr(p, "source \"%s\" is listed twice in %s", w, label(fr));
+			continue;
+		}
+		if (za->nsrc >= CONF_MAX_ZONE_SOURCES) {
+			perr(p, "too many sources in %s (max %d)", label(fr),
+			    CONF_MAX_ZONE_SOURCES);
+			return;
+		}
+		/* Fits: source_name_ok() checked the length. */
+		snprintf(za->src[za->nsrc++], CONF_NAME_MAX, "%s", w);
+	}
+}
+
+static void
+zone_ns(struct parser *p, char *val)
+{
+	struct conf_zone *z = p->top->zone;
+	char name[CONF_DNAME_MAX];
+	const char *why;
+	char *w;
+	int i;
+
+	while ((w = next_word(&val)) != NULL) {
+		if (dname_parse(w, name, &why) == -1) {
+			perr(p, "bad ns name \"%s\": %s", w, why);
+			continue;
+		}
+		for (i = 0; i < z->nns; i++)
+			if (strcmp(z->ns[i], name) == 0)
+				break;
+		if (i < z->nns) {
+			perr(p, "duplicate ns \"%s\"", w);
+			continue;
+		}
+		if (z->nns >= CONF_MAX_NS) {
+			perr(p, "too many ns names (max %d)", CONF_MAX_NS);
+			return;
+		}
+		memcpy(z->ns[z->nns++], name, sizeof(name));
+	}
+}
+
+static void
+zone_soa(struct parser *p, char *val)
+{
+	struct conf_zone *z = p->top->zone;
+	char mname[CONF_DNAME_MAX], rname[CONF_DNAME_MAX];
+	uint32_t t[4] = { 0, 0, 0, 0 };
+	const char *why;
+	char *w[7];
+	int n, bad = 0;
+
+	for (n = 0; n < 7 && (w[n] = next_word(&val)) != NULL; n++)
+		;
+	if (n != 6) {
+		perr(p, "soa needs 6 fields: mname rname refresh retry expire minimum");
+		return;
+	}
+	if (dname_parse(w[0], mname, &why) == -1) {
+		perr(p, "bad soa mname \"%s\": %s", w[0], why);
+		bad = 1;
+	}
+	if (dname_parse(w[1], rname, &why) == -1) {
+		perr(p, "bad soa rname \"%s\": %s", w[1], why);
+		bad = 1;
+	}
+	bad |= duration(p, "soa refresh", w[2], &t[0]) != 0;
+	bad |= duration(p, "soa retry", w[3], &t[1]) != 0;
+	bad |= duration(p, "soa expire", w[4], &t[2]) != 0;
+	bad |= duration(p, "soa minimum", w[5], &t[3]) != 0;
+	if (bad)
+		return;
+	memcpy(z->soa_mname, mname, sizeof(mname));
+	memcpy(z->soa_rname, rname, sizeof(rname));
+	z->soa_refresh = t[0];
+	z->soa_retry = t[1];
+	z->soa_expire = t[2];
+	z->soa_minimum = t[3];
+	z->has_soa = true;
+}
+
+static void
+zone_ttl(struct parser *p, char *val)
+{
+	uint32_t v;
+
+	if (duration(p, "ttl", val, &v) == -1)
+		return;
+	/* 0 means "not set" in struct conf_zone. */
+	if (v == 0) {
+		perr(p, "ttl must be at least 1s");
+		return;
+	}
+	p->top->zone->ttl = v;
+}
+
+static void
+zone_transfer(struct parser *p, char *val)
+{
+	struct conf_zone *z = p->top->zone;
+
+	add_prefixes(p, "transfer", z->transfer, &z->ntransfer, val);
+}
+
+static void
+zone_notify(struct parser *p, char *val)
+{
+	struct conf_zone *z = p->top->zone;
+
+	add_listens(p, "notify", z->notify, &z->nnotify, CONF_MAX_NOTIFY, val,
+	    false);
+}
+
+/* [source NAME] */
+
+static void
+source_kind(struct parser *p, char *val)
+{
+	struct conf_source *src = p->top->src;
+
+	if (strcmp(val, "local") == 0)
+		src->kind = SOURCE_LOCAL;
+	else if (strcmp(val, "feed") == 0 || strcmp(val, "reports") == 0)
+		perr(p, "kind = %s is not supported yet", val);
+	else
+		perr(p, "unknown kind \"%s\" (use local, feed or reports)", val);
+}
+
+static void
+source_file(struct parser *p, char *val)
+{
+	set_path(p, &p->top->src->file, val);
+}
+
+static void
+source_a(struct parser *p, char *val)
+{
+	struct in_addr in;
+
+	if (inet_pton(AF_INET, val, &in) != 1) {
+		perr(p, "bad IPv4 address \"%s\"", val);
+		return;
+	}
+	p->top->src->a = ntohl(in.s_addr);
+}
+
+static void
+source_txt(struct parser *p, char *val)
+{
+	struct conf_source *src = p->top->src;
+	size_t n = strlen(val);
+
+	if (n > TXT_LEN_MAX) {
+		perr(p, "txt is too long (%zu characters, max %d)", n, TXT_LEN_MAX);
+		return;
+	}
+	free(src->txt);
+	src->txt = xstrdup(p, val);
+}
+
+/* [allow] */
+
+static void
+allow_file(struct parser *p, char *val)
+{
+	set_path(p, &p->c->allow_file, val);
+}
+
+static void
+allow_nets(struct parser *p, char *val)
+{
+	add_prefixes(p, "nets", p->c->allow, &p->c->nallow, val);
+}
+
+static const struct key rbld_keys[] = {
+	{ "database",	false,	rbld_database },
+	{ "dns",	true,	rbld_dns },
+	{ "api",	true,	rbld_api },
+	{ "workers",	false,	rbld_workers },
+	{ "user",	false,	rbld_user },
+	{ "map-size",	false,	rbld_mapsize },
+	{ NULL,		false,	NULL },
+};
+
+static const struct key zone_keys[] = {
+	{ "sources",	false,	zone_sources },
+	{ "ns",		true,	zone_ns },
+	{ "soa",	false,	zone_soa },
+	{ "ttl",	false,	zone_ttl },
+	{ "transfer",	true,	zone_transfer },
+	{ "notify",	true,	zone_notify },
+	{ NULL,		false,	NULL },
+};
+
+static const struct key source_keys[] = {
+	{ "kind",	false,	source_kind },
+	{ "file",	false,	source_file },
+	{ "a",		false,	source_a },
+	{ "txt",	false,	source_txt },
+	{ NULL,		false,	NULL },
+};
+
+static const struct key allow_keys[] = {
+	{ "file",	false,	allow_file },
+	{ "nets",	true,	allow_nets },
+	{ NULL,		false,	NULL },
+};
+
+static const struct key *
+section_keys(enum sect s)
+{
+	switch (s) {
+	case SECT_RBLD:
+		return rbld_keys;
+	case SECT_ZONE:
+		return zone_keys;
+	case SECT_SOURCE:
+		return source_keys;
+	case SECT_ALLOW:
+		return allow_keys;
+	default:
+		return NULL;
+	}
+}
+
+static bool
+key_seen(const struct frame *fr, const char *name)
+{
+	const struct key *k = section_keys(fr->sect);
+	int i;
+
+	for (i = 0; k != NULL && k[i].name != NULL; i++)
+		if (strcmp(k[i].name, name) == 0)
+			return (fr->seen & (UINT32_C(1) << i)) != 0;
+	return false;
+}
+
+/* End of a section: at the next header or the end of its file. */
+static void
+close_section(struct parser *p)
+{
+	struct frame *fr = p->top;
+
+	switch (fr->sect) {
+	case SECT_RBLD:
+		if (!key_seen(fr, "database"))
+			perr_at(p, fr->file, fr->sect_line,
+			    "missing key \"database\" in %s", label(fr));
+		break;
+	case SECT_ZONE:
+		if (!key_seen(fr, "sources"))
+			perr_at(p, fr->file, fr->sect_line,
+			    "missing key \"sources\" in %s", label(fr));
+		break;
+	case SECT_SOURCE:
+		if (!key_seen(fr, "kind"))
+			perr_at(p, fr->file, fr->sect_line,
+			    "missing key \"kind\" in %s", label(fr));
+		break;
+	default:
+		break;
+	}
+	if (fr->scratch) {
+		free(p->scratch_src.file);
+		free(p->scratch_src.txt);
+		memset(&p->scratch_src, 0, sizeof(p->scratch_src));
+		memset(&p->scratch_zone, 0, sizeof(p->scratch_zone));
+		memset(&p->scratch_zaux, 0, sizeof(p->scratch_zaux));
+	}
+	free(fr->label);
+	fr->label = NULL;
+	fr->sect = SECT_NONE;
+	fr->seen = 0;
+	fr->scratch = false;
+	fr->zone = NULL;
+	fr->zaux = NULL;
+	fr->src = NULL;
+}
+
+static void
+open_zone(struct parser *p, const char *name)
+{
+	struct frame *fr = p->top;
+	struct conf *c = p->c;
+	char dn[CONF_DNAME_MAX];
+	const char *why;
+	int i;
+
+	fr->sect = SECT_ZONE;
+	fr->scratch = true;
+	fr->zone = &p->scratch_zone;
+	fr->zaux = &p->scratch_zaux;
+	if (dname_parse(name, dn, &why) == -1) {
+		perr(p, "bad zone name \"%s\": %s", name, why);
+		fr->label = make_label(p, "zone", name);
+		return;
+	}
+	fr->label = make_label(p, "zone", dn);
+	for (i = 0; i < c->nzones; i++)
+		if (strcmp(c->zones[i].name, dn) == 0)
+			break;
+	if (i < c->nzones) {
+		perr(p, "duplicate [zone %s] (first at %s:%d)", dn,
+		    c->zones[i].conf_file, c->zones[i].conf_line);
+		return;
+	}
+	if (c->nzones >= CONF_MAX_ZONES) {
+		perr(p, "too many zones (max %d)", CONF_MAX_ZONES);
+		return;
+	}
+	fr->scratch = false;
+	fr->zone = &c->zones[c->nzones];
+	fr->zaux = &p->zaux[c->nzones];
+	c->nzones++;
+	memcpy(fr->zone->name, dn, sizeof(dn));
+	fr->zone->conf_file = fr->file;
+	fr->zone->conf_line = fr->line;
+}
+
+static void
+open_source(struct parser *p, const char *name)
+{
+	struct frame *fr = p->top;
+	struct conf *c = p->c;
+	int i;
+
+	fr->sect = SECT_SOURCE;
+	fr->scratch = true;
+	fr->src = &p->scratch_src;
+	fr->label = make_label(p, "source", name);
+	if (!source_name_ok(name)) {
+		bad_source_name(p, name);
+		return;
+	}
+	if ((i = conf_source_index(c, name)) >= 0) {
+		perr(p, "duplicate [source %s] (first at %s:%d)", name,
+		    c->sources[i].conf_file, c->sources[i].conf_line);
+		return;
+	}
+	if (c->nsources >= CONF_MAX_SOURCES) {
+		perr(p, "too many sources (max %d)", CONF_MAX_SOURCES);
+		return;
+	}
+	fr->scratch = false;
+	fr->src = &c->sources[c->nsources++];
+	snprintf(fr->src->name, sizeof(fr->src->name), "%s", name);
+	fr->src->a = DEFAULT_A;
+	fr->src->conf_file = fr->file;
+	fr->src->conf_line = fr->line;
+}
+
+/* A section that may appear once, without a name: [rbld] and [allow]. */
+static bool
+open_single(struct parser *p, const char *type, const char *name,
+    const char **file, int *line)
+{
+	struct frame *fr = p->top;
+
+	if (*name != '\0') {
+		perr(p, "[%s] takes no name", type);
+		return false;
+	}
+	if (*file != NULL) {
+		perr(p, "duplicate [%s] (first at %s:%d)", type, *file, *line);
+		return false;
+	}
+	*file = fr->file;
+	*line = fr->line;
+	fr->label = make_label(p, type, NULL);
+	return true;
+}
+
+static void
+parse_header(struct parser *p, char *s)
+{
+	struct frame *fr = p->top;
+	size_t len = strlen(s);
+	char *type, *name;
+
+	close_section(p);
+	fr->sect_line = fr->line;
+	/* Until proven good, so that keys of a bad section stay quiet. */
+	fr->sect = SECT_SKIP;
+	if (s[len - 1] != ']') {
+		perr(p, "missing \"]\" at the end of the section header");
+		return;
+	}
+	s[len - 1] = '\0';
+	type = trim(s + 1);
+	name = type + strcspn(type, " \t");
+	if (*name != '\0')
+		*name++ = '\0';
+	name = trim(name);
+
+	if (*type == '\0') {
+		perr(p, "empty section header");
+	} else if (strcmp(type, "rbld") == 0) {
+		if (open_single(p, "rbld", name, &p->rbld_file, &p->rbld_line))
+			fr->sect = SECT_RBLD;
+	} else if (strcmp(type, "allow") == 0) {
+		if (open_single(p, "allow", name, &p->allow_file, &p->allow_line))
+			fr->sect = SECT_ALLOW;
+	} else if (strcmp(type, "zone") == 0) {
+		if (*name == '\0')
+			perr(p, "[zone] needs a name");
+		else
+			open_zone(p, name);
+	} else if (strcmp(type, "source") == 0) {
+		if (*name == '\0')
+			perr(p, "[source] needs a name");
+		else
+			open_source(p, name);
+	} else if (strcmp(type, "token") == 0) {
+		perr(p, "[token] sections are not supported yet");
+	} else {
+		perr(p, "unknown section [%s]", type);
+	}
+}
+
+static void
+set_key(struct parser *p, const char *key, char *val)
+{
+	struct frame *fr = p->top;
+	const struct key *k;
+	int i;
+
+	if (fr->sect == SECT_SKIP)
+		return;
+	if (fr->sect == SECT_NONE) {
+		perr(p, "key \"%s\" outside any section", key);
+		return;
+	}
+	k = section_keys(fr->sect);
+	for (i = 0; k[i].name != NULL; i++)
+		if (strcmp(k[i].name, key) == 0)
+			break;
+	if (k[i].name == NULL) {
+		perr(p, "unknown key \"%s\" in %s", key, label(fr));
+		return;
+	}
+	if (!k[i].repeat && (fr->seen & (UINT32_C(1) << i)) != 0) {
+		perr(p, "duplicate key \"%s\" in %s", key, label(fr));
+		return;
+	}
+	fr->seen |= UINT32_C(1) << i;
+	if (*val == '\0') {
+		perr(p, "missing value for \"%s\"", key);
+		return;
+	}
+	k[i].set(p, val);
+}
+
+static void parse_file(struct parser *, const char *);
+
+static void
+include(struct parser *p, const char *pat)
+{
+	struct frame *fr = p->top;
+	glob_t g;
+	size_t i;
+	char *path;
+	int rc;
+
+	if (*pat == '\0') {
+		perr(p, "include needs a file name or pattern");
+		return;
+	}
+	if (fr->depth >= INCLUDE_DEPTH_MAX) {
+		perr(p, "includes nested too deeply (max %d)", INCLUDE_DEPTH_MAX);
+		return;
+	}
+	if (strpbrk(pat, "*?[") == NULL) {
+		/* A plain name must exist: parse_file() reports it if not. */
+		if ((path = resolve(p, fr->file, pat)) != NULL)
+			parse_file(p, path);
+		free(path);
+		return;
+	}
+	if ((path = resolve_pattern(p, fr->file, pat)) == NULL)
+		return;
+	memset(&g, 0, sizeof(g));
+	rc = glob(path, 0, NULL, &g);
+	if (rc == 0) {
+		for (i = 0; i < g.gl_pathc; i++)
+			parse_file(p, g.gl_pathv[i]);
+	} else if (rc == GLOB_NOSPACE) {
+		perr(p, "include \"%s\": out of memory", pat);
+	} else if (rc != GLOB_NOMATCH) {
+		perr(p, "include \"%s\": cannot read folder", pat);
+	}
+	globfree(&g);
+	free(path);
+}
+
+/* Does the line say "include PATTERN"? Then return PATTERN. */
+static char *
+include_arg(char *s)
+{
+	char *rest;
+
+	if (strncmp(s, "include", 7) != 0)
+		return NULL;
+	if (s[7] != '\0' && !isspace((unsigned char)s[7]))
+		return NULL;
+	rest = trim(s + 7);
+	/* "include = x" is a key, and gets an "unknown key" error. */
+	if (*rest == '=')
+		return NULL;
+	return rest;
+}
+
+static void
+parse_line(struct parser *p, char *line, size_t n)
+{
+	char *s, *eq, *arg, *hash;
+
+	if (strlen(line) != n) {
+		perr(p, "NUL character in line");
+		return;
+	}
+	if ((hash = strchr(line, '#')) != NULL)
+		*hash = '\0';
+	s = trim(line);
+	if (*s == '\0')
+		return;
+	if (*s == '[') {
+		parse_header(p, s);
+		return;
+	}
+	if ((arg = include_arg(s)) != NULL) {
+		include(p, arg);
+		return;
+	}
+	if ((eq = strchr(s, '=')) == NULL) {
+		perr(p, "expected \"key = value\"");
+		return;
+	}
+	*eq = '\0';
+	s = trim(s);
+	if (*s == '\0') {
+		perr(p, "missing key before \"=\"");
+		return;
+	}
+	set_key(p, s, trim(eq + 1));
+}
+
+/* Keep PATH for the life of the conf: file:line messages and conf_file point at it. */
+static const char *
+add_file(struct parser *p, const char *path)
+{
+	struct conf *c = p->c;
+	char **v, *s;
+
+	if ((s = xstrdup(p, path)) == NULL)
+		return NULL;
+	if ((v = realloc(c->files, (size_t)(c->nfiles + 1) * sizeof(*v))) == NULL) {
+		free(s);
+		oom(p);
+		return NULL;
+	}
+	c->files = v;
+	c->files[c->nfiles++] = s;
+	return s;
+}
+
+static void
+parse_file(struct parser *p, const char *path)
+{
+	struct frame fr, *up = p->top, *f;
+	struct stat st;
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	FILE *fp;
+
+	if ((fp = fopen(path, "re")) == NULL) {
+		if (up == NULL)
+			perr_at(p, path, 0, "cannot open: %s", strerror(errno));
+		else
+			perr(p, "cannot open \"%s\": %s", path, strerror(errno));
+		return;
+	}
+	if (fstat(fileno(fp), &st) == -1 || !S_ISREG(st.st_mode)) {
+		if (up == NULL)
+			perr_at(p, path, 0, "not a regular file");
+		else
+			perr(p, "cannot include \"%s\": not a regular file", path);
+		fclose(fp);
+		return;
+	}
+	for (f = up; f != NULL; f = f->up) {
+		if (f->dev == st.st_dev && f->ino == st.st_ino) {
+			perr(p, "include loop: \"%s\" is already being read", path);
+			fclose(fp);
+			return;
+		}
+	}
+	memset(&fr, 0, sizeof(fr));
+	if ((fr.file = add_file(p, path)) == NULL) {
+		fclose(fp);
+		return;
+	}
+	fr.up = up;
+	fr.depth = up != NULL ? up->depth + 1 : 0;
+	fr.dev = st.st_dev;
+	fr.ino = st.st_ino;
+	p->top = &fr;
+
+	while ((n = getline(&line, &cap, fp)) != -1) {
+		fr.line++;
+		parse_line(p, line, (size_t)n);
+	}
+	if (ferror(fp))
+		perr(p, "read error: %s", strerror(errno));
+	close_section(p);
+
+	p->top = up;
+	free(line);
+	fclose(fp);
+}
+
+/* Zones name their sources by name; every file is read, so look them up now. */
+static void
+resolve_sources(struct parser *p)
+{
+	struct conf *c = p->c;
+	struct conf_zone *z;
+	struct zone_aux *za;
+	int i, j, k;
+
+	for (i = 0; i < c->nzones; i++) {
+		z = &c->zones[i];
+		za = &p->zaux[i];
+		for (j = 0; j < za->nsrc; j++) {
+			if ((k = conf_source_index(c, za->src[j])) < 0) {
+				perr_at(p, za->src_file, za->src_line,
+				    "unknown source \"%s\" in [zone %s]",
+				    za->src[j], z->name);
+				continue;
+			}
+			z->sources[z->nsources++] = k;
+		}
+	}
+}
+
+struct conf *
+conf_load(const char *path, FILE *errs)
+{
+	struct parser *p;
+	struct conf *c;
+	int nerr;
+
+	if (errs == NULL)
+		errs = stderr;
+	if ((p = calloc(1, sizeof(*p))) == NULL ||
+	    (c = calloc(1, sizeof(*c))) == NULL) {
+		free(p);
+		fprintf(errs, "%s: out of memory\n", path);
+		return NULL;
+	}
+	p->c = c;
+	p->errs = errs;
+	c->workers = 2;
+	c->mapsize = MAPSIZE_DEFAULT;
+	c->path = xstrdup(p, path);
+
+	parse_file(p, path);
+	if (c->nfiles > 0) {
+		if (p->rbld_file == NULL)
+			perr_at(p, path, 0, "missing [rbld] section (it needs \"database\")");
+		resolve_sources(p);
+		if (c->ndns == 0 && conf_parse_listen(DEFAULT_DNS, &c->dns[0]) == 0)
+			c->ndns = 1;
+	}
+
+	free(p->scratch_src.file);
+	free(p->scratch_src.txt);
+	nerr = p->nerr;
+	free(p);
+	if (nerr > 0) {
+		conf_free(c);
+		return NULL;
+	}
+	return c;
+}
+
+void
+conf_free(struct conf *c)
+{
+	int i;
+
+	if (c == NULL)
+		return;
+	for (i = 0; i < c->nsources; i++) {
+		free(c->sources[i].file);
+		free(c->sources[i].txt);
+	}
+	for (i = 0; i < c->nfiles; i++)
+		free(c->files[i]);
+	free(c->files);
+	free(c->allow_file);
+	free(c->user);
+	free(c->database);
+	free(c->path);
+	free(c);
+}
+
+int
+conf_source_index(const struct conf *c, const char *name)
+{
+	int i;
+
+	for (i = 0; i < c->nsources; i++)
+		if (strcmp(c->sources[i].name, name) == 0)
+			return i;
+	return -1;
+}
+
+/* Case does not matter in DNS names, nor does a final dot. */
+int
+conf_zone_index(const struct conf *c, const char *name)
+{
+	size_t n = strlen(name);
+	int i;
+
+	if (n > 0 && name[n - 1] == '.')
+		n--;
+	for (i = 0; i < c->nzones; i++)
+		if (strlen(c->zones[i].name) == n &&
+		    strncasecmp(c->zones[i].name, name, n) == 0)
+			return i;
+	return -1;
+}

@@ -1,0 +1,111 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* rbld.conf: parse the INI-style configuration into a struct conf. */
+#ifndef RBLD_CONF_H
+#define RBLD_CONF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "ipaddr.h"
+
+#define CONF_MAX_LISTEN		16
+#define CONF_MAX_SOURCES	64
+#define CONF_MAX_ZONES		32
+#define CONF_MAX_ZONE_SOURCES	16
+#define CONF_MAX_NS		8
+#define CONF_MAX_NETS		64
+#define CONF_MAX_NOTIFY		16
+#define CONF_NAME_MAX		64
+#define CONF_DNAME_MAX		256	/* presentation form, with final dot */
+#define CONF_TXT_MAX		256
+
+struct conf_listen {
+	struct sockaddr_storage	ss;
+	socklen_t		sslen;
+	char			text[64];	/* as written, for logs */
+};
+
+enum source_kind {
+	SOURCE_LOCAL = 1,
+	SOURCE_FEED,
+	SOURCE_REPORTS,
+};
+
+struct conf_source {
+	char		name[CONF_NAME_MAX];
+	enum source_kind kind;
+	char		*file;		/* absolute or config-relative resolved path; NULL if none */
+	uint32_t	a;		/* default A value, host byte order (127.0.0.2 if unset) */
+	char		*txt;		/* default TXT template; NULL = no TXT */
+	const char	*conf_file;	/* where the stanza is, for messages */
+	int		conf_line;
+};
+
+struct conf_zone {
+	char		name[CONF_DNAME_MAX];	/* lowercase, no final dot: "bl.example.test" */
+	int		nsources;
+	int		sources[CONF_MAX_ZONE_SOURCES];	/* indexes into conf.sources */
+	int		nns;
+	char		ns[CONF_MAX_NS][CONF_DNAME_MAX];	/* lowercase, no final dot */
+	bool		has_soa;
+	char		soa_mname[CONF_DNAME_MAX];	/* lowercase, no final dot */
+	char		soa_rname[CONF_DNAME_MAX];
+	uint32_t	soa_refresh, soa_retry, soa_expire, soa_minimum;
+	uint32_t	ttl;		/* seconds; 0 = not set (then 35m, as rbldnsd) */
+	int		ntransfer;
+	struct prefix	transfer[CONF_MAX_NETS];
+	int		nnotify;
+	struct conf_listen notify[CONF_MAX_NOTIFY];
+	const char	*conf_file;
+	int		conf_line;
+};
+
+struct conf {
+	char		*path;		/* the main config file */
+	char		*database;	/* resolved path of the LMDB folder */
+	int		ndns;
+	struct conf_listen dns[CONF_MAX_LISTEN];
+	int		napi;
+	struct conf_listen api[CONF_MAX_LISTEN];
+	int		workers;	/* DNS worker threads, default 2 */
+	char		*user;		/* NULL = keep the current user */
+	uint64_t	mapsize;	/* initial LMDB map size in bytes (key "map-size", default 1G) */
+
+	int		nsources;
+	struct conf_source sources[CONF_MAX_SOURCES];
+	int		nzones;
+	struct conf_zone zones[CONF_MAX_ZONES];
+
+	/* [allow] */
+	char		*allow_file;	/* NULL if none */
+	int		nallow;
+	struct prefix	allow[CONF_MAX_NETS];
+
+	/* every file name referenced by file:line messages lives here until conf_free */
+	char		**files;
+	int		nfiles;
+};
+
+/*
+ * Parse PATH into a newly allocated struct conf. Every problem is printed to
+ * ERRS (stderr if NULL) as "file:line: message"; returns NULL if there was
+ * any, so a caller never sees half a configuration.
+ */
+struct conf	*conf_load(const char *path, FILE *errs);
+void		 conf_free(struct conf *);
+
+/* Index of the source or zone with that name, or -1. */
+int		 conf_source_index(const struct conf *, const char *name);
+int		 conf_zone_index(const struct conf *, const char *name);
+
+/* "30s 10m 12h 7d 2w" (a bare number is seconds) -> seconds; -1 on error. */
+int64_t		 conf_parse_duration(const char *);
+/* "512 64K 512M 4G 1T" -> bytes; -1 on error. */
+int64_t		 conf_parse_size(const char *);
+/* "127.0.0.1:5353", "[::1]:5353" -> sockaddr; -1 on error. */
+int		 conf_parse_listen(const char *, struct conf_listen *);
+
+#endif

@@ -1,0 +1,214 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* IPv4/IPv6 addresses and prefixes: parse, print, mask, split ranges into CIDRs. */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ipaddr.h"
+
+uint32_t
+ipaddr_v4(const struct prefix *p)
+{
+	return (uint32_t)p->addr[0] << 24 | (uint32_t)p->addr[1] << 16 |
+	    (uint32_t)p->addr[2] << 8 | p->addr[3];
+}
+
+void
+ipaddr_set_v4(struct prefix *p, uint32_t v4, int len)
+{
+	memset(p, 0, sizeof(*p));
+	p->family = 4;
+	p->len = (uint8_t)len;
+	p->addr[0] = v4 >> 24;
+	p->addr[1] = v4 >> 16;
+	p->addr[2] = v4 >> 8;
+	p->addr[3] = v4;
+}
+
+void
+ipaddr_mask(struct prefix *p)
+{
+	int nbytes = ipaddr_bytes(p->family);
+	int i;
+
+	for (i = 0; i < 16; i++) {
+		int bits = (int)p->len - i * 8;
+
+		if (i >= nbytes || bits <= 0)
+			p->addr[i] = 0;
+		else if (bits < 8)
+			p->addr[i] &= (uint8_t)(0xff00 >> bits);
+	}
+}
+
+bool
+ipaddr_contains(const struct prefix *a, const struct prefix *b)
+{
+	struct prefix t;
+
+	if (a->family != b->family || a->len > b->len)
+		return false;
+	t = *b;
+	t.len = a->len;
+	ipaddr_mask(&t);
+	return memcmp(t.addr, a->addr, 16) == 0;
+}
+
+int
+ipaddr_parse_addr(const char *s, struct prefix *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (strchr(s, ':') != NULL) {
+		if (inet_pton(AF_INET6, s, out->addr) != 1)
+			return -1;
+		out->family = 6;
+		out->len = 128;
+		return 0;
+	}
+	/* inet_pton(AF_INET) is strict dotted quad: no "1.2.3", no octal. */
+	if (inet_pton(AF_INET, s, out->addr) != 1)
+		return -1;
+	out->family = 4;
+	out->len = 32;
+	return 0;
+}
+
+int
+ipaddr_parse_prefix(const char *s, struct prefix *out, const char **why)
+{
+	char buf[IPADDR_STRLEN + 8];
+	const char *slash = strchr(s, '/');
+	const char *dummy;
+	struct prefix masked;
+	size_t alen;
+	long len;
+	char *end;
+
+	if (why == NULL)
+		why = &dummy;
+	alen = slash != NULL ? (size_t)(slash - s) : strlen(s);
+	if (alen == 0 || alen >= sizeof(buf)) {
+		*why = "not an IP address";
+		return -1;
+	}
+	memcpy(buf, s, alen);
+	buf[alen] = '\0';
+	if (ipaddr_parse_addr(buf, out) == -1) {
+		*why = "not an IP address";
+		return -1;
+	}
+	if (slash == NULL)
+		return 0;
+	if (slash[1] < '0' || slash[1] > '9') {
+		*why = "bad prefix length";
+		return -1;
+	}
+	len = strtol(slash + 1, &end, 10);
+	if (*end != '\0' || len < 0 || len > (out->family == 4 ? 32 : 128) ||
+	    end - (slash + 1) > 3) {
+		*why = "bad prefix length";
+		return -1;
+	}
+	out->len = (uint8_t)len;
+	masked = *out;
+	ipaddr_mask(&masked);
+	if (memcmp(masked.addr, out->addr, 16) != 0) {
+		*why = "host bits set past the prefix length";
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * IPv6 as RFC 5952 says (lowercase, no leading zeros, the longest run of two
+ * or more zero words as "::", the first on a tie) but never with a dotted
+ * quad tail: rbldnsd prints ::ffff:1.2.3.4 as ::ffff:102:304 and TXT answers
+ * must match it.
+ */
+static void
+ipaddr_ntop6(const uint8_t *a, char *buf, size_t len)
+{
+	int best = -1, bestlen = 1, run = 0, i;
+	size_t n = 0;
+
+	for (i = 0; i < 8; i++) {
+		if (a[2 * i] == 0 && a[2 * i + 1] == 0) {
+			run++;
+			if (run > bestlen) {
+				bestlen = run;
+				best = i - run + 1;
+			}
+		} else
+			run = 0;
+	}
+	for (i = 0; i < 8 && n < len; i++) {
+		if (i == best) {
+			n += (size_t)snprintf(buf + n, len - n, "::");
+			i += bestlen - 1;
+			continue;
+		}
+		if (i > 0 && i != best + bestlen && n < len)
+			n += (size_t)snprintf(buf + n, len - n, ":");
+		else if (i > 0 && best < 0 && n < len)
+			n += (size_t)snprintf(buf + n, len - n, ":");
+		if (n < len)
+			n += (size_t)snprintf(buf + n, len - n, "%x",
+			    a[2 * i] << 8 | a[2 * i + 1]);
+	}
+	if (n >= len && len > 0)
+		buf[len - 1] = '\0';
+}
+
+void
+ipaddr_ntop(int family, const uint8_t *addr, char *buf, size_t len)
+{
+	if (family == 6) {
+		ipaddr_ntop6(addr, buf, len);
+		return;
+	}
+	snprintf(buf, len, "%u.%u.%u.%u", addr[0], addr[1], addr[2], addr[3]);
+}
+
+void
+ipaddr_format(const struct prefix *p, bool full_as_addr, char *buf, size_t len)
+{
+	char a[INET6_ADDRSTRLEN];
+
+	ipaddr_ntop(p->family, p->addr, a, sizeof(a));
+	if (full_as_addr && p->len == (p->family == 4 ? 32 : 128))
+		snprintf(buf, len, "%s", a);
+	else
+		snprintf(buf, len, "%s/%u", a, p->len);
+}
+
+int
+ipaddr_range4(uint32_t lo, uint32_t hi,
+    int (*fn)(void *arg, const struct prefix *), void *arg)
+{
+	struct prefix p;
+	int r;
+
+	while (lo <= hi) {
+		/* Largest aligned block at lo that does not pass hi. */
+		int len = 32;
+		uint64_t size = 1;
+
+		while (len > 0) {
+			uint64_t next = size << 1;
+
+			if ((lo & (uint32_t)(next - 1)) != 0 ||
+			    (uint64_t)lo + next - 1 > hi)
+				break;
+			size = next;
+			len--;
+		}
+		ipaddr_set_v4(&p, lo, len);
+		if ((r = fn(arg, &p)) != 0)
+			return r;
+		if ((uint64_t)lo + size > 0xffffffffu)
+			break;
+		lo += (uint32_t)size;
+	}
+	return 0;
+}

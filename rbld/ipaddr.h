@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* IPv4/IPv6 addresses and prefixes: parse, print, mask, split ranges into CIDRs. */
+#ifndef RBLD_IPADDR_H
+#define RBLD_IPADDR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define IPADDR_STRLEN	48	/* longest printed prefix: IPv6 text + "/128" + NUL */
+
+/* A network prefix. family is 4 or 6; addr holds 4 or 16 bytes in network
+ * order, with every bit past len zero. */
+struct prefix {
+	uint8_t	family;
+	uint8_t	len;
+	uint8_t	addr[16];
+};
+
+/* Bytes of address for a family: 4 or 16. */
+static inline int
+ipaddr_bytes(int family)
+{
+	return family == 4 ? 4 : 16;
+}
+
+/* Parse an address ("192.0.2.1", "2001:db8::1") into a full-length prefix.
+ * Returns 0, or -1 if S is not exactly one address. */
+int	ipaddr_parse_addr(const char *s, struct prefix *out);
+
+/*
+ * Parse a strict prefix: an address, or address/len. Host bits past len are an
+ * error (returns -1 and sets *why, when WHY is not NULL, to a static message).
+ */
+int	ipaddr_parse_prefix(const char *s, struct prefix *out, const char **why);
+
+/* Zero the bits of P->addr past P->len. */
+void	ipaddr_mask(struct prefix *p);
+
+/* True if A contains B (same family, A->len <= B->len, B inside A). */
+bool	ipaddr_contains(const struct prefix *a, const struct prefix *b);
+
+/* Print an address of FAMILY as text (RFC 5952 for IPv6) into BUF (>= IPADDR_STRLEN). */
+void	ipaddr_ntop(int family, const uint8_t *addr, char *buf, size_t len);
+
+/* Print "addr/len" (or just addr when FULL_AS_ADDR and len is the full length). */
+void	ipaddr_format(const struct prefix *p, bool full_as_addr, char *buf, size_t len);
+
+/*
+ * Cover the inclusive IPv4 range LO..HI (host order) with the fewest CIDR
+ * prefixes, calling FN for each in ascending order; stops and returns FN's
+ * value if it is not 0.
+ */
+int	ipaddr_range4(uint32_t lo, uint32_t hi,
+	    int (*fn)(void *arg, const struct prefix *), void *arg);
+
+/* Host-order IPv4 value of a family-4 prefix address, and back. */
+uint32_t ipaddr_v4(const struct prefix *p);
+void	 ipaddr_set_v4(struct prefix *p, uint32_t v4, int len);
+
+#endif

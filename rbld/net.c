@@ -1,0 +1,502 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* DNS over UDP and TCP: sockets, worker threads, batching. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "net.h"
+
+#define NET_BATCH		32	/* packets per recvmmsg/sendmmsg */
+#define NET_UDP_IN		4096	/* larger queries are not DNSBL queries */
+#define NET_UDP_OUT		4096
+#define NET_TCP_MAX_CONN	128	/* per listener */
+#define NET_TCP_IDLE_MS		10000	/* RFC 7766 suggests seconds, not minutes */
+#define NET_TCP_MSG		65535
+#define NET_MAX_SOCKS		(CONF_MAX_LISTEN * 64)
+
+struct worker {
+	struct net		*net;
+	pthread_t		 thread;
+	bool			 started;
+	int			 fd;
+	bool			 tcp;
+	struct store_reader	*rd;
+	struct dns_stats	 stats;
+	_Atomic uint64_t	 epoch;		/* bumped every loop: a grace period */
+};
+
+struct net {
+	int			 nworkers;
+	struct worker		 workers[NET_MAX_SOCKS];
+	struct store		*st;
+	_Atomic(struct dns_view *) view;
+	atomic_bool		 stop;
+};
+
+static int
+net_socket(const struct conf_listen *l, int type, in_port_t port, char *err,
+    size_t errlen, in_port_t *bound)
+{
+	struct sockaddr_storage ss = l->ss;
+	socklen_t len = l->sslen;
+	int fd, one = 1;
+
+	if (ss.ss_family == AF_INET)
+		((struct sockaddr_in *)&ss)->sin_port = htons(port);
+	else
+		((struct sockaddr_in6 *)&ss)->sin6_port = htons(port);
+	if ((fd = socket(ss.ss_family, type | SOCK_CLOEXEC, 0)) == -1) {
+		snprintf(err, errlen, "%s: socket: %s", l->text, strerror(errno));
+		return -1;
+	}
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (type == SOCK_DGRAM)
+		setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
+	if (ss.ss_family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+	if (bind(fd, (struct sockaddr *)&ss, len) == -1) {
+		snprintf(err, errlen, "%s: bind (%s): %s", l->text,
+		    type == SOCK_DGRAM ? "udp" : "tcp", strerror(errno));
+		close(fd);
+		return -1;
+	}
+	if (type == SOCK_STREAM && listen(fd, 128) == -1) {
+		snprintf(err, errlen, "%s: listen: %s", l->text, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	if (bound != NULL) {
+		struct sockaddr_storage got;
+		socklen_t gl = sizeof(got);
+
+		getsockname(fd, (struct sockaddr *)&got, &gl);
+		*bound = ntohs(got.ss_family == AF_INET ?
+		    ((struct sockaddr_in *)&got)->sin_port :
+		    ((struct sockaddr_in6 *)&got)->sin6_port);
+	}
+	if (type == SOCK_DGRAM) {
+		/* Wake up every second so a stop or a view swap is seen. */
+		struct timeval tv = { 1, 0 };
+		int buf = 4 * 1024 * 1024;
+
+		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buf, sizeof(buf));
+	}
+	return fd;
+}
+
+struct net *
+net_bind(const struct conf *conf, char *err, size_t errlen)
+{
+	struct net *n;
+	int i, w;
+
+	if ((n = calloc(1, sizeof(*n))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	for (i = 0; i < conf->ndns; i++) {
+		const struct conf_listen *l = &conf->dns[i];
+		in_port_t port = ntohs(l->ss.ss_family == AF_INET ?
+		    ((const struct sockaddr_in *)&l->ss)->sin_port :
+		    ((const struct sockaddr_in6 *)&l->ss)->sin6_port);
+		in_port_t bound = 0;
+		int tries;
+
+		/*
+		 * With port 0 the first socket picks a port; the TCP listener
+		 * and the other workers must then get the same one, which may
+		 * be taken for TCP: try a few ports.
+		 */
+		for (tries = 0; tries < 20; tries++) {
+			int first = n->nworkers;
+			int fd = net_socket(l, SOCK_DGRAM, port, err, errlen,
+			    &bound);
+
+			if (fd == -1)
+				goto fail;
+			n->workers[n->nworkers].fd = fd;
+			n->workers[n->nworkers++].tcp = false;
+			for (w = 1; w < conf->workers && fd != -1; w++) {
+				fd = net_socket(l, SOCK_DGRAM, bound, err,
+				    errlen, NULL);
+				if (fd != -1) {
+					n->workers[n->nworkers].fd = fd;
+					n->workers[n->nworkers++].tcp = false;
+				}
+			}
+			if (fd != -1)
+				fd = net_socket(l, SOCK_STREAM, bound, err,
+				    errlen, NULL);
+			if (fd != -1) {
+				n->workers[n->nworkers].fd = fd;
+				n->workers[n->nworkers++].tcp = true;
+				break;
+			}
+			while (n->nworkers > first)
+				close(n->workers[--n->nworkers].fd);
+			if (port != 0)
+				goto fail;
+		}
+		if (tries == 20)
+			goto fail;
+		{
+			/* The address part of "host:port", with the real port. */
+			const char *colon = strrchr(l->text, ':');
+			int hl = colon ? (int)(colon - l->text) : (int)strlen(l->text);
+
+			log_info("dns: listening on %.*s:%u (udp, tcp)", hl,
+			    l->text, bound);
+		}
+	}
+	return n;
+fail:
+	for (i = 0; i < n->nworkers; i++)
+		close(n->workers[i].fd);
+	free(n);
+	return NULL;
+}
+
+/* ---- UDP ---- */
+
+static void *
+udp_worker(void *arg)
+{
+	struct worker *w = arg;
+	struct net *n = w->net;
+	static __thread uint8_t in[NET_BATCH][NET_UDP_IN];
+	static __thread uint8_t out[NET_BATCH][NET_UDP_OUT];
+	struct mmsghdr msgs[NET_BATCH], reps[NET_BATCH];
+	struct sockaddr_storage peers[NET_BATCH];
+	struct iovec iov[NET_BATCH], oiov[NET_BATCH];
+
+	while (!atomic_load_explicit(&n->stop, memory_order_relaxed)) {
+		struct dns_view *v;
+		int got, nrep = 0;
+		uint32_t now;
+
+		for (int i = 0; i < NET_BATCH; i++) {
+			iov[i].iov_base = in[i];
+			iov[i].iov_len = sizeof(in[i]);
+			memset(&msgs[i].msg_hdr, 0, sizeof(msgs[i].msg_hdr));
+			msgs[i].msg_hdr.msg_name = &peers[i];
+			msgs[i].msg_hdr.msg_namelen = sizeof(peers[i]);
+			msgs[i].msg_hdr.msg_iov = &iov[i];
+			msgs[i].msg_hdr.msg_iovlen = 1;
+		}
+		got = recvmmsg(w->fd, msgs, NET_BATCH, MSG_WAITFORONE, NULL);
+		atomic_fetch_add_explicit(&w->epoch, 1, memory_order_release);
+		if (got <= 0)
+			continue;
+		v = atomic_load_explicit(&n->view, memory_order_acquire);
+		if (store_reader_begin(w->rd) != 0) {
+			w->stats.servfail += (uint64_t)got;
+			continue;
+		}
+		now = (uint32_t)time(NULL);
+		for (int i = 0; i < got; i++) {
+			size_t len;
+
+			if (msgs[i].msg_hdr.msg_flags & MSG_TRUNC) {
+				w->stats.dropped++;
+				continue;
+			}
+			len = dns_answer(v, w->rd, now, in[i], msgs[i].msg_len,
+			    out[nrep], NET_UDP_OUT, false, &w->stats);
+			if (len == 0)
+				continue;
+			oiov[nrep].iov_base = out[nrep];
+			oiov[nrep].iov_len = len;
+			memset(&reps[nrep].msg_hdr, 0, sizeof(reps[nrep].msg_hdr));
+			reps[nrep].msg_hdr.msg_name = &peers[i];
+			reps[nrep].msg_hdr.msg_namelen = msgs[i].msg_hdr.msg_namelen;
+			reps[nrep].msg_hdr.msg_iov = &oiov[nrep];
+			reps[nrep].msg_hdr.msg_iovlen = 1;
+			nrep++;
+		}
+		store_reader_end(w->rd);
+		for (int sent = 0; sent < nrep;) {
+			int r = sendmmsg(w->fd, reps + sent,
+			    (unsigned)(nrep - sent), 0);
+
+			if (r <= 0) {
+				/* Drop the one that failed (a peer that went away). */
+				sent++;
+				continue;
+			}
+			sent += r;
+		}
+	}
+	return NULL;
+}
+
+/* ---- TCP ---- */
+
+struct tconn {
+	int		fd;
+	uint64_t	last;		/* ms of the last activity */
+	uint8_t		*in;		/* 2-byte length + message */
+	size_t		inlen;
+	uint8_t		*out;
+	size_t		outlen, outoff;
+};
+
+static uint64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void
+tconn_close(struct tconn *c)
+{
+	close(c->fd);
+	free(c->in);
+	free(c->out);
+	memset(c, 0, sizeof(*c));
+	c->fd = -1;
+}
+
+/* Answer every complete message in C's input buffer. */
+static void
+tconn_process(struct worker *w, struct tconn *c)
+{
+	struct net *n = w->net;
+
+	while (c->inlen >= 2 && c->outlen == 0) {
+		size_t mlen = (size_t)c->in[0] << 8 | c->in[1], len;
+		struct dns_view *v;
+
+		if (c->inlen < 2 + mlen)
+			return;
+		v = atomic_load_explicit(&n->view, memory_order_acquire);
+		if (store_reader_begin(w->rd) != 0) {
+			len = 0;
+		} else {
+			len = dns_answer(v, w->rd, (uint32_t)time(NULL),
+			    c->in + 2, mlen, c->out + 2, NET_TCP_MSG, true,
+			    &w->stats);
+			store_reader_end(w->rd);
+		}
+		memmove(c->in, c->in + 2 + mlen, c->inlen - 2 - mlen);
+		c->inlen -= 2 + mlen;
+		if (len == 0)
+			continue;
+		c->out[0] = (uint8_t)(len >> 8);
+		c->out[1] = (uint8_t)len;
+		c->outlen = len + 2;
+		c->outoff = 0;
+	}
+}
+
+static void *
+tcp_worker(void *arg)
+{
+	struct worker *w = arg;
+	struct net *n = w->net;
+	struct tconn conns[NET_TCP_MAX_CONN];
+	struct pollfd pfd[NET_TCP_MAX_CONN + 1];
+	int nconn = 0;
+
+	for (int i = 0; i < NET_TCP_MAX_CONN; i++)
+		conns[i].fd = -1;
+	fcntl(w->fd, F_SETFL, fcntl(w->fd, F_GETFL) | O_NONBLOCK);
+	while (!atomic_load_explicit(&n->stop, memory_order_relaxed)) {
+		int np = 0, map[NET_TCP_MAX_CONN + 1];
+		uint64_t t;
+
+		atomic_fetch_add_explicit(&w->epoch, 1, memory_order_release);
+		/* Stop accepting at the limit rather than dropping a live one. */
+		if (nconn < NET_TCP_MAX_CONN) {
+			pfd[np].fd = w->fd;
+			pfd[np].events = POLLIN;
+			map[np++] = -1;
+		}
+		for (int i = 0; i < NET_TCP_MAX_CONN; i++) {
+			if (conns[i].fd == -1)
+				continue;
+			pfd[np].fd = conns[i].fd;
+			pfd[np].events = conns[i].outlen ? POLLOUT : POLLIN;
+			map[np++] = i;
+		}
+		if (poll(pfd, (nfds_t)np, 1000) < 0 && errno != EINTR)
+			break;
+		t = now_ms();
+		for (int p = 0; p < np; p++) {
+			struct tconn *c;
+
+			if (map[p] == -1) {
+				int fd, slot;
+
+				if (!(pfd[p].revents & POLLIN))
+					continue;
+				fd = accept4(w->fd, NULL, NULL,
+				    SOCK_NONBLOCK | SOCK_CLOEXEC);
+				if (fd == -1)
+					continue;
+				for (slot = 0; slot < NET_TCP_MAX_CONN; slot++)
+					if (conns[slot].fd == -1)
+						break;
+				c = &conns[slot];
+				c->in = malloc(2 + NET_TCP_MSG);
+				c->out = malloc(2 + NET_TCP_MSG);
+				if (c->in == NULL || c->out == NULL) {
+					free(c->in);
+					free(c->out);
+					close(fd);
+					c->in = c->out = NULL;
+					continue;
+				}
+				c->fd = fd;
+				c->last = t;
+				c->inlen = c->outlen = c->outoff = 0;
+				nconn++;
+				continue;
+			}
+			c = &conns[map[p]];
+			if (pfd[p].revents & (POLLERR | POLLHUP | POLLNVAL) &&
+			    !(pfd[p].revents & POLLIN)) {
+				tconn_close(c);
+				nconn--;
+				continue;
+			}
+			if (pfd[p].revents & POLLIN) {
+				ssize_t r = read(c->fd, c->in + c->inlen,
+				    2 + NET_TCP_MSG - c->inlen);
+
+				if (r <= 0) {
+					if (r < 0 && (errno == EAGAIN ||
+					    errno == EINTR))
+						continue;
+					tconn_close(c);
+					nconn--;
+					continue;
+				}
+				c->inlen += (size_t)r;
+				c->last = t;
+				tconn_process(w, c);
+			}
+			if (pfd[p].revents & POLLOUT && c->outlen > 0) {
+				ssize_t r = write(c->fd, c->out + c->outoff,
+				    c->outlen - c->outoff);
+
+				if (r < 0 && errno != EAGAIN && errno != EINTR) {
+					tconn_close(c);
+					nconn--;
+					continue;
+				}
+				if (r > 0) {
+					c->outoff += (size_t)r;
+					c->last = t;
+				}
+				if (c->outoff == c->outlen) {
+					c->outlen = c->outoff = 0;
+					tconn_process(w, c);
+				}
+			}
+		}
+		for (int i = 0; i < NET_TCP_MAX_CONN; i++) {
+			if (conns[i].fd != -1 && t - conns[i].last >
+			    NET_TCP_IDLE_MS) {
+				tconn_close(&conns[i]);
+				nconn--;
+			}
+		}
+	}
+	for (int i = 0; i < NET_TCP_MAX_CONN; i++)
+		if (conns[i].fd != -1)
+			tconn_close(&conns[i]);
+	return NULL;
+}
+
+int
+net_start(struct net *n, struct store *st, struct dns_view *view)
+{
+	n->st = st;
+	atomic_store(&n->view, view);
+	for (int i = 0; i < n->nworkers; i++) {
+		struct worker *w = &n->workers[i];
+
+		w->net = n;
+		if ((w->rd = store_reader_new(st)) == NULL)
+			return -1;
+		if (pthread_create(&w->thread, NULL, w->tcp ? tcp_worker :
+		    udp_worker, w) != 0)
+			return -1;
+		w->started = true;
+	}
+	return 0;
+}
+
+struct dns_view *
+net_swap_view(struct net *n, struct dns_view *view)
+{
+	struct dns_view *old = atomic_exchange(&n->view, view);
+	uint64_t seen[NET_MAX_SOCKS];
+
+	/* Every worker goes round its loop at least once a second; after two
+	 * rounds none can still hold the old view. */
+	for (int i = 0; i < n->nworkers; i++)
+		seen[i] = atomic_load(&n->workers[i].epoch);
+	for (int i = 0; i < n->nworkers; i++) {
+		for (int tries = 0; tries < 400 && n->workers[i].started; tries++) {
+			if (atomic_load(&n->workers[i].epoch) >= seen[i] + 2)
+				break;
+			usleep(10000);
+		}
+	}
+	return old;
+}
+
+void
+net_stop(struct net *n)
+{
+	if (n == NULL)
+		return;
+	atomic_store(&n->stop, true);
+	for (int i = 0; i < n->nworkers; i++) {
+		struct worker *w = &n->workers[i];
+
+		if (w->started)
+			pthread_join(w->thread, NULL);
+		close(w->fd);
+		store_reader_free(w->rd);
+	}
+	free(n);
+}
+
+void
+net_stats(struct net *n, struct dns_stats *sum)
+{
+	memset(sum, 0, sizeof(*sum));
+	for (int i = 0; i < n->nworkers; i++) {
+		const struct dns_stats *s = &n->workers[i].stats;
+
+		sum->queries += s->queries;
+		sum->noerror += s->noerror;
+		sum->nxdomain += s->nxdomain;
+		sum->nodata += s->nodata;
+		sum->refused += s->refused;
+		sum->formerr += s->formerr;
+		sum->notimp += s->notimp;
+		sum->servfail += s->servfail;
+		sum->truncated += s->truncated;
+		sum->listed += s->listed;
+		sum->dropped += s->dropped;
+	}
+}

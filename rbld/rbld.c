@@ -1,0 +1,228 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* rbld: the daemon. Options, config, sockets, privileges, threads, signals. */
+#include <errno.h>
+#include <getopt.h>
+#include <grp.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "conf.h"
+#include "log.h"
+#include "net.h"
+#include "source.h"
+#include "store.h"
+
+#define RBLD_VERSION		"0.1.0"
+#define RBLD_FILE_CHECK_SECS	5	/* how often data files are stat()ed */
+#define RBLD_REAP_SECS		30	/* how often expired entries are removed */
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: rbld [-c FILE] [--check] [-d]\n"
+	    "\n"
+	    "Serve DNSBL zones from the LMDB database named in the configuration.\n"
+	    "\n"
+	    "  -c, --config FILE  configuration file (default: rbld.conf)\n"
+	    "      --check        check the configuration and every data file it\n"
+	    "                     names, print each problem as file:line, exit\n"
+	    "  -d, --debug        log debug messages too\n"
+	    "  -h, --help         show this help\n"
+	    "  -V, --version      show the version\n"
+	    "\n"
+	    "Signals: SIGHUP re-reads the configuration and changed data files;\n"
+	    "SIGTERM and SIGINT stop. Exit status: 0 ok, 1 error, 2 bad usage.\n");
+}
+
+/* --check: the config, then every data file it names. */
+static int
+check_all(const char *path)
+{
+	struct conf *conf = conf_load(path, stderr);
+	int bad = 0;
+
+	if (conf == NULL)
+		return 1;
+	for (int i = 0; i < conf->nsources; i++)
+		if (conf->sources[i].file != NULL)
+			bad += source_check_file(conf->sources[i].file, stderr);
+	if (conf->allow_file != NULL)
+		bad += source_check_file(conf->allow_file, stderr);
+	conf_free(conf);
+	if (bad == 0)
+		printf("%s: configuration and data files are valid\n", path);
+	return bad == 0 ? 0 : 1;
+}
+
+static void
+drop_privileges(const char *user)
+{
+	struct passwd *pw;
+
+	if (user == NULL)
+		return;
+	if ((pw = getpwnam(user)) == NULL)
+		fatalx("user %s: no such user", user);
+	if (setgroups(1, &pw->pw_gid) == -1 || setgid(pw->pw_gid) == -1 ||
+	    setuid(pw->pw_uid) == -1)
+		fatal("cannot become user %s", user);
+	log_info("running as user %s", user);
+}
+
+static bool
+listens_equal(const struct conf *a, const struct conf *b)
+{
+	if (a->ndns != b->ndns || a->workers != b->workers)
+		return false;
+	for (int i = 0; i < a->ndns; i++)
+		if (strcmp(a->dns[i].text, b->dns[i].text) != 0)
+			return false;
+	return true;
+}
+
+/* Load every file-backed source that changed (or all when FORCE). */
+static void
+load_sources(const struct conf *conf, struct store *st, const int *srcids,
+    bool force)
+{
+	for (int i = 0; i < conf->nsources; i++)
+		source_load(st, &conf->sources[i], srcids[i], force);
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "check", no_argument, NULL, 'C' },
+		{ "debug", no_argument, NULL, 'd' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *path = "rbld.conf";
+	struct conf *conf;
+	struct store *st;
+	struct net *net;
+	struct dns_view *view;
+	int srcids[CONF_MAX_SOURCES];
+	bool check = false, debug = false;
+	time_t last_files, last_reap;
+	sigset_t sigs;
+	char err[512];
+	int ch;
+
+	while ((ch = getopt_long(argc, argv, "c:dhV", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'c': path = optarg; break;
+		case 'C': check = true; break;
+		case 'd': debug = true; break;
+		case 'h': usage(stdout); return 0;
+		case 'V': printf("rbld %s\n", RBLD_VERSION); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (optind != argc) {
+		fprintf(stderr, "rbld: unexpected argument \"%s\"\n", argv[optind]);
+		usage(stderr);
+		return 2;
+	}
+	if (check)
+		return check_all(path);
+	log_init("rbld", debug ? LOG_LVL_DEBUG : LOG_LVL_INFO);
+
+	/* Signals are taken synchronously by the main thread only. */
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGHUP);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	if ((conf = conf_load(path, stderr)) == NULL)
+		fatalx("%s: configuration has errors, not starting", path);
+	if ((net = net_bind(conf, err, sizeof(err))) == NULL)
+		fatalx("dns: %s", err);
+	if ((st = store_open(conf->database, conf->mapsize, false, err,
+	    sizeof(err))) == NULL)
+		fatalx("database: %s", err);
+	if (source_register(conf, st, srcids) != 0)
+		fatalx("database: cannot register sources and zones");
+	if ((view = view_build(conf, srcids)) == NULL)
+		fatalx("cannot build zones");
+	/* Serve what the database holds at once; files are checked after. */
+	if (net_start(net, st, view) != 0)
+		fatal("cannot start DNS workers");
+	drop_privileges(conf->user);
+	log_info("rbld %s ready: %d zone(s), %d source(s), database %s",
+	    RBLD_VERSION, conf->nzones, conf->nsources, conf->database);
+	load_sources(conf, st, srcids, false);
+	last_files = last_reap = time(NULL);
+
+	for (;;) {
+		struct timespec tmo = { 1, 0 };
+		time_t now;
+		int sig = sigtimedwait(&sigs, NULL, &tmo);
+
+		if (sig == SIGTERM || sig == SIGINT) {
+			log_info("signal %d: stopping", sig);
+			break;
+		}
+		if (sig == SIGHUP) {
+			struct conf *nc;
+			int nids[CONF_MAX_SOURCES];
+			struct dns_view *nv, *old;
+
+			log_info("SIGHUP: reloading %s", path);
+			if ((nc = conf_load(path, stderr)) == NULL) {
+				log_err("%s: new configuration has errors, "
+				    "keeping the old one", path);
+				continue;
+			}
+			if (!listens_equal(conf, nc) ||
+			    strcmp(conf->database, nc->database) != 0)
+				log_warnx("listen addresses, workers and "
+				    "database change only on restart");
+			if (source_register(nc, st, nids) != 0 ||
+			    (nv = view_build(nc, nids)) == NULL) {
+				log_err("new configuration cannot be applied, "
+				    "keeping the old one");
+				conf_free(nc);
+				continue;
+			}
+			load_sources(nc, st, nids, true);
+			old = net_swap_view(net, nv);
+			view_free(old);
+			conf_free(conf);
+			conf = nc;
+			memcpy(srcids, nids, sizeof(srcids));
+			log_info("configuration reloaded: %d zone(s), %d "
+			    "source(s)", conf->nzones, conf->nsources);
+			continue;
+		}
+		now = time(NULL);
+		if (now - last_files >= RBLD_FILE_CHECK_SECS) {
+			load_sources(conf, st, srcids, false);
+			last_files = now;
+		}
+		if (now - last_reap >= RBLD_REAP_SECS) {
+			long n = store_expire(st, (uint32_t)now);
+
+			if (n > 0)
+				log_info("expired %ld entries", n);
+			last_reap = now;
+		}
+	}
+	net_stop(net);
+	view_free(view);
+	store_close(st);
+	conf_free(conf);
+	log_info("stopped");
+	return 0;
+}

@@ -1,0 +1,1552 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* The LMDB store: the one source of truth for entries, sources and serials. */
+#include <errno.h>
+#include <lmdb.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "store.h"
+
+/*
+ * Schema (version 1). Every multi-byte key field is big-endian so that keys
+ * sort numerically; values are host order (an LMDB file is not portable
+ * across architectures anyway).
+ *
+ *   entries  family(1) plen(1) masked-address(4|16) source-id(2) -> entval + reason
+ *   sources  name -> srcrec          srcids  source-id(2) -> name
+ *   texts    text-id(4) -> template  textidx template -> text-id(4)
+ *   meta     "version" "changes" "plen4" "plen6" "nexttext" "nextsrc"
+ *            "zone:NAME" -> serial   "count:ID" -> entries of a source
+ *
+ * A lookup probes only the prefix lengths in use (the plen counters), one
+ * MDB_SET_RANGE seek each, longest first.
+ */
+#define STORE_VERSION		1
+#define STORE_MAX_SOURCES	1024
+#define STORE_MAX_ZONES		32
+#define STORE_MAX_READERS	126
+#define KEY_MAX			20
+
+#define VAL_EXCL		0x01
+#define VAL_ORIGIN_SHIFT	4
+
+struct entval {
+	uint8_t		flags;
+	uint8_t		pad[3];
+	uint32_t	a;
+	uint32_t	txt;
+	uint32_t	added;
+	uint32_t	expires;
+	/* reason text follows, not NUL-terminated */
+};
+
+struct srcrec {
+	uint16_t	id;
+	uint16_t	pad;
+	struct store_srcmeta meta;
+	bool		has_meta;
+};
+
+struct zoneinfo {
+	char		name[STORE_DNAME_MAX];
+};
+
+struct store {
+	MDB_env		*env;
+	MDB_dbi		 entries, sources, srcids, texts, textidx, meta;
+	bool		 readonly;
+	uint64_t	 mapsize;
+	/* Writers and readers hold it shared; growing the map takes it alone. */
+	pthread_rwlock_t resize;
+	int		 nzones;
+	struct zoneinfo	 zones[STORE_MAX_ZONES];
+	uint32_t	 srczones[STORE_MAX_SOURCES];	/* bit z: zone z holds it */
+};
+
+struct store_reader {
+	struct store	*st;
+	MDB_txn		*txn;
+	MDB_cursor	*cur;
+	size_t		 txnid;
+	int		 n4, n6;
+	uint8_t		 plens4[33], plens6[129];	/* in use, longest first */
+	uint32_t	 serials[STORE_MAX_ZONES];
+	uint32_t	 srcgen[STORE_MAX_SOURCES];	/* txnid+1 when cached */
+	struct store_srcmeta *srcmeta[STORE_MAX_SOURCES];
+	bool		 held;
+};
+
+/* One write transaction and the counters it changes. */
+struct wctx {
+	struct store	*st;
+	MDB_txn		*txn;
+	uint32_t	 plen4[33], plen6[129];
+	bool		 plen_dirty;
+	int64_t		*cntdelta;	/* per source id */
+	uint32_t	 touched;	/* zones whose serial must move */
+	uint64_t	 changes;
+};
+
+static void
+st_err(char *err, size_t errlen, const char *what, int rc)
+{
+	if (err != NULL && errlen > 0)
+		snprintf(err, errlen, "%s: %s", what, mdb_strerror(rc));
+}
+
+static size_t
+key_build(uint8_t *k, int family, int plen, const uint8_t *addr, int src)
+{
+	int n = family == 4 ? 4 : 16;
+
+	k[0] = (uint8_t)family;
+	k[1] = (uint8_t)plen;
+	memcpy(k + 2, addr, n);
+	/* Mask in place: keys always hold the network address. */
+	for (int i = 0; i < n; i++) {
+		int bits = plen - i * 8;
+
+		if (bits <= 0)
+			k[2 + i] = 0;
+		else if (bits < 8)
+			k[2 + i] &= (uint8_t)(0xff00 >> bits);
+	}
+	k[2 + n] = (uint8_t)(src >> 8);
+	k[3 + n] = (uint8_t)src;
+	return (size_t)n + 4;
+}
+
+static int
+key_src(const MDB_val *k)
+{
+	const uint8_t *p = k->mv_data;
+
+	return p[k->mv_size - 2] << 8 | p[k->mv_size - 1];
+}
+
+/* ---- opening ---- */
+
+static int
+st_meta_get(MDB_txn *txn, struct store *st, const char *name, void *out,
+    size_t len)
+{
+	MDB_val k = { strlen(name), (void *)name }, v;
+	int rc;
+
+	if ((rc = mdb_get(txn, st->meta, &k, &v)) != 0)
+		return rc;
+	if (v.mv_size != len)
+		return MDB_CORRUPTED;
+	memcpy(out, v.mv_data, len);
+	return 0;
+}
+
+static int
+st_meta_put(MDB_txn *txn, struct store *st, const char *name, const void *p,
+    size_t len)
+{
+	MDB_val k = { strlen(name), (void *)name }, v = { len, (void *)p };
+
+	return mdb_put(txn, st->meta, &k, &v, 0);
+}
+
+struct store *
+store_open(const char *path, uint64_t mapsize, bool readonly, char *err,
+    size_t errlen)
+{
+	struct store *st;
+	MDB_txn *txn = NULL;
+	unsigned flags = MDB_NOTLS | (readonly ? MDB_RDONLY : 0);
+	uint32_t version;
+	int rc, dead;
+
+	if ((st = calloc(1, sizeof(*st))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	pthread_rwlock_init(&st->resize, NULL);
+	st->readonly = readonly;
+	if (!readonly && mkdir(path, 0750) == -1 && errno != EEXIST) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		goto fail;
+	}
+	if ((rc = mdb_env_create(&st->env)) != 0 ||
+	    (rc = mdb_env_set_maxdbs(st->env, 8)) != 0 ||
+	    (rc = mdb_env_set_maxreaders(st->env, STORE_MAX_READERS)) != 0 ||
+	    (rc = mdb_env_set_mapsize(st->env, mapsize)) != 0) {
+		st_err(err, errlen, path, rc);
+		goto fail;
+	}
+	if ((rc = mdb_env_open(st->env, path, flags, 0640)) != 0) {
+		st_err(err, errlen, path, rc);
+		goto fail;
+	}
+	/* The file may already be larger than asked: use what it has. */
+	{
+		MDB_envinfo info;
+
+		mdb_env_info(st->env, &info);
+		st->mapsize = info.me_mapsize;
+	}
+	/* Readers left by a killed process would pin old pages forever. */
+	mdb_reader_check(st->env, &dead);
+
+	/* DBIs must be opened in a committed transaction to stay valid. */
+	if ((rc = mdb_txn_begin(st->env, NULL, readonly ? MDB_RDONLY : 0,
+	    &txn)) != 0) {
+		st_err(err, errlen, path, rc);
+		goto fail;
+	}
+	{
+		unsigned create = readonly ? 0 : MDB_CREATE;
+
+		if ((rc = mdb_dbi_open(txn, "entries", create, &st->entries)) ||
+		    (rc = mdb_dbi_open(txn, "sources", create, &st->sources)) ||
+		    (rc = mdb_dbi_open(txn, "srcids", create, &st->srcids)) ||
+		    (rc = mdb_dbi_open(txn, "texts", create, &st->texts)) ||
+		    (rc = mdb_dbi_open(txn, "textidx", create, &st->textidx)) ||
+		    (rc = mdb_dbi_open(txn, "meta", create, &st->meta))) {
+			st_err(err, errlen, readonly ?
+			    "database not initialised (run rbld once)" : path, rc);
+			goto fail;
+		}
+	}
+	rc = st_meta_get(txn, st, "version", &version, sizeof(version));
+	if (rc == MDB_NOTFOUND && !readonly) {
+		version = STORE_VERSION;
+		rc = st_meta_put(txn, st, "version", &version, sizeof(version));
+	}
+	if (rc != 0) {
+		st_err(err, errlen, "schema version", rc);
+		goto fail;
+	}
+	if (version != STORE_VERSION) {
+		snprintf(err, errlen, "%s: database schema version %u, this rbld "
+		    "reads version %u", path, version, STORE_VERSION);
+		goto fail;
+	}
+	if ((rc = mdb_txn_commit(txn)) != 0) {
+		txn = NULL;
+		st_err(err, errlen, path, rc);
+		goto fail;
+	}
+	return st;
+fail:
+	if (txn != NULL)
+		mdb_txn_abort(txn);
+	if (st->env != NULL)
+		mdb_env_close(st->env);
+	pthread_rwlock_destroy(&st->resize);
+	free(st);
+	return NULL;
+}
+
+void
+store_close(struct store *st)
+{
+	if (st == NULL)
+		return;
+	mdb_env_close(st->env);
+	pthread_rwlock_destroy(&st->resize);
+	free(st);
+}
+
+/* Another process grew the map: adopt its size. Called with no txn open. */
+static void
+st_adopt_size(struct store *st)
+{
+	MDB_envinfo info;
+
+	pthread_rwlock_wrlock(&st->resize);
+	mdb_env_set_mapsize(st->env, 0);
+	mdb_env_info(st->env, &info);
+	st->mapsize = info.me_mapsize;
+	pthread_rwlock_unlock(&st->resize);
+}
+
+static void
+st_grow(struct store *st)
+{
+	MDB_envinfo info;
+
+	pthread_rwlock_wrlock(&st->resize);
+	mdb_env_info(st->env, &info);
+	/* Someone else may have grown it while we waited. */
+	if (info.me_mapsize <= st->mapsize) {
+		size_t next = info.me_mapsize * 2;
+
+		if (mdb_env_set_mapsize(st->env, next) == 0)
+			info.me_mapsize = next;
+	}
+	st->mapsize = info.me_mapsize;
+	pthread_rwlock_unlock(&st->resize);
+}
+
+/* ---- write transactions ---- */
+
+static int
+w_begin(struct store *st, struct wctx *w)
+{
+	int rc;
+
+	memset(w, 0, sizeof(*w));
+	w->st = st;
+	for (;;) {
+		pthread_rwlock_rdlock(&st->resize);
+		rc = mdb_txn_begin(st->env, NULL, 0, &w->txn);
+		if (rc != MDB_MAP_RESIZED)
+			break;
+		pthread_rwlock_unlock(&st->resize);
+		st_adopt_size(st);
+	}
+	if (rc != 0) {
+		pthread_rwlock_unlock(&st->resize);
+		return rc;
+	}
+	rc = st_meta_get(w->txn, st, "plen4", w->plen4, sizeof(w->plen4));
+	if (rc == 0 || rc == MDB_NOTFOUND)
+		rc = st_meta_get(w->txn, st, "plen6", w->plen6,
+		    sizeof(w->plen6));
+	if (rc == MDB_NOTFOUND)
+		rc = 0;
+	if (rc == 0)
+		rc = st_meta_get(w->txn, st, "changes", &w->changes,
+		    sizeof(w->changes));
+	if (rc == MDB_NOTFOUND)
+		rc = 0;
+	if (rc == 0 && (w->cntdelta = calloc(STORE_MAX_SOURCES,
+	    sizeof(*w->cntdelta))) == NULL)
+		rc = ENOMEM;
+	if (rc != 0) {
+		mdb_txn_abort(w->txn);
+		pthread_rwlock_unlock(&st->resize);
+	}
+	return rc;
+}
+
+static void
+w_abort(struct wctx *w)
+{
+	mdb_txn_abort(w->txn);
+	free(w->cntdelta);
+	pthread_rwlock_unlock(&w->st->resize);
+}
+
+static int
+w_commit(struct wctx *w)
+{
+	struct store *st = w->st;
+	int rc = 0;
+
+	if (w->plen_dirty) {
+		if ((rc = st_meta_put(w->txn, st, "plen4", w->plen4,
+		    sizeof(w->plen4))) != 0 ||
+		    (rc = st_meta_put(w->txn, st, "plen6", w->plen6,
+		    sizeof(w->plen6))) != 0)
+			goto fail;
+	}
+	for (int i = 0; i < STORE_MAX_SOURCES; i++) {
+		char name[32];
+		int64_t cnt = 0;
+
+		if (w->cntdelta[i] == 0)
+			continue;
+		snprintf(name, sizeof(name), "count:%d", i);
+		rc = st_meta_get(w->txn, st, name, &cnt, sizeof(cnt));
+		if (rc != 0 && rc != MDB_NOTFOUND)
+			goto fail;
+		cnt += w->cntdelta[i];
+		if ((rc = st_meta_put(w->txn, st, name, &cnt, sizeof(cnt))) != 0)
+			goto fail;
+	}
+	for (int z = 0; z < st->nzones; z++) {
+		char name[STORE_DNAME_MAX + 8];
+		uint32_t serial = 0;
+
+		if (!(w->touched & 1u << z))
+			continue;
+		snprintf(name, sizeof(name), "zone:%s", st->zones[z].name);
+		rc = st_meta_get(w->txn, st, name, &serial, sizeof(serial));
+		if (rc != 0 && rc != MDB_NOTFOUND)
+			goto fail;
+		/* Serial arithmetic (RFC 1982) wraps; 0 is avoided for clarity. */
+		if (++serial == 0)
+			serial = 1;
+		if ((rc = st_meta_put(w->txn, st, name, &serial,
+		    sizeof(serial))) != 0)
+			goto fail;
+	}
+	if ((rc = st_meta_put(w->txn, st, "changes", &w->changes,
+	    sizeof(w->changes))) != 0)
+		goto fail;
+	rc = mdb_txn_commit(w->txn);
+	free(w->cntdelta);
+	pthread_rwlock_unlock(&st->resize);
+	return rc;
+fail:
+	w_abort(w);
+	return rc;
+}
+
+/* Run FN in a write transaction, growing the map and retrying when full. */
+static int
+st_write(struct store *st, int (*fn)(struct wctx *, void *), void *arg)
+{
+	struct wctx w;
+	int rc, tries;
+
+	if (st->readonly)
+		return EACCES;
+	for (tries = 0; tries < 16; tries++) {
+		if ((rc = w_begin(st, &w)) != 0)
+			return rc;
+		if ((rc = fn(&w, arg)) != 0) {
+			w_abort(&w);
+		} else
+			rc = w_commit(&w);
+		if (rc != MDB_MAP_FULL)
+			return rc;
+		st_grow(st);
+	}
+	return rc;
+}
+
+static void
+w_touch(struct wctx *w, int src)
+{
+	w->touched |= w->st->srczones[src];
+	w->changes++;
+}
+
+/* Count a key that appears (+1) or goes (-1). */
+static void
+w_count(struct wctx *w, const uint8_t *key, int src, int delta)
+{
+	if (key[0] == 4)
+		w->plen4[key[1]] += (uint32_t)delta;
+	else
+		w->plen6[key[1]] += (uint32_t)delta;
+	w->plen_dirty = true;
+	w->cntdelta[src] += delta;
+	w_touch(w, src);
+}
+
+static int
+w_text_id(struct wctx *w, const char *txt, uint32_t *id)
+{
+	struct store *st = w->st;
+	MDB_val k = { strlen(txt), (void *)txt }, v;
+	uint8_t idk[4];
+	uint32_t next = 0;
+	int rc;
+
+	if (k.mv_size == 0 || k.mv_size > RBL_TXT_MAX)
+		return EINVAL;
+	if ((rc = mdb_get(w->txn, st->textidx, &k, &v)) == 0) {
+		memcpy(id, v.mv_data, sizeof(*id));
+		return 0;
+	}
+	if (rc != MDB_NOTFOUND)
+		return rc;
+	rc = st_meta_get(w->txn, st, "nexttext", &next, sizeof(next));
+	if (rc != 0 && rc != MDB_NOTFOUND)
+		return rc;
+	*id = next;
+	next++;
+	if ((rc = st_meta_put(w->txn, st, "nexttext", &next, sizeof(next))))
+		return rc;
+	v.mv_size = sizeof(*id);
+	v.mv_data = id;
+	if ((rc = mdb_put(w->txn, st->textidx, &k, &v, 0)) != 0)
+		return rc;
+	idk[0] = (uint8_t)(*id >> 24);
+	idk[1] = (uint8_t)(*id >> 16);
+	idk[2] = (uint8_t)(*id >> 8);
+	idk[3] = (uint8_t)*id;
+	k.mv_size = 4;
+	k.mv_data = idk;
+	v.mv_size = strlen(txt);
+	v.mv_data = (void *)txt;
+	return mdb_put(w->txn, st->texts, &k, &v, 0);
+}
+
+/* ---- sources and zones ---- */
+
+struct srcid_arg {
+	const char	*name;
+	int		 id;
+};
+
+static int
+w_source_id(struct wctx *w, void *arg)
+{
+	struct srcid_arg *a = arg;
+	struct store *st = w->st;
+	MDB_val k = { strlen(a->name), (void *)a->name }, v, ik;
+	struct srcrec rec;
+	uint8_t idk[2];
+	uint32_t next = 1;
+	int rc;
+
+	if ((rc = mdb_get(w->txn, st->sources, &k, &v)) == 0) {
+		memcpy(&rec.id, v.mv_data, sizeof(rec.id));
+		a->id = rec.id;
+		return 0;
+	}
+	if (rc != MDB_NOTFOUND)
+		return rc;
+	rc = st_meta_get(w->txn, st, "nextsrc", &next, sizeof(next));
+	if (rc != 0 && rc != MDB_NOTFOUND)
+		return rc;
+	if (next >= STORE_MAX_SOURCES)
+		return MDB_DBS_FULL;
+	memset(&rec, 0, sizeof(rec));
+	rec.id = (uint16_t)next;
+	rec.meta.file_mtime = -1;
+	v.mv_size = sizeof(rec);
+	v.mv_data = &rec;
+	if ((rc = mdb_put(w->txn, st->sources, &k, &v, 0)) != 0)
+		return rc;
+	idk[0] = (uint8_t)(next >> 8);
+	idk[1] = (uint8_t)next;
+	ik.mv_size = 2;
+	ik.mv_data = idk;
+	if ((rc = mdb_put(w->txn, st->srcids, &ik, &k, 0)) != 0)
+		return rc;
+	a->id = (int)next;
+	next++;
+	return st_meta_put(w->txn, st, "nextsrc", &next, sizeof(next));
+}
+
+int
+store_source_id(struct store *st, const char *name, bool create)
+{
+	struct srcid_arg a = { name, -1 };
+	MDB_txn *txn;
+	MDB_val k = { strlen(name), (void *)name }, v;
+	int rc;
+
+	if (k.mv_size == 0 || k.mv_size >= STORE_NAME_MAX)
+		return -1;
+	if ((rc = mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn)) == 0) {
+		rc = mdb_get(txn, st->sources, &k, &v);
+		if (rc == 0) {
+			uint16_t id;
+
+			memcpy(&id, v.mv_data, sizeof(id));
+			mdb_txn_abort(txn);
+			return id;
+		}
+		mdb_txn_abort(txn);
+	}
+	if (!create)
+		return -1;
+	if (st_write(st, w_source_id, &a) != 0)
+		return -1;
+	return a.id;
+}
+
+static int
+st_source_name(MDB_txn *txn, struct store *st, int src, char *out, size_t len)
+{
+	uint8_t idk[2] = { (uint8_t)(src >> 8), (uint8_t)src };
+	MDB_val k = { 2, idk }, v;
+	int rc;
+
+	if ((rc = mdb_get(txn, st->srcids, &k, &v)) != 0)
+		return rc;
+	if (v.mv_size >= len)
+		return MDB_CORRUPTED;
+	memcpy(out, v.mv_data, v.mv_size);
+	out[v.mv_size] = '\0';
+	return 0;
+}
+
+struct zones_arg {
+	int	nzones;
+};
+
+static int
+w_init_zones(struct wctx *w, void *arg)
+{
+	struct store *st = w->st;
+	int rc;
+
+	(void)arg;
+	for (int z = 0; z < st->nzones; z++) {
+		char name[STORE_DNAME_MAX + 8];
+		uint32_t serial;
+
+		snprintf(name, sizeof(name), "zone:%s", st->zones[z].name);
+		rc = st_meta_get(w->txn, st, name, &serial, sizeof(serial));
+		if (rc == MDB_NOTFOUND) {
+			/* A new zone starts at the current time, like most
+			 * servers, so a re-created zone still moves forward. */
+			serial = (uint32_t)time(NULL);
+			rc = st_meta_put(w->txn, st, name, &serial,
+			    sizeof(serial));
+		}
+		if (rc != 0)
+			return rc;
+	}
+	return 0;
+}
+
+int
+store_set_zones(struct store *st, int nzones, const char **names,
+    const int *nsrc, const int *const *srcids)
+{
+	if (nzones > STORE_MAX_ZONES)
+		return -1;
+	memset(st->srczones, 0, sizeof(st->srczones));
+	for (int z = 0; z < nzones; z++) {
+		if (strlen(names[z]) >= STORE_DNAME_MAX)
+			return -1;
+		snprintf(st->zones[z].name, sizeof(st->zones[z].name), "%s",
+		    names[z]);
+		for (int i = 0; i < nsrc[z]; i++)
+			if (srcids[z][i] >= 0 && srcids[z][i] < STORE_MAX_SOURCES)
+				st->srczones[srcids[z][i]] |= 1u << z;
+	}
+	st->nzones = nzones;
+	if (st->readonly)
+		return 0;
+	return st_write(st, w_init_zones, NULL) == 0 ? 0 : -1;
+}
+
+static int
+st_srcrec_get(MDB_txn *txn, struct store *st, int src, struct srcrec *rec)
+{
+	char name[STORE_NAME_MAX];
+	MDB_val k, v;
+	int rc;
+
+	if ((rc = st_source_name(txn, st, src, name, sizeof(name))) != 0)
+		return rc;
+	k.mv_size = strlen(name);
+	k.mv_data = name;
+	if ((rc = mdb_get(txn, st->sources, &k, &v)) != 0)
+		return rc;
+	if (v.mv_size != sizeof(*rec))
+		return MDB_CORRUPTED;
+	memcpy(rec, v.mv_data, sizeof(*rec));
+	return 0;
+}
+
+static int
+st_srcrec_put(MDB_txn *txn, struct store *st, int src, const struct srcrec *rec)
+{
+	char name[STORE_NAME_MAX];
+	MDB_val k, v = { sizeof(*rec), (void *)rec };
+	int rc;
+
+	if ((rc = st_source_name(txn, st, src, name, sizeof(name))) != 0)
+		return rc;
+	k.mv_size = strlen(name);
+	k.mv_data = name;
+	return mdb_put(txn, st->sources, &k, &v, 0);
+}
+
+int
+store_source_meta(struct store *st, int src, struct store_srcmeta *out)
+{
+	struct srcrec rec;
+	MDB_txn *txn;
+	int rc;
+
+	if ((rc = mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn)) != 0)
+		return -1;
+	rc = st_srcrec_get(txn, st, src, &rec);
+	mdb_txn_abort(txn);
+	if (rc != 0 || !rec.has_meta)
+		return -1;
+	*out = rec.meta;
+	return 0;
+}
+
+/* ---- replacing a file's entries ---- */
+
+struct newent {
+	uint8_t		key[KEY_MAX];
+	uint8_t		klen;
+	const struct rbl_entry *e;
+};
+
+/* Keys sort by (family, plen, ...): order the in-memory list the same way. */
+static int
+key_cmp(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
+{
+	size_t n = alen < blen ? alen : blen;
+	int c = memcmp(a, b, n);
+
+	if (c != 0)
+		return c;
+	return alen < blen ? -1 : alen > blen;
+}
+
+static int
+newent_lmdb_cmp(const void *a, const void *b)
+{
+	const struct newent *x = a, *y = b;
+	int c = key_cmp(x->key, x->klen, y->key, y->klen);
+
+	if (c != 0)
+		return c;
+	return x->e->line < y->e->line ? -1 : x->e->line > y->e->line;
+}
+
+struct replace_arg {
+	int			 src;
+	const struct rbl_data	*d;
+	const struct store_srcmeta *meta;
+	struct newent		*ne;
+	size_t			 nne;
+	uint32_t		*txtids;	/* d->txts index -> store text id */
+	enum store_origin	 origin;
+	long			 changed;
+};
+
+static int st_prepare(struct replace_arg *, int, const struct rbl_data *);
+
+static int
+val_equal(const MDB_val *v, const struct entval *ev)
+{
+	return v->mv_size == sizeof(*ev) && memcmp(v->mv_data, ev,
+	    sizeof(*ev)) == 0;
+}
+
+static int
+w_replace(struct wctx *w, void *arg)
+{
+	struct replace_arg *ra = arg;
+	struct store *st = w->st;
+	MDB_cursor *cur = NULL;
+	MDB_val k, v;
+	struct srcrec rec;
+	uint32_t now = (uint32_t)time(NULL);
+	size_t i = 0;
+	int rc;
+
+	ra->changed = 0;
+	for (size_t t = 0; t < ra->d->ntxts; t++)
+		if ((rc = w_text_id(w, ra->d->txts[t], &ra->txtids[t])) != 0)
+			return rc;
+	if ((rc = mdb_cursor_open(w->txn, st->entries, &cur)) != 0)
+		return rc;
+	/*
+	 * Walk the stored keys and the new list together, both in key order:
+	 * delete what went, write what is new or changed, keep what is equal.
+	 */
+	rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
+	for (;;) {
+		const struct newent *n = i < ra->nne ? &ra->ne[i] : NULL;
+		int c;
+
+		/* Skip stored keys of other sources and non-file entries. */
+		while (rc == 0) {
+			const struct entval *ev = v.mv_data;
+
+			if (key_src(&k) == ra->src && v.mv_size >= sizeof(*ev) &&
+			    ev->flags >> VAL_ORIGIN_SHIFT == ORIGIN_FILE)
+				break;
+			if (n != NULL && key_src(&k) == ra->src &&
+			    key_cmp(k.mv_data, k.mv_size, n->key, n->klen) == 0)
+				break;	/* a hand-made entry with a key the file has */
+			rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+		}
+		if (rc != 0 && rc != MDB_NOTFOUND)
+			goto out;
+		if (rc == MDB_NOTFOUND && n == NULL)
+			break;
+		c = rc == MDB_NOTFOUND ? 1 :
+		    n == NULL ? -1 : key_cmp(k.mv_data, k.mv_size, n->key, n->klen);
+		if (c < 0) {
+			/* Stored file entry no longer in the file. */
+			uint8_t kb[KEY_MAX];
+
+			memcpy(kb, k.mv_data, k.mv_size);
+			if ((rc = mdb_cursor_del(cur, 0)) != 0)
+				goto out;
+			w_count(w, kb, ra->src, -1);
+			ra->changed++;
+			rc = mdb_cursor_get(cur, &k, &v, MDB_GET_CURRENT);
+			if (rc == EINVAL)
+				rc = MDB_NOTFOUND;
+			continue;
+		}
+		{
+			struct entval ev;
+			const struct rbl_entry *e = n->e;
+			bool exists = c == 0;
+			MDB_val nk = { n->klen, (void *)n->key }, nv;
+
+			if (exists) {
+				const struct entval *old = v.mv_data;
+
+				if (old->flags >> VAL_ORIGIN_SHIFT != ORIGIN_FILE) {
+					/* A hand-made entry outranks the file. */
+					i++;
+					rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+					continue;
+				}
+			}
+			memset(&ev, 0, sizeof(ev));
+			ev.flags = (uint8_t)(ORIGIN_FILE << VAL_ORIGIN_SHIFT |
+			    (e->excl ? VAL_EXCL : 0));
+			ev.a = e->a;
+			ev.txt = e->txt == RBL_NO_TXT ? RBL_NO_TXT :
+			    ra->txtids[e->txt];
+			ev.expires = 0;
+			if (exists) {
+				struct entval old;
+
+				memcpy(&old, v.mv_data, sizeof(old));
+				ev.added = old.added;
+				if (val_equal(&v, &ev)) {
+					i++;
+					rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+					continue;
+				}
+			} else
+				ev.added = now;
+			nv.mv_size = sizeof(ev);
+			nv.mv_data = &ev;
+			if ((rc = mdb_cursor_put(cur, &nk, &nv, 0)) != 0)
+				goto out;
+			if (!exists)
+				w_count(w, n->key, ra->src, +1);
+			else
+				w_touch(w, ra->src);
+			ra->changed++;
+			i++;
+			/* The cursor sits on the key just written. */
+			rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+		}
+	}
+	rc = st_srcrec_get(w->txn, st, ra->src, &rec);
+	if (rc == 0) {
+		rec.meta = *ra->meta;
+		rec.has_meta = true;
+		rc = st_srcrec_put(w->txn, st, ra->src, &rec);
+	}
+	/* Only a change of entries moves the serial, not a same-content reload. */
+out:
+	mdb_cursor_close(cur);
+	return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+long
+store_replace_file(struct store *st, int src, const struct rbl_data *d,
+    const struct store_srcmeta *meta, char *err, size_t errlen)
+{
+	struct replace_arg ra = { .src = src, .d = d, .meta = meta };
+	int rc;
+
+	if (src <= 0 || src >= STORE_MAX_SOURCES) {
+		snprintf(err, errlen, "bad source id %d", src);
+		return -1;
+	}
+	if (st_prepare(&ra, src, d) != 0) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	rc = st_write(st, w_replace, &ra);
+	free(ra.ne);
+	free(ra.txtids);
+	if (rc != 0) {
+		st_err(err, errlen, "replace", rc);
+		return -1;
+	}
+	return ra.changed;
+}
+
+/* Bulk add (import): upsert D's entries with ORIGIN, deleting nothing. */
+static int
+w_import(struct wctx *w, void *arg)
+{
+	struct replace_arg *ra = arg;
+	uint32_t now = (uint32_t)time(NULL);
+	int rc;
+
+	ra->changed = 0;
+	for (size_t t = 0; t < ra->d->ntxts; t++)
+		if ((rc = w_text_id(w, ra->d->txts[t], &ra->txtids[t])) != 0)
+			return rc;
+	for (size_t i = 0; i < ra->nne; i++) {
+		const struct rbl_entry *e = ra->ne[i].e;
+		MDB_val k = { ra->ne[i].klen, ra->ne[i].key }, v, old;
+		struct entval ev;
+
+		memset(&ev, 0, sizeof(ev));
+		ev.flags = (uint8_t)(ra->origin << VAL_ORIGIN_SHIFT |
+		    (e->excl ? VAL_EXCL : 0));
+		ev.a = e->a;
+		ev.txt = e->txt == RBL_NO_TXT ? RBL_NO_TXT : ra->txtids[e->txt];
+		ev.added = now;
+		v.mv_size = sizeof(ev);
+		v.mv_data = &ev;
+		old = v;
+		rc = mdb_put(w->txn, w->st->entries, &k, &old, MDB_NOOVERWRITE);
+		if (rc == 0) {
+			w_count(w, ra->ne[i].key, ra->src, +1);
+			ra->changed++;
+			continue;
+		}
+		if (rc != MDB_KEYEXIST)
+			return rc;
+		/* old now holds the stored value */
+		if (old.mv_size >= sizeof(ev)) {
+			struct entval o;
+
+			memcpy(&o, old.mv_data, sizeof(o));
+			ev.added = o.added;
+			if (val_equal(&old, &ev))
+				continue;
+		}
+		if ((rc = mdb_put(w->txn, w->st->entries, &k, &v, 0)) != 0)
+			return rc;
+		w_touch(w, ra->src);
+		ra->changed++;
+	}
+	return 0;
+}
+
+/* Sort D's entries into key order, the first line of a repeated key winning. */
+static int
+st_prepare(struct replace_arg *ra, int src, const struct rbl_data *d)
+{
+	size_t i, j;
+
+	ra->ne = malloc((d->nents ? d->nents : 1) * sizeof(*ra->ne));
+	ra->txtids = malloc((d->ntxts ? d->ntxts : 1) * sizeof(*ra->txtids));
+	if (ra->ne == NULL || ra->txtids == NULL) {
+		free(ra->ne);
+		free(ra->txtids);
+		return -1;
+	}
+	for (i = 0; i < d->nents; i++) {
+		const struct rbl_entry *e = &d->ents[i];
+
+		ra->ne[i].klen = (uint8_t)key_build(ra->ne[i].key, e->p.family,
+		    e->p.len, e->p.addr, src);
+		ra->ne[i].e = e;
+	}
+	qsort(ra->ne, d->nents, sizeof(*ra->ne), newent_lmdb_cmp);
+	for (i = 0, j = 0; i < d->nents; i++) {
+		if (j > 0 && ra->ne[j - 1].klen == ra->ne[i].klen &&
+		    memcmp(ra->ne[j - 1].key, ra->ne[i].key, ra->ne[i].klen) == 0)
+			continue;
+		ra->ne[j++] = ra->ne[i];
+	}
+	ra->nne = j;
+	return 0;
+}
+
+long
+store_import(struct store *st, int src, const struct rbl_data *d,
+    enum store_origin origin, char *err, size_t errlen)
+{
+	struct replace_arg ra = { .src = src, .d = d, .origin = origin };
+	int rc;
+
+	if (src <= 0 || src >= STORE_MAX_SOURCES) {
+		snprintf(err, errlen, "bad source id %d", src);
+		return -1;
+	}
+	if (st_prepare(&ra, src, d) != 0) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	rc = st_write(st, w_import, &ra);
+	free(ra.ne);
+	free(ra.txtids);
+	if (rc != 0) {
+		st_err(err, errlen, "import", rc);
+		return -1;
+	}
+	return ra.changed;
+}
+
+/* ---- single entries ---- */
+
+struct add_arg {
+	int		 src;
+	const struct prefix *p;
+	bool		 excl;
+	uint32_t	 a;
+	const char	*txt;
+	uint32_t	 expires;
+	const char	*reason;
+	enum store_origin origin;
+};
+
+static int
+w_add(struct wctx *w, void *arg)
+{
+	struct add_arg *aa = arg;
+	uint8_t key[KEY_MAX], buf[sizeof(struct entval) + STORE_REASON_MAX];
+	struct entval ev;
+	size_t rlen = aa->reason ? strlen(aa->reason) : 0;
+	MDB_val k, v;
+	int rc;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.flags = (uint8_t)(aa->origin << VAL_ORIGIN_SHIFT |
+	    (aa->excl ? VAL_EXCL : 0));
+	ev.a = aa->a;
+	ev.txt = RBL_NO_TXT;
+	ev.added = (uint32_t)time(NULL);
+	ev.expires = aa->expires;
+	if (aa->txt != NULL && (rc = w_text_id(w, aa->txt, &ev.txt)) != 0)
+		return rc;
+	if (rlen > STORE_REASON_MAX)
+		return EINVAL;
+	k.mv_size = key_build(key, aa->p->family, aa->p->len, aa->p->addr,
+	    aa->src);
+	k.mv_data = key;
+	rc = mdb_get(w->txn, w->st->entries, &k, &v);
+	if (rc != 0 && rc != MDB_NOTFOUND)
+		return rc;
+	memcpy(buf, &ev, sizeof(ev));
+	if (rlen > 0)
+		memcpy(buf + sizeof(ev), aa->reason, rlen);
+	v.mv_size = sizeof(ev) + rlen;
+	v.mv_data = buf;
+	if (rc == MDB_NOTFOUND)
+		w_count(w, key, aa->src, +1);
+	else
+		w_touch(w, aa->src);
+	return mdb_put(w->txn, w->st->entries, &k, &v, 0);
+}
+
+int
+store_add(struct store *st, int src, const struct prefix *p, bool excl,
+    uint32_t a, const char *txt, uint32_t expires, const char *reason,
+    enum store_origin origin, char *err, size_t errlen)
+{
+	struct add_arg aa = { src, p, excl, a, txt, expires, reason, origin };
+	int rc;
+
+	if (src <= 0 || src >= STORE_MAX_SOURCES) {
+		snprintf(err, errlen, "bad source id %d", src);
+		return -1;
+	}
+	if (txt != NULL && (strlen(txt) == 0 || strlen(txt) > RBL_TXT_MAX)) {
+		snprintf(err, errlen, "TXT must be 1 to %d characters",
+		    RBL_TXT_MAX);
+		return -1;
+	}
+	if (reason != NULL && strlen(reason) > STORE_REASON_MAX) {
+		snprintf(err, errlen, "reason longer than %d characters",
+		    STORE_REASON_MAX);
+		return -1;
+	}
+	if ((rc = st_write(st, w_add, &aa)) != 0) {
+		st_err(err, errlen, "add", rc);
+		return -1;
+	}
+	return 0;
+}
+
+struct del_arg {
+	int		 src;
+	const struct prefix *p;
+	int		 n;
+};
+
+static int
+w_del(struct wctx *w, void *arg)
+{
+	struct del_arg *da = arg;
+	uint8_t key[KEY_MAX];
+	MDB_cursor *cur;
+	MDB_val k, v;
+	size_t klen;
+	int rc;
+
+	da->n = 0;
+	klen = key_build(key, da->p->family, da->p->len, da->p->addr,
+	    da->src < 0 ? 0 : da->src);
+	if ((rc = mdb_cursor_open(w->txn, w->st->entries, &cur)) != 0)
+		return rc;
+	k.mv_size = klen;
+	k.mv_data = key;
+	rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+	while (rc == 0 && k.mv_size == klen &&
+	    memcmp(k.mv_data, key, klen - 2) == 0) {
+		int s = key_src(&k);
+
+		if (da->src < 0 || s == da->src) {
+			uint8_t kb[KEY_MAX];
+
+			memcpy(kb, k.mv_data, k.mv_size);
+			if ((rc = mdb_cursor_del(cur, 0)) != 0)
+				break;
+			w_count(w, kb, s, -1);
+			da->n++;
+			rc = mdb_cursor_get(cur, &k, &v, MDB_GET_CURRENT);
+			if (rc == EINVAL)
+				rc = MDB_NOTFOUND;
+			continue;
+		}
+		if (da->src >= 0)
+			break;
+		rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+	}
+	mdb_cursor_close(cur);
+	return rc == MDB_NOTFOUND || rc == 0 ? 0 : rc;
+}
+
+int
+store_del(struct store *st, int src, const struct prefix *p, char *err,
+    size_t errlen)
+{
+	struct del_arg da = { src, p, 0 };
+	int rc;
+
+	if ((rc = st_write(st, w_del, &da)) != 0) {
+		st_err(err, errlen, "delete", rc);
+		return -1;
+	}
+	return da.n;
+}
+
+struct expire_arg {
+	uint32_t	now;
+	long		n;
+};
+
+static int
+w_expire(struct wctx *w, void *arg)
+{
+	struct expire_arg *ea = arg;
+	MDB_cursor *cur;
+	MDB_val k, v;
+	int rc;
+
+	ea->n = 0;
+	if ((rc = mdb_cursor_open(w->txn, w->st->entries, &cur)) != 0)
+		return rc;
+	rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
+	while (rc == 0) {
+		struct entval ev;
+
+		memcpy(&ev, v.mv_data, sizeof(ev));
+		if (ev.expires != 0 && ev.expires <= ea->now) {
+			uint8_t kb[KEY_MAX];
+			int s = key_src(&k);
+
+			memcpy(kb, k.mv_data, k.mv_size);
+			if ((rc = mdb_cursor_del(cur, 0)) != 0)
+				break;
+			w_count(w, kb, s, -1);
+			ea->n++;
+			rc = mdb_cursor_get(cur, &k, &v, MDB_GET_CURRENT);
+			if (rc == EINVAL)
+				rc = MDB_NOTFOUND;
+			continue;
+		}
+		rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+	}
+	mdb_cursor_close(cur);
+	return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+long
+store_expire(struct store *st, uint32_t now)
+{
+	struct expire_arg ea = { now, 0 };
+
+	if (st_write(st, w_expire, &ea) != 0)
+		return -1;
+	return ea.n;
+}
+
+/* ---- reading many ---- */
+
+static int
+st_decode(MDB_txn *txn, struct store *st, const MDB_val *k, const MDB_val *v,
+    struct store_entry *e, char *reason, char *srcname, int *lastsrc)
+{
+	const uint8_t *kp = k->mv_data;
+	struct entval ev;
+	int src = key_src(k), rc;
+
+	memset(&e->p, 0, sizeof(e->p));
+	e->p.family = kp[0];
+	e->p.len = kp[1];
+	memcpy(e->p.addr, kp + 2, kp[0] == 4 ? 4 : 16);
+	if (src != *lastsrc) {
+		if ((rc = st_source_name(txn, st, src, srcname,
+		    STORE_NAME_MAX)) != 0)
+			return rc;
+		*lastsrc = src;
+	}
+	snprintf(e->source, sizeof(e->source), "%s", srcname);
+	memcpy(&ev, v->mv_data, sizeof(ev));
+	e->excl = ev.flags & VAL_EXCL;
+	e->origin = (enum store_origin)(ev.flags >> VAL_ORIGIN_SHIFT);
+	e->a = ev.a;
+	e->added = ev.added;
+	e->expires = ev.expires;
+	e->txt = NULL;
+	if (ev.txt != RBL_NO_TXT) {
+		uint8_t idk[4] = { (uint8_t)(ev.txt >> 24), (uint8_t)(ev.txt >> 16),
+		    (uint8_t)(ev.txt >> 8), (uint8_t)ev.txt };
+		MDB_val tk = { 4, idk }, tv;
+		static __thread char tbuf[RBL_TXT_MAX + 1];
+
+		if (mdb_get(txn, st->texts, &tk, &tv) == 0 &&
+		    tv.mv_size <= RBL_TXT_MAX) {
+			memcpy(tbuf, tv.mv_data, tv.mv_size);
+			tbuf[tv.mv_size] = '\0';
+			e->txt = tbuf;
+		}
+	}
+	{
+		size_t rl = v->mv_size - sizeof(ev);
+
+		if (rl > STORE_REASON_MAX)
+			rl = STORE_REASON_MAX;
+		memcpy(reason, (const uint8_t *)v->mv_data + sizeof(ev), rl);
+		reason[rl] = '\0';
+		e->reason = reason;
+	}
+	return 0;
+}
+
+int
+store_walk(struct store *st, int src,
+    int (*fn)(void *arg, const struct store_entry *), void *arg)
+{
+	char reason[STORE_REASON_MAX + 1], srcname[STORE_NAME_MAX];
+	struct store_entry e;
+	MDB_txn *txn;
+	MDB_cursor *cur;
+	MDB_val k, v;
+	int rc, last = -1;
+
+	if ((rc = mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn)) != 0)
+		return -1;
+	if ((rc = mdb_cursor_open(txn, st->entries, &cur)) != 0) {
+		mdb_txn_abort(txn);
+		return -1;
+	}
+	rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
+	while (rc == 0) {
+		if (src < 0 || key_src(&k) == src) {
+			if ((rc = st_decode(txn, st, &k, &v, &e, reason, srcname,
+			    &last)) != 0)
+				break;
+			if (fn(arg, &e) != 0)
+				break;
+		}
+		rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+	}
+	mdb_cursor_close(cur);
+	mdb_txn_abort(txn);
+	return rc == 0 || rc == MDB_NOTFOUND ? 0 : -1;
+}
+
+int
+store_covering(struct store *st, const struct prefix *addr,
+    int (*fn)(void *arg, const struct store_entry *), void *arg)
+{
+	char reason[STORE_REASON_MAX + 1], srcname[STORE_NAME_MAX];
+	struct store_entry e;
+	MDB_txn *txn;
+	MDB_cursor *cur;
+	int rc = 0, last = -1, maxlen = addr->family == 4 ? 32 : 128;
+
+	if (mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn) != 0)
+		return -1;
+	if (mdb_cursor_open(txn, st->entries, &cur) != 0) {
+		mdb_txn_abort(txn);
+		return -1;
+	}
+	for (int plen = maxlen; plen >= 0; plen--) {
+		uint8_t key[KEY_MAX];
+		size_t klen = key_build(key, addr->family, plen, addr->addr, 0);
+		MDB_val k = { klen, key }, v;
+
+		rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+		while (rc == 0 && k.mv_size == klen &&
+		    memcmp(k.mv_data, key, klen - 2) == 0) {
+			if ((rc = st_decode(txn, st, &k, &v, &e, reason, srcname,
+			    &last)) != 0)
+				goto out;
+			if (fn(arg, &e) != 0)
+				goto out;
+			rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+		}
+		if (rc != 0 && rc != MDB_NOTFOUND)
+			goto out;
+		rc = 0;
+	}
+out:
+	mdb_cursor_close(cur);
+	mdb_txn_abort(txn);
+	return rc == 0 || rc == MDB_NOTFOUND ? 0 : -1;
+}
+
+uint32_t
+store_serial(struct store *st, int zone)
+{
+	char name[STORE_DNAME_MAX + 8];
+	uint32_t serial = 0;
+	MDB_txn *txn;
+
+	if (zone < 0 || zone >= st->nzones)
+		return 0;
+	if (mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn) != 0)
+		return 0;
+	snprintf(name, sizeof(name), "zone:%s", st->zones[zone].name);
+	st_meta_get(txn, st, name, &serial, sizeof(serial));
+	mdb_txn_abort(txn);
+	return serial;
+}
+
+long
+store_source_count(struct store *st, int src)
+{
+	char name[32];
+	int64_t cnt = 0;
+	MDB_txn *txn;
+
+	if (mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn) != 0)
+		return -1;
+	snprintf(name, sizeof(name), "count:%d", src);
+	st_meta_get(txn, st, name, &cnt, sizeof(cnt));
+	mdb_txn_abort(txn);
+	return (long)cnt;
+}
+
+int
+store_stats(struct store *st, struct store_stats *out)
+{
+	MDB_envinfo info;
+	MDB_stat ms, es;
+	MDB_txn *txn;
+
+	memset(out, 0, sizeof(*out));
+	if (mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn) != 0)
+		return -1;
+	mdb_stat(txn, st->entries, &es);
+	mdb_env_stat(st->env, &ms);
+	mdb_env_info(st->env, &info);
+	st_meta_get(txn, st, "changes", &out->changes, sizeof(out->changes));
+	mdb_txn_abort(txn);
+	out->entries = es.ms_entries;
+	out->db_bytes = (uint64_t)(info.me_last_pgno + 1) * ms.ms_psize;
+	out->map_bytes = info.me_mapsize;
+	return 0;
+}
+
+/* ---- readers ---- */
+
+struct store_reader *
+store_reader_new(struct store *st)
+{
+	struct store_reader *r = calloc(1, sizeof(*r));
+
+	if (r != NULL)
+		r->st = st;
+	return r;
+}
+
+void
+store_reader_free(struct store_reader *r)
+{
+	if (r == NULL)
+		return;
+	if (r->held)
+		store_reader_end(r);
+	if (r->cur != NULL)
+		mdb_cursor_close(r->cur);
+	if (r->txn != NULL)
+		mdb_txn_abort(r->txn);
+	for (int i = 0; i < STORE_MAX_SOURCES; i++)
+		free(r->srcmeta[i]);
+	free(r);
+}
+
+static void
+rd_refresh(struct store_reader *r)
+{
+	struct store *st = r->st;
+	uint32_t p4[33], p6[129];
+
+	memset(p4, 0, sizeof(p4));
+	memset(p6, 0, sizeof(p6));
+	st_meta_get(r->txn, st, "plen4", p4, sizeof(p4));
+	st_meta_get(r->txn, st, "plen6", p6, sizeof(p6));
+	r->n4 = r->n6 = 0;
+	for (int l = 32; l >= 0; l--)
+		if (p4[l] != 0)
+			r->plens4[r->n4++] = (uint8_t)l;
+	for (int l = 128; l >= 0; l--)
+		if (p6[l] != 0)
+			r->plens6[r->n6++] = (uint8_t)l;
+	for (int z = 0; z < st->nzones; z++) {
+		char name[STORE_DNAME_MAX + 8];
+
+		r->serials[z] = 0;
+		snprintf(name, sizeof(name), "zone:%s", st->zones[z].name);
+		st_meta_get(r->txn, st, name, &r->serials[z],
+		    sizeof(r->serials[z]));
+	}
+}
+
+int
+store_reader_begin(struct store_reader *r)
+{
+	struct store *st = r->st;
+	int rc;
+
+	for (;;) {
+		pthread_rwlock_rdlock(&st->resize);
+		if (r->txn == NULL)
+			rc = mdb_txn_begin(st->env, NULL, MDB_RDONLY, &r->txn);
+		else
+			rc = mdb_txn_renew(r->txn);
+		if (rc != MDB_MAP_RESIZED)
+			break;
+		pthread_rwlock_unlock(&st->resize);
+		if (r->txn != NULL) {
+			mdb_txn_abort(r->txn);
+			r->txn = NULL;
+			r->cur = NULL;
+		}
+		st_adopt_size(st);
+	}
+	if (rc != 0)
+		goto fail;
+	if (r->cur == NULL)
+		rc = mdb_cursor_open(r->txn, st->entries, &r->cur);
+	else
+		rc = mdb_cursor_renew(r->txn, r->cur);
+	if (rc != 0)
+		goto fail;
+	r->held = true;
+	if (mdb_txn_id(r->txn) != r->txnid || r->txnid == 0) {
+		r->txnid = mdb_txn_id(r->txn);
+		rd_refresh(r);
+	}
+	return 0;
+fail:
+	if (r->txn != NULL) {
+		if (r->cur != NULL)
+			mdb_cursor_close(r->cur);
+		mdb_txn_abort(r->txn);
+	}
+	r->cur = NULL;
+	r->txn = NULL;
+	pthread_rwlock_unlock(&st->resize);
+	return -1;
+}
+
+void
+store_reader_end(struct store_reader *r)
+{
+	if (!r->held)
+		return;
+	mdb_txn_reset(r->txn);
+	r->held = false;
+	pthread_rwlock_unlock(&r->st->resize);
+}
+
+int
+store_lookup(struct store_reader *r, int family, const uint8_t *addr,
+    const int *srcids, int nsrc, uint32_t now, struct store_hit *hits)
+{
+	const uint8_t *plens = family == 4 ? r->plens4 : r->plens6;
+	int np = family == 4 ? r->n4 : r->n6, left = nsrc;
+	bool done[64];
+	int minsrc = 0xffff;
+
+	if (nsrc > 64)
+		return -1;
+	for (int i = 0; i < nsrc; i++) {
+		hits[i].listed = false;
+		done[i] = false;
+		if (srcids[i] < minsrc)
+			minsrc = srcids[i];
+	}
+	for (int pi = 0; pi < np && left > 0; pi++) {
+		uint8_t key[KEY_MAX];
+		size_t klen = key_build(key, family, plens[pi], addr, minsrc);
+		MDB_val k = { klen, key }, v;
+		int rc;
+
+		rc = mdb_cursor_get(r->cur, &k, &v, MDB_SET_RANGE);
+		while (rc == 0 && k.mv_size == klen &&
+		    memcmp(k.mv_data, key, klen - 2) == 0) {
+			int s = key_src(&k);
+
+			for (int i = 0; i < nsrc; i++) {
+				struct entval ev;
+
+				if (srcids[i] != s || done[i])
+					continue;
+				memcpy(&ev, v.mv_data, sizeof(ev));
+				if (ev.expires != 0 && ev.expires <= now)
+					break;	/* as if absent: a shorter prefix may match */
+				done[i] = true;
+				left--;
+				if (!(ev.flags & VAL_EXCL)) {
+					hits[i].listed = true;
+					hits[i].a = ev.a;
+					hits[i].txt = ev.txt;
+				}
+			}
+			rc = mdb_cursor_get(r->cur, &k, &v, MDB_NEXT);
+		}
+		if (rc != 0 && rc != MDB_NOTFOUND)
+			return -1;
+	}
+	return 0;
+}
+
+int
+store_text(struct store_reader *r, uint32_t id, const char **s, size_t *len)
+{
+	uint8_t idk[4] = { (uint8_t)(id >> 24), (uint8_t)(id >> 16),
+	    (uint8_t)(id >> 8), (uint8_t)id };
+	MDB_val k = { 4, idk }, v;
+
+	if (mdb_get(r->txn, r->st->texts, &k, &v) != 0)
+		return -1;
+	*s = v.mv_data;
+	*len = v.mv_size;
+	return 0;
+}
+
+uint32_t
+store_reader_serial(struct store_reader *r, int zone)
+{
+	return zone >= 0 && zone < r->st->nzones ? r->serials[zone] : 0;
+}
+
+const struct store_srcmeta *
+store_reader_srcmeta(struct store_reader *r, int src)
+{
+	struct srcrec rec;
+
+	if (src <= 0 || src >= STORE_MAX_SOURCES)
+		return NULL;
+	if (r->srcgen[src] != (uint32_t)r->txnid + 1) {
+		if (st_srcrec_get(r->txn, r->st, src, &rec) != 0 ||
+		    !rec.has_meta)
+			return NULL;
+		if (r->srcmeta[src] == NULL &&
+		    (r->srcmeta[src] = malloc(sizeof(*r->srcmeta[src]))) == NULL)
+			return NULL;
+		*r->srcmeta[src] = rec.meta;
+		r->srcgen[src] = (uint32_t)r->txnid + 1;
+	}
+	return r->srcmeta[src];
+}

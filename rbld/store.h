@@ -1,0 +1,167 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* The LMDB store: the one source of truth for entries, sources and serials. */
+#ifndef RBLD_STORE_H
+#define RBLD_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ipaddr.h"
+#include "rbldnsd.h"
+
+struct store;
+struct store_reader;
+
+#define STORE_MAX_NS		8
+#define STORE_NAME_MAX		64
+#define STORE_DNAME_MAX		256
+#define STORE_REASON_MAX	256
+
+/* Where an entry came from: file entries are replaced when the file changes;
+ * the others stay until deleted or expired. */
+enum store_origin {
+	ORIGIN_FILE = 1,
+	ORIGIN_CLI,
+	ORIGIN_API,
+	ORIGIN_FEED,
+	ORIGIN_REPORT,
+};
+
+/* What a data file said about its zone, kept with the source. */
+struct store_srcmeta {
+	uint32_t	ttl;		/* $TTL, 0 = none */
+	bool		has_soa;
+	uint32_t	soa_ttl, soa_refresh, soa_retry, soa_expire, soa_minttl;
+	char		soa_mname[STORE_DNAME_MAX], soa_rname[STORE_DNAME_MAX];
+	int		nns;
+	uint32_t	ns_ttl;
+	char		ns[STORE_MAX_NS][STORE_DNAME_MAX];
+	int64_t		file_mtime;	/* nanoseconds; -1 = never loaded */
+	int64_t		file_size;
+	uint64_t	loaded;		/* unix time of the last successful load */
+	uint32_t	bad_lines;
+};
+
+/* One entry, as listed, exported and shown by lookup. */
+struct store_entry {
+	struct prefix	p;
+	char		source[STORE_NAME_MAX];
+	bool		excl;
+	enum store_origin origin;
+	uint32_t	a;		/* host order */
+	const char	*txt;		/* template, NULL = none; valid until next call */
+	uint32_t	added, expires;	/* unix times; expires 0 = never */
+	const char	*reason;	/* "" if none; valid until next call */
+};
+
+/* A source's answer for one address. */
+struct store_hit {
+	bool		listed;
+	uint32_t	a;
+	uint32_t	txt;		/* text id, or RBL_NO_TXT */
+};
+
+/*
+ * Open (creating if needed) the environment in folder PATH with an initial
+ * map of MAPSIZE bytes, and register the source names in use (ids are
+ * assigned once and kept). Returns NULL with a message in ERR on failure.
+ */
+struct store	*store_open(const char *path, uint64_t mapsize, bool readonly,
+		    char *err, size_t errlen);
+void		 store_close(struct store *);
+
+/* Id of source NAME, creating it when CREATE; -1 if missing or on error. */
+int		 store_source_id(struct store *, const char *name, bool create);
+
+/*
+ * Declare the zones: zone i has NSRC[i] sources SRCIDS[i][]. Writers bump the
+ * serial of every zone that holds a changed source, in the same transaction.
+ */
+int		 store_set_zones(struct store *, int nzones, const char **names,
+		    const int *nsrc, const int *const *srcids);
+
+/*
+ * Replace every file-origin entry of source SRC with the entries of D (after
+ * rbldnsd_finish), writing only the difference, in one transaction; entries
+ * added by hand to the source stay. META is saved with the source. Returns
+ * the number of keys changed, or -1 (message in ERR).
+ */
+long		 store_replace_file(struct store *, int src, const struct rbl_data *d,
+		    const struct store_srcmeta *meta, char *err, size_t errlen);
+
+/* Add or update every entry of D in source SRC with ORIGIN, deleting
+ * nothing, in one transaction. Returns the number of keys changed or -1. */
+long		 store_import(struct store *, int src, const struct rbl_data *d,
+		    enum store_origin origin, char *err, size_t errlen);
+
+/* Read a source's saved metadata; -1 if the source has none yet. */
+int		 store_source_meta(struct store *, int src, struct store_srcmeta *out);
+
+/*
+ * Add one entry (replacing the same prefix in the same source). TXT may be
+ * NULL; EXPIRES 0 = never. Committed (durable) on return 0.
+ */
+int		 store_add(struct store *, int src, const struct prefix *p,
+		    bool excl, uint32_t a, const char *txt, uint32_t expires,
+		    const char *reason, enum store_origin origin,
+		    char *err, size_t errlen);
+
+/* Delete one prefix from source SRC (or from every source when SRC < 0).
+ * Returns the number deleted (0 if none), -1 on error. */
+int		 store_del(struct store *, int src, const struct prefix *p,
+		    char *err, size_t errlen);
+
+/* Remove expired entries; returns the number removed or -1. */
+long		 store_expire(struct store *, uint32_t now);
+
+/* Call FN for each entry (of SRC, or all when SRC < 0) in key order; stops
+ * when FN returns non-zero. */
+int		 store_walk(struct store *, int src,
+		    int (*fn)(void *arg, const struct store_entry *), void *arg);
+
+/* Every entry of any source whose prefix contains ADDR (expired ones too;
+ * the caller compares E->expires). */
+int		 store_covering(struct store *, const struct prefix *addr,
+		    int (*fn)(void *arg, const struct store_entry *), void *arg);
+
+/* Current serial of zone Z (index as given to store_set_zones). */
+uint32_t	 store_serial(struct store *, int zone);
+
+struct store_stats {
+	uint64_t	entries;
+	uint64_t	db_bytes;	/* pages in use times page size */
+	uint64_t	map_bytes;
+	uint64_t	changes;	/* committed changes since creation */
+};
+int		 store_stats(struct store *, struct store_stats *);
+/* Entries of one source. */
+long		 store_source_count(struct store *, int src);
+
+/* ---- readers: one per DNS worker thread ---- */
+
+struct store_reader *store_reader_new(struct store *);
+void		 store_reader_free(struct store_reader *);
+
+/* Take a fresh snapshot; 0, or -1 on error. Pair with store_reader_end. */
+int		 store_reader_begin(struct store_reader *);
+void		 store_reader_end(struct store_reader *);
+
+/*
+ * Longest-prefix match of ADDR (4 or 16 bytes of FAMILY) in each of the NSRC
+ * sources SRCIDS; entries expired at NOW do not match. Fills HITS[NSRC].
+ * Returns 0 or -1.
+ */
+int		 store_lookup(struct store_reader *, int family, const uint8_t *addr,
+		    const int *srcids, int nsrc, uint32_t now,
+		    struct store_hit *hits);
+
+/* The template with id ID; 0 with *S and *LEN set, -1 if missing. */
+int		 store_text(struct store_reader *, uint32_t id, const char **s,
+		    size_t *len);
+
+/* Zone Z's serial, and a source's metadata, in the reader's snapshot. */
+uint32_t	 store_reader_serial(struct store_reader *, int zone);
+const struct store_srcmeta *store_reader_srcmeta(struct store_reader *, int src);
+
+#endif
