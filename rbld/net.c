@@ -25,6 +25,7 @@
 #define NET_TCP_IDLE_MS		10000	/* RFC 7766 suggests seconds, not minutes */
 #define NET_TCP_MSG		65535
 #define NET_MAX_SOCKS		(CONF_MAX_LISTEN * 64)
+#define NET_COALESCE_US		100	/* pause after a short batch, see udp_worker */
 
 struct worker {
 	struct net		*net;
@@ -43,6 +44,7 @@ struct net {
 	struct store		*st;
 	_Atomic(struct dns_view *) view;
 	atomic_bool		 stop;
+	long			 coalesce_us;
 };
 
 static int
@@ -181,6 +183,7 @@ udp_worker(void *arg)
 	struct mmsghdr msgs[NET_BATCH], reps[NET_BATCH];
 	struct sockaddr_storage peers[NET_BATCH];
 	struct iovec iov[NET_BATCH], oiov[NET_BATCH];
+	bool short_batch = false;
 
 	while (!atomic_load_explicit(&n->stop, memory_order_relaxed)) {
 		struct dns_view *v;
@@ -196,10 +199,20 @@ udp_worker(void *arg)
 			msgs[i].msg_hdr.msg_iov = &iov[i];
 			msgs[i].msg_hdr.msg_iovlen = 1;
 		}
-		got = recvmmsg(w->fd, msgs, NET_BATCH, MSG_WAITFORONE, NULL);
+		/*
+		 * Coalesce like a NIC does: after a short batch, let the queue
+		 * fill for a moment instead of waking up for every packet. A
+		 * wakeup costs more than answering a query; the delay is far
+		 * below what a resolver notices. Idle workers block.
+		 */
+		got = recvmmsg(w->fd, msgs, NET_BATCH,
+		    short_batch ? MSG_DONTWAIT : MSG_WAITFORONE, NULL);
 		atomic_fetch_add_explicit(&w->epoch, 1, memory_order_release);
-		if (got <= 0)
+		if (got <= 0) {
+			short_batch = false;
 			continue;
+		}
+		short_batch = got < NET_BATCH;
 		v = atomic_load_explicit(&n->view, memory_order_acquire);
 		if (store_reader_begin(w->rd) != 0) {
 			w->stats.servfail += (uint64_t)got;
@@ -237,6 +250,11 @@ udp_worker(void *arg)
 				continue;
 			}
 			sent += r;
+		}
+		if (short_batch && n->coalesce_us > 0) {
+			struct timespec ts = { 0, n->coalesce_us * 1000L };
+
+			nanosleep(&ts, NULL);
 		}
 	}
 	return NULL;
@@ -429,6 +447,7 @@ net_start(struct net *n, struct store *st, struct dns_view *view)
 {
 	n->st = st;
 	atomic_store(&n->view, view);
+	n->coalesce_us = NET_COALESCE_US;
 	for (int i = 0; i < n->nworkers; i++) {
 		struct worker *w = &n->workers[i];
 

@@ -156,6 +156,8 @@ main(int argc, char **argv)
 		fatalx("database: cannot register sources and zones");
 	if ((view = view_build(conf, srcids)) == NULL)
 		fatalx("cannot build zones");
+	if (store_index_start(st) != 0)
+		fatal("cannot start the indexer");
 	/* Serve what the database holds at once; files are checked after. */
 	if (net_start(net, st, view) != 0)
 		fatal("cannot start DNS workers");

@@ -3,12 +3,15 @@
 #include <errno.h>
 #include <lmdb.h>
 #include <pthread.h>
+#include <stdatomic.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
 
+#include "index.h"
 #include "store.h"
 
 /*
@@ -65,6 +68,16 @@ struct store {
 	int		 nzones;
 	struct zoneinfo	 zones[STORE_MAX_ZONES];
 	uint32_t	 srczones[STORE_MAX_SOURCES];	/* bit z: zone z holds it */
+
+	/* The in-memory index of the newest snapshot it was built from, and
+	 * the readers that may be using an older one. */
+	_Atomic(struct index *) index;
+	pthread_mutex_t	 readers_mtx;
+	struct store_reader *readers[STORE_MAX_READERS];
+	int		 nreaders;
+	pthread_t	 indexer;
+	bool		 indexer_running;
+	atomic_bool	 indexer_stop;
 };
 
 struct store_reader {
@@ -77,7 +90,11 @@ struct store_reader {
 	uint32_t	 serials[STORE_MAX_ZONES];
 	uint32_t	 srcgen[STORE_MAX_SOURCES];	/* txnid+1 when cached */
 	struct store_srcmeta *srcmeta[STORE_MAX_SOURCES];
+	bool		 srchave[STORE_MAX_SOURCES];
 	bool		 held;
+	/* Hazard pointer: the index this reader may be reading. */
+	_Atomic(struct index *) inuse;
+	struct index	*fast;		/* inuse, when it matches the snapshot */
 };
 
 /* One write transaction and the counters it changes. */
@@ -169,6 +186,7 @@ store_open(const char *path, uint64_t mapsize, bool readonly, char *err,
 		return NULL;
 	}
 	pthread_rwlock_init(&st->resize, NULL);
+	pthread_mutex_init(&st->readers_mtx, NULL);
 	st->readonly = readonly;
 	if (!readonly && mkdir(path, 0750) == -1 && errno != EEXIST) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
@@ -250,6 +268,11 @@ store_close(struct store *st)
 {
 	if (st == NULL)
 		return;
+	if (st->indexer_running) {
+		atomic_store(&st->indexer_stop, true);
+		pthread_join(st->indexer, NULL);
+	}
+	index_free(atomic_load(&st->index));
 	mdb_env_close(st->env);
 	pthread_rwlock_destroy(&st->resize);
 	free(st);
@@ -1353,8 +1376,17 @@ store_reader_new(struct store *st)
 {
 	struct store_reader *r = calloc(1, sizeof(*r));
 
-	if (r != NULL)
-		r->st = st;
+	if (r == NULL)
+		return NULL;
+	r->st = st;
+	pthread_mutex_lock(&st->readers_mtx);
+	if (st->nreaders == STORE_MAX_READERS) {
+		pthread_mutex_unlock(&st->readers_mtx);
+		free(r);
+		return NULL;
+	}
+	st->readers[st->nreaders++] = r;
+	pthread_mutex_unlock(&st->readers_mtx);
 	return r;
 }
 
@@ -1365,6 +1397,14 @@ store_reader_free(struct store_reader *r)
 		return;
 	if (r->held)
 		store_reader_end(r);
+	pthread_mutex_lock(&r->st->readers_mtx);
+	for (int i = 0; i < r->st->nreaders; i++) {
+		if (r->st->readers[i] == r) {
+			r->st->readers[i] = r->st->readers[--r->st->nreaders];
+			break;
+		}
+	}
+	pthread_mutex_unlock(&r->st->readers_mtx);
 	if (r->cur != NULL)
 		mdb_cursor_close(r->cur);
 	if (r->txn != NULL)
@@ -1436,6 +1476,16 @@ store_reader_begin(struct store_reader *r)
 		r->txnid = mdb_txn_id(r->txn);
 		rd_refresh(r);
 	}
+	/* Use the index only if it is exactly this snapshot. */
+	{
+		struct index *ix;
+
+		do {
+			ix = atomic_load(&st->index);
+			atomic_store(&r->inuse, ix);
+		} while (ix != atomic_load(&st->index));
+		r->fast = ix != NULL && index_txnid(ix) == r->txnid ? ix : NULL;
+	}
 	return 0;
 fail:
 	if (r->txn != NULL) {
@@ -1456,6 +1506,8 @@ store_reader_end(struct store_reader *r)
 		return;
 	mdb_txn_reset(r->txn);
 	r->held = false;
+	r->fast = NULL;
+	atomic_store(&r->inuse, NULL);
 	pthread_rwlock_unlock(&r->st->resize);
 }
 
@@ -1475,6 +1527,32 @@ store_lookup(struct store_reader *r, int family, const uint8_t *addr,
 		done[i] = false;
 		if (srcids[i] < minsrc)
 			minsrc = srcids[i];
+	}
+	if (r->fast != NULL) {
+		np = index_plens(r->fast, family, &plens);
+		for (int pi = 0; pi < np && pi < 8; pi++)
+			for (int i = 0; i < nsrc; i++)
+				index_prefetch(r->fast, family, plens[pi], addr,
+				    srcids[i]);
+		for (int pi = 0; pi < np && left > 0; pi++) {
+			for (int i = 0; i < nsrc; i++) {
+				const struct index_val *iv;
+
+				if (done[i] || (iv = index_get(r->fast, family,
+				    plens[pi], addr, srcids[i])) == NULL)
+					continue;
+				if (iv->expires != 0 && iv->expires <= now)
+					continue;
+				done[i] = true;
+				left--;
+				if (!iv->excl) {
+					hits[i].listed = true;
+					hits[i].a = iv->a;
+					hits[i].txt = iv->txt;
+				}
+			}
+		}
+		return 0;
 	}
 	for (int pi = 0; pi < np && left > 0; pi++) {
 		uint8_t key[KEY_MAX];
@@ -1503,6 +1581,8 @@ store_lookup(struct store_reader *r, int family, const uint8_t *addr,
 					hits[i].txt = ev.txt;
 				}
 			}
+			if (left == 0)
+				break;
 			rc = mdb_cursor_get(r->cur, &k, &v, MDB_NEXT);
 		}
 		if (rc != 0 && rc != MDB_NOTFOUND)
@@ -1538,7 +1618,10 @@ store_reader_srcmeta(struct store_reader *r, int src)
 
 	if (src <= 0 || src >= STORE_MAX_SOURCES)
 		return NULL;
+	/* Cached per snapshot, a missing record too: this is on the query path. */
 	if (r->srcgen[src] != (uint32_t)r->txnid + 1) {
+		r->srcgen[src] = (uint32_t)r->txnid + 1;
+		r->srchave[src] = false;
 		if (st_srcrec_get(r->txn, r->st, src, &rec) != 0 ||
 		    !rec.has_meta)
 			return NULL;
@@ -1546,7 +1629,141 @@ store_reader_srcmeta(struct store_reader *r, int src)
 		    (r->srcmeta[src] = malloc(sizeof(*r->srcmeta[src]))) == NULL)
 			return NULL;
 		*r->srcmeta[src] = rec.meta;
-		r->srcgen[src] = (uint32_t)r->txnid + 1;
+		r->srchave[src] = true;
 	}
-	return r->srcmeta[src];
+	return r->srchave[src] ? r->srcmeta[src] : NULL;
+}
+
+/* ---- the in-memory index ---- */
+
+static struct index *
+st_index_build(struct store *st, size_t *txnid)
+{
+	struct index *ix = NULL;
+	MDB_txn *txn;
+	MDB_cursor *cur;
+	MDB_stat ms;
+	MDB_val k, v;
+	int rc;
+
+	if (mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn) != 0)
+		return NULL;
+	*txnid = mdb_txn_id(txn);
+	if (mdb_stat(txn, st->entries, &ms) != 0 ||
+	    mdb_cursor_open(txn, st->entries, &cur) != 0) {
+		mdb_txn_abort(txn);
+		return NULL;
+	}
+	if ((ix = index_new(ms.ms_entries, *txnid)) == NULL)
+		goto out;
+	rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
+	while (rc == 0) {
+		const uint8_t *kp = k.mv_data;
+		struct index_val iv;
+		struct entval ev;
+
+		memcpy(&ev, v.mv_data, sizeof(ev));
+		iv.a = ev.a;
+		iv.txt = ev.txt;
+		iv.expires = ev.expires;
+		iv.excl = ev.flags & VAL_EXCL;
+		if (index_add(ix, kp[0], kp[1], kp + 2, key_src(&k), &iv) != 0)
+			break;
+		rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+	}
+	if (rc != MDB_NOTFOUND) {
+		index_free(ix);
+		ix = NULL;
+		goto out;
+	}
+	index_finish(ix);
+out:
+	mdb_cursor_close(cur);
+	mdb_txn_abort(txn);
+	return ix;
+}
+
+/* Publish IX and free the one it replaces once no reader holds it. */
+static void
+st_index_publish(struct store *st, struct index *ix)
+{
+	struct index *old = atomic_exchange(&st->index, ix);
+
+	if (old == NULL)
+		return;
+	for (int tries = 0; tries < 100000; tries++) {
+		bool busy = false;
+
+		pthread_mutex_lock(&st->readers_mtx);
+		for (int i = 0; i < st->nreaders; i++)
+			if (atomic_load(&st->readers[i]->inuse) == old)
+				busy = true;
+		pthread_mutex_unlock(&st->readers_mtx);
+		if (!busy) {
+			index_free(old);
+			return;
+		}
+		usleep(100);
+	}
+	/* A reader stuck for 10 s: leaking beats freeing under it. */
+}
+
+static size_t
+st_last_txnid(struct store *st)
+{
+	MDB_envinfo info;
+
+	mdb_env_info(st->env, &info);
+	return info.me_last_txnid;
+}
+
+/*
+ * Rebuild the index once the database has been quiet for a moment: during
+ * a burst of writes lookups go to LMDB, which is always current.
+ */
+static void *
+st_indexer(void *arg)
+{
+	struct store *st = arg;
+	size_t seen = 0, built = (size_t)-1;
+	int quiet = 0;
+
+	while (!atomic_load(&st->indexer_stop)) {
+		size_t last = st_last_txnid(st);
+
+		if (last != seen) {
+			seen = last;
+			quiet = 0;
+		} else if (last != built && ++quiet >= 2) {
+			size_t txnid;
+			struct index *ix = st_index_build(st, &txnid);
+
+			if (ix != NULL) {
+				st_index_publish(st, ix);
+				built = txnid;
+			}
+		}
+		usleep(100000);
+	}
+	return NULL;
+}
+
+int
+store_index_start(struct store *st)
+{
+	if (st->indexer_running)
+		return 0;
+	if (pthread_create(&st->indexer, NULL, st_indexer, st) != 0)
+		return -1;
+	st->indexer_running = true;
+	return 0;
+}
+
+size_t
+store_index_bytes(struct store *st)
+{
+	struct index *ix = atomic_load(&st->index);
+
+	/* Only for stats: the indexer is the one thread that frees. */
+	return ix != NULL ? index_bytes(ix) : 0;
 }

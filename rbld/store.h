@@ -138,6 +138,14 @@ int		 store_stats(struct store *, struct store_stats *);
 /* Entries of one source. */
 long		 store_source_count(struct store *, int src);
 
+/*
+ * Keep an in-memory index of the entries, rebuilt by a thread of its own
+ * when the database has been quiet for 200 ms; a reader whose snapshot is
+ * newer than the index reads LMDB instead, so a write is served at once.
+ */
+int		 store_index_start(struct store *);
+size_t		 store_index_bytes(struct store *);
+
 /* ---- readers: one per DNS worker thread ---- */
 
 struct store_reader *store_reader_new(struct store *);

@@ -1,0 +1,120 @@
+#!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
+# Benchmark rbld against rbldnsd on the same data and queries, alternating.
+#
+#   tests/bench/run.sh [-n HOSTS] [-m NETS] [-l SECONDS] [-r ROUNDS]
+#
+# Prints, per server and round: queries per second (dnsperf), server CPU time
+# per answered query (user+sys of the whole process from /proc over the run),
+# resident memory, and for rbld the import time, the time from start to the
+# first answer on an already-loaded database, and database bytes per entry.
+# Loopback only. Needs: dnsperf, rbldnsd, python3, a built rbld (build/).
+set -eu
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+bin=${RBLD_BUILD:-$top/build}
+hosts=1000000 nets=50000 secs=10 rounds=2 clients=4
+while getopts n:m:l:r:c: o; do
+	case $o in
+	n) hosts=$OPTARG ;; m) nets=$OPTARG ;; l) secs=$OPTARG ;;
+	r) rounds=$OPTARG ;; c) clients=$OPTARG ;;
+	*) echo "usage: $0 [-n HOSTS] [-m NETS] [-l SECONDS] [-r ROUNDS] [-c CLIENTS]" >&2; exit 2 ;;
+	esac
+done
+for t in dnsperf rbldnsd python3; do
+	command -v $t >/dev/null 2>&1 || [ -x /usr/sbin/$t ] || { echo "bench: $t is missing" >&2; exit 1; }
+done
+work=$(mktemp -d /tmp/rbld-bench.XXXXXX)
+chmod 755 "$work"
+pids=""
+cleanup() { for p in $pids; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
+trap cleanup EXIT INT TERM
+port_rbld=5381 port_rbldnsd=5382 zone=bl.bench.test
+
+echo "generating $hosts /32 + $nets /24 entries..."
+python3 "$here/gen.py" "$work" --hosts "$hosts" --nets "$nets" --zone $zone
+chmod 644 "$work"/*
+entries=$((hosts + nets))
+
+cat >"$work/rbld.conf" <<CONF
+[rbld]
+database = db
+dns = 127.0.0.1:$port_rbld
+workers = 2
+[zone $zone]
+sources = data
+soa = ns.bench.test. hostmaster.bench.test. 1h 10m 1w 5m
+ttl = 35m
+[source data]
+kind = local
+CONF
+
+t0=$(date +%s.%N)
+"$bin/rbldctl" -c "$work/rbld.conf" import data "$work/data.rbl" >/dev/null
+t1=$(date +%s.%N)
+import_s=$(echo "$t1 - $t0" | bc)
+dbbytes=$(du -b "$work/db/data.mdb" | cut -f1)
+used=$("$bin/rbldctl" -c "$work/rbld.conf" stats | awk '/bytes in use/ {print $2}')
+echo "rbld import: $import_s s for $entries entries; database $used bytes in use ($(echo "$used / $entries" | bc) bytes/entry), file $dbbytes bytes"
+
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+rss_kb() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
+hz=$(getconf CLK_TCK)
+
+wait_answer() {	# port: seconds until the first answer, polling every 2 ms
+	python3 - "$1" <<'PY'
+import socket, sys, time
+port = int(sys.argv[1])
+q = bytes.fromhex("abcd01000001000000000000") + b"".join(
+    bytes([len(l)]) + l.encode() for l in "2.0.0.127.bl.bench.test".split(".")) + b"\0\0\1\0\1"
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.settimeout(0.002)
+t0 = time.monotonic()
+while time.monotonic() - t0 < 120:
+    s.sendto(q, ("127.0.0.1", port))
+    try:
+        s.recv(512)
+        print("%.3f" % (time.monotonic() - t0))
+        break
+    except OSError:
+        pass
+PY
+}
+
+run_dnsperf() {	# name pid port
+	c0=$(cpu_ticks "$2")
+	out=$(dnsperf -s 127.0.0.1 -p "$3" -d "$work/queries.txt" -l "$secs" -c "$clients" -T 1 -Q 2000000 2>&1)
+	c1=$(cpu_ticks "$2")
+	qps=$(echo "$out" | awk '/Queries per second/ {print $4}')
+	done=$(echo "$out" | awk '/Queries completed/ {print $3}')
+	lost=$(echo "$out" | awk '/Queries lost/ {print $3}')
+	us=$(echo "scale=3; ($c1 - $c0) * 1000000 / $hz / $done" | bc)
+	echo "$1: qps $qps, completed $done, lost $lost, cpu $us us/query, rss $(rss_kb "$2") kB"
+	echo "$1 $qps $us" >>"$work/results"
+}
+
+r=1
+while [ $r -le "$rounds" ]; do
+	echo "--- round $r"
+	t0=$(date +%s.%N)
+	"$bin/rbld" -c "$work/rbld.conf" 2>"$work/rbld.log" &
+	rp=$!; pids="$pids $rp"
+	first=$(wait_answer $port_rbld)
+	echo "rbld: first answer $first s after start (database already loaded)"
+	run_dnsperf rbld $rp $port_rbld
+	kill $rp; wait $rp 2>/dev/null || true
+
+	/usr/sbin/rbldnsd -n -u rbldns -b 127.0.0.1/$port_rbldnsd -w "$work" -t 35m \
+	    $zone:ip4set:data.rbl 2>"$work/rbldnsd.log" &
+	np=$!; pids="$pids $np"
+	first=$(wait_answer $port_rbldnsd)
+	echo "rbldnsd: first answer $first s after start (parses its files)"
+	run_dnsperf rbldnsd $np $port_rbldnsd
+	kill $np; wait $np 2>/dev/null || true
+	r=$((r + 1))
+done
+awk '{q[$1]+=$2; c[$1]+=$3; n[$1]++} END {
+	qr = (q["rbld"]/n["rbld"]) / (q["rbldnsd"]/n["rbldnsd"]);
+	cr = (c["rbld"]/n["rbld"]) / (c["rbldnsd"]/n["rbldnsd"]);
+	printf "mean: rbld %.0f qps %.2f us/q; rbldnsd %.0f qps %.2f us/q\n", q["rbld"]/n["rbld"], c["rbld"]/n["rbld"], q["rbldnsd"]/n["rbldnsd"], c["rbldnsd"]/n["rbldnsd"];
+	printf "ratios: qps rbld/rbldnsd %.2f (target >= 1.3), cpu/query rbld/rbldnsd %.2f (target <= 0.6)\n", qr, cr }' "$work/results"
