@@ -253,6 +253,17 @@ rbl_parse_a(const char *s, uint32_t *out)
 }
 
 /*
+ * rbldnsd keeps the first 255 bytes of a longer TXT (with a warning) and
+ * serves the entry; dropping the line would leave the address unlisted.
+ */
+static void
+rbl_cut_txt(char *t)
+{
+	if (strlen(t) > RBL_TXT_MAX)
+		t[RBL_TXT_MAX] = '\0';
+}
+
+/*
  * Parse a value ":A:TXT", ":A", ":A:", or plain "TXT" against the current
  * defaults. Returns 0 or -1 with *why set.
  */
@@ -269,17 +280,20 @@ rbl_parse_value(struct rbl_data *d, char *v, uint32_t *a, uint32_t *txt,
 	if (*v == '\0')
 		return 0;
 	if (*v != ':') {
-		if (strlen(v) > RBL_TXT_MAX) {
-			*why = "TXT template longer than 255 characters";
-			return -1;
-		}
+		rbl_cut_txt(v);
 		*txt = rbldnsd_txt_intern(d, v);
 		return 0;
 	}
 	v++;
 	colon = strchr(v, ':');
-	if (colon != NULL)
-		*colon = '\0';
+	if (colon != NULL) {
+		/* rbldnsd allows blanks before the second ':' (":5 :text"). */
+		char *e = colon;
+
+		while (e > v && (e[-1] == ' ' || e[-1] == '\t'))
+			e--;
+		*e = '\0';
+	}
 	if (rbl_parse_a(v, a) == -1) {
 		*why = "bad A value";
 		return -1;
@@ -289,11 +303,7 @@ rbl_parse_value(struct rbl_data *d, char *v, uint32_t *a, uint32_t *txt,
 
 		while (*t == ' ' || *t == '\t')
 			t++;
-
-		if (strlen(t) > RBL_TXT_MAX) {
-			*why = "TXT template longer than 255 characters";
-			return -1;
-		}
+		rbl_cut_txt(t);
 		*txt = *t != '\0' ? rbldnsd_txt_intern(d, t) : RBL_NO_TXT;
 	}
 	return 0;
@@ -361,6 +371,13 @@ rbl_push_cb(void *arg, const struct prefix *p)
 	return 0;
 }
 
+/* The host bits of an IPv4 prefix of LEN bits (a shift by 32 is undefined). */
+static uint32_t
+host_mask(int len)
+{
+	return len >= 32 ? 0 : 0xffffffffu >> len;
+}
+
 /*
  * An IPv4 entry: "1.2.3.4", "1.2.3" (a /24), "1.2.3.0/24", "127/8",
  * "1.2.3.4-1.2.3.10", "127.16-31", "127.0.0.1-255". Fills LO..HI.
@@ -389,23 +406,19 @@ rbl_parse_ip4(const char *s, uint32_t *lo, uint32_t *hi, const char **why)
 			*why = "bad prefix length";
 			return -1;
 		}
-		if (len < 32 && (a & (0xffffffffu >> len)) != 0) {
+		if ((a & host_mask((int)len)) != 0) {
 			*why = "host bits set past the prefix length";
 			return -1;
 		}
 		*lo = a;
-		*hi = a | (len == 0 ? 0xffffffffu : (0xffffffffu >> len));
-		if (len == 32)
-			*hi = a;
+		*hi = a | host_mask((int)len);
 		return 0;
 	}
 	if (dash == NULL) {
 		if ((na = rbl_octets(s, end, &a)) < 0)
 			return -1;
 		*lo = a;
-		*hi = a | (0xffffffffu >> (8 * na));
-		if (na == 4)
-			*hi = a;
+		*hi = a | host_mask(8 * na);
 		return 0;
 	}
 	if ((na = rbl_octets(s, dash, &a)) < 0 ||
@@ -634,8 +647,12 @@ rbldnsd_parse_line(struct rbl_data *d, char *line, const char *file,
 	s = rbl_trim(s);
 	if (*s == '\0' || *s == '#' || *s == ';')
 		return;
-	if (*s == ':') {
-		/* New defaults for the entries that follow in this file. */
+	if (*s == ':' && s[1] != ':') {
+		/*
+		 * New defaults for the entries that follow in this file. A
+		 * line starting "::" is an IPv6 entry ("::/96"), as rbldnsd
+		 * reads it; a default value never starts with "::".
+		 */
 		if (rbl_parse_value(d, s, &a, &txt, &why) == -1) {
 			rbl_bad(d, errfn, arg, file, lineno, why);
 			return;
@@ -654,15 +671,27 @@ rbldnsd_parse_line(struct rbl_data *d, char *line, const char *file,
 		rbl_bad(d, errfn, arg, file, lineno, "exclusion without address");
 		return;
 	}
-	/* A comment straight after the address: "127/8;loopback". */
-	if ((c = strpbrk(tok, "#;")) != NULL)
-		*c = '\0', rest = (char *)"";
 	{
 		char *dot = strchr(tok, '.'), *colon = strchr(tok, ':');
 
+		/*
+		 * A comment may follow the address straight away
+		 * ("127/8;loopback"): only what comes before it decides.
+		 */
+		c = strpbrk(tok, "#;");
+		if (c != NULL && dot != NULL && dot > c)
+			dot = NULL;
+		if (c != NULL && colon != NULL && colon > c)
+			colon = NULL;
 		v6 = colon != NULL && (dot == NULL || colon < dot);
-		if (!v6 && colon != NULL) {
-			/* "1.2.3.4:5:text": the value may follow without a blank. */
+		if (v6 || colon == NULL) {
+			if (c != NULL)
+				*c = '\0', rest = (char *)"";
+		} else {
+			/*
+			 * "1.2.3.4:5:text": the value may follow without a
+			 * blank, and there '#' and ';' are text ("1.2.3.4:5:a;b").
+			 */
 			size_t n = strlen(colon + 1);
 
 			*colon = '\0';
@@ -729,13 +758,28 @@ rbl_puts(struct rbl_buf *o, const char *s, size_t len)
 		o->b[o->n++] = *s++;
 }
 
+/* Copy S as literal text: no "$" in it may expand at query time. */
+static void
+rbl_puts_lit(struct rbl_buf *o, const char *s)
+{
+	for (; *s != '\0'; s++) {
+		if (*s == '$')
+			rbl_puts(o, "$$", 2);
+		else
+			rbl_puts(o, s, 1);
+	}
+}
+
 /*
- * Copy T with "$n" replaced by variable n (an undefined one stays as the
- * literal "$n", escaped as "$$n"), and, when ENTRY is not NULL, "$=" by
- * ENTRY. "$" and "$$" are kept for query time.
+ * rbldnsd's txtsubst, done once at load: in template T, "$$" stays an
+ * escaped dollar, "$n" becomes variable n (an undefined one stays the
+ * literal "$n") and "$=" becomes SN, the entry's own text, or the address
+ * when SN is NULL. rbldnsd inserts variables and SN as they are, without
+ * expanding a "$" inside them, so they are escaped here. Any other "$" is
+ * the address, filled in at query time.
  */
 static void
-rbl_subst(struct rbl_priv *pv, const char *t, const char *entry,
+rbl_subst(struct rbl_priv *pv, const char *t, const char *sn,
     struct rbl_buf *o)
 {
 	while (*t != '\0') {
@@ -746,18 +790,40 @@ rbl_subst(struct rbl_priv *pv, const char *t, const char *entry,
 			const char *v = pv->vars[t[1] - '0'];
 
 			if (v != NULL)
-				rbl_puts(o, v, strlen(v));
+				rbl_puts_lit(o, v);
 			else {
 				rbl_puts(o, "$$", 2);
 				rbl_puts(o, t + 1, 1);
 			}
 			t += 2;
-		} else if (t[0] == '$' && t[1] == '=' && entry != NULL) {
-			rbl_subst(pv, entry, NULL, o);
+		} else if (t[0] == '$' && t[1] == '=') {
+			if (sn != NULL)
+				rbl_puts_lit(o, sn);
+			else
+				rbl_puts(o, "$", 1);
 			t += 2;
 		} else
 			rbl_puts(o, t++, 1);
 	}
+}
+
+/*
+ * Cut a final template to what the store holds (RBL_TXT_MAX bytes, as
+ * rbldnsd keeps), never between the two bytes of a "$$".
+ */
+static void
+rbl_cap(char *t)
+{
+	size_t n = 0;
+
+	while (t[n] != '\0') {
+		size_t w = t[n] == '$' && t[n + 1] == '$' ? 2 : 1;
+
+		if (n + w > RBL_TXT_MAX)
+			break;
+		n += w;
+	}
+	t[n] = '\0';
 }
 
 void
@@ -765,23 +831,28 @@ rbldnsd_finish(struct rbl_data *d)
 {
 	struct rbl_priv *pv = d->priv;
 	bool base = pv->base != NULL && pv->base[0] != '\0';
-	size_t i, n = d->ntxts;
+	size_t i, k, n = d->ntxts;
+	uint32_t *map;
 
 	/*
-	 * rbldnsd resolves variables and the base template at query time from
-	 * the whole file's values; resolving them once here gives the same
+	 * rbldnsd substitutes variables and the base template at query time
+	 * from the whole file's values; doing it once here gives the same
 	 * text, leaving only the address to fill in per query. With a base
 	 * template, "$" is the address and "$=" the entry's own text; an entry
-	 * without text still gets the base, with the address for "$=".
+	 * without text still gets the base, with the address for "$=". A text
+	 * starting with "=" skips the base and is its own "$=".
 	 */
 	for (i = 0; i < n; i++) {
 		struct rbl_buf o = { .n = 0 };
 		const char *t = d->txts[i];
 
 		if (base && t[0] != '=')
-			rbl_subst(pv, pv->base, t, &o);
-		else
-			rbl_subst(pv, t[0] == '=' ? t + 1 : t, NULL, &o);
+			rbl_subst(pv, pv->base, t[0] != '\0' ? t : NULL, &o);
+		else {
+			const char *self = t[0] == '=' ? t + 1 : t;
+
+			rbl_subst(pv, self, self, &o);
+		}
 		o.b[o.n] = '\0';
 		if (strcmp(o.b, d->txts[i]) != 0) {
 			free(d->txts[i]);
@@ -795,13 +866,43 @@ rbldnsd_finish(struct rbl_data *d)
 		struct rbl_buf o = { .n = 0 };
 		uint32_t id;
 
-		rbl_subst(pv, pv->base, "$", &o);
+		rbl_subst(pv, pv->base, NULL, &o);
 		o.b[o.n] = '\0';
 		id = rbldnsd_txt_intern(d, o.b);
 		for (i = 0; i < d->nents; i++)
 			if (!d->ents[i].excl && d->ents[i].txt == RBL_NO_TXT)
 				d->ents[i].txt = id;
 	}
+
+	/*
+	 * The store takes texts of 1..RBL_TXT_MAX bytes. A text that came out
+	 * empty ("=" alone) gives no TXT record in rbldnsd: drop it, and
+	 * renumber the rest.
+	 */
+	if (d->ntxts == 0)
+		return;
+	if ((map = calloc(d->ntxts, sizeof(*map))) == NULL)
+		abort();
+	for (i = k = 0; i < d->ntxts; i++) {
+		rbl_cap(d->txts[i]);
+		if (d->txts[i][0] == '\0') {
+			free(d->txts[i]);
+			map[i] = RBL_NO_TXT;
+			continue;
+		}
+		map[i] = (uint32_t)k;
+		d->txts[k++] = d->txts[i];
+	}
+	d->ntxts = k;
+	for (i = 0; i < d->nents; i++)
+		if (d->ents[i].txt != RBL_NO_TXT)
+			d->ents[i].txt = map[d->ents[i].txt];
+	pv->def_txt = pv->def_txt != RBL_NO_TXT ? map[pv->def_txt] :
+	    RBL_NO_TXT;
+	free(map);
+	free(pv->hash);
+	pv->hash = NULL;
+	pv->hashcap = 0;
 }
 
 int

@@ -1,0 +1,36 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-2-Clause
+"""Print "PASSED FAILED" summed over a meson testlog.json.
+
+Each test's output is searched for Check's summary line ("Checks: N,
+Failures: F, Errors: E") and for our runners' "N passed, M failed" lines;
+a test that printed neither counts as one check, passed or failed by its
+meson result.
+"""
+import json
+import re
+import sys
+
+check_re = re.compile(r"Checks: (\d+), Failures: (\d+), Errors: (\d+)")
+plain_re = re.compile(r"^(\d+) passed, (\d+) failed", re.M)
+passed = failed = 0
+with open(sys.argv[1]) as f:
+    for line in f:
+        t = json.loads(line)
+        out = t.get("stdout", "") or ""
+        found = False
+        for n, fl, er in check_re.findall(out):
+            passed += int(n) - int(fl) - int(er)
+            failed += int(fl) + int(er)
+            found = True
+        for p, fl in plain_re.findall(out):
+            passed += int(p)
+            failed += int(fl)
+            found = True
+        ok = t.get("result") in ("OK", "EXPECTEDFAIL", "SKIP")
+        if not found:
+            passed += ok
+            failed += not ok
+        elif not ok and not re.search(r"Failures: [1-9]|Errors: [1-9]|[1-9]\d* failed", out):
+            failed += 1   # crashed or timed out after printing its counts
+print(passed, failed)
