@@ -106,6 +106,7 @@ struct wctx {
 	int64_t		*cntdelta;	/* per source id */
 	uint32_t	 touched;	/* zones whose serial must move */
 	uint64_t	 changes;
+	bool		 wrote;		/* anything at all: else abort, not commit */
 };
 
 static void
@@ -403,6 +404,12 @@ w_commit(struct wctx *w)
 		    sizeof(serial))) != 0)
 			goto fail;
 	}
+	if (!w->wrote && w->changes == 0) {
+		/* Nothing changed: a commit would only move the txnid and
+		 * make every reader's index look stale. */
+		w_abort(w);
+		return 0;
+	}
 	if ((rc = st_meta_put(w->txn, st, "changes", &w->changes,
 	    sizeof(w->changes))) != 0)
 		goto fail;
@@ -480,6 +487,7 @@ w_text_id(struct wctx *w, const char *txt, uint32_t *id)
 		return rc;
 	*id = next;
 	next++;
+	w->wrote = true;
 	if ((rc = st_meta_put(w->txn, st, "nexttext", &next, sizeof(next))))
 		return rc;
 	v.mv_size = sizeof(*id);
@@ -530,6 +538,7 @@ w_source_id(struct wctx *w, void *arg)
 	memset(&rec, 0, sizeof(rec));
 	rec.id = (uint16_t)next;
 	rec.meta.file_mtime = -1;
+	w->wrote = true;
 	v.mv_size = sizeof(rec);
 	v.mv_data = &rec;
 	if ((rc = mdb_put(w->txn, st->sources, &k, &v, 0)) != 0)
@@ -610,6 +619,7 @@ w_init_zones(struct wctx *w, void *arg)
 			/* A new zone starts at the current time, like most
 			 * servers, so a re-created zone still moves forward. */
 			serial = (uint32_t)time(NULL);
+			w->wrote = true;
 			rc = st_meta_put(w->txn, st, name, &serial,
 			    sizeof(serial));
 		}
@@ -854,6 +864,7 @@ w_replace(struct wctx *w, void *arg)
 	if (rc == 0) {
 		rec.meta = *ra->meta;
 		rec.has_meta = true;
+		w->wrote = true;
 		rc = st_srcrec_put(w->txn, st, ra->src, &rec);
 	}
 	/* Only a change of entries moves the serial, not a same-content reload. */
