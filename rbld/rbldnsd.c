@@ -62,6 +62,9 @@ rbl_rehash(struct rbl_data *d)
 
 	free(pv->hash);
 	pv->hashcap = pv->hashcap ? pv->hashcap * 2 : 64;
+	/* Rebuilt from scratch (after rbldnsd_finish), it may need more. */
+	while (pv->hashcap < (d->ntxts + 1) * 2)
+		pv->hashcap *= 2;
 	pv->hash = calloc(pv->hashcap, sizeof(*pv->hash));
 	if (pv->hash == NULL)
 		abort();
@@ -628,7 +631,7 @@ rbldnsd_parse_line(struct rbl_data *d, char *line, const char *file,
 {
 	struct rbl_priv *pv = d->priv;
 	const char *why = NULL;
-	char *s = line, *tok, *rest, *c;
+	char *s = line, *tok, *rest, *c, sep;
 	bool excl = false, v6;
 	uint32_t a, txt;
 	char valbuf[RBL_LINE_MAX + 4];
@@ -652,8 +655,14 @@ rbldnsd_parse_line(struct rbl_data *d, char *line, const char *file,
 		 * New defaults for the entries that follow in this file. A
 		 * line starting "::" is an IPv6 entry ("::/96"), as rbldnsd
 		 * reads it; a default value never starts with "::".
+		 * rbldnsd reads a default line against no TXT, not the
+		 * current one: ":7" alone means A 127.0.0.7 and no TXT.
 		 */
+		uint32_t old_txt = pv->def_txt;
+
+		pv->def_txt = RBL_NO_TXT;
 		if (rbl_parse_value(d, s, &a, &txt, &why) == -1) {
+			pv->def_txt = old_txt;
 			rbl_bad(d, errfn, arg, file, lineno, why);
 			return;
 		}
@@ -666,24 +675,28 @@ rbldnsd_parse_line(struct rbl_data *d, char *line, const char *file,
 		s = rbl_trim(s + 1);
 	}
 	rest = s;
+	sep = s[strcspn(s, " \t")];	/* rbl_word overwrites it */
 	tok = rbl_word(&rest);
 	if (tok == NULL) {
 		rbl_bad(d, errfn, arg, file, lineno, "exclusion without address");
 		return;
 	}
 	{
-		char *dot = strchr(tok, '.'), *colon = strchr(tok, ':');
+		char *colon = strchr(tok, ':');
 
 		/*
 		 * A comment may follow the address straight away
 		 * ("127/8;loopback"): only what comes before it decides.
 		 */
 		c = strpbrk(tok, "#;");
-		if (c != NULL && dot != NULL && dot > c)
-			dot = NULL;
 		if (c != NULL && colon != NULL && colon > c)
 			colon = NULL;
-		v6 = colon != NULL && (dot == NULL || colon < dot);
+		/*
+		 * IPv4 when a '.', '/' or '-' comes before the first ':'
+		 * ("1.2.3.4:5", "157/8:192", "10.1-3:4"); IPv6 never has one
+		 * there.
+		 */
+		v6 = colon != NULL && strcspn(tok, "./-") > (size_t)(colon - tok);
 		if (v6 || colon == NULL) {
 			if (c != NULL)
 				*c = '\0', rest = (char *)"";
@@ -696,8 +709,12 @@ rbldnsd_parse_line(struct rbl_data *d, char *line, const char *file,
 
 			*colon = '\0';
 			if (*rest != '\0') {
-				/* Re-join "5:text" and " more text" into one value. */
-				snprintf(valbuf, sizeof(valbuf), ":%s %s", colon + 1, rest);
+				/*
+				 * Re-join "5:text" and "more text" into one
+				 * value, with the blank that was between.
+				 */
+				snprintf(valbuf, sizeof(valbuf), ":%s%c%s",
+				    colon + 1, sep, rest);
 			} else
 				snprintf(valbuf, sizeof(valbuf), ":%.*s", (int)n, colon + 1);
 			rest = valbuf;
@@ -905,63 +922,115 @@ rbldnsd_finish(struct rbl_data *d)
 	pv->hashcap = 0;
 }
 
+/* Lines of a plain or compressed file, read as they are, NUL bytes too. */
+struct rbl_reader {
+	gzFile	 gz;
+	char	*buf;
+	size_t	 pos, len;
+	bool	 eof;
+};
+
+#define RBL_READ_BUF	(64 * 1024)
+
+/*
+ * The next line, without its newline, into LINE (its first RBL_LINE_MAX
+ * bytes); *N is the whole length and *NL whether a newline ended it.
+ * Returns 0 at the end of the file or on a read error (see gzerror).
+ */
+static int
+rbl_getline(struct rbl_reader *rd, char *line, size_t *n, bool *nl)
+{
+	bool any = false;
+
+	*n = 0;
+	*nl = false;
+	for (;;) {
+		size_t chunk, keep, have;
+		const char *p;
+
+		if (rd->pos == rd->len) {
+			int r;
+
+			if (rd->eof)
+				return any;
+			if ((r = gzread(rd->gz, rd->buf, RBL_READ_BUF)) <= 0) {
+				rd->eof = true;
+				/* A read error loses the partial line. */
+				return r == 0 && any;
+			}
+			rd->pos = 0;
+			rd->len = (size_t)r;
+		}
+		any = true;
+		p = memchr(rd->buf + rd->pos, '\n', rd->len - rd->pos);
+		chunk = (p != NULL ? (size_t)(p - rd->buf) : rd->len) - rd->pos;
+		have = *n < RBL_LINE_MAX ? *n : RBL_LINE_MAX;
+		keep = RBL_LINE_MAX - have < chunk ? RBL_LINE_MAX - have : chunk;
+		memcpy(line + have, rd->buf + rd->pos, keep);
+		*n += chunk;
+		rd->pos += chunk;
+		if (p != NULL) {
+			rd->pos++;
+			*nl = true;
+			return 1;
+		}
+	}
+}
+
 int
 rbldnsd_parse_file(struct rbl_data *d, const char *path, rbl_errfn *errfn,
     void *arg)
 {
-	char line[RBL_LINE_MAX + 2];
+	char line[RBL_LINE_MAX + 1];
+	struct rbl_reader rd = { .pos = 0, .len = 0, .eof = false };
 	unsigned lineno = 0;
-	gzFile gz;
+	size_t n;
+	bool nl;
+	int zerr;
+	const char *msg;
 
+	if ((rd.buf = malloc(RBL_READ_BUF)) == NULL)
+		return -1;
 	/* zlib reads plain files through the same calls. */
-	if ((gz = gzopen(path, "rb")) == NULL) {
+	if ((rd.gz = gzopen(path, "rb")) == NULL) {
 		if (errno == 0)
 			errno = ENOMEM;
+		free(rd.buf);
 		return -1;
 	}
-	gzbuffer(gz, 128 * 1024);
-	while (gzgets(gz, line, sizeof(line)) != NULL) {
-		size_t n = strlen(line);
-
+	gzbuffer(rd.gz, 128 * 1024);
+	while (rbl_getline(&rd, line, &n, &nl)) {
 		lineno++;
-		if (n > 0 && line[n - 1] == '\n')
-			line[--n] = '\0';
-		else if (!gzeof(gz)) {
-			int ch;
-
+		if (!nl) {
+			/* A last line without newline counts only if the
+			 * whole file was there: not a cut compressed one. */
+			gzerror(rd.gz, &zerr);
+			if (zerr != Z_OK)
+				break;
+		}
+		if (n > RBL_LINE_MAX) {
 			rbl_bad(d, errfn, arg, path, lineno, "line too long");
-			/* Skip the rest of the long line. */
-			while ((ch = gzgetc(gz)) != -1 && ch != '\n')
-				;
 			continue;
 		}
+		line[n] = '\0';
 		if (n > 0 && line[n - 1] == '\r')
 			line[--n] = '\0';
-		if (memchr(line, '\0', n) != NULL || strlen(line) != n) {
+		if (memchr(line, '\0', n) != NULL) {
 			rbl_bad(d, errfn, arg, path, lineno, "NUL byte in line");
 			continue;
 		}
 		rbldnsd_parse_line(d, line, path, lineno, errfn, arg);
 	}
-	{
-		int zerr;
-		const char *msg = gzerror(gz, &zerr);
-
-		if (zerr != Z_OK && zerr != Z_BUF_ERROR) {
-			rbl_bad(d, errfn, arg, path, lineno + 1, msg);
-			gzclose(gz);
-			errno = EIO;
-			return -1;
-		}
-		if (zerr == Z_BUF_ERROR) {
-			rbl_bad(d, errfn, arg, path, lineno + 1,
-			    "truncated compressed file");
-			gzclose(gz);
-			errno = EIO;
-			return -1;
-		}
+	free(rd.buf);
+	msg = gzerror(rd.gz, &zerr);
+	if (zerr != Z_OK) {
+		rbl_bad(d, errfn, arg, path, lineno + 1,
+		    zerr == Z_BUF_ERROR ? "truncated compressed file" : msg);
+		gzclose(rd.gz);
+		errno = EIO;
+		return -1;
 	}
-	gzclose(gz);
+	gzclose(rd.gz);
 	return 0;
 }
 

@@ -745,6 +745,26 @@ struct replace_arg {
 
 static int st_prepare(struct replace_arg *, int, const struct rbl_data *);
 
+/* Do two metadata records give different answers (file times aside)? */
+static bool
+srcmeta_answers_differ(const struct store_srcmeta *a,
+    const struct store_srcmeta *b)
+{
+	if (a->ttl != b->ttl || a->has_soa != b->has_soa || a->nns != b->nns ||
+	    a->ns_ttl != b->ns_ttl)
+		return true;
+	if (a->has_soa && (a->soa_ttl != b->soa_ttl ||
+	    a->soa_refresh != b->soa_refresh || a->soa_retry != b->soa_retry ||
+	    a->soa_expire != b->soa_expire || a->soa_minttl != b->soa_minttl ||
+	    strcmp(a->soa_mname, b->soa_mname) != 0 ||
+	    strcmp(a->soa_rname, b->soa_rname) != 0))
+		return true;
+	for (int i = 0; i < a->nns && i < STORE_MAX_NS; i++)
+		if (strcmp(a->ns[i], b->ns[i]) != 0)
+			return true;
+	return false;
+}
+
 static int
 val_equal(const MDB_val *v, const struct entval *ev)
 {
@@ -862,6 +882,9 @@ w_replace(struct wctx *w, void *arg)
 	}
 	rc = st_srcrec_get(w->txn, st, ra->src, &rec);
 	if (rc == 0) {
+		/* A new $TTL, $SOA or $NS changes answers: the serial moves. */
+		if (!rec.has_meta || srcmeta_answers_differ(&rec.meta, ra->meta))
+			w_touch(w, ra->src);
 		rec.meta = *ra->meta;
 		rec.has_meta = true;
 		w->wrote = true;
@@ -1468,6 +1491,9 @@ store_reader_begin(struct store_reader *r)
 			break;
 		pthread_rwlock_unlock(&st->resize);
 		if (r->txn != NULL) {
+			/* Read-only cursors outlive their transaction. */
+			if (r->cur != NULL)
+				mdb_cursor_close(r->cur);
 			mdb_txn_abort(r->txn);
 			r->txn = NULL;
 			r->cur = NULL;

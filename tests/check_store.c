@@ -1,0 +1,1199 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* Unit tests for rbld/store.c: the LMDB store of entries, sources, serials. */
+
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <check.h>
+#include <dirent.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../rbld/rbldnsd.h"
+#include "../rbld/store.h"
+
+#define DEF_A		0x7f000002u
+#define MAPSIZE		(16u << 20)
+#define TINY_MAP	(20u << 10)	/* the least store_open accepts */
+
+static char			 tmpdir[64];	/* /tmp/rbld-check-store.XXXXXX */
+static struct store		*st;
+static struct store_reader	*rd;
+static int			 A, B, C;	/* ids of sources a, b, c */
+static char			 err[256];
+
+static void
+rm_rf(const char *path)
+{
+	char sub[PATH_MAX];
+	struct dirent *de;
+	struct stat sb;
+	DIR *d;
+
+	if (lstat(path, &sb) == -1)
+		return;
+	if (S_ISDIR(sb.st_mode) && (d = opendir(path)) != NULL) {
+		while ((de = readdir(d)) != NULL) {
+			if (strcmp(de->d_name, ".") == 0 ||
+			    strcmp(de->d_name, "..") == 0)
+				continue;
+			snprintf(sub, sizeof(sub), "%s/%s", path, de->d_name);
+			rm_rf(sub);
+		}
+		closedir(d);
+		rmdir(path);
+	} else
+		unlink(path);
+}
+
+static const char *
+dbdir(void)
+{
+	static char buf[PATH_MAX];
+
+	snprintf(buf, sizeof(buf), "%s/db", tmpdir);
+	return buf;
+}
+
+/* Zone 0 "z1.test" serves a, b, c; zone 1 "z2.test" serves b only. */
+static void
+declare_zones(void)
+{
+	static const char *names[] = { "z1.test", "z2.test" };
+	static const int nsrc[] = { 3, 1 };
+	int z1[3], z2[1];
+	const int *ids[2] = { z1, z2 };
+
+	z1[0] = A, z1[1] = B, z1[2] = C;
+	z2[0] = B;
+	ck_assert_int_eq(store_set_zones(st, 2, names, nsrc, ids), 0);
+}
+
+static void
+open_store(uint64_t mapsize)
+{
+	st = store_open(dbdir(), mapsize, false, err, sizeof(err));
+	ck_assert_msg(st != NULL, "store_open: %s", err);
+	A = store_source_id(st, "a", true);
+	B = store_source_id(st, "b", true);
+	C = store_source_id(st, "c", true);
+	ck_assert_int_gt(A, 0);
+	ck_assert_int_gt(B, 0);
+	ck_assert_int_gt(C, 0);
+	declare_zones();
+	ck_assert_ptr_nonnull(rd = store_reader_new(st));
+}
+
+static void
+close_store(void)
+{
+	store_reader_free(rd);
+	rd = NULL;
+	store_close(st);
+	st = NULL;
+}
+
+static void
+setup_dir(void)
+{
+	snprintf(tmpdir, sizeof(tmpdir), "/tmp/rbld-check-store.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+	st = NULL;
+	rd = NULL;
+}
+
+static void
+setup(void)
+{
+	setup_dir();
+	open_store(MAPSIZE);
+}
+
+static void
+teardown(void)
+{
+	if (st != NULL)
+		close_store();
+	rm_rf(tmpdir);
+}
+
+/* TEXT (rbldnsd lines) as a finished data set. */
+static void
+build(struct rbl_data *d, const char *text)
+{
+	char line[4096];
+	unsigned lineno = 0;
+
+	rbldnsd_init(d, DEF_A, NULL);
+	while (*text != '\0') {
+		const char *nl = strchr(text, '\n');
+		size_t n = nl != NULL ? (size_t)(nl - text) : strlen(text);
+
+		ck_assert_uint_lt(n, sizeof(line));
+		memcpy(line, text, n);
+		line[n] = '\0';
+		rbldnsd_parse_line(d, line, "t.rbl", ++lineno, NULL, NULL);
+		text += n;
+		if (*text == '\n')
+			text++;
+	}
+	ck_assert_uint_eq(d->nbad, 0);
+	rbldnsd_finish(d);
+}
+
+static void
+meta_of(const struct rbl_data *d, struct store_srcmeta *m)
+{
+	memset(m, 0, sizeof(*m));
+	m->ttl = d->ttl;
+	m->has_soa = d->has_soa;
+	m->soa_ttl = d->soa_ttl;
+	m->soa_refresh = d->soa_refresh;
+	m->soa_retry = d->soa_retry;
+	m->soa_expire = d->soa_expire;
+	m->soa_minttl = d->soa_minttl;
+	snprintf(m->soa_mname, sizeof(m->soa_mname), "%s", d->soa_mname);
+	snprintf(m->soa_rname, sizeof(m->soa_rname), "%s", d->soa_rname);
+	m->nns = d->nns;
+	m->ns_ttl = d->ns_ttl;
+	for (int i = 0; i < d->nns; i++)
+		snprintf(m->ns[i], sizeof(m->ns[i]), "%s", d->ns[i]);
+	m->file_mtime = 1;
+	m->file_size = 2;
+	m->loaded = 3;
+}
+
+/* Replace source SRC's file entries with TEXT; the number changed. */
+static long
+load(int src, const char *text)
+{
+	struct store_srcmeta m;
+	struct rbl_data d;
+	long n;
+
+	build(&d, text);
+	meta_of(&d, &m);
+	n = store_replace_file(st, src, &d, &m, err, sizeof(err));
+	ck_assert_msg(n >= 0, "store_replace_file: %s", err);
+	rbldnsd_free(&d);
+	return n;
+}
+
+static struct prefix
+pfx(const char *s)
+{
+	struct prefix p;
+
+	ck_assert_msg(ipaddr_parse_prefix(s, &p, NULL) == 0, "bad prefix %s", s);
+	return p;
+}
+
+static void
+add(int src, const char *prefix, bool excl, uint32_t a, const char *txt,
+    uint32_t expires, enum store_origin origin)
+{
+	struct prefix p = pfx(prefix);
+
+	ck_assert_msg(store_add(st, src, &p, excl, a, txt, expires, "why",
+	    origin, err, sizeof(err)) == 0, "store_add: %s", err);
+}
+
+static const char *
+srcname(int id)
+{
+	return id == A ? "a" : id == B ? "b" : id == C ? "c" : "?";
+}
+
+/*
+ * What sources a, b and c say about IP at NOW, through the reader:
+ * "a 127.0.0.5 "txt"; b 127.0.0.2 -" ("" when nobody lists it).
+ */
+static const char *
+look_at(const char *ip, uint32_t now)
+{
+	static char out[2048];
+	struct store_hit hits[3];
+	struct prefix p;
+	int ids[3] = { A, B, C };
+	size_t n = 0;
+
+	ck_assert_int_eq(ipaddr_parse_addr(ip, &p), 0);
+	ck_assert_int_eq(store_reader_begin(rd), 0);
+	ck_assert_int_eq(store_lookup(rd, p.family, p.addr, ids, 3, now, hits),
+	    0);
+	out[0] = '\0';
+	for (int i = 0; i < 3; i++) {
+		const char *t;
+		size_t tl;
+
+		if (!hits[i].listed)
+			continue;
+		n += (size_t)snprintf(out + n, sizeof(out) - n, "%s%s %u.%u.%u.%u ",
+		    n ? "; " : "", srcname(ids[i]), hits[i].a >> 24,
+		    hits[i].a >> 16 & 255, hits[i].a >> 8 & 255, hits[i].a & 255);
+		if (hits[i].txt == RBL_NO_TXT)
+			n += (size_t)snprintf(out + n, sizeof(out) - n, "-");
+		else {
+			ck_assert_int_eq(store_text(rd, hits[i].txt, &t, &tl), 0);
+			n += (size_t)snprintf(out + n, sizeof(out) - n,
+			    "\"%.*s\"", (int)tl, t);
+		}
+	}
+	store_reader_end(rd);
+	return out;
+}
+
+static const char *
+look(const char *ip)
+{
+	return look_at(ip, (uint32_t)time(NULL));
+}
+
+struct walkbuf {
+	char	s[8192];
+	size_t	n;
+};
+
+static int
+walk_cb(void *arg, const struct store_entry *e)
+{
+	struct walkbuf *w = arg;
+	char p[IPADDR_STRLEN];
+
+	ipaddr_format(&e->p, false, p, sizeof(p));
+	w->n += (size_t)snprintf(w->s + w->n, sizeof(w->s) - w->n,
+	    "%s%s %s%s %u.%u.%u.%u %s o%d%s\n", e->excl ? "!" : "", p,
+	    e->source, e->expires ? " exp" : "", e->a >> 24, e->a >> 16 & 255,
+	    e->a >> 8 & 255, e->a & 255, e->txt ? e->txt : "-", (int)e->origin,
+	    *e->reason ? " why" : "");
+	ck_assert_uint_lt(w->n, sizeof(w->s));
+	return 0;
+}
+
+static const char *
+walk(int src)
+{
+	static struct walkbuf w;
+
+	w.n = 0;
+	w.s[0] = '\0';
+	ck_assert_int_eq(store_walk(st, src, walk_cb, &w), 0);
+	return w.s;
+}
+
+static int
+count_cb(void *arg, const struct store_entry *e)
+{
+	long *n = arg;
+
+	(void)e;
+	++*n;
+	return 0;
+}
+
+/* Entries of SRC by walking; checked against the stored counter. */
+static long
+count(int src)
+{
+	long n = 0;
+
+	ck_assert_int_eq(store_walk(st, src, count_cb, &n), 0);
+	ck_assert_int_eq(store_source_count(st, src), n);
+	return n;
+}
+
+/* ---- sources and zones ---- */
+
+START_TEST(test_source_ids)
+{
+	char name[80];
+
+	ck_assert_int_ne(A, B);
+	ck_assert_int_ne(B, C);
+	ck_assert_int_eq(store_source_id(st, "a", false), A);
+	ck_assert_int_eq(store_source_id(st, "a", true), A);
+	ck_assert_int_eq(store_source_id(st, "nope", false), -1);
+	ck_assert_int_eq(store_source_id(st, "", true), -1);
+	memset(name, 'n', sizeof(name) - 1);
+	name[sizeof(name) - 1] = '\0';
+	ck_assert_int_eq(store_source_id(st, name, true), -1);
+	name[STORE_NAME_MAX - 1] = '\0';
+	ck_assert_int_gt(store_source_id(st, name, true), C);
+	/* Bad ids are refused, not written. */
+	{
+		struct rbl_data d;
+		struct store_srcmeta m;
+
+		build(&d, "1.2.3.4\n");
+		meta_of(&d, &m);
+		ck_assert_int_eq(store_replace_file(st, 0, &d, &m, err,
+		    sizeof(err)), -1);
+		ck_assert_int_eq(store_replace_file(st, 5000, &d, &m, err,
+		    sizeof(err)), -1);
+		ck_assert_int_eq(store_import(st, 0, &d, ORIGIN_API, err,
+		    sizeof(err)), -1);
+		rbldnsd_free(&d);
+	}
+	{
+		struct prefix p = pfx("1.2.3.4");
+
+		ck_assert_int_eq(store_add(st, 0, &p, false, DEF_A, NULL, 0,
+		    NULL, ORIGIN_CLI, err, sizeof(err)), -1);
+	}
+	ck_assert_str_eq(look("1.2.3.4"), "");
+}
+END_TEST
+
+START_TEST(test_source_meta)
+{
+	struct store_srcmeta m;
+	const struct store_srcmeta *rm;
+
+	ck_assert_int_eq(store_source_meta(st, A, &m), -1);
+	ck_assert_int_eq(load(A,
+	    "$SOA 3600 ns1.z.test. hm.z.test. 0 600 300 86400 120\n"
+	    "$NS 7200 ns1.z.test ns2.z.test\n"
+	    "$TTL 900\n"
+	    "1.2.3.4\n"), 1);
+	ck_assert_int_eq(store_source_meta(st, A, &m), 0);
+	ck_assert_uint_eq(m.ttl, 900);
+	ck_assert(m.has_soa);
+	ck_assert_uint_eq(m.soa_minttl, 120);
+	ck_assert_str_eq(m.soa_mname, "ns1.z.test.");
+	ck_assert_int_eq(m.nns, 2);
+	ck_assert_str_eq(m.ns[1], "ns2.z.test");
+	ck_assert_int_eq(m.file_mtime, 1);
+	ck_assert_int_eq(m.file_size, 2);
+	ck_assert_int_eq(store_source_meta(st, B, &m), -1);
+
+	ck_assert_int_eq(store_reader_begin(rd), 0);
+	ck_assert_ptr_nonnull(rm = store_reader_srcmeta(rd, A));
+	ck_assert_uint_eq(rm->ttl, 900);
+	ck_assert_ptr_null(store_reader_srcmeta(rd, B));
+	ck_assert_ptr_null(store_reader_srcmeta(rd, 0));
+	store_reader_end(rd);
+
+	/* A reload with other specials updates them. */
+	ck_assert_int_eq(load(A, "$TTL 60\n1.2.3.4\n"), 0);
+	ck_assert_int_eq(store_source_meta(st, A, &m), 0);
+	ck_assert_uint_eq(m.ttl, 60);
+	ck_assert(!m.has_soa);
+	ck_assert_int_eq(store_reader_begin(rd), 0);
+	ck_assert_ptr_nonnull(rm = store_reader_srcmeta(rd, A));
+	ck_assert_uint_eq(rm->ttl, 60);
+	store_reader_end(rd);
+}
+END_TEST
+
+/* ---- lookups ---- */
+
+/* Within one source the longest prefix wins, exclusions included. */
+START_TEST(test_longest_prefix)
+{
+	ck_assert_int_eq(load(A,
+	    "1.2.3.0/24 :10:big\n"
+	    "1.2.3.0/25 :11:mid\n"
+	    "1.2.3.4 :12:host\n"
+	    "!1.2.3.128/26\n"
+	    "!4.4.4.0/25\n"
+	    "4.4.4.0/26 :40\n"
+	    "10.10.0.0/20 :20:l20\n"
+	    "!10.10.4.0/22\n"
+	    "10.10.5.0/26 :26:l26\n"
+	    "2.2.2.0/24 :24:big24\n"
+	    "2.2.2.4/30 :30:small30\n"
+	    "5.5.0.0/16 :16\n"
+	    "!5.5.5.0/24\n"), 13);
+	ck_assert_str_eq(look("1.2.3.4"), "a 127.0.0.12 \"host\"");
+	ck_assert_str_eq(look("1.2.3.5"), "a 127.0.0.11 \"mid\"");
+	ck_assert_str_eq(look("1.2.3.127"), "a 127.0.0.11 \"mid\"");
+	ck_assert_str_eq(look("1.2.3.130"), "");
+	ck_assert_str_eq(look("1.2.3.191"), "");
+	ck_assert_str_eq(look("1.2.3.192"), "a 127.0.0.10 \"big\"");
+	ck_assert_str_eq(look("1.2.3.255"), "a 127.0.0.10 \"big\"");
+	ck_assert_str_eq(look("1.2.4.1"), "");
+	/* The notes' ip4trie table: true longest-prefix match. */
+	ck_assert_str_eq(look("4.4.4.1"), "a 127.0.0.40 -");
+	ck_assert_str_eq(look("4.4.4.100"), "");
+	ck_assert_str_eq(look("10.10.1.1"), "a 127.0.0.20 \"l20\"");
+	ck_assert_str_eq(look("10.10.4.1"), "");
+	ck_assert_str_eq(look("10.10.5.1"), "a 127.0.0.26 \"l26\"");
+	ck_assert_str_eq(look("10.10.5.100"), "");
+	ck_assert_str_eq(look("2.2.2.5"), "a 127.0.0.30 \"small30\"");
+	ck_assert_str_eq(look("2.2.2.9"), "a 127.0.0.24 \"big24\"");
+	ck_assert_str_eq(look("5.5.5.5"), "");
+	ck_assert_str_eq(look("5.5.6.6"), "a 127.0.0.16 -");
+}
+END_TEST
+
+/* The same prefix twice in a file: the first line wins. */
+START_TEST(test_duplicates_first_wins)
+{
+	ck_assert_int_eq(load(A,
+	    "7.7.7.7 :70:first\n"
+	    "7.7.7.7 :71:second\n"
+	    "8.8.8.8 :80\n"
+	    "!8.8.8.8\n"
+	    "!9.9.9.9\n"
+	    "9.9.9.9 :90\n"
+	    "2001:db8:8::/48 :14\n"
+	    "!2001:db8:8::/48\n"), 4);
+	ck_assert_str_eq(look("7.7.7.7"), "a 127.0.0.70 \"first\"");
+	ck_assert_str_eq(look("8.8.8.8"), "a 127.0.0.80 -");
+	ck_assert_str_eq(look("9.9.9.9"), "");
+	ck_assert_str_eq(look("2001:db8:8::1"), "a 127.0.0.14 -");
+	ck_assert_int_eq(count(A), 4);
+}
+END_TEST
+
+/* Each source answers on its own; an exclusion stays in its source. */
+START_TEST(test_per_source)
+{
+	ck_assert_int_eq(load(A, "1.1.1.0/24 :2:a-list\n3.3.3.3\n"), 2);
+	ck_assert_int_eq(load(B, "1.1.1.1 :3:b-list\n!3.3.3.3\n3.3.3.0/24 :4\n"),
+	    3);
+	ck_assert_int_eq(load(C, "0.0.0.0/0 :9:everything\n!1.1.1.0/24\n"), 2);
+	ck_assert_str_eq(look("1.1.1.1"),
+	    "a 127.0.0.2 \"a-list\"; b 127.0.0.3 \"b-list\"");
+	ck_assert_str_eq(look("1.1.1.2"), "a 127.0.0.2 \"a-list\"");
+	ck_assert_str_eq(look("3.3.3.3"),
+	    "a 127.0.0.2 -; c 127.0.0.9 \"everything\"");
+	ck_assert_str_eq(look("3.3.3.4"),
+	    "b 127.0.0.4 -; c 127.0.0.9 \"everything\"");
+	ck_assert_str_eq(look("200.1.2.3"), "c 127.0.0.9 \"everything\"");
+	/* Asking for fewer sources gives only theirs. */
+	{
+		struct store_hit hits[1];
+		struct prefix p = pfx("1.1.1.1");
+		int ids[1] = { B };
+
+		ck_assert_int_eq(store_reader_begin(rd), 0);
+		ck_assert_int_eq(store_lookup(rd, 4, p.addr, ids, 1,
+		    (uint32_t)time(NULL), hits), 0);
+		ck_assert(hits[0].listed);
+		ck_assert_uint_eq(hits[0].a, 0x7f000003u);
+		store_reader_end(rd);
+	}
+}
+END_TEST
+
+START_TEST(test_ipv6)
+{
+	ck_assert_int_eq(load(A,
+	    "2001:db8::/32 :6:v6\n"
+	    "2001:db8:1::/48 :7\n"
+	    "!2001:db8:2::/48\n"
+	    "2001:db8:2:3::/64 :8:deep\n"
+	    "::/0 :9:all\n"
+	    "2001:db8::1 :5:host\n"
+	    "1.2.3.4 :4:four\n"), 7);
+	ck_assert_str_eq(look("2001:db8::1"), "a 127.0.0.5 \"host\"");
+	ck_assert_str_eq(look("2001:db8::2"), "a 127.0.0.6 \"v6\"");
+	ck_assert_str_eq(look("2001:db8:1:ffff::1"), "a 127.0.0.7 -");
+	ck_assert_str_eq(look("2001:db8:2::1"), "");
+	ck_assert_str_eq(look("2001:db8:2:3::1"), "a 127.0.0.8 \"deep\"");
+	ck_assert_str_eq(look("2001:db9::1"), "a 127.0.0.9 \"all\"");
+	/* The families never mix. */
+	ck_assert_str_eq(look("::ffff:1.2.3.4"), "a 127.0.0.9 \"all\"");
+	ck_assert_str_eq(look("1.2.3.4"), "a 127.0.0.4 \"four\"");
+	ck_assert_str_eq(look("1.2.3.5"), "");
+}
+END_TEST
+
+/* ---- replacing a file's entries ---- */
+
+START_TEST(test_replace_counts_difference)
+{
+	uint32_t s1 = store_serial(st, 0), s2 = store_serial(st, 1);
+
+	ck_assert_uint_ne(s1, 0);
+	ck_assert_int_eq(load(A, "1.1.1.1 :2:x\n2.2.2.2\n3.3.3.0/24\n"), 3);
+	ck_assert_uint_eq(store_serial(st, 0), s1 + 1);
+	ck_assert_uint_eq(store_serial(st, 1), s2);	/* z2 does not hold a */
+	ck_assert_int_eq(count(A), 3);
+
+	/* The same content: nothing changed, no new serial. */
+	ck_assert_int_eq(load(A, "1.1.1.1 :2:x\n2.2.2.2\n3.3.3.0/24\n"), 0);
+	ck_assert_uint_eq(store_serial(st, 0), s1 + 1);
+	/* Other order, comments, duplicates after the first: the same. */
+	ck_assert_int_eq(load(A, "# c\n3.3.3.0/24\n2.2.2.2\n1.1.1.1 :2:x\n"
+	    "1.1.1.1 :9:later\n"), 0);
+	ck_assert_uint_eq(store_serial(st, 0), s1 + 1);
+
+	/* One changed value, one gone, one new: 3 changes, one serial. */
+	ck_assert_int_eq(load(A, "1.1.1.1 :3:x\n2.2.2.2\n4.4.4.4\n"), 3);
+	ck_assert_uint_eq(store_serial(st, 0), s1 + 2);
+	ck_assert_str_eq(look("1.1.1.1"), "a 127.0.0.3 \"x\"");
+	ck_assert_str_eq(look("3.3.3.3"), "");
+	ck_assert_str_eq(look("4.4.4.4"), "a 127.0.0.2 -");
+
+	/* Only the TXT changes. */
+	ck_assert_int_eq(load(A, "1.1.1.1 :3:y\n2.2.2.2\n4.4.4.4\n"), 1);
+	ck_assert_uint_eq(store_serial(st, 0), s1 + 3);
+	/* Listing becomes exclusion. */
+	ck_assert_int_eq(load(A, "1.1.1.1 :3:y\n!2.2.2.2\n4.4.4.4\n"), 1);
+	ck_assert_str_eq(look("2.2.2.2"), "");
+	ck_assert_uint_eq(store_serial(st, 0), s1 + 4);
+
+	/* Source b is in both zones. */
+	ck_assert_int_eq(load(B, "9.9.9.9\n"), 1);
+	ck_assert_uint_eq(store_serial(st, 0), s1 + 5);
+	ck_assert_uint_eq(store_serial(st, 1), s2 + 1);
+
+	/* An empty file removes them all. */
+	ck_assert_int_eq(load(A, ""), 3);
+	ck_assert_int_eq(count(A), 0);
+	ck_assert_int_eq(count(B), 1);
+	ck_assert_uint_eq(store_serial(st, 0), s1 + 6);
+	ck_assert_int_eq(load(A, ""), 0);
+	ck_assert_uint_eq(store_serial(st, 0), s1 + 6);
+}
+END_TEST
+
+/*
+ * What a file says besides its entries ($TTL, and $SOA and $NS for a zone
+ * without its own) is in the zone's answers: changing it is a change of
+ * the zone, which secondaries only see through a new serial.
+ */
+START_TEST(test_replace_meta_change_moves_serial)
+{
+	uint32_t s;
+
+	ck_assert_int_eq(load(A, "$TTL 100\n1.2.3.4\n"), 1);
+	s = store_serial(st, 0);
+	ck_assert_int_eq(load(A, "$TTL 100\n1.2.3.4\n"), 0);
+	ck_assert_uint_eq(store_serial(st, 0), s);
+	ck_assert_int_eq(load(A, "$TTL 200\n1.2.3.4\n"), 0);
+	ck_assert_uint_eq(store_serial(st, 0), s + 1);
+	ck_assert_int_eq(load(A, "$TTL 200\n$NS 0 ns.z.test\n1.2.3.4\n"), 0);
+	ck_assert_uint_eq(store_serial(st, 0), s + 2);
+	ck_assert_int_eq(load(A, "$TTL 200\n$NS 0 ns.z.test\n1.2.3.4\n"), 0);
+	ck_assert_uint_eq(store_serial(st, 0), s + 2);
+}
+END_TEST
+
+START_TEST(test_reader_serial)
+{
+	uint32_t s;
+
+	ck_assert_int_eq(store_reader_begin(rd), 0);
+	s = store_reader_serial(rd, 0);
+	store_reader_end(rd);
+	ck_assert_uint_eq(s, store_serial(st, 0));
+	ck_assert_int_eq(load(A, "1.2.3.4\n"), 1);
+	ck_assert_int_eq(store_reader_begin(rd), 0);
+	ck_assert_uint_eq(store_reader_serial(rd, 0), s + 1);
+	ck_assert_uint_eq(store_reader_serial(rd, 7), 0);
+	store_reader_end(rd);
+	/* A snapshot keeps its view while a write commits. */
+	ck_assert_int_eq(store_reader_begin(rd), 0);
+	add(A, "5.6.7.8", false, DEF_A, NULL, 0, ORIGIN_CLI);
+	{
+		struct store_hit h[1];
+		struct prefix p = pfx("5.6.7.8");
+		int ids[1] = { A };
+
+		ck_assert_int_eq(store_lookup(rd, 4, p.addr, ids, 1,
+		    (uint32_t)time(NULL), h), 0);
+		ck_assert(!h[0].listed);
+		ck_assert_uint_eq(store_reader_serial(rd, 0), s + 1);
+	}
+	store_reader_end(rd);
+	ck_assert_str_eq(look("5.6.7.8"), "a 127.0.0.2 -");
+}
+END_TEST
+
+/* Entries added by hand stay through file reloads and outrank the file. */
+START_TEST(test_hand_entries_survive_reload)
+{
+	ck_assert_int_eq(load(A, "5.5.5.5 :50:file\n5.5.5.6 :52\n"), 2);
+	add(A, "5.5.5.5", false, 0x7f000033u, "cli", 0, ORIGIN_CLI);
+	ck_assert_str_eq(look("5.5.5.5"), "a 127.0.0.51 \"cli\"");
+	ck_assert_int_eq(load(A, "5.5.5.5 :50:file\n5.5.5.6 :52\n"), 0);
+	ck_assert_str_eq(look("5.5.5.5"), "a 127.0.0.51 \"cli\"");
+	/* The file drops it: the hand-made entry stays. */
+	ck_assert_int_eq(load(A, "5.5.5.6 :52\n"), 0);
+	ck_assert_str_eq(look("5.5.5.5"), "a 127.0.0.51 \"cli\"");
+
+	/* A hand-made entry added first, the file lists the key later. */
+	add(A, "6.6.6.0/24", false, 0x7f000040u, "hand", 0, ORIGIN_API);
+	ck_assert_int_eq(load(A, "5.5.5.6 :52\n6.6.6.0/24 :60:file\n"), 0);
+	ck_assert_str_eq(look("6.6.6.1"), "a 127.0.0.64 \"hand\"");
+	/* A hand-made key between new file keys. */
+	add(A, "9.9.9.9", false, 0x7f000063u, NULL, 0, ORIGIN_CLI);
+	ck_assert_int_eq(load(A, "5.5.5.6 :52\n6.6.6.0/24 :60:file\n"
+	    "8.8.8.8\n9.9.9.9 :98\n9.9.9.10\n"), 2);
+	ck_assert_str_eq(look("9.9.9.9"), "a 127.0.0.99 -");
+	ck_assert_str_eq(look("8.8.8.8"), "a 127.0.0.2 -");
+	ck_assert_str_eq(look("9.9.9.10"), "a 127.0.0.2 -");
+	/* A hand-made exclusion outranks the file's listing of the key. */
+	add(A, "7.7.7.7", true, 0, NULL, 0, ORIGIN_CLI);
+	ck_assert_int_eq(load(A, "5.5.5.6 :52\n6.6.6.0/24 :60:file\n"
+	    "8.8.8.8\n9.9.9.9 :98\n9.9.9.10\n7.7.7.0/24\n7.7.7.7\n"), 1);
+	ck_assert_str_eq(look("7.7.7.7"), "");
+	ck_assert_str_eq(look("7.7.7.8"), "a 127.0.0.2 -");
+	ck_assert_str_eq(walk(A),
+	    "6.6.6.0/24 a 127.0.0.64 hand o3 why\n"
+	    "7.7.7.0/24 a 127.0.0.2 - o1\n"
+	    "5.5.5.5/32 a 127.0.0.51 cli o2 why\n"
+	    "5.5.5.6/32 a 127.0.0.52 - o1\n"
+	    "!7.7.7.7/32 a 0.0.0.0 - o2 why\n"
+	    "8.8.8.8/32 a 127.0.0.2 - o1\n"
+	    "9.9.9.9/32 a 127.0.0.99 - o2 why\n"
+	    "9.9.9.10/32 a 127.0.0.2 - o1\n");
+	ck_assert_int_eq(count(A), 8);
+	/* Once the hand-made entry goes, the file's comes back on reload. */
+	{
+		struct prefix p = pfx("5.5.5.5");
+
+		ck_assert_int_eq(store_del(st, A, &p, err, sizeof(err)), 1);
+	}
+	ck_assert_str_eq(look("5.5.5.5"), "");
+	ck_assert_int_eq(load(A, "5.5.5.5 :50:file\n"), 5);
+	ck_assert_str_eq(look("5.5.5.5"), "a 127.0.0.50 \"file\"");
+	ck_assert_int_eq(count(A), 4);
+}
+END_TEST
+
+START_TEST(test_add_replaces_same_key)
+{
+	uint32_t s = store_serial(st, 0);
+
+	add(A, "1.2.3.0/24", false, 0x7f000005u, "one", 0, ORIGIN_CLI);
+	ck_assert_uint_eq(store_serial(st, 0), s + 1);
+	add(A, "1.2.3.0/24", false, 0x7f000006u, "two", 0, ORIGIN_API);
+	ck_assert_uint_eq(store_serial(st, 0), s + 2);
+	ck_assert_str_eq(look("1.2.3.9"), "a 127.0.0.6 \"two\"");
+	ck_assert_int_eq(count(A), 1);
+	/* Bad TXT and reasons are refused. */
+	{
+		struct prefix p = pfx("1.2.3.4");
+		char longtxt[300], longwhy[300];
+
+		memset(longtxt, 't', sizeof(longtxt) - 1);
+		longtxt[sizeof(longtxt) - 1] = '\0';
+		memset(longwhy, 'w', sizeof(longwhy) - 1);
+		longwhy[sizeof(longwhy) - 1] = '\0';
+		ck_assert_int_eq(store_add(st, A, &p, false, DEF_A, "", 0, NULL,
+		    ORIGIN_CLI, err, sizeof(err)), -1);
+		ck_assert_int_eq(store_add(st, A, &p, false, DEF_A, longtxt, 0,
+		    NULL, ORIGIN_CLI, err, sizeof(err)), -1);
+		ck_assert_int_eq(store_add(st, A, &p, false, DEF_A, NULL, 0,
+		    longwhy, ORIGIN_CLI, err, sizeof(err)), -1);
+		longtxt[RBL_TXT_MAX] = '\0';
+		ck_assert_int_eq(store_add(st, A, &p, false, DEF_A, longtxt, 0,
+		    NULL, ORIGIN_CLI, err, sizeof(err)), 0);
+	}
+	ck_assert_int_eq(count(A), 2);
+	ck_assert_uint_eq(store_serial(st, 0), s + 3);
+}
+END_TEST
+
+START_TEST(test_del)
+{
+	struct prefix p = pfx("1.2.3.4"), q = pfx("1.2.3.0/24");
+	uint32_t s1 = store_serial(st, 0), s2 = store_serial(st, 1);
+
+	add(A, "1.2.3.4", false, DEF_A, NULL, 0, ORIGIN_CLI);
+	add(B, "1.2.3.4", false, 0x7f000003u, NULL, 0, ORIGIN_CLI);
+	add(C, "1.2.3.4", false, 0x7f000004u, NULL, 0, ORIGIN_CLI);
+	add(A, "1.2.3.0/24", false, 0x7f000009u, NULL, 0, ORIGIN_CLI);
+	ck_assert_uint_eq(store_serial(st, 0), s1 + 4);
+	ck_assert_uint_eq(store_serial(st, 1), s2 + 1);
+
+	/* One source. */
+	ck_assert_int_eq(store_del(st, A, &p, err, sizeof(err)), 1);
+	ck_assert_str_eq(look("1.2.3.4"),
+	    "a 127.0.0.9 -; b 127.0.0.3 -; c 127.0.0.4 -");
+	ck_assert_int_eq(store_del(st, A, &p, err, sizeof(err)), 0);
+	ck_assert_uint_eq(store_serial(st, 0), s1 + 5);
+	ck_assert_uint_eq(store_serial(st, 1), s2 + 1);
+	/* Every source; the /24 is another key. */
+	ck_assert_int_eq(store_del(st, -1, &p, err, sizeof(err)), 2);
+	ck_assert_str_eq(look("1.2.3.4"), "a 127.0.0.9 -");
+	ck_assert_uint_eq(store_serial(st, 0), s1 + 6);
+	ck_assert_uint_eq(store_serial(st, 1), s2 + 2);
+	ck_assert_int_eq(store_del(st, -1, &p, err, sizeof(err)), 0);
+	ck_assert_uint_eq(store_serial(st, 0), s1 + 6);
+	ck_assert_int_eq(store_del(st, -1, &q, err, sizeof(err)), 1);
+	ck_assert_str_eq(look("1.2.3.4"), "");
+	ck_assert_int_eq(count(A), 0);
+	ck_assert_int_eq(count(B), 0);
+	ck_assert_int_eq(count(C), 0);
+
+	/* A file entry can be deleted; the next reload brings it back. */
+	ck_assert_int_eq(load(B, "5.5.5.5\n6.6.6.6\n"), 2);
+	p = pfx("5.5.5.5");
+	ck_assert_int_eq(store_del(st, -1, &p, err, sizeof(err)), 1);
+	ck_assert_str_eq(look("5.5.5.5"), "");
+	ck_assert_int_eq(load(B, "5.5.5.5\n6.6.6.6\n"), 1);
+	ck_assert_str_eq(look("5.5.5.5"), "b 127.0.0.2 -");
+	/* IPv6 keys. */
+	add(C, "2001:db8::/32", false, DEF_A, NULL, 0, ORIGIN_CLI);
+	p = pfx("2001:db8::/32");
+	ck_assert_int_eq(store_del(st, C, &p, err, sizeof(err)), 1);
+	ck_assert_str_eq(look("2001:db8::1"), "");
+}
+END_TEST
+
+START_TEST(test_expiry)
+{
+	uint32_t now = (uint32_t)time(NULL), s;
+
+	ck_assert_int_eq(load(A, "1.2.3.0/24 :24:file\n"), 1);
+	add(A, "1.2.3.4", false, 0x7f000020u, "gone", now - 10, ORIGIN_REPORT);
+	add(A, "1.2.3.5", false, 0x7f000021u, "soon", now + 100, ORIGIN_REPORT);
+	add(A, "1.2.3.6", true, 0, NULL, now - 1, ORIGIN_CLI);
+	add(B, "9.9.9.9", false, 0x7f000022u, NULL, now + 50, ORIGIN_REPORT);
+	/* Expired: as if absent, so the covering /24 answers. */
+	ck_assert_str_eq(look_at("1.2.3.4", now), "a 127.0.0.24 \"file\"");
+	ck_assert_str_eq(look_at("1.2.3.6", now), "a 127.0.0.24 \"file\"");
+	ck_assert_str_eq(look_at("1.2.3.5", now), "a 127.0.0.33 \"soon\"");
+	ck_assert_str_eq(look_at("1.2.3.5", now + 99), "a 127.0.0.33 \"soon\"");
+	ck_assert_str_eq(look_at("1.2.3.5", now + 100), "a 127.0.0.24 \"file\"");
+	ck_assert_str_eq(look_at("9.9.9.9", now + 49), "b 127.0.0.34 -");
+	ck_assert_str_eq(look_at("9.9.9.9", now + 50), "");
+	/* Still stored until store_expire. */
+	ck_assert_int_eq(count(A), 4);
+
+	s = store_serial(st, 0);
+	ck_assert_int_eq(store_expire(st, now), 2);
+	ck_assert_uint_eq(store_serial(st, 0), s + 1);
+	ck_assert_int_eq(count(A), 2);
+	ck_assert_int_eq(store_expire(st, now), 0);
+	ck_assert_uint_eq(store_serial(st, 0), s + 1);
+	ck_assert_int_eq(store_expire(st, now + 1000), 2);
+	ck_assert_int_eq(count(A), 1);
+	ck_assert_int_eq(count(B), 0);
+	ck_assert_str_eq(look_at("1.2.3.5", now), "a 127.0.0.24 \"file\"");
+}
+END_TEST
+
+START_TEST(test_import)
+{
+	struct rbl_data d;
+	uint32_t s2 = store_serial(st, 1);
+
+	build(&d, "1.1.1.1 :5:imp\n2.2.2.0/24\n!3.3.3.3\n1.1.1.1 :6:dup\n");
+	ck_assert_int_eq(store_import(st, B, &d, ORIGIN_API, err, sizeof(err)),
+	    3);
+	ck_assert_int_eq(store_import(st, B, &d, ORIGIN_API, err, sizeof(err)),
+	    0);
+	rbldnsd_free(&d);
+	ck_assert_uint_eq(store_serial(st, 1), s2 + 1);
+	ck_assert_str_eq(look("1.1.1.1"), "b 127.0.0.5 \"imp\"");
+	ck_assert_int_eq(count(B), 3);
+
+	build(&d, "1.1.1.1 :7:changed\n4.4.4.4\n");
+	ck_assert_int_eq(store_import(st, B, &d, ORIGIN_API, err, sizeof(err)),
+	    2);
+	rbldnsd_free(&d);
+	ck_assert_str_eq(look("1.1.1.1"), "b 127.0.0.7 \"changed\"");
+	ck_assert_int_eq(count(B), 4);
+	ck_assert_uint_eq(store_serial(st, 1), s2 + 2);
+
+	/* Imported entries are not the file's: a reload keeps them. */
+	ck_assert_int_eq(load(B, ""), 0);
+	ck_assert_int_eq(count(B), 4);
+	ck_assert_str_eq(look("2.2.2.2"), "b 127.0.0.2 -");
+	ck_assert_str_eq(walk(B),
+	    "2.2.2.0/24 b 127.0.0.2 - o3\n"
+	    "1.1.1.1/32 b 127.0.0.7 changed o3\n"
+	    "!3.3.3.3/32 b 0.0.0.0 - o3\n"
+	    "4.4.4.4/32 b 127.0.0.2 - o3\n");
+}
+END_TEST
+
+/* ---- walking and stats ---- */
+
+START_TEST(test_walk_and_covering)
+{
+	struct walkbuf w = { .n = 0 };
+	struct prefix p = pfx("1.2.3.4");
+	uint32_t now = (uint32_t)time(NULL);
+
+	ck_assert_int_eq(load(A, "1.2.3.0/24 :5:tpl $\n1.2.3.4\n"
+	    "2001:db8::/32\n"), 3);
+	add(B, "1.2.3.4", false, 0x7f000003u, "b", now - 5, ORIGIN_REPORT);
+	add(C, "0.0.0.0/0", true, 0, NULL, 0, ORIGIN_CLI);
+	add(C, "1.2.4.0/24", false, DEF_A, NULL, 0, ORIGIN_CLI);
+	ck_assert_str_eq(walk(A),
+	    "1.2.3.0/24 a 127.0.0.5 tpl $ o1\n"
+	    "1.2.3.4/32 a 127.0.0.2 - o1\n"
+	    "2001:db8::/32 a 127.0.0.2 - o1\n");
+	/* Key order: family, length, address, source. */
+	ck_assert_str_eq(walk(-1),
+	    "!0.0.0.0/0 c 0.0.0.0 - o2 why\n"
+	    "1.2.3.0/24 a 127.0.0.5 tpl $ o1\n"
+	    "1.2.4.0/24 c 127.0.0.2 - o2 why\n"
+	    "1.2.3.4/32 a 127.0.0.2 - o1\n"
+	    "1.2.3.4/32 b exp 127.0.0.3 b o5 why\n"
+	    "2001:db8::/32 a 127.0.0.2 - o1\n");
+	/* Longest first, expired ones included. */
+	ck_assert_int_eq(store_covering(st, &p, walk_cb, &w), 0);
+	ck_assert_str_eq(w.s,
+	    "1.2.3.4/32 a 127.0.0.2 - o1\n"
+	    "1.2.3.4/32 b exp 127.0.0.3 b o5 why\n"
+	    "1.2.3.0/24 a 127.0.0.5 tpl $ o1\n"
+	    "!0.0.0.0/0 c 0.0.0.0 - o2 why\n");
+	w.n = 0;
+	w.s[0] = '\0';
+	p = pfx("2001:db8:1::1");
+	ck_assert_int_eq(store_covering(st, &p, walk_cb, &w), 0);
+	ck_assert_str_eq(w.s, "2001:db8::/32 a 127.0.0.2 - o1\n");
+}
+END_TEST
+
+static int
+stop_cb(void *arg, const struct store_entry *e)
+{
+	int *n = arg;
+
+	(void)e;
+	return ++*n == 2;
+}
+
+START_TEST(test_walk_stops)
+{
+	int n = 0;
+	struct prefix p = pfx("1.2.3.4");
+
+	ck_assert_int_eq(load(A, "1.2.3.4\n1.2.3.0/24\n1.2.0.0/16\n1.0.0.0/8\n"),
+	    4);
+	ck_assert_int_eq(store_walk(st, -1, stop_cb, &n), 0);
+	ck_assert_int_eq(n, 2);
+	n = 0;
+	ck_assert_int_eq(store_covering(st, &p, stop_cb, &n), 0);
+	ck_assert_int_eq(n, 2);
+}
+END_TEST
+
+START_TEST(test_stats)
+{
+	struct store_stats s0, s1;
+
+	ck_assert_int_eq(store_stats(st, &s0), 0);
+	ck_assert_uint_eq(s0.entries, 0);
+	ck_assert_uint_ge(s0.map_bytes, MAPSIZE);
+	ck_assert_uint_gt(s0.db_bytes, 0);
+	ck_assert_uint_le(s0.db_bytes, s0.map_bytes);
+	ck_assert_int_eq(load(A, "1.1.1.1\n2.2.2.2\n3.3.3.3\n"), 3);
+	ck_assert_int_eq(load(B, "1.1.1.1\n2001:db8::/32\n"), 2);
+	add(C, "9.9.9.9", false, DEF_A, NULL, 0, ORIGIN_CLI);
+	ck_assert_int_eq(store_stats(st, &s1), 0);
+	ck_assert_uint_eq(s1.entries, 6);
+	/* six entries, and the first load of each file's metadata */
+	ck_assert_uint_eq(s1.changes, s0.changes + 6 + 2);
+	ck_assert_int_eq(store_source_count(st, A), 3);
+	ck_assert_int_eq(store_source_count(st, B), 2);
+	ck_assert_int_eq(store_source_count(st, C), 1);
+	ck_assert_int_eq(load(A, "1.1.1.1\n"), 2);
+	ck_assert_int_eq(store_stats(st, &s1), 0);
+	ck_assert_uint_eq(s1.entries, 4);
+	ck_assert_uint_eq(s1.changes, s0.changes + 8);
+	ck_assert_int_eq(store_source_count(st, A), 1);
+}
+END_TEST
+
+/* ---- the map, persistence, other processes ---- */
+
+START_TEST(test_map_growth)
+{
+	struct store_stats s;
+	char *text, *p;
+	int i;
+
+	close_store();
+	rm_rf(dbdir());
+	open_store(TINY_MAP);
+	ck_assert_int_eq(store_stats(st, &s), 0);
+	ck_assert_uint_lt(s.map_bytes, 1u << 20);
+	/* 20000 entries need megabytes: the map must grow, the write succeed. */
+	ck_assert_ptr_nonnull(text = malloc(20000 * 40));
+	for (i = 0, p = text; i < 20000; i++)
+		p += sprintf(p, "10.%d.%d.0/24 :%d:entry %d\n", i >> 8,
+		    i & 255, i % 250 + 1, i);
+	ck_assert_int_eq(load(A, text), 20000);
+	free(text);
+	ck_assert_int_eq(store_stats(st, &s), 0);
+	ck_assert_uint_eq(s.entries, 20000);
+	ck_assert_uint_gt(s.map_bytes, 1u << 20);
+	ck_assert_str_eq(look("10.78.31.200"), "a 127.0.0.250 \"entry 19999\"");
+	/* Single writes after growing still work, and grow again. */
+	for (i = 0; i < 300; i++) {
+		char pf[32], txt[300];
+
+		snprintf(pf, sizeof(pf), "11.0.%d.%d", i >> 8, i & 255);
+		snprintf(txt, sizeof(txt), "%0250d", i);
+		add(B, pf, false, DEF_A, txt, 0, ORIGIN_CLI);
+	}
+	ck_assert_int_eq(count(B), 300);
+	ck_assert_int_eq(count(A), 20000);
+}
+END_TEST
+
+START_TEST(test_reopen_persists)
+{
+	uint32_t s;
+	int a = A, b = B, c = C;
+	struct store_srcmeta m;
+
+	ck_assert_int_eq(load(A, "$TTL 123\n1.2.3.0/24 :7:kept $\n"), 1);
+	add(B, "2001:db8::/32", false, 0x7f000008u, "six", 0, ORIGIN_API);
+	s = store_serial(st, 0);
+	close_store();
+	open_store(TINY_MAP);
+	/* Same ids, same serial, same entries. */
+	ck_assert_int_eq(A, a);
+	ck_assert_int_eq(B, b);
+	ck_assert_int_eq(C, c);
+	ck_assert_uint_eq(store_serial(st, 0), s);
+	ck_assert_str_eq(look("1.2.3.4"), "a 127.0.0.7 \"kept $\"");
+	ck_assert_str_eq(look("2001:db8::5"), "b 127.0.0.8 \"six\"");
+	ck_assert_int_eq(store_source_meta(st, A, &m), 0);
+	ck_assert_uint_eq(m.ttl, 123);
+	ck_assert_int_eq(count(A), 1);
+	/* An unchanged reload after reopening changes nothing. */
+	ck_assert_int_eq(load(A, "$TTL 123\n1.2.3.0/24 :7:kept $\n"), 0);
+	ck_assert_uint_eq(store_serial(st, 0), s);
+}
+END_TEST
+
+START_TEST(test_readonly)
+{
+	struct store *ro;
+	struct store_reader *r;
+	struct store_hit h[1];
+	struct prefix p = pfx("1.2.3.4");
+	int ids[1];
+
+	ck_assert_int_eq(load(A, "1.2.3.4 :9\n"), 1);
+	/* LMDB allows one environment per process: close ours first. */
+	close_store();
+	ro = store_open(dbdir(), MAPSIZE, true, err, sizeof(err));
+	ck_assert_msg(ro != NULL, "%s", err);
+	ids[0] = store_source_id(ro, "a", false);
+	ck_assert_int_gt(ids[0], 0);
+	ck_assert_int_eq(store_source_id(ro, "new", true), -1);
+	ck_assert_int_eq(store_add(ro, ids[0], &p, false, DEF_A, NULL, 0, NULL,
+	    ORIGIN_CLI, err, sizeof(err)), -1);
+	ck_assert_ptr_nonnull(r = store_reader_new(ro));
+	ck_assert_int_eq(store_reader_begin(r), 0);
+	ck_assert_int_eq(store_lookup(r, 4, p.addr, ids, 1,
+	    (uint32_t)time(NULL), h), 0);
+	ck_assert(h[0].listed);
+	ck_assert_uint_eq(h[0].a, 0x7f000009u);
+	store_reader_end(r);
+	store_reader_free(r);
+	store_close(ro);
+
+	/* A read-only open of nothing fails with a message. */
+	err[0] = '\0';
+	ck_assert_ptr_null(store_open(tmpdir, MAPSIZE, true, err, sizeof(err)));
+	ck_assert_str_ne(err, "");
+}
+END_TEST
+
+/*
+ * LMDB is safe for several processes, not for two environments of one
+ * process: a child process opens its own and writes, the parent's reader
+ * sees it. The child writes enough to grow the map past the parent's.
+ */
+START_TEST(test_other_process)
+{
+	struct store_stats s;
+	pid_t pid;
+	int status;
+
+	close_store();
+	rm_rf(dbdir());
+	open_store(TINY_MAP);
+	ck_assert_int_eq(load(A, "1.1.1.1\n"), 1);
+	ck_assert_str_eq(look("2.2.2.2"), "");
+	ck_assert_int_eq(store_stats(st, &s), 0);
+	ck_assert_uint_lt(s.map_bytes, 1u << 20);
+
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		struct store *cs;
+		struct rbl_data d;
+		struct prefix p;
+		char e[256], *text, *t;
+		int a;
+
+		cs = store_open(dbdir(), TINY_MAP, false, e, sizeof(e));
+		if (cs == NULL || (a = store_source_id(cs, "a", false)) <= 0)
+			_exit(2);
+		ipaddr_parse_prefix("2.2.2.2", &p, NULL);
+		if (store_add(cs, a, &p, false, 0x7f00000bu, "from child", 0,
+		    NULL, ORIGIN_CLI, e, sizeof(e)) != 0)
+			_exit(3);
+		if ((text = malloc(5000 * 32)) == NULL)
+			_exit(4);
+		t = text;
+		for (int i = 0; i < 5000; i++)
+			t += sprintf(t, "20.0.%d.%d :5:child %d\n", i >> 8,
+			    i & 255, i);
+		rbldnsd_init(&d, DEF_A, NULL);
+		for (t = strtok(text, "\n"); t != NULL; t = strtok(NULL, "\n"))
+			rbldnsd_parse_line(&d, t, "c", 1, NULL, NULL);
+		rbldnsd_finish(&d);
+		if (store_import(cs, a, &d, ORIGIN_API, e, sizeof(e)) != 5000)
+			_exit(5);
+		store_close(cs);
+		_exit(0);
+	}
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFEXITED(status));
+	ck_assert_int_eq(WEXITSTATUS(status), 0);
+
+	/* The parent's reader sees the child's commits, in the grown map. */
+	ck_assert_str_eq(look("2.2.2.2"), "a 127.0.0.11 \"from child\"");
+	ck_assert_str_eq(look("20.0.19.135"), "a 127.0.0.5 \"child 4999\"");
+	ck_assert_str_eq(look("1.1.1.1"), "a 127.0.0.2 -");
+	/* And its writer goes on in the grown map. */
+	add(A, "3.3.3.3", false, DEF_A, NULL, 0, ORIGIN_CLI);
+	ck_assert_str_eq(look("3.3.3.3"), "a 127.0.0.2 -");
+	ck_assert_int_eq(count(A), 5003);
+	ck_assert_int_eq(store_stats(st, &s), 0);
+	ck_assert_uint_gt(s.map_bytes, 4 * TINY_MAP);
+}
+END_TEST
+
+/* ---- the in-memory index ---- */
+
+static const char *const probes[] = {
+	"1.2.3.4", "1.2.3.5", "1.2.3.130", "1.2.3.200", "4.4.4.1", "4.4.4.100",
+	"10.10.1.1", "10.10.4.1", "10.10.5.1", "7.7.7.7", "8.8.8.8", "9.9.9.9",
+	"2001:db8::1", "2001:db8:2::1", "2001:db8:2:3::1", "2001:db9::1",
+	"5.5.5.5", "6.6.6.6", "200.0.0.1",
+};
+#define NPROBES	(sizeof(probes) / sizeof(probes[0]))
+
+static void
+answers(char out[][256], uint32_t now)
+{
+	for (size_t i = 0; i < NPROBES; i++)
+		snprintf(out[i], 256, "%s", look_at(probes[i], now));
+}
+
+/* Lookups through the index answer exactly as lookups in LMDB. */
+START_TEST(test_index_same_answers)
+{
+	static char lm[4][NPROBES][256], ix[4][NPROBES][256];
+	uint32_t now = (uint32_t)time(NULL);
+	/* Expiry boundaries: 5.5.5.5 at +60, 7.7.7.7 at +100. */
+	uint32_t when[4] = { now, now + 60, now + 80, now + 100 };
+	int waited;
+
+	ck_assert_int_eq(load(A,
+	    "1.2.3.0/24 :10:big\n1.2.3.0/25 :11:mid\n1.2.3.4 :12:host\n"
+	    "!1.2.3.128/26\n!4.4.4.0/25\n4.4.4.0/26 :40\n"
+	    "10.10.0.0/20 :20:l20\n!10.10.4.0/22\n10.10.5.0/26 :26:l26\n"
+	    "2001:db8::/32 :6:v6\n!2001:db8:2::/48\n"
+	    "2001:db8:2:3::/64 :8:deep\n"), 12);
+	ck_assert_int_eq(load(B, "0.0.0.0/0 :9:all\n!8.8.8.8\n"), 2);
+	add(C, "7.7.7.7", false, 0x7f000007u, "seven", now + 100,
+	    ORIGIN_REPORT);
+	add(C, "5.5.5.0/24", false, 0x7f000005u, NULL, 0, ORIGIN_CLI);
+	add(C, "5.5.5.5", false, 0x7f000006u, "short", now + 60, ORIGIN_REPORT);
+	add(A, "1.2.3.5", false, 0x7f000013u, "old", now - 1, ORIGIN_REPORT);
+	for (int t = 0; t < 4; t++)
+		answers(lm[t], when[t]);
+	ck_assert_str_eq(lm[0][0],
+	    "a 127.0.0.12 \"host\"; b 127.0.0.9 \"all\"");
+	ck_assert_str_eq(lm[0][1], "a 127.0.0.11 \"mid\"; b 127.0.0.9 \"all\"");
+	ck_assert_str_eq(lm[0][9],
+	    "b 127.0.0.9 \"all\"; c 127.0.0.7 \"seven\"");
+	ck_assert_str_eq(lm[2][9],
+	    "b 127.0.0.9 \"all\"; c 127.0.0.7 \"seven\"");
+	ck_assert_str_eq(lm[3][9], "b 127.0.0.9 \"all\"");
+	ck_assert_str_eq(lm[0][16],
+	    "b 127.0.0.9 \"all\"; c 127.0.0.6 \"short\"");
+	ck_assert_str_eq(lm[1][16], "b 127.0.0.9 \"all\"; c 127.0.0.5 -");
+	ck_assert_str_eq(lm[0][10], "");
+
+	ck_assert_int_eq(store_index_bytes(st), 0);
+	ck_assert_int_eq(store_index_start(st), 0);
+	for (waited = 0; waited < 5000 && store_index_bytes(st) == 0;
+	    waited += 20)
+		usleep(20000);
+	ck_assert_uint_gt(store_index_bytes(st), 0);
+	for (int t = 0; t < 4; t++) {
+		answers(ix[t], when[t]);
+		for (size_t i = 0; i < NPROBES; i++)
+			ck_assert_msg(strcmp(lm[t][i], ix[t][i]) == 0,
+			    "%s at now+%u: lmdb \"%s\", index \"%s\"",
+			    probes[i], when[t] - now, lm[t][i], ix[t][i]);
+	}
+
+	/* A write is served at once, before the index catches up. */
+	add(A, "200.0.0.1", false, 0x7f000064u, NULL, 0, ORIGIN_CLI);
+	ck_assert_str_eq(look("200.0.0.1"), "a 127.0.0.100 -; b 127.0.0.9 "
+	    "\"all\"");
+	{
+		struct prefix p = pfx("1.2.3.4");
+
+		ck_assert_int_eq(store_del(st, A, &p, err, sizeof(err)), 1);
+	}
+	ck_assert_str_eq(look("1.2.3.4"), "a 127.0.0.11 \"mid\"; b 127.0.0.9 "
+	    "\"all\"");
+	/* And once it has caught up, still the same. */
+	usleep(600000);
+	ck_assert_str_eq(look("1.2.3.4"), "a 127.0.0.11 \"mid\"; b 127.0.0.9 "
+	    "\"all\"");
+	ck_assert_str_eq(look("200.0.0.1"), "a 127.0.0.100 -; b 127.0.0.9 "
+	    "\"all\"");
+}
+END_TEST
+
+static Suite *
+store_suite(void)
+{
+	Suite *s = suite_create("store");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_source_ids);
+	tcase_add_test(tc, test_source_meta);
+	tcase_add_test(tc, test_longest_prefix);
+	tcase_add_test(tc, test_duplicates_first_wins);
+	tcase_add_test(tc, test_per_source);
+	tcase_add_test(tc, test_ipv6);
+	tcase_add_test(tc, test_replace_counts_difference);
+	tcase_add_test(tc, test_replace_meta_change_moves_serial);
+	tcase_add_test(tc, test_reader_serial);
+	tcase_add_test(tc, test_hand_entries_survive_reload);
+	tcase_add_test(tc, test_add_replaces_same_key);
+	tcase_add_test(tc, test_del);
+	tcase_add_test(tc, test_expiry);
+	tcase_add_test(tc, test_import);
+	tcase_add_test(tc, test_walk_and_covering);
+	tcase_add_test(tc, test_walk_stops);
+	tcase_add_test(tc, test_stats);
+	tcase_add_test(tc, test_map_growth);
+	tcase_add_test(tc, test_reopen_persists);
+	tcase_add_test(tc, test_readonly);
+	tcase_add_test(tc, test_other_process);
+	tcase_add_test(tc, test_index_same_answers);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr = srunner_create(store_suite());
+	int nfailed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	nfailed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return nfailed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
