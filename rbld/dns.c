@@ -202,6 +202,8 @@ reply_start(struct pkt *p, const uint8_t *q, const struct query *qq,
 static void
 set_count(struct pkt *p, int which, uint16_t v)
 {
+	if (p->len < HDR)
+		return;		/* not even the header fitted the buffer */
 	p->b[4 + 2 * which] = (uint8_t)(v >> 8);
 	p->b[5 + 2 * which] = (uint8_t)v;
 }
