@@ -201,6 +201,7 @@ main(int argc, char **argv)
 			load_sources(nc, st, nids, true);
 			old = net_swap_view(net, nv);
 			view_free(old);
+			view = nv;
 			conf_free(conf);
 			conf = nc;
 			memcpy(srcids, nids, sizeof(srcids));

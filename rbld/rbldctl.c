@@ -233,7 +233,8 @@ cmd_add(struct ctl *c, int argc, char **argv)
 	char err[512];
 	int ch, si = -1;
 
-	optind = 1;
+	/* 0, not 1: reset getopt, and forget main's "+" (options may follow). */
+	optind = 0;
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (ch) {
 		case 's': source = optarg; break;
@@ -286,7 +287,8 @@ cmd_del(struct ctl *c, int argc, char **argv)
 	char err[512];
 	int ch, si = -1, n, src = -1;
 
-	optind = 1;
+	/* 0, not 1: reset getopt, and forget main's "+" (options may follow). */
+	optind = 0;
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		if (ch != 's')
 			return EX_USAGE;
@@ -329,7 +331,8 @@ cmd_list(struct ctl *c, int argc, char **argv)
 	};
 	int ch, si = -1, src = -1;
 
-	optind = 1;
+	/* 0, not 1: reset getopt, and forget main's "+" (options may follow). */
+	optind = 0;
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		if (ch != 's')
 			return EX_USAGE;
@@ -412,10 +415,25 @@ struct exportctx {
 	uint32_t	 now;
 	unsigned long	 n;
 	bool		 tty;
+	const struct dns_view *view;	/* its [allow] list */
 };
 
-/* A template written back so rbldnsd reads the same text: a leading '='
- * or ':' would change its meaning, so such text gets an explicit A. */
+static bool
+export_allowed(const struct exportctx *x, const struct prefix *p)
+{
+	struct prefix lo;
+
+	ipaddr_set_v4(&lo, 0x7f000001, 32);
+	if (ipaddr_contains(&lo, p))
+		return true;
+	for (int i = 0; i < x->view->nallow; i++)
+		if (ipaddr_contains(&x->view->allow[i], p))
+			return true;
+	return false;
+}
+
+/* Every value is written out (":A:TXT") so that no default line of
+ * rbldnsd's can change it; the stored template holds only "$" and "$$". */
 static int
 export_cb(void *arg, const struct store_entry *e)
 {
@@ -426,6 +444,8 @@ export_cb(void *arg, const struct store_entry *e)
 		return 0;
 	if (e->expires != 0 && e->expires <= x->now)
 		return 0;
+	if (!e->excl && export_allowed(x, &e->p))
+		return 0;	/* never listed by rbld: not by rbldnsd either */
 	ipaddr_format(&e->p, true, p, sizeof(p));
 	if (e->excl)
 		fprintf(x->f, "!%s\n", p);
@@ -446,6 +466,95 @@ put_name(FILE *f, const char *name)
 	fprintf(f, "%s%s", name, l > 0 && name[l - 1] == '.' ? "" : ".");
 }
 
+/* $SOA and $NS: the zone's, else those of its first source file with one. */
+static void
+export_soa_ns(struct ctl *c, const struct conf_zone *cz, int z)
+{
+	uint32_t ttl = cz->ttl ? cz->ttl : DNS_DEFAULT_TTL;
+	struct store_srcmeta m, fsoa, fns;
+	bool have_soa = false, have_ns = false;
+
+	for (int i = 0; i < cz->nsources; i++) {
+		if (store_source_meta(c->st, c->srcids[cz->sources[i]], &m) != 0)
+			continue;
+		if (!have_soa && m.has_soa) {
+			fsoa = m;
+			have_soa = true;
+		}
+		if (!have_ns && m.nns > 0) {
+			fns = m;
+			have_ns = true;
+		}
+	}
+	if (cz->has_soa || !have_soa) {
+		char rname[CONF_DNAME_MAX + 16];
+		const char *mname = cz->has_soa ? cz->soa_mname :
+		    cz->nns > 0 ? cz->ns[0] : cz->name;
+
+		snprintf(rname, sizeof(rname), "hostmaster.%s", cz->name);
+		printf("$SOA %u ", ttl);
+		put_name(stdout, mname);
+		putchar(' ');
+		put_name(stdout, cz->has_soa ? cz->soa_rname : rname);
+		if (cz->has_soa)
+			printf(" %u %u %u %u %u\n", store_serial(c->st, z),
+			    cz->soa_refresh, cz->soa_retry, cz->soa_expire,
+			    cz->soa_minimum);
+		else
+			printf(" %u 3600 600 604800 %u\n",
+			    store_serial(c->st, z), ttl);
+	} else {
+		printf("$SOA %u ", fsoa.soa_ttl ? fsoa.soa_ttl : ttl);
+		put_name(stdout, fsoa.soa_mname);
+		putchar(' ');
+		put_name(stdout, fsoa.soa_rname);
+		printf(" %u %u %u %u %u\n", store_serial(c->st, z),
+		    fsoa.soa_refresh, fsoa.soa_retry, fsoa.soa_expire,
+		    fsoa.soa_minttl);
+	}
+	if (cz->nns > 0 || have_ns) {
+		int n = cz->nns > 0 ? cz->nns : fns.nns;
+
+		printf("$NS %u", cz->nns > 0 || fns.ns_ttl == 0 ? ttl :
+		    fns.ns_ttl);
+		for (int i = 0; i < n; i++) {
+			putchar(' ');
+			put_name(stdout, cz->nns > 0 ? cz->ns[i] : fns.ns[i]);
+		}
+		putchar('\n');
+	}
+}
+
+/* RFC 5782: rbld lists 127.0.0.2 even when no source does; so must the export. */
+static void
+export_test_point(struct ctl *c, const struct conf_zone *cz)
+{
+	const struct conf_source *first = &c->conf->sources[cz->sources[0]];
+	struct store_hit hits[CONF_MAX_ZONE_SOURCES];
+	int ids[CONF_MAX_ZONE_SOURCES];
+	uint8_t tp[4] = { 127, 0, 0, 2 };
+	struct store_reader *rd;
+	bool listed = false;
+
+	for (int i = 0; i < cz->nsources; i++)
+		ids[i] = c->srcids[cz->sources[i]];
+	if ((rd = store_reader_new(c->st)) != NULL &&
+	    store_reader_begin(rd) == 0) {
+		if (store_lookup(rd, 4, tp, ids, cz->nsources,
+		    (uint32_t)time(NULL), hits) == 0)
+			for (int i = 0; i < cz->nsources; i++)
+				listed |= hits[i].listed;
+		store_reader_end(rd);
+	}
+	store_reader_free(rd);
+	if (listed)
+		return;
+	printf("$DATASET ip4trie:rfc5782 @\n$TTL %u\n127.0.0.2 :%u.%u.%u.%u:%s\n",
+	    cz->ttl ? cz->ttl : DNS_DEFAULT_TTL, first->a >> 24,
+	    (first->a >> 16) & 0xff, (first->a >> 8) & 0xff, first->a & 0xff,
+	    first->txt ? first->txt : "");
+}
+
 static int
 cmd_export(struct ctl *c, int argc, char **argv)
 {
@@ -458,7 +567,8 @@ cmd_export(struct ctl *c, int argc, char **argv)
 	struct exportctx x;
 	int ch, z;
 
-	optind = 1;
+	/* 0, not 1: reset getopt, and forget main's "+" (options may follow). */
+	optind = 0;
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		if (ch != 'f')
 			return EX_USAGE;
@@ -474,28 +584,14 @@ cmd_export(struct ctl *c, int argc, char **argv)
 	cz = &c->conf->zones[z];
 
 	memset(&x, 0, sizeof(x));
+	if ((x.view = view_build(c->conf, c->srcids)) == NULL)
+		return fail("cannot build zone %s", cz->name);
 	x.f = stdout;
 	x.now = (uint32_t)time(NULL);
 	x.tty = isatty(STDERR_FILENO);
 	printf("# rbldnsd combined dataset for zone %s, exported by rbld\n"
 	    "# serve with: rbldnsd ... %s:combined:FILE\n", cz->name, cz->name);
-	if (cz->has_soa) {
-		printf("$SOA %u ", cz->ttl ? cz->ttl : DNS_DEFAULT_TTL);
-		put_name(stdout, cz->soa_mname);
-		putchar(' ');
-		put_name(stdout, cz->soa_rname);
-		printf(" %u %u %u %u %u\n", store_serial(c->st, z),
-		    cz->soa_refresh, cz->soa_retry, cz->soa_expire,
-		    cz->soa_minimum);
-	}
-	if (cz->nns > 0) {
-		printf("$NS %u", cz->ttl ? cz->ttl : DNS_DEFAULT_TTL);
-		for (int i = 0; i < cz->nns; i++) {
-			putchar(' ');
-			put_name(stdout, cz->ns[i]);
-		}
-		putchar('\n');
-	}
+	export_soa_ns(c, cz, z);
 	for (int i = 0; i < cz->nsources; i++) {
 		const struct conf_source *cs = &c->conf->sources[cz->sources[i]];
 		int src = c->srcids[cz->sources[i]];
@@ -507,11 +603,27 @@ cmd_export(struct ctl *c, int argc, char **argv)
 		for (int fam = 4; fam <= 6; fam += 2) {
 			printf("$DATASET ip%dtrie:%s @\n$TTL %u\n", fam,
 			    cs->name, ttl);
+			/* Exclusions first: in rbldnsd the first line wins. */
+			if (fam == 4)
+				printf("!127.0.0.1\n");
+			for (int a = 0; a < x.view->nallow; a++) {
+				char ap[IPADDR_STRLEN];
+
+				if (x.view->allow[a].family != fam)
+					continue;
+				ipaddr_format(&x.view->allow[a], true, ap,
+				    sizeof(ap));
+				printf("!%s\n", ap);
+			}
 			x.family = fam;
-			if (store_walk(c->st, src, export_cb, &x) != 0)
+			if (store_walk(c->st, src, export_cb, &x) != 0) {
+				view_free((struct dns_view *)x.view);
 				return fail("database: cannot read");
+			}
 		}
 	}
+	export_test_point(c, cz);
+	view_free((struct dns_view *)x.view);
 	if (x.tty)
 		fprintf(stderr, "exported %lu entries\n", x.n);
 	if (fflush(stdout) != 0 || ferror(stdout))
