@@ -6,42 +6,51 @@
 #include "index.h"
 
 /*
- * Open addressing with linear probing over a power-of-two slot array at most
- * half full. A slot holds an entry number + 1 (0 = empty) and 32 bits of the
- * key, so a probe that misses costs one cache line, not two; IPv4 and IPv6
- * entries live in separate arrays so an IPv4 key costs 20 bytes, not 32.
+ * Open addressing with linear probing over power-of-two slot arrays at most
+ * half full. Entries of a list mostly share a handful of values (A, TXT,
+ * expiry), so values live once in a small table that stays in the cache,
+ * and an IPv4 slot is just the address and a value number: 8 bytes, one
+ * cache miss per probe. An IPv6 slot holds 32 bits of the hash and an
+ * entry number; the entry holds the address.
  */
-struct slot {
-	uint32_t	tag;		/* IPv4 address, or 32 bits of the IPv6 hash */
-	uint32_t	idx;		/* entry number + 1; 0 = empty */
-};
-struct ent4 {
-	uint32_t	addr;		/* host order, masked */
+struct ival {
+	uint32_t	a, txt, expires;
 	uint16_t	src;
 	uint8_t		plen;
 	uint8_t		excl;
-	uint32_t	a, txt, expires;
+};
+
+struct slot4 {
+	uint32_t	addr;		/* masked, host order */
+	uint32_t	val;		/* value number + 1; 0 = empty */
+};
+
+struct slot6 {
+	uint32_t	tag;		/* high bits of the hash */
+	uint32_t	ent;		/* entry number + 1; 0 = empty */
 };
 
 struct ent6 {
 	uint8_t		addr[16];
-	uint16_t	src;
-	uint8_t		plen;
-	uint8_t		excl;
-	uint32_t	a, txt, expires;
-};
-
-struct table {
-	struct slot	*slots;
-	size_t		 mask;
+	uint32_t	val;		/* value number */
 };
 
 struct index {
 	size_t		 txnid;
-	struct ent4	*e4;
+	size_t		 cap, n;
+
+	struct ival	*vals;
+	size_t		 nvals, capvals;
+	uint32_t	*valhash;	/* build only: value number + 1 */
+	size_t		 valmask;
+
+	struct slot4	*s4;
+	size_t		 mask4;
+	struct slot6	*s6;
+	size_t		 mask6;
 	struct ent6	*e6;
-	size_t		 n4, n6, cap;
-	struct table	 t4, t6;
+	size_t		 n4, n6;
+
 	uint32_t	 used4[2], used6[5];	/* bit per prefix length */
 	uint8_t		 plens4[33], plens6[129];
 	int		 np4, np6;
@@ -75,33 +84,48 @@ hash6(const uint8_t *addr, int plen, int src)
 	return mix(hi ^ mix(lo ^ ((uint64_t)plen << 16 | (uint64_t)src)));
 }
 
-static int
-table_init(struct table *t, size_t n)
+static uint64_t
+hashval(const struct ival *v)
+{
+	return mix(((uint64_t)v->a << 32 | v->txt) ^
+	    mix((uint64_t)v->expires << 32 | (uint64_t)v->src << 16 |
+	    (uint64_t)v->plen << 8 | v->excl));
+}
+
+static size_t
+pow2_for(size_t n)
 {
 	size_t size = 16;
 
 	while (size < n * 2)
 		size <<= 1;
-	t->slots = calloc(size, sizeof(*t->slots));
-	t->mask = size - 1;
-	return t->slots == NULL ? -1 : 0;
+	return size;
 }
 
 struct index *
 index_new(size_t n, size_t txnid)
 {
 	struct index *ix = calloc(1, sizeof(*ix));
+	size_t size = pow2_for(n);
 
 	if (ix == NULL)
 		return NULL;
 	ix->txnid = txnid;
 	ix->cap = n;
-	/* Families are unknown until the scan: size both for N, then the
-	 * tables' memory is what matters, and calloc pages not touched stay
-	 * free. */
-	if ((ix->e4 = malloc((n ? n : 1) * sizeof(*ix->e4))) == NULL ||
+	/*
+	 * Families are unknown until the scan: size both for N. Large
+	 * allocations are fresh zero pages, so the table of a family with
+	 * no entries costs address space, not memory.
+	 */
+	ix->mask4 = ix->mask6 = size - 1;
+	ix->capvals = 64;
+	ix->valmask = 127;
+	if ((ix->s4 = calloc(size, sizeof(*ix->s4))) == NULL ||
+	    (ix->s6 = calloc(size, sizeof(*ix->s6))) == NULL ||
 	    (ix->e6 = malloc((n ? n : 1) * sizeof(*ix->e6))) == NULL ||
-	    table_init(&ix->t4, n) != 0 || table_init(&ix->t6, n) != 0) {
+	    (ix->vals = malloc(ix->capvals * sizeof(*ix->vals))) == NULL ||
+	    (ix->valhash = calloc(ix->valmask + 1, sizeof(*ix->valhash))) ==
+	    NULL) {
 		index_free(ix);
 		return NULL;
 	}
@@ -113,58 +137,95 @@ index_free(struct index *ix)
 {
 	if (ix == NULL)
 		return;
-	free(ix->e4);
+	free(ix->s4);
+	free(ix->s6);
 	free(ix->e6);
-	free(ix->t4.slots);
-	free(ix->t6.slots);
+	free(ix->vals);
+	free(ix->valhash);
 	free(ix);
+}
+
+/* The number of value V, adding it if new; -1 when out of memory. */
+static long
+val_ref(struct index *ix, const struct ival *v)
+{
+	size_t h;
+
+	if ((ix->nvals + 1) * 2 > ix->valmask + 1) {
+		size_t size = (ix->valmask + 1) * 2;
+		uint32_t *nh = calloc(size, sizeof(*nh));
+
+		if (nh == NULL)
+			return -1;
+		for (size_t i = 0; i < ix->nvals; i++) {
+			h = hashval(&ix->vals[i]) & (size - 1);
+			while (nh[h] != 0)
+				h = (h + 1) & (size - 1);
+			nh[h] = (uint32_t)i + 1;
+		}
+		free(ix->valhash);
+		ix->valhash = nh;
+		ix->valmask = size - 1;
+	}
+	h = hashval(v) & ix->valmask;
+	for (; ix->valhash[h] != 0; h = (h + 1) & ix->valmask)
+		if (memcmp(&ix->vals[ix->valhash[h] - 1], v, sizeof(*v)) == 0)
+			return ix->valhash[h] - 1;
+	if (ix->nvals == ix->capvals) {
+		struct ival *nv = realloc(ix->vals, ix->capvals * 2 *
+		    sizeof(*nv));
+
+		if (nv == NULL)
+			return -1;
+		ix->vals = nv;
+		ix->capvals *= 2;
+	}
+	ix->vals[ix->nvals] = *v;
+	ix->valhash[h] = (uint32_t)ix->nvals + 1;
+	return (long)ix->nvals++;
 }
 
 int
 index_add(struct index *ix, int family, int plen, const uint8_t *addr,
     int src, const struct index_val *v)
 {
-	struct table *t = family == 4 ? &ix->t4 : &ix->t6;
+	struct ival iv;
+	long ref;
 	size_t h;
 
-	if (ix->n4 + ix->n6 >= ix->cap)
+	if (ix->n >= ix->cap)
 		return -1;
+	memset(&iv, 0, sizeof(iv));
+	iv.a = v->a;
+	iv.txt = v->txt;
+	iv.expires = v->expires;
+	iv.src = (uint16_t)src;
+	iv.plen = (uint8_t)plen;
+	iv.excl = v->excl;
+	if ((ref = val_ref(ix, &iv)) < 0)
+		return -1;
+	ix->n++;
 	if (family == 4) {
-		struct ent4 *e = &ix->e4[ix->n4];
-
-		e->addr = (uint32_t)addr[0] << 24 | (uint32_t)addr[1] << 16 |
+		uint32_t a = (uint32_t)addr[0] << 24 | (uint32_t)addr[1] << 16 |
 		    (uint32_t)addr[2] << 8 | addr[3];
-		e->src = (uint16_t)src;
-		e->plen = (uint8_t)plen;
-		e->excl = v->excl;
-		e->a = v->a;
-		e->txt = v->txt;
-		e->expires = v->expires;
-		h = hash4(e->addr, plen, src) & t->mask;
-		while (t->slots[h].idx != 0)
-			h = (h + 1) & t->mask;
-		t->slots[h].tag = e->addr;
-		t->slots[h].idx = (uint32_t)++ix->n4;
+
+		h = hash4(a, plen, src) & ix->mask4;
+		while (ix->s4[h].val != 0)
+			h = (h + 1) & ix->mask4;
+		ix->s4[h].addr = a;
+		ix->s4[h].val = (uint32_t)ref + 1;
+		ix->n4++;
 		ix->used4[plen / 32] |= 1u << (plen % 32);
 	} else {
-		struct ent6 *e = &ix->e6[ix->n6];
+		uint64_t hv = hash6(addr, plen, src);
 
-		memcpy(e->addr, addr, 16);
-		e->src = (uint16_t)src;
-		e->plen = (uint8_t)plen;
-		e->excl = v->excl;
-		e->a = v->a;
-		e->txt = v->txt;
-		e->expires = v->expires;
-		{
-			uint64_t hv = hash6(addr, plen, src);
-
-			h = hv & t->mask;
-			while (t->slots[h].idx != 0)
-				h = (h + 1) & t->mask;
-			t->slots[h].tag = (uint32_t)(hv >> 32);
-			t->slots[h].idx = (uint32_t)++ix->n6;
-		}
+		memcpy(ix->e6[ix->n6].addr, addr, 16);
+		ix->e6[ix->n6].val = (uint32_t)ref;
+		h = hv & ix->mask6;
+		while (ix->s6[h].ent != 0)
+			h = (h + 1) & ix->mask6;
+		ix->s6[h].tag = (uint32_t)(hv >> 32);
+		ix->s6[h].ent = (uint32_t)++ix->n6;
 		ix->used6[plen / 32] |= 1u << (plen % 32);
 	}
 	return 0;
@@ -180,6 +241,9 @@ index_finish(struct index *ix)
 	for (int l = 128; l >= 0; l--)
 		if (ix->used6[l / 32] & 1u << (l % 32))
 			ix->plens6[ix->np6++] = (uint8_t)l;
+	/* The value index is for building only. */
+	free(ix->valhash);
+	ix->valhash = NULL;
 }
 
 size_t
@@ -191,8 +255,10 @@ index_txnid(const struct index *ix)
 size_t
 index_bytes(const struct index *ix)
 {
-	return ix->n4 * sizeof(struct ent4) + ix->n6 * sizeof(struct ent6) +
-	    (ix->t4.mask + 1 + ix->t6.mask + 1) * sizeof(struct slot);
+	/* What is touched: the slots of the families in use, the values. */
+	return (ix->n4 ? (ix->mask4 + 1) * sizeof(struct slot4) : 0) +
+	    (ix->n6 ? (ix->mask6 + 1) * sizeof(struct slot6) : 0) +
+	    ix->n6 * sizeof(struct ent6) + ix->nvals * sizeof(struct ival);
 }
 
 int
@@ -202,22 +268,36 @@ index_plens(const struct index *ix, int family, const uint8_t **plens)
 	return family == 4 ? ix->np4 : ix->np6;
 }
 
+static uint32_t
+masked4(const uint8_t *addr, int plen)
+{
+	uint32_t a = (uint32_t)addr[0] << 24 | (uint32_t)addr[1] << 16 |
+	    (uint32_t)addr[2] << 8 | addr[3];
+
+	return plen == 0 ? 0 : a & (0xffffffffu << (32 - plen));
+}
+
 void
 index_prefetch(const struct index *ix, int family, int plen,
     const uint8_t *addr, int src)
 {
-	if (family == 4) {
-		uint32_t a = (uint32_t)addr[0] << 24 | (uint32_t)addr[1] << 16 |
-		    (uint32_t)addr[2] << 8 | addr[3];
-
-		a = plen == 0 ? 0 : a & (0xffffffffu << (32 - plen));
-		__builtin_prefetch(&ix->t4.slots[hash4(a, plen, src) &
-		    ix->t4.mask]);
-	}
+	if (family == 4)
+		__builtin_prefetch(&ix->s4[hash4(masked4(addr, plen), plen,
+		    src) & ix->mask4]);
 }
 
 /* Values are copied into a thread's buffer so the caller sees one type. */
 static __thread struct index_val ix_out;
+
+static const struct index_val *
+out(const struct ival *v)
+{
+	ix_out.a = v->a;
+	ix_out.txt = v->txt;
+	ix_out.expires = v->expires;
+	ix_out.excl = v->excl;
+	return &ix_out;
+}
 
 const struct index_val *
 index_get(const struct index *ix, int family, int plen, const uint8_t *addr,
@@ -226,28 +306,19 @@ index_get(const struct index *ix, int family, int plen, const uint8_t *addr,
 	size_t h;
 
 	if (family == 4) {
-		const struct table *t = &ix->t4;
-		uint32_t a = (uint32_t)addr[0] << 24 | (uint32_t)addr[1] << 16 |
-		    (uint32_t)addr[2] << 8 | addr[3];
+		uint32_t a = masked4(addr, plen);
 
-		a = plen == 0 ? 0 : a & (0xffffffffu << (32 - plen));
-		h = hash4(a, plen, src) & t->mask;
-		for (; t->slots[h].idx != 0; h = (h + 1) & t->mask) {
-			const struct ent4 *e;
+		h = hash4(a, plen, src) & ix->mask4;
+		for (; ix->s4[h].val != 0; h = (h + 1) & ix->mask4) {
+			const struct ival *v;
 
-			if (t->slots[h].tag != a)
+			if (ix->s4[h].addr != a)
 				continue;
-			e = &ix->e4[t->slots[h].idx - 1];
-			if (e->plen == plen && e->src == src) {
-				ix_out.a = e->a;
-				ix_out.txt = e->txt;
-				ix_out.expires = e->expires;
-				ix_out.excl = e->excl;
-				return &ix_out;
-			}
+			v = &ix->vals[ix->s4[h].val - 1];
+			if (v->plen == plen && v->src == src)
+				return out(v);
 		}
 	} else {
-		const struct table *t = &ix->t6;
 		uint64_t hv;
 		uint8_t m[16];
 
@@ -258,21 +329,18 @@ index_get(const struct index *ix, int family, int plen, const uint8_t *addr,
 			    (uint8_t)(addr[i] & (0xff00 >> bits));
 		}
 		hv = hash6(m, plen, src);
-		h = hv & t->mask;
-		for (; t->slots[h].idx != 0; h = (h + 1) & t->mask) {
+		h = hv & ix->mask6;
+		for (; ix->s6[h].ent != 0; h = (h + 1) & ix->mask6) {
 			const struct ent6 *e;
+			const struct ival *v;
 
-			if (t->slots[h].tag != (uint32_t)(hv >> 32))
+			if (ix->s6[h].tag != (uint32_t)(hv >> 32))
 				continue;
-			e = &ix->e6[t->slots[h].idx - 1];
-			if (e->plen == plen && e->src == src &&
-			    memcmp(e->addr, m, 16) == 0) {
-				ix_out.a = e->a;
-				ix_out.txt = e->txt;
-				ix_out.expires = e->expires;
-				ix_out.excl = e->excl;
-				return &ix_out;
-			}
+			e = &ix->e6[ix->s6[h].ent - 1];
+			v = &ix->vals[e->val];
+			if (v->plen == plen && v->src == src &&
+			    memcmp(e->addr, m, 16) == 0)
+				return out(v);
 		}
 	}
 	return NULL;

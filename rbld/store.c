@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* The LMDB store: the one source of truth for entries, sources and serials. */
 #include <errno.h>
+#include <limits.h>
 #include <lmdb.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -8,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -1673,6 +1675,8 @@ store_reader_srcmeta(struct store_reader *r, int src)
 
 /* ---- the in-memory index ---- */
 
+static void	st_release_map(struct store *);
+
 static struct index *
 st_index_build(struct store *st, size_t *txnid)
 {
@@ -1717,7 +1721,43 @@ st_index_build(struct store *st, size_t *txnid)
 out:
 	mdb_cursor_close(cur);
 	mdb_txn_abort(txn);
+	{
+		/*
+		 * The scan paged the whole database into this process; the
+		 * index answers from now on, so give those pages back (they
+		 * stay in the page cache; LMDB's map is shared and read-only,
+		 * so a later read faults them in again).
+		 */
+		st_release_map(st);
+	}
 	return ix;
+}
+
+/* Drop this process's mappings of the data file's pages (see the caller). */
+static void
+st_release_map(struct store *st)
+{
+	char real[PATH_MAX], want[PATH_MAX + 16], line[PATH_MAX + 128];
+	const char *dir;
+	FILE *f;
+
+	if (mdb_env_get_path(st->env, &dir) != 0 ||
+	    realpath(dir, real) == NULL)
+		return;
+	snprintf(want, sizeof(want), "%s/data.mdb", real);
+	if ((f = fopen("/proc/self/maps", "r")) == NULL)
+		return;
+	while (fgets(line, sizeof(line), f) != NULL) {
+		unsigned long lo, hi;
+		char *path = strchr(line, '/');
+
+		if (path == NULL || sscanf(line, "%lx-%lx", &lo, &hi) != 2)
+			continue;
+		path[strcspn(path, "\n")] = '\0';
+		if (strcmp(path, want) == 0)
+			madvise((void *)lo, hi - lo, MADV_DONTNEED);
+	}
+	fclose(f);
 }
 
 /* Publish IX and free the one it replaces once no reader holds it. */

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: BSD-2-Clause
 # Benchmark rbld against rbldnsd on the same data and queries, alternating.
 #
-#   tests/bench/run.sh [-n HOSTS] [-m NETS] [-l SECONDS] [-r ROUNDS]
+#   tests/bench/run.sh [-n HOSTS] [-m NETS] [-l SECONDS] [-r ROUNDS] [-w WORKERS]
 #
 # Prints, per server and round: queries per second (dnsperf), server CPU time
 # per answered query (user+sys of the whole process from /proc over the run),
@@ -13,12 +13,12 @@ set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 bin=${RBLD_BUILD:-$top/build}
-hosts=1000000 nets=50000 secs=10 rounds=2 clients=4
-while getopts n:m:l:r:c: o; do
+hosts=1000000 nets=50000 secs=10 rounds=2 clients=4 workers=2
+while getopts n:m:l:r:c:w: o; do
 	case $o in
 	n) hosts=$OPTARG ;; m) nets=$OPTARG ;; l) secs=$OPTARG ;;
-	r) rounds=$OPTARG ;; c) clients=$OPTARG ;;
-	*) echo "usage: $0 [-n HOSTS] [-m NETS] [-l SECONDS] [-r ROUNDS] [-c CLIENTS]" >&2; exit 2 ;;
+	r) rounds=$OPTARG ;; c) clients=$OPTARG ;; w) workers=$OPTARG ;;
+	*) echo "usage: $0 [-n HOSTS] [-m NETS] [-l SECONDS] [-r ROUNDS] [-c CLIENTS] [-w WORKERS]" >&2; exit 2 ;;
 	esac
 done
 for t in dnsperf rbldnsd python3; do
@@ -40,7 +40,7 @@ cat >"$work/rbld.conf" <<CONF
 [rbld]
 database = db
 dns = 127.0.0.1:$port_rbld
-workers = 2
+workers = $workers
 [zone $zone]
 sources = data
 soa = ns.bench.test. hostmaster.bench.test. 1h 10m 1w 5m
@@ -58,27 +58,32 @@ used=$("$bin/rbldctl" -c "$work/rbld.conf" stats | awk '/bytes in use/ {print $2
 echo "rbld import: $import_s s for $entries entries; database $used bytes in use ($(echo "$used / $entries" | bc) bytes/entry), file $dbbytes bytes"
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
-rss_kb() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
+rss_kb() { awk '/VmRSS/ {r=$2} /RssAnon/ {a=$2} /RssFile/ {f=$2} END {printf "%s (anon %s, file %s)", r, a, f}' "/proc/$1/status"; }
 hz=$(getconf CLK_TCK)
 
-wait_answer() {	# port: seconds until the first answer, polling every 2 ms
-	python3 - "$1" <<'PY'
+probe() {	# port outfile: poll every 1 ms, write the epoch time of the first answer
+	python3 - "$1" "$2" <<'PY' &
 import socket, sys, time
-port = int(sys.argv[1])
+port, out = int(sys.argv[1]), sys.argv[2]
 q = bytes.fromhex("abcd01000001000000000000") + b"".join(
     bytes([len(l)]) + l.encode() for l in "2.0.0.127.bl.bench.test".split(".")) + b"\0\0\1\0\1"
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.settimeout(0.002)
+s.settimeout(0.001)
 t0 = time.monotonic()
 while time.monotonic() - t0 < 120:
     s.sendto(q, ("127.0.0.1", port))
     try:
         s.recv(512)
-        print("%.3f" % (time.monotonic() - t0))
+        open(out, "w").write("%.6f\n" % time.time())
         break
     except OSError:
         pass
 PY
+	probe_pid=$!
+	sleep 0.5	# let python start before the server does
+}
+first_answer() {	# start-epoch: seconds from START to the probe's first answer
+	echo "$(cat "$work/first") - $1" | bc
 }
 
 run_dnsperf() {	# name pid port
@@ -96,18 +101,23 @@ run_dnsperf() {	# name pid port
 r=1
 while [ $r -le "$rounds" ]; do
 	echo "--- round $r"
+	probe $port_rbld "$work/first"
 	t0=$(date +%s.%N)
 	"$bin/rbld" -c "$work/rbld.conf" 2>"$work/rbld.log" &
 	rp=$!; pids="$pids $rp"
-	first=$(wait_answer $port_rbld)
+	wait $probe_pid
+	first=$(first_answer "$t0")
 	echo "rbld: first answer $first s after start (database already loaded)"
 	run_dnsperf rbld $rp $port_rbld
 	kill $rp; wait $rp 2>/dev/null || true
 
+	probe $port_rbldnsd "$work/first"
+	t0=$(date +%s.%N)
 	/usr/sbin/rbldnsd -n -u rbldns -b 127.0.0.1/$port_rbldnsd -w "$work" -t 35m \
-	    $zone:ip4set:data.rbl 2>"$work/rbldnsd.log" &
+	    $zone:ip4set:data.rbl >"$work/rbldnsd.log" 2>&1 &
 	np=$!; pids="$pids $np"
-	first=$(wait_answer $port_rbldnsd)
+	wait $probe_pid
+	first=$(first_answer "$t0")
 	echo "rbldnsd: first answer $first s after start (parses its files)"
 	run_dnsperf rbldnsd $np $port_rbldnsd
 	kill $np; wait $np 2>/dev/null || true
