@@ -15,6 +15,7 @@
 #include <strings.h>
 
 #include "conf.h"
+#include "feed.h"
 
 #define INCLUDE_DEPTH_MAX	8
 /* RFC 2181 section 8: TTLs and SOA timers are 31-bit values. */
@@ -783,7 +784,9 @@ source_kind(struct parser *p, char *val)
 
 	if (strcmp(val, "local") == 0)
 		src->kind = SOURCE_LOCAL;
-	else if (strcmp(val, "feed") == 0 || strcmp(val, "reports") == 0)
+	else if (strcmp(val, "feed") == 0)
+		src->kind = SOURCE_FEED;
+	else if (strcmp(val, "reports") == 0)
 		perr(p, "kind = %s is not supported yet", val);
 	else
 		perr(p, "unknown kind \"%s\" (use local, feed or reports)", val);
@@ -819,6 +822,170 @@ source_txt(struct parser *p, char *val)
 	}
 	free(src->txt);
 	src->txt = xstrdup(p, val);
+}
+
+/* Feed keys: checked against the kind when the section closes. */
+
+static void
+source_url(struct parser *p, char *val)
+{
+	struct conf_source *src = p->top->src;
+
+	free(src->url);
+	src->url = NULL;
+	if (strncmp(val, "http://", 7) == 0 || strncmp(val, "https://", 8) == 0 ||
+	    strncmp(val, "axfr://", 7) == 0) {
+		src->url = xstrdup(p, val);
+		return;
+	}
+	if (strncmp(val, "file://", 7) == 0)
+		val += 7;
+	else if (strstr(val, "://") != NULL) {
+		perr(p, "unsupported url \"%s\" (use http://, https://, "
+		    "file://, axfr:// or a path)", val);
+		return;
+	}
+	if (*val == '\0') {
+		perr(p, "empty url");
+		return;
+	}
+	src->url = resolve(p, p->top->file, val);
+}
+
+static void
+source_format(struct parser *p, char *val)
+{
+	int f = feed_format_parse(val);
+
+	if (f < 0) {
+		perr(p, "unknown format \"%s\" (use plain, rbldnsd, spamhaus, "
+		    "spamhaus-json, dshield, netset or axfr)", val);
+		return;
+	}
+	p->top->src->format = f;
+}
+
+static void
+source_every(struct parser *p, char *val)
+{
+	uint32_t v;
+
+	if (duration(p, "every", val, &v) == 0) {
+		if (v < 10)
+			perr(p, "every = %s is too often (min 10s)", val);
+		else
+			p->top->src->every = v;
+	}
+}
+
+static void
+source_min_interval(struct parser *p, char *val)
+{
+	duration(p, "min-interval", val, &p->top->src->min_interval);
+}
+
+static void
+source_timeout(struct parser *p, char *val)
+{
+	uint32_t v;
+
+	if (duration(p, "timeout", val, &v) == 0) {
+		if (v < 1)
+			perr(p, "timeout must be at least 1s");
+		else
+			p->top->src->timeout = v;
+	}
+}
+
+static void
+source_max_size(struct parser *p, char *val)
+{
+	int64_t v = conf_parse_size(val);
+
+	if (v < 1024)
+		perr(p, "bad max-size \"%s\" (a size such as 64M, at least 1K)",
+		    val);
+	else
+		p->top->src->max_size = (uint64_t)v;
+}
+
+static void
+source_max_shrink(struct parser *p, char *val)
+{
+	char *end;
+	long v = strtol(val, &end, 10);
+
+	if (end == val || (*end != '%' && *end != '\0') ||
+	    (*end == '%' && end[1] != '\0') || v < 0 || v > 100) {
+		perr(p, "bad max-shrink \"%s\" (a percentage, 0%% to 100%%)",
+		    val);
+		return;
+	}
+	p->top->src->max_shrink = (unsigned)v;
+}
+
+static void
+source_min_prefix(struct parser *p, char *val)
+{
+	struct conf_source *src = p->top->src;
+	char *w4 = next_word(&val), *w6 = next_word(&val), *end;
+	long v4, v6;
+
+	if (w4 == NULL || w6 == NULL || next_word(&val) != NULL) {
+		perr(p, "min-prefix takes two lengths: IPv4 then IPv6 "
+		    "(e.g. 8 19)");
+		return;
+	}
+	if (*w4 == '/')
+		w4++;
+	if (*w6 == '/')
+		w6++;
+	v4 = strtol(w4, &end, 10);
+	if (end == w4 || *end != '\0' || v4 < 0 || v4 > 32) {
+		perr(p, "bad IPv4 min-prefix \"%s\" (0 to 32)", w4);
+		return;
+	}
+	v6 = strtol(w6, &end, 10);
+	if (end == w6 || *end != '\0' || v6 < 0 || v6 > 128) {
+		perr(p, "bad IPv6 min-prefix \"%s\" (0 to 128)", w6);
+		return;
+	}
+	src->min_prefix4 = (int)v4;
+	src->min_prefix6 = (int)v6;
+}
+
+static void
+source_allow_special(struct parser *p, char *val)
+{
+	if (strcmp(val, "yes") == 0)
+		p->top->src->allow_special = true;
+	else if (strcmp(val, "no") == 0)
+		p->top->src->allow_special = false;
+	else
+		perr(p, "allow-special takes yes or no, not \"%s\"", val);
+}
+
+static void
+source_tsig(struct parser *p, char *val)
+{
+	struct conf_source *src = p->top->src;
+	const char *c1 = strchr(val, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+
+	if (c1 == NULL || c2 == NULL || c1 == val || c2 == c1 + 1 ||
+	    c2[1] == '\0') {
+		perr(p, "tsig takes ALGORITHM:NAME:SECRET "
+		    "(e.g. hmac-sha256:xfr-key:base64secret)");
+		return;
+	}
+	if (strncmp(val, "hmac-sha256:", 12) != 0 &&
+	    strncmp(val, "hmac-sha512:", 12) != 0 &&
+	    strncmp(val, "hmac-sha1:", 10) != 0) {
+		perr(p, "tsig algorithm must be hmac-sha256, hmac-sha512 or "
+		    "hmac-sha1");
+		return;
+	}
+	free(src->tsig);
+	src->tsig = xstrdup(p, val);
 }
 
 /* [allow] */
@@ -860,7 +1027,23 @@ static const struct key source_keys[] = {
 	{ "file",	false,	source_file },
 	{ "a",		false,	source_a },
 	{ "txt",	false,	source_txt },
+	{ "url",	false,	source_url },
+	{ "format",	false,	source_format },
+	{ "every",	false,	source_every },
+	{ "min-interval", false, source_min_interval },
+	{ "timeout",	false,	source_timeout },
+	{ "max-size",	false,	source_max_size },
+	{ "max-shrink",	false,	source_max_shrink },
+	{ "min-prefix",	false,	source_min_prefix },
+	{ "allow-special", false, source_allow_special },
+	{ "tsig",	false,	source_tsig },
 	{ NULL,		false,	NULL },
+};
+
+/* Keys a local source may not have. */
+static const char *const feed_only_keys[] = {
+	"url", "format", "every", "min-interval", "timeout", "max-size",
+	"max-shrink", "min-prefix", "allow-special", "tsig", NULL
 };
 
 static const struct key allow_keys[] = {
@@ -898,6 +1081,59 @@ key_seen(const struct frame *fr, const char *name)
 	return false;
 }
 
+/* The keys of a source must fit its kind; fill in the feed defaults. */
+static void
+close_source(struct parser *p, struct frame *fr)
+{
+	struct conf_source *src = fr->src;
+
+	if (src->kind == SOURCE_LOCAL) {
+		for (int i = 0; feed_only_keys[i] != NULL; i++)
+			if (key_seen(fr, feed_only_keys[i]))
+				perr_at(p, fr->file, fr->sect_line,
+				    "key \"%s\" is for kind = feed, not local, "
+				    "in %s", feed_only_keys[i], label(fr));
+		return;
+	}
+	if (src->kind != SOURCE_FEED)
+		return;
+	if (key_seen(fr, "file"))
+		perr_at(p, fr->file, fr->sect_line, "a feed takes url, not file, "
+		    "in %s", label(fr));
+	if (!key_seen(fr, "url")) {
+		perr_at(p, fr->file, fr->sect_line, "missing key \"url\" in %s",
+		    label(fr));
+		return;
+	}
+	if (src->url != NULL && src->format == 0) {
+		if (strncmp(src->url, "axfr://", 7) == 0)
+			src->format = FEED_AXFR;
+		else
+			perr_at(p, fr->file, fr->sect_line,
+			    "missing key \"format\" in %s", label(fr));
+	}
+	if (src->url != NULL && src->format == FEED_AXFR &&
+	    strncmp(src->url, "axfr://", 7) != 0 && !key_seen(fr, "url"))
+		perr_at(p, fr->file, fr->sect_line, "format = axfr needs an "
+		    "axfr:// url in %s", label(fr));
+	if (src->tsig != NULL && (src->url == NULL ||
+	    strncmp(src->url, "axfr://", 7) != 0))
+		perr_at(p, fr->file, fr->sect_line, "tsig is for axfr:// urls, "
+		    "in %s", label(fr));
+	if (src->every == 0)
+		src->every = 3600;
+	if (src->timeout == 0)
+		src->timeout = 120;
+	if (src->max_size == 0)
+		src->max_size = 64ull << 20;
+	if (!key_seen(fr, "max-shrink"))
+		src->max_shrink = 50;
+	if (!key_seen(fr, "min-prefix")) {
+		src->min_prefix4 = 8;
+		src->min_prefix6 = 19;
+	}
+}
+
 /* End of a section: at the next header or the end of its file. */
 static void
 close_section(struct parser *p)
@@ -919,6 +1155,8 @@ close_section(struct parser *p)
 		if (!key_seen(fr, "kind"))
 			perr_at(p, fr->file, fr->sect_line,
 			    "missing key \"kind\" in %s", label(fr));
+		else
+			close_source(p, fr);
 		break;
 	default:
 		break;
@@ -926,6 +1164,8 @@ close_section(struct parser *p)
 	if (fr->scratch) {
 		free(p->scratch_src.file);
 		free(p->scratch_src.txt);
+		free(p->scratch_src.url);
+		free(p->scratch_src.tsig);
 		memset(&p->scratch_src, 0, sizeof(p->scratch_src));
 		memset(&p->scratch_zone, 0, sizeof(p->scratch_zone));
 		memset(&p->scratch_zaux, 0, sizeof(p->scratch_zaux));
@@ -1338,6 +1578,8 @@ conf_load(const char *path, FILE *errs)
 
 	free(p->scratch_src.file);
 	free(p->scratch_src.txt);
+	free(p->scratch_src.url);
+	free(p->scratch_src.tsig);
 	nerr = p->nerr;
 	free(p);
 	if (nerr > 0) {
@@ -1357,6 +1599,8 @@ conf_free(struct conf *c)
 	for (i = 0; i < c->nsources; i++) {
 		free(c->sources[i].file);
 		free(c->sources[i].txt);
+		free(c->sources[i].url);
+		free(c->sources[i].tsig);
 	}
 	for (i = 0; i < c->nfiles; i++)
 		free(c->files[i]);

@@ -40,6 +40,20 @@ struct conf_source {
 	char		*file;		/* absolute or config-relative resolved path; NULL if none */
 	uint32_t	a;		/* default A value, host byte order (127.0.0.2 if unset) */
 	char		*txt;		/* default TXT template; NULL = no TXT */
+
+	/* kind = feed */
+	char		*url;		/* http(s)://, axfr://, or a resolved file path */
+	int		 format;	/* enum feed_format; 0 = unset */
+	uint32_t	 every;		/* refresh interval, seconds (default 1h) */
+	uint32_t	 min_interval;	/* the feed operator's minimum, seconds */
+	uint32_t	 timeout;	/* whole fetch, seconds (default 2m) */
+	uint64_t	 max_size;	/* bytes after decompression (default 64M) */
+	unsigned	 max_shrink;	/* percent (default 50) */
+	int		 min_prefix4;	/* default 8 */
+	int		 min_prefix6;	/* default 19 */
+	bool		 allow_special;	/* keep bogon/special ranges */
+	char		*tsig;		/* "hmac-sha256:name:base64secret" for axfr */
+
 	const char	*conf_file;	/* where the stanza is, for messages */
 	int		conf_line;
 };

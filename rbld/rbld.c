@@ -12,6 +12,8 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "feed.h"
+#include "feed_fetch.h"
 #include "log.h"
 #include "net.h"
 #include "source.h"
@@ -111,6 +113,7 @@ main(int argc, char **argv)
 	struct store *st;
 	struct net *net;
 	struct dns_view *view;
+	struct feeds *feeds;
 	int srcids[CONF_MAX_SOURCES];
 	bool check = false, debug = false;
 	time_t last_files, last_reap;
@@ -147,6 +150,7 @@ main(int argc, char **argv)
 
 	if ((conf = conf_load(path, stderr)) == NULL)
 		fatalx("%s: configuration has errors, not starting", path);
+	fetch_global_init();
 	if ((net = net_bind(conf, err, sizeof(err))) == NULL)
 		fatalx("dns: %s", err);
 	if ((st = store_open(conf->database, conf->mapsize, false, err,
@@ -165,6 +169,9 @@ main(int argc, char **argv)
 	log_info("rbld %s ready: %d zone(s), %d source(s), database %s",
 	    RBLD_VERSION, conf->nzones, conf->nsources, conf->database);
 	load_sources(conf, st, srcids, false);
+	/* Feeds are fetched by a thread of their own: never in the way of DNS. */
+	if ((feeds = feeds_start(st, conf, srcids)) == NULL)
+		fatal("cannot start the feed scheduler");
 	last_files = last_reap = time(NULL);
 
 	for (;;) {
@@ -199,6 +206,7 @@ main(int argc, char **argv)
 				continue;
 			}
 			load_sources(nc, st, nids, true);
+			feeds_update(feeds, nc, nids);
 			old = net_swap_view(net, nv);
 			view_free(old);
 			view = nv;
@@ -222,6 +230,7 @@ main(int argc, char **argv)
 			last_reap = now;
 		}
 	}
+	feeds_stop(feeds);
 	net_stop(net);
 	view_free(view);
 	store_close(st);

@@ -11,6 +11,8 @@
 
 #include "conf.h"
 #include "dns.h"
+#include "feed.h"
+#include "feed_fetch.h"
 #include "ipaddr.h"
 #include "log.h"
 #include "rbldnsd.h"
@@ -46,7 +48,9 @@ usage(FILE *f)
 	    "  import SOURCE FILE        add every entry of an rbldnsd data file\n"
 	    "  export ZONE [--format rbldnsd]\n"
 	    "                            the zone as one rbldnsd combined dataset\n"
-	    "  stats                     database, sources and zones\n"
+	    "  refresh SOURCE            fetch a feed now (rbld serves the result\n"
+	    "                            at once); exit 1 if it was rejected\n"
+	    "  stats                     database, sources, feeds and zones\n"
 	    "\n"
 	    "Options:\n"
 	    "  -c, --config FILE  configuration file (default: rbld.conf)\n"
@@ -631,6 +635,34 @@ cmd_export(struct ctl *c, int argc, char **argv)
 	return EX_OK;
 }
 
+/* ---- refresh ---- */
+
+static int
+cmd_refresh(struct ctl *c, int argc, char **argv)
+{
+	const struct conf_source *cs;
+	struct feed_status fs;
+	const char *zone = NULL;
+	int si = -1;
+
+	if (argc != 2)
+		return fail("usage: refresh SOURCE");
+	if (ctl_source(c, argv[1], &si) != EX_OK)
+		return EX_FAIL;
+	cs = &c->conf->sources[si];
+	if (cs->kind != SOURCE_FEED)
+		return fail("source %s is not a feed (kind = feed)", cs->name);
+	if (cs->format == FEED_AXFR && strncmp(cs->url, "axfr://", 7) == 0)
+		zone = strchr(cs->url + 7, '/') + 1;
+	fetch_global_init();
+	if (feed_refresh(c->st, cs, c->srcids[si], zone, &fs) != 0)
+		return fail("%s: %s", cs->name, fs.error);
+	printf("%s: %llu entries serving (%zu bad lines, %zu too broad, %zu "
+	    "special dropped)\n", cs->name, (unsigned long long)fs.entries,
+	    fs.counts.rejected, fs.counts.broad, fs.counts.special);
+	return EX_OK;
+}
+
 /* ---- stats ---- */
 
 static int
@@ -662,6 +694,31 @@ cmd_stats(struct ctl *c, int argc, char **argv)
 			    "  bad lines    %u\n", cs->file, when, m.bad_lines);
 		} else if (cs->file != NULL)
 			printf("  file         %s (not loaded yet)\n", cs->file);
+		if (cs->kind == SOURCE_FEED) {
+			struct feed_status fs;
+			char t1[32], t2[32];
+
+			printf("  url          %s\n  format       %s, every %us\n",
+			    cs->url, feed_format_name(cs->format),
+			    cs->every > cs->min_interval ? cs->every :
+			    cs->min_interval);
+			if (feed_status_get(c->st, c->srcids[i], &fs) != 0) {
+				printf("  status       never fetched\n");
+				continue;
+			}
+			fmt_time((uint32_t)fs.last_attempt, t1, sizeof(t1));
+			fmt_time((uint32_t)fs.last_success, t2, sizeof(t2));
+			printf("  last attempt %s\n  last success %s\n", t1, t2);
+			if (fs.http_status != 0)
+				printf("  http status  %d\n", fs.http_status);
+			printf("  list         %llu entries; last parse: %zu lines, "
+			    "%zu rejected, %zu too broad, %zu special\n",
+			    (unsigned long long)fs.entries, fs.counts.lines,
+			    fs.counts.rejected, fs.counts.broad,
+			    fs.counts.special);
+			printf("  status       %s\n", fs.error[0] ? fs.error :
+			    fs.failures == 0 ? "ok" : "failing");
+		}
 	}
 	for (int z = 0; z < c->conf->nzones; z++)
 		printf("zone %s\n  serial       %u\n", c->conf->zones[z].name,
@@ -684,8 +741,9 @@ main(int argc, char **argv)
 		{ "lookup", cmd_lookup }, { "add", cmd_add }, { "del", cmd_del },
 		{ "list", cmd_list }, { "import", cmd_import },
 		{ "export", cmd_export }, { "stats", cmd_stats },
+		{ "refresh", cmd_refresh },
 	};
-	static const char *later[] = { "report", "refresh", "token" };
+	static const char *later[] = { "report", "token" };
 	const char *path = "rbld.conf";
 	struct ctl c;
 	int ch, rc;

@@ -8,7 +8,6 @@
 
 #include "rbldnsd.h"
 
-#define RBL_LINE_MAX	4096
 #define RBL_NVARS	10
 
 /* Parse state that lives until rbldnsd_finish. */
@@ -363,6 +362,22 @@ rbl_push(struct rbl_data *d, const struct prefix *p, bool excl, uint32_t a,
 	e->a = a;
 	e->txt = txt;
 	e->line = line;
+}
+
+void
+rbldnsd_add(struct rbl_data *d, const struct prefix *p, bool excl, uint32_t a,
+    uint32_t txt, uint32_t line)
+{
+	rbl_push(d, p, excl, a, txt, line);
+}
+
+void
+rbldnsd_default(const struct rbl_data *d, uint32_t *a, uint32_t *txt)
+{
+	const struct rbl_priv *pv = d->priv;
+
+	*a = pv->def_a;
+	*txt = pv->def_txt;
 }
 
 static int

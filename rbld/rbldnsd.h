@@ -10,6 +10,7 @@
 
 #include "ipaddr.h"
 
+#define RBL_LINE_MAX	4096	/* longest line read; longer ones are errors */
 #define RBL_TXT_MAX	255	/* longest TXT template in a file */
 #define RBL_TXT_ANSWER_MAX 254	/* rbldnsd cuts expanded TXT here */
 #define RBL_NO_TXT	UINT32_MAX
@@ -63,6 +64,18 @@ int		 rbldnsd_parse_file(struct rbl_data *d, const char *path,
 /* Parse one line (without its newline) as if it were line LINENO of FILE. */
 void		 rbldnsd_parse_line(struct rbl_data *d, char *line,
 		    const char *file, unsigned lineno, rbl_errfn *errfn, void *arg);
+
+/*
+ * Add an entry as the parser would: TXT is an index from rbldnsd_txt_intern
+ * (a raw template, finished by rbldnsd_finish) or RBL_NO_TXT. For feeds,
+ * which build entries themselves.
+ */
+void		 rbldnsd_add(struct rbl_data *d, const struct prefix *p, bool excl,
+		    uint32_t a, uint32_t txt, uint32_t line);
+
+/* The defaults the next entry would get: from rbldnsd_init or a ":" line. */
+void		 rbldnsd_default(const struct rbl_data *d, uint32_t *a,
+		    uint32_t *txt);
 
 /* Finish: apply $n variables and the $= base template to every TXT template. */
 void		 rbldnsd_finish(struct rbl_data *d);

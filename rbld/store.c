@@ -806,7 +806,7 @@ w_replace(struct wctx *w, void *arg)
 			const struct entval *ev = v.mv_data;
 
 			if (key_src(&k) == ra->src && v.mv_size >= sizeof(*ev) &&
-			    ev->flags >> VAL_ORIGIN_SHIFT == ORIGIN_FILE)
+			    ev->flags >> VAL_ORIGIN_SHIFT == ra->origin)
 				break;
 			if (n != NULL && key_src(&k) == ra->src &&
 			    key_cmp(k.mv_data, k.mv_size, n->key, n->klen) == 0)
@@ -842,7 +842,7 @@ w_replace(struct wctx *w, void *arg)
 			if (exists) {
 				const struct entval *old = v.mv_data;
 
-				if (old->flags >> VAL_ORIGIN_SHIFT != ORIGIN_FILE) {
+				if (old->flags >> VAL_ORIGIN_SHIFT != ra->origin) {
 					/* A hand-made entry outranks the file. */
 					i++;
 					rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
@@ -850,7 +850,7 @@ w_replace(struct wctx *w, void *arg)
 				}
 			}
 			memset(&ev, 0, sizeof(ev));
-			ev.flags = (uint8_t)(ORIGIN_FILE << VAL_ORIGIN_SHIFT |
+			ev.flags = (uint8_t)(ra->origin << VAL_ORIGIN_SHIFT |
 			    (e->excl ? VAL_EXCL : 0));
 			ev.a = e->a;
 			ev.txt = e->txt == RBL_NO_TXT ? RBL_NO_TXT :
@@ -882,8 +882,8 @@ w_replace(struct wctx *w, void *arg)
 			rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
 		}
 	}
-	rc = st_srcrec_get(w->txn, st, ra->src, &rec);
-	if (rc == 0) {
+	rc = ra->meta == NULL ? 0 : st_srcrec_get(w->txn, st, ra->src, &rec);
+	if (rc == 0 && ra->meta != NULL) {
 		/* A new $TTL, $SOA or $NS changes answers: the serial moves. */
 		if (!rec.has_meta || srcmeta_answers_differ(&rec.meta, ra->meta))
 			w_touch(w, ra->src);
@@ -892,7 +892,6 @@ w_replace(struct wctx *w, void *arg)
 		w->wrote = true;
 		rc = st_srcrec_put(w->txn, st, ra->src, &rec);
 	}
-	/* Only a change of entries moves the serial, not a same-content reload. */
 out:
 	mdb_cursor_close(cur);
 	return rc == MDB_NOTFOUND ? 0 : rc;
@@ -902,7 +901,16 @@ long
 store_replace_file(struct store *st, int src, const struct rbl_data *d,
     const struct store_srcmeta *meta, char *err, size_t errlen)
 {
-	struct replace_arg ra = { .src = src, .d = d, .meta = meta };
+	return store_replace(st, src, ORIGIN_FILE, d, meta, err, errlen);
+}
+
+long
+store_replace(struct store *st, int src, enum store_origin origin,
+    const struct rbl_data *d, const struct store_srcmeta *meta, char *err,
+    size_t errlen)
+{
+	struct replace_arg ra = { .src = src, .d = d, .meta = meta,
+	    .origin = origin };
 	int rc;
 
 	if (src <= 0 || src >= STORE_MAX_SOURCES) {
@@ -1843,4 +1851,66 @@ store_index_bytes(struct store *st)
 
 	/* Only for stats: the indexer is the one thread that frees. */
 	return ix != NULL ? index_bytes(ix) : 0;
+}
+
+/* ---- small named records: feed status, requests between processes ---- */
+
+struct blob_arg {
+	const char	*name;
+	const void	*data;
+	size_t		 len;
+	bool		 del;
+};
+
+static int
+w_blob(struct wctx *w, void *arg)
+{
+	struct blob_arg *b = arg;
+	MDB_val k = { strlen(b->name), (void *)b->name };
+	int rc;
+
+	w->wrote = true;
+	if (b->del) {
+		rc = mdb_del(w->txn, w->st->meta, &k, NULL);
+		return rc == MDB_NOTFOUND ? 0 : rc;
+	}
+	return st_meta_put(w->txn, w->st, b->name, b->data, b->len);
+}
+
+int
+store_blob_put(struct store *st, const char *name, const void *data,
+    size_t len)
+{
+	struct blob_arg b = { name, data, len, false };
+
+	if (strlen(name) > 400 || strncmp(name, "blob:", 5) != 0)
+		return -1;
+	return st_write(st, w_blob, &b) == 0 ? 0 : -1;
+}
+
+int
+store_blob_del(struct store *st, const char *name)
+{
+	struct blob_arg b = { name, NULL, 0, true };
+
+	if (strlen(name) > 400 || strncmp(name, "blob:", 5) != 0)
+		return -1;
+	return st_write(st, w_blob, &b) == 0 ? 0 : -1;
+}
+
+ssize_t
+store_blob_get(struct store *st, const char *name, void *out, size_t max)
+{
+	MDB_val k = { strlen(name), (void *)name }, v;
+	MDB_txn *txn;
+	ssize_t n = -1;
+
+	if (mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn) != 0)
+		return -1;
+	if (mdb_get(txn, st->meta, &k, &v) == 0 && v.mv_size <= max) {
+		memcpy(out, v.mv_data, v.mv_size);
+		n = (ssize_t)v.mv_size;
+	}
+	mdb_txn_abort(txn);
+	return n;
 }

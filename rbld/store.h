@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "ipaddr.h"
 #include "rbldnsd.h"
@@ -89,6 +90,23 @@ int		 store_set_zones(struct store *, int nzones, const char **names,
  */
 long		 store_replace_file(struct store *, int src, const struct rbl_data *d,
 		    const struct store_srcmeta *meta, char *err, size_t errlen);
+
+/* The same for the entries of ORIGIN (file or feed): a new list replaces
+ * the last one, writing only the difference. META may be NULL. */
+long		 store_replace(struct store *, int src, enum store_origin origin,
+		    const struct rbl_data *d, const struct store_srcmeta *meta,
+		    char *err, size_t errlen);
+
+/*
+ * Small named records ("blob:..." names) beside the entries: feed status,
+ * requests from rbldctl to rbld. Put and delete commit at once; get returns
+ * the length copied into OUT, or -1 if missing or larger than MAX.
+ */
+int		 store_blob_put(struct store *, const char *name, const void *data,
+		    size_t len);
+int		 store_blob_del(struct store *, const char *name);
+ssize_t		 store_blob_get(struct store *, const char *name, void *out,
+		    size_t max);
 
 /* Add or update every entry of D in source SRC with ORIGIN, deleting
  * nothing, in one transaction. Returns the number of keys changed or -1. */

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "../rbld/conf.h"
+#include "../rbld/feed.h"
 
 /* A minimal valid config: 6 lines, ending inside [zone z.test]. */
 #define BASE \
@@ -488,9 +489,71 @@ START_TEST(test_kind_not_supported)
 	    "[source f]\nkind = feed\n"
 	    "[source r]\nkind = reports\n"
 	    "[source b]\nkind = bogus\n",
-	    "rbld.conf:8: kind = feed is not supported yet\n"
+	    "rbld.conf:7: missing key \"url\" in [source f]\n"
 	    "rbld.conf:10: kind = reports is not supported yet\n"
 	    "rbld.conf:12: unknown kind \"bogus\" (use local, feed or reports)\n");
+}
+END_TEST
+
+START_TEST(test_feed_keys)
+{
+	struct conf *c = load_ok(BASE
+	    "[source f]\nkind = feed\nurl = https://example.test/drop.json\n"
+	    "format = spamhaus-json\nevery = 12h\nmin-interval = 1h\n"
+	    "timeout = 30s\nmax-size = 8M\nmax-shrink = 20%\n"
+	    "min-prefix = 16 32\nallow-special = yes\na = 127.0.0.9\n"
+	    "[source g]\nkind = feed\nurl = lists/x.txt\nformat = plain\n"
+	    "[source h]\nkind = feed\nurl = axfr://127.0.0.1:5300/bl.test\n"
+	    "tsig = hmac-sha256:k:c2VjcmV0\n");
+	const struct conf_source *f, *g, *h;
+
+	f = &c->sources[conf_source_index(c, "f")];
+	g = &c->sources[conf_source_index(c, "g")];
+	h = &c->sources[conf_source_index(c, "h")];
+	ck_assert_int_eq(f->kind, SOURCE_FEED);
+	ck_assert_str_eq(f->url, "https://example.test/drop.json");
+	ck_assert_int_eq(f->format, FEED_SPAMHAUS_JSON);
+	ck_assert_uint_eq(f->every, 43200);
+	ck_assert_uint_eq(f->min_interval, 3600);
+	ck_assert_uint_eq(f->timeout, 30);
+	ck_assert_uint_eq(f->max_size, 8u << 20);
+	ck_assert_uint_eq(f->max_shrink, 20);
+	ck_assert_int_eq(f->min_prefix4, 16);
+	ck_assert_int_eq(f->min_prefix6, 32);
+	ck_assert(f->allow_special);
+	ck_assert_uint_eq(f->a, 0x7f000009);
+	/* defaults, and a path relative to the config file */
+	ck_assert_uint_eq(g->every, 3600);
+	ck_assert_uint_eq(g->max_shrink, 50);
+	ck_assert_int_eq(g->min_prefix4, 8);
+	ck_assert_int_eq(g->min_prefix6, 19);
+	ck_assert(!g->allow_special);
+	ck_assert_ptr_nonnull(strstr(g->url, "/lists/x.txt"));
+	ck_assert_int_eq(h->format, FEED_AXFR);
+	ck_assert_str_eq(h->tsig, "hmac-sha256:k:c2VjcmV0");
+	conf_free(c);
+}
+END_TEST
+
+START_TEST(test_feed_errors)
+{
+	load_fails(BASE
+	    "[source f]\nkind = feed\nurl = ftp://x/y\nformat = csv\n"
+	    "every = 5s\nmax-shrink = 120%\nmin-prefix = 8\n"
+	    "allow-special = maybe\n"
+	    "[source l]\nkind = local\nevery = 1h\n"
+	    "[source t]\nkind = feed\nurl = https://x.test/a\n"
+	    "format = plain\ntsig = hmac-sha256:k:s\n",
+	    "rbld.conf:9: unsupported url \"ftp://x/y\" (use http://, https://, "
+	    "file://, axfr:// or a path)\n"
+	    "rbld.conf:10: unknown format \"csv\" (use plain, rbldnsd, spamhaus, "
+	    "spamhaus-json, dshield, netset or axfr)\n"
+	    "rbld.conf:11: every = 5s is too often (min 10s)\n"
+	    "rbld.conf:12: bad max-shrink \"120%\" (a percentage, 0% to 100%)\n"
+	    "rbld.conf:13: min-prefix takes two lengths: IPv4 then IPv6 (e.g. 8 19)\n"
+	    "rbld.conf:14: allow-special takes yes or no, not \"maybe\"\n"
+	    "rbld.conf:15: key \"every\" is for kind = feed, not local, in [source l]\n"
+	    "rbld.conf:18: tsig is for axfr:// urls, in [source t]\n");
 }
 END_TEST
 
@@ -1046,6 +1109,8 @@ conf_suite(void)
 	tcase_add_test(tc, test_token_section);
 	tcase_add_test(tc, test_missing_kind);
 	tcase_add_test(tc, test_kind_not_supported);
+	tcase_add_test(tc, test_feed_keys);
+	tcase_add_test(tc, test_feed_errors);
 	tcase_add_test(tc, test_missing_required);
 	tcase_add_test(tc, test_bad_duration_in_config);
 	tcase_add_test(tc, test_duplicate_key);

@@ -1,0 +1,407 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* Feeds: fetch, vet and apply a source's list; keep every feed on its schedule. */
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "feed.h"
+#include "feed_fetch.h"
+#include "log.h"
+
+#define FEED_STATUS_VERSION	1
+#define FEED_BACKOFF_FIRST	60	/* seconds after the first failure */
+#define FEED_JITTER_PCT		10	/* +- this much of the interval */
+#define FEED_FIRST_SPREAD	10	/* first fetches spread over this many s */
+
+static void
+status_name(int srcid, char *buf, size_t len)
+{
+	snprintf(buf, len, "blob:feed:%d", srcid);
+}
+
+int
+feed_status_get(struct store *st, int srcid, struct feed_status *fs)
+{
+	char name[64];
+
+	status_name(srcid, name, sizeof(name));
+	memset(fs, 0, sizeof(*fs));
+	if (store_blob_get(st, name, fs, sizeof(*fs)) != (ssize_t)sizeof(*fs) ||
+	    fs->version != FEED_STATUS_VERSION) {
+		memset(fs, 0, sizeof(*fs));
+		return -1;
+	}
+	return 0;
+}
+
+static void
+status_put(struct store *st, int srcid, struct feed_status *fs)
+{
+	char name[64];
+
+	fs->version = FEED_STATUS_VERSION;
+	status_name(srcid, name, sizeof(name));
+	if (store_blob_put(st, name, fs, sizeof(*fs)) != 0)
+		log_warnx("feed status: cannot save it");
+}
+
+static double
+elapsed(const struct timespec *t0)
+{
+	struct timespec t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (double)(t1.tv_sec - t0->tv_sec) +
+	    (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+static int
+refresh(struct store *st, const struct conf_source *cs, int srcid,
+    const char *zone, struct feed_status *out, const volatile int *cancel)
+{
+	struct fetch_request q;
+	struct fetch_result r;
+	struct feed_status fs;
+	struct feed_policy pol;
+	struct feed_counts counts;
+	struct rbl_data d;
+	struct timespec t0;
+	char err[FEED_ERR_MAX];
+	long changed;
+	int rc = -1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	feed_status_get(st, srcid, &fs);
+	fs.last_attempt = time(NULL);
+	memset(&q, 0, sizeof(q));
+	q.url = cs->url;
+	q.timeout = cs->timeout;
+	q.max_size = cs->max_size;
+	q.tsig = cs->tsig;
+	q.cancel = cancel;
+	/* Ask conditionally only while the stored list is the one those
+	 * validators describe. */
+	if (fs.entries > 0) {
+		snprintf(q.etag, sizeof(q.etag), "%s", fs.etag);
+		snprintf(q.last_modified, sizeof(q.last_modified), "%s",
+		    fs.last_modified);
+	}
+	if (fetch(&q, &r) != 0) {
+		fs.http_status = r.http_status;
+		snprintf(fs.error, sizeof(fs.error), "%s", r.error);
+		goto fail;
+	}
+	fs.http_status = r.http_status;
+	if (r.not_modified) {
+		fs.last_success = fs.last_attempt;
+		fs.failures = 0;
+		fs.error[0] = '\0';
+		log_info("feed %s: not modified%s, %llu entries keep serving",
+		    cs->name, r.http_status == 304 ? " (HTTP 304)" : "",
+		    (unsigned long long)fs.entries);
+		rc = 0;
+		goto done;
+	}
+
+	feed_policy_default(&pol);
+	pol.min_prefix4 = cs->min_prefix4;
+	pol.min_prefix6 = cs->min_prefix6;
+	pol.allow_special = cs->allow_special;
+	pol.max_shrink = cs->max_shrink;
+	rbldnsd_init(&d, cs->a, cs->txt);
+	if (feed_parse(cs->format, r.buf, r.len, zone, &pol, &d, &counts,
+	    err) != 0) {
+		snprintf(fs.error, sizeof(fs.error), "rejected: %s", err);
+		fs.counts = counts;
+		rbldnsd_free(&d);
+		goto fail;
+	}
+	rbldnsd_finish(&d);
+	fs.counts = counts;
+	/* A list that lost most of its entries is more likely broken than
+	 * a sudden end of abuse on the Internet. */
+	if (fs.entries > 0 && counts.accepted * 100 <
+	    fs.entries * (uint64_t)(100 - pol.max_shrink)) {
+		snprintf(fs.error, sizeof(fs.error), "rejected: the list shrank "
+		    "from %llu to %zu entries, more than max-shrink %u%%",
+		    (unsigned long long)fs.entries, counts.accepted,
+		    pol.max_shrink);
+		rbldnsd_free(&d);
+		goto fail;
+	}
+	{
+		struct store_srcmeta meta;
+
+		memset(&meta, 0, sizeof(meta));
+		meta.ttl = d.ttl;
+		meta.file_mtime = -1;
+		meta.loaded = (uint64_t)time(NULL);
+		meta.bad_lines = (uint32_t)counts.rejected;
+		changed = store_replace(st, srcid, ORIGIN_FEED, &d, &meta, err,
+		    sizeof(err));
+	}
+	rbldnsd_free(&d);
+	if (changed < 0) {
+		snprintf(fs.error, sizeof(fs.error), "database: %s", err);
+		goto fail;
+	}
+	fs.entries = counts.accepted;
+	fs.last_success = fs.last_attempt;
+	fs.failures = 0;
+	fs.error[0] = '\0';
+	snprintf(fs.etag, sizeof(fs.etag), "%s", r.etag);
+	snprintf(fs.last_modified, sizeof(fs.last_modified), "%s",
+	    r.last_modified);
+	log_info("feed %s: %zu bytes, %zu entries, %zu bad lines, %zu too "
+	    "broad, %zu special, %ld changed, %.3f s", cs->name, r.len,
+	    counts.accepted, counts.rejected, counts.broad, counts.special,
+	    changed, elapsed(&t0));
+	rc = 0;
+	goto done;
+fail:
+	fs.failures++;
+	log_warnx("feed %s: %s; the last good list (%llu entries) keeps "
+	    "serving", cs->name, fs.error, (unsigned long long)fs.entries);
+done:
+	fetch_result_free(&r);
+	status_put(st, srcid, &fs);
+	if (out != NULL)
+		*out = fs;
+	return rc;
+}
+
+int
+feed_refresh(struct store *st, const struct conf_source *cs, int srcid,
+    const char *zone, struct feed_status *out)
+{
+	return refresh(st, cs, srcid, zone, out, NULL);
+}
+
+/* ---- the scheduler ---- */
+
+struct job {
+	struct conf_source	 cs;	/* a private copy: strings owned */
+	int			 srcid;
+	char			 zone[CONF_DNAME_MAX];
+	time_t			 next;
+};
+
+struct feeds {
+	struct store	*st;
+	pthread_t	 thread;
+	pthread_mutex_t	 mtx;
+	struct job	*jobs;
+	int		 njobs;
+	bool		 changed;	/* jobs replaced: the thread re-reads */
+	atomic_bool	 stop;
+	volatile int	 cancel;	/* stops a fetch in progress */
+	unsigned	 seed;
+};
+
+static uint32_t
+interval(const struct conf_source *cs)
+{
+	return cs->every > cs->min_interval ? cs->every : cs->min_interval;
+}
+
+/* When to try next: the interval with jitter, or a backoff after failures. */
+static time_t
+next_time(const struct conf_source *cs, const struct feed_status *fs,
+    unsigned *seed)
+{
+	uint32_t iv = interval(cs), base = iv;
+	long jitter;
+
+	if (fs->failures > 0) {
+		uint64_t b = (uint64_t)FEED_BACKOFF_FIRST << (fs->failures > 20 ?
+		    20 : fs->failures - 1);
+
+		base = b < iv ? (uint32_t)b : iv;
+		if (base < cs->min_interval)
+			base = cs->min_interval;
+	}
+	jitter = (long)(base * FEED_JITTER_PCT / 100);
+	if (jitter > 0)
+		jitter = (long)(rand_r(seed) % (unsigned)(2 * jitter + 1)) -
+		    jitter;
+	return fs->last_attempt + (time_t)base + jitter;
+}
+
+static void
+job_free(struct job *j)
+{
+	free(j->cs.url);
+	free(j->cs.txt);
+	free(j->cs.tsig);
+}
+
+static void *
+feeds_main(void *arg)
+{
+	struct feeds *f = arg;
+	struct job *jobs = NULL;
+	int njobs = 0;
+
+	while (!atomic_load(&f->stop)) {
+		time_t now = time(NULL);
+
+		pthread_mutex_lock(&f->mtx);
+		if (f->changed) {
+			/* Take the new jobs, keeping the schedule of known ones. */
+			for (int i = 0; i < f->njobs; i++)
+				for (int k = 0; k < njobs; k++)
+					if (strcmp(f->jobs[i].cs.name,
+					    jobs[k].cs.name) == 0 &&
+					    jobs[k].next != 0)
+						f->jobs[i].next = jobs[k].next;
+			for (int k = 0; k < njobs; k++)
+				job_free(&jobs[k]);
+			free(jobs);
+			jobs = f->jobs;
+			njobs = f->njobs;
+			f->jobs = NULL;
+			f->njobs = 0;
+			f->changed = false;
+		}
+		pthread_mutex_unlock(&f->mtx);
+
+		for (int i = 0; i < njobs && !atomic_load(&f->stop); i++) {
+			struct job *j = &jobs[i];
+			struct feed_status fs;
+
+			if (j->next == 0) {
+				/* First look: follow the stored status, so a
+				 * restart does not refetch every feed. */
+				if (feed_status_get(f->st, j->srcid, &fs) == 0 &&
+				    fs.last_attempt > 0)
+					j->next = next_time(&j->cs, &fs, &f->seed);
+				else
+					j->next = now + (time_t)(rand_r(&f->seed) %
+					    FEED_FIRST_SPREAD);
+			}
+			if (now < j->next)
+				continue;
+			/* Another process (rbldctl refresh) may have fetched. */
+			if (feed_status_get(f->st, j->srcid, &fs) == 0 &&
+			    fs.last_attempt > 0 &&
+			    next_time(&j->cs, &fs, &f->seed) > now &&
+			    fs.last_attempt > j->next - (time_t)interval(&j->cs)) {
+				j->next = next_time(&j->cs, &fs, &f->seed);
+				continue;
+			}
+			refresh(f->st, &j->cs, j->srcid,
+			    j->zone[0] ? j->zone : NULL, &fs, &f->cancel);
+			j->next = next_time(&j->cs, &fs, &f->seed);
+			now = time(NULL);
+		}
+		sleep(1);
+	}
+	for (int k = 0; k < njobs; k++)
+		job_free(&jobs[k]);
+	free(jobs);
+	return NULL;
+}
+
+static struct job *
+jobs_from(const struct conf *conf, const int *srcids, int *njobs)
+{
+	struct job *jobs = calloc((size_t)conf->nsources + 1, sizeof(*jobs));
+	int n = 0;
+
+	if (jobs == NULL)
+		return NULL;
+	for (int i = 0; i < conf->nsources; i++) {
+		const struct conf_source *cs = &conf->sources[i];
+		struct job *j = &jobs[n];
+
+		bool used = false;
+
+		if (cs->kind != SOURCE_FEED || cs->url == NULL)
+			continue;
+		/* A preset no zone serves costs its operator nothing. */
+		for (int z = 0; z < conf->nzones && !used; z++)
+			for (int k = 0; k < conf->zones[z].nsources; k++)
+				if (conf->zones[z].sources[k] == i)
+					used = true;
+		if (!used)
+			continue;
+		j->cs = *cs;
+		j->cs.file = NULL;
+		j->cs.url = strdup(cs->url);
+		j->cs.txt = cs->txt ? strdup(cs->txt) : NULL;
+		j->cs.tsig = cs->tsig ? strdup(cs->tsig) : NULL;
+		j->cs.conf_file = NULL;
+		j->srcid = srcids[i];
+		/* An AXFR feed's names are under the zone in its url. */
+		if (cs->format == FEED_AXFR && strncmp(cs->url, "axfr://", 7) == 0) {
+			const char *z = strchr(cs->url + 7, '/');
+
+			if (z != NULL)
+				snprintf(j->zone, sizeof(j->zone), "%s", z + 1);
+		}
+		n++;
+	}
+	*njobs = n;
+	return jobs;
+}
+
+struct feeds *
+feeds_start(struct store *st, const struct conf *conf, const int *srcids)
+{
+	struct feeds *f = calloc(1, sizeof(*f));
+
+	if (f == NULL)
+		return NULL;
+	f->st = st;
+	f->seed = (unsigned)time(NULL) ^ (unsigned)getpid();
+	pthread_mutex_init(&f->mtx, NULL);
+	if ((f->jobs = jobs_from(conf, srcids, &f->njobs)) == NULL) {
+		free(f);
+		return NULL;
+	}
+	f->changed = true;
+	if (pthread_create(&f->thread, NULL, feeds_main, f) != 0) {
+		free(f->jobs);
+		free(f);
+		return NULL;
+	}
+	return f;
+}
+
+void
+feeds_update(struct feeds *f, const struct conf *conf, const int *srcids)
+{
+	int n;
+	struct job *jobs = jobs_from(conf, srcids, &n);
+
+	if (jobs == NULL)
+		return;
+	pthread_mutex_lock(&f->mtx);
+	for (int k = 0; k < f->njobs; k++)
+		job_free(&f->jobs[k]);
+	free(f->jobs);
+	f->jobs = jobs;
+	f->njobs = n;
+	f->changed = true;
+	pthread_mutex_unlock(&f->mtx);
+}
+
+void
+feeds_stop(struct feeds *f)
+{
+	if (f == NULL)
+		return;
+	atomic_store(&f->stop, true);
+	f->cancel = 1;
+	pthread_join(f->thread, NULL);
+	for (int k = 0; k < f->njobs; k++)
+		job_free(&f->jobs[k]);
+	free(f->jobs);
+	pthread_mutex_destroy(&f->mtx);
+	free(f);
+}
