@@ -904,6 +904,32 @@ store_replace_file(struct store *st, int src, const struct rbl_data *d,
 	return store_replace(st, src, ORIGIN_FILE, d, meta, err, errlen);
 }
 
+/* Sort D into keys and run FN (w_replace or w_import) in one transaction. */
+static long
+st_bulk(struct store *st, struct replace_arg *ra,
+    int (*fn)(struct wctx *, void *), const char *what, char *err,
+    size_t errlen)
+{
+	int rc;
+
+	if (ra->src <= 0 || ra->src >= STORE_MAX_SOURCES) {
+		snprintf(err, errlen, "bad source id %d", ra->src);
+		return -1;
+	}
+	if (st_prepare(ra, ra->src, ra->d) != 0) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	rc = st_write(st, fn, ra);
+	free(ra->ne);
+	free(ra->txtids);
+	if (rc != 0) {
+		st_err(err, errlen, what, rc);
+		return -1;
+	}
+	return ra->changed;
+}
+
 long
 store_replace(struct store *st, int src, enum store_origin origin,
     const struct rbl_data *d, const struct store_srcmeta *meta, char *err,
@@ -911,24 +937,8 @@ store_replace(struct store *st, int src, enum store_origin origin,
 {
 	struct replace_arg ra = { .src = src, .d = d, .meta = meta,
 	    .origin = origin };
-	int rc;
 
-	if (src <= 0 || src >= STORE_MAX_SOURCES) {
-		snprintf(err, errlen, "bad source id %d", src);
-		return -1;
-	}
-	if (st_prepare(&ra, src, d) != 0) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
-	rc = st_write(st, w_replace, &ra);
-	free(ra.ne);
-	free(ra.txtids);
-	if (rc != 0) {
-		st_err(err, errlen, "replace", rc);
-		return -1;
-	}
-	return ra.changed;
+	return st_bulk(st, &ra, w_replace, "replace", err, errlen);
 }
 
 /* Bulk add (import): upsert D's entries with ORIGIN, deleting nothing. */
@@ -1018,24 +1028,8 @@ store_import(struct store *st, int src, const struct rbl_data *d,
     enum store_origin origin, char *err, size_t errlen)
 {
 	struct replace_arg ra = { .src = src, .d = d, .origin = origin };
-	int rc;
 
-	if (src <= 0 || src >= STORE_MAX_SOURCES) {
-		snprintf(err, errlen, "bad source id %d", src);
-		return -1;
-	}
-	if (st_prepare(&ra, src, d) != 0) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
-	rc = st_write(st, w_import, &ra);
-	free(ra.ne);
-	free(ra.txtids);
-	if (rc != 0) {
-		st_err(err, errlen, "import", rc);
-		return -1;
-	}
-	return ra.changed;
+	return st_bulk(st, &ra, w_import, "import", err, errlen);
 }
 
 /* ---- single entries ---- */
