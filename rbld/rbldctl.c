@@ -655,6 +655,8 @@ cmd_refresh(struct ctl *c, int argc, char **argv)
 	if (cs->format == FEED_AXFR && strncmp(cs->url, "axfr://", 7) == 0)
 		zone = strchr(cs->url + 7, '/') + 1;
 	fetch_global_init();
+	/* The fetch's own log line (sizes, counts, changes) is the report. */
+	log_init("rbldctl", LOG_LVL_INFO);
 	if (feed_refresh(c->st, cs, c->srcids[si], zone, &fs) != 0)
 		return fail("%s: %s", cs->name, fs.error);
 	printf("%s: %llu entries serving (%zu bad lines, %zu too broad, %zu "
