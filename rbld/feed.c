@@ -50,6 +50,47 @@ status_put(struct store *st, int srcid, struct feed_status *fs)
 		log_warnx("feed status: cannot save it");
 }
 
+static uint64_t
+fnv1a(uint64_t h, const void *p, size_t n)
+{
+	const unsigned char *u = p;
+
+	while (n-- > 0)
+		h = (h ^ *u++) * 1099511628211ULL;
+	return h;
+}
+
+/*
+ * What the serving list was made with, besides the download itself: the
+ * url and every setting that changes what a download parses to. A 304, or
+ * an unchanged file, says only that the download is the same; after the
+ * operator changed the source's a, txt, format or policy it must be parsed
+ * again, or the old values would serve until the publisher's next change.
+ */
+static uint64_t
+parse_key(const struct conf_source *cs, const char *zone)
+{
+	char buf[128];
+	uint64_t h = 14695981039346656037ULL;
+
+	snprintf(buf, sizeof(buf), "%d %u %d %d %d %d", cs->format,
+	    (unsigned)cs->a, cs->min_prefix4, cs->min_prefix6,
+	    cs->allow_special ? 1 : 0, cs->txt != NULL ? 1 : 0);
+	h = fnv1a(h, buf, strlen(buf) + 1);
+	h = fnv1a(h, cs->url, strlen(cs->url) + 1);
+	if (cs->txt != NULL)
+		h = fnv1a(h, cs->txt, strlen(cs->txt) + 1);
+	if (zone != NULL)
+		h = fnv1a(h, zone, strlen(zone) + 1);
+	return h;
+}
+
+static void
+key_name(int srcid, char *buf, size_t len)
+{
+	snprintf(buf, len, "blob:feedkey:%d", srcid);
+}
+
 static double
 elapsed(const struct timespec *t0)
 {
@@ -71,7 +112,8 @@ refresh(struct store *st, const struct conf_source *cs, int srcid,
 	struct feed_counts counts;
 	struct rbl_data d;
 	struct timespec t0;
-	char err[FEED_ERR_MAX];
+	char err[FEED_ERR_MAX], kname[64];
+	uint64_t key = parse_key(cs, zone), stored = 0;
 	long changed;
 	int rc = -1;
 
@@ -85,13 +127,25 @@ refresh(struct store *st, const struct conf_source *cs, int srcid,
 	q.tsig = cs->tsig;
 	q.cancel = cancel;
 	/* Ask conditionally only while the stored list is the one those
-	 * validators describe. */
-	if (fs.entries > 0) {
+	 * validators describe, made with the settings in force now. */
+	key_name(srcid, kname, sizeof(kname));
+	if (fs.entries > 0 && store_blob_get(st, kname, &stored,
+	    sizeof(stored)) == (ssize_t)sizeof(stored) && stored == key) {
 		snprintf(q.etag, sizeof(q.etag), "%s", fs.etag);
 		snprintf(q.last_modified, sizeof(q.last_modified), "%s",
 		    fs.last_modified);
 	}
 	if (fetch(&q, &r) != 0) {
+		/* Stopping is not the feed's fault: its status stays, so the
+		 * next start fetches it on time and without a backoff. */
+		if (cancel != NULL && *cancel) {
+			log_info("feed %s: fetch abandoned, rbld is stopping",
+			    cs->name);
+			fetch_result_free(&r);
+			if (out != NULL)
+				*out = fs;
+			return -1;
+		}
 		fs.http_status = r.http_status;
 		snprintf(fs.error, sizeof(fs.error), "%s", r.error);
 		goto fail;
@@ -150,6 +204,9 @@ refresh(struct store *st, const struct conf_source *cs, int srcid,
 		snprintf(fs.error, sizeof(fs.error), "database: %s", err);
 		goto fail;
 	}
+	if (store_blob_put(st, kname, &key, sizeof(key)) != 0)
+		log_warnx("feed %s: cannot save its settings' key; the next "
+		    "fetch asks unconditionally", cs->name);
 	fs.entries = counts.accepted;
 	fs.last_success = fs.last_attempt;
 	fs.failures = 0;
@@ -165,8 +222,14 @@ refresh(struct store *st, const struct conf_source *cs, int srcid,
 	goto done;
 fail:
 	fs.failures++;
-	log_warnx("feed %s: %s; the last good list (%llu entries) keeps "
-	    "serving", cs->name, fs.error, (unsigned long long)fs.entries);
+	/* A list is never empty (feed_parse refuses that): none yet. */
+	if (fs.entries == 0)
+		log_warnx("feed %s: %s; it serves nothing until a fetch "
+		    "succeeds", cs->name, fs.error);
+	else
+		log_warnx("feed %s: %s; the last good list (%llu entries) "
+		    "keeps serving", cs->name, fs.error,
+		    (unsigned long long)fs.entries);
 done:
 	fetch_result_free(&r);
 	status_put(st, srcid, &fs);

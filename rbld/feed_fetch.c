@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <zlib.h>
@@ -87,7 +88,7 @@ http_write(char *p, size_t size, size_t n, void *arg)
 {
 	struct http_ctx *h = arg;
 
-	/* Counted after decompression: a gzip bomb stops here too. */
+	/* The body as sent; http_gunzip counts what it inflates to. */
 	if (buf_append(h->r, p, size * n, h->max) != 0) {
 		h->too_big = true;
 		return 0;
@@ -106,12 +107,98 @@ header_value(CURL *c, const char *name, char *out, size_t outlen)
 		snprintf(out, outlen, "%s", hd->value);
 }
 
+/*
+ * Inflate R's gzip body in place. libcurl's own decoding hands on whatever
+ * it could inflate of a stream that stops early and calls the transfer a
+ * success, so a cut download would pass as a shorter list, its last line
+ * cut anywhere ("192.0.2.1" of "192.0.2.123"). Here the stream must reach
+ * its end. Several gzip members one after another are one body (RFC 1952).
+ */
+static int
+http_gunzip(struct fetch_result *r, uint64_t max)
+{
+	struct fetch_result out;
+	unsigned char chunk[65536];
+	const unsigned char *in = (const unsigned char *)r->buf;
+	size_t left = r->len;
+	z_stream zs;
+	int zr = Z_OK;
+
+	memset(&out, 0, sizeof(out));
+	memset(&zs, 0, sizeof(zs));
+	if (inflateInit2(&zs, 16 + MAX_WBITS) != Z_OK) {
+		ferr(r, "gzip: cannot start zlib");
+		return -1;
+	}
+	for (;;) {
+		if (zs.avail_in == 0 && left > 0) {
+			/* avail_in is an unsigned int; the body may be bigger. */
+			zs.next_in = (unsigned char *)(uintptr_t)in;
+			zs.avail_in = left > (1u << 30) ? 1u << 30 : (uInt)left;
+			in += zs.avail_in;
+			left -= zs.avail_in;
+		}
+		if (zr == Z_STREAM_END) {
+			/* The end; what follows is another member, or padding
+			 * that gzip(1) also ignores. */
+			if (zs.avail_in == 0 || zs.next_in[0] != 0x1f)
+				break;
+			if (inflateReset(&zs) != Z_OK) {
+				ferr(r, "gzip: cannot restart zlib");
+				goto fail;
+			}
+		}
+		zs.next_out = chunk;
+		zs.avail_out = sizeof(chunk);
+		zr = inflate(&zs, Z_NO_FLUSH);
+		if (zr != Z_OK && zr != Z_STREAM_END && zr != Z_BUF_ERROR) {
+			ferr(r, "gzip body is corrupt: %s",
+			    zs.msg != NULL ? zs.msg : "bad data");
+			goto fail;
+		}
+		if (buf_append(&out, chunk, sizeof(chunk) - zs.avail_out,
+		    max) != 0) {
+			ferr(r, "download larger than max-size (%llu bytes) "
+			    "once decompressed", (unsigned long long)max);
+			goto fail;
+		}
+		/*
+		 * Every byte read and room left in CHUNK: inflate has nothing
+		 * more to give. (A full CHUNK may leave output pending.)
+		 */
+		if (zr != Z_STREAM_END && zs.avail_in == 0 && left == 0 &&
+		    zs.avail_out > 0)
+			break;
+		if (zr == Z_BUF_ERROR && zs.avail_in > 0 && zs.avail_out > 0)
+			break;		/* no progress: never spin */
+	}
+	if (zr != Z_STREAM_END) {
+		ferr(r, "gzip body is truncated: the compressed data ends "
+		    "before the list does (%zu bytes received)", r->len);
+		goto fail;
+	}
+	inflateEnd(&zs);
+	if (out.buf == NULL && buf_append(&out, "", 0, max) != 0) {
+		ferr(r, "out of memory");
+		return -1;
+	}
+	free(r->buf);
+	r->buf = out.buf;
+	r->len = out.len;
+	r->cap = out.cap;
+	return 0;
+fail:
+	inflateEnd(&zs);
+	free(out.buf);
+	return -1;
+}
+
 static int
 fetch_http(const struct fetch_request *q, struct fetch_result *r)
 {
 	struct http_ctx h = { r, q->max_size, false, q->cancel };
 	struct curl_slist *hdrs = NULL;
-	char errbuf[CURL_ERROR_SIZE], hdr[FETCH_ETAG_MAX + 32];
+	char errbuf[CURL_ERROR_SIZE], hdr[FETCH_ETAG_MAX + 32], enc[64];
 	CURLcode cc;
 	long code = 0;
 	CURL *c;
@@ -132,7 +219,9 @@ fetch_http(const struct fetch_request *q, struct fetch_result *r)
 	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, FETCH_CONNECT_TIMEOUT);
 	curl_easy_setopt(c, CURLOPT_TIMEOUT, (long)q->timeout);
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");
+	/* Ask for gzip but inflate it here: see http_gunzip. */
+	curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "gzip");
+	curl_easy_setopt(c, CURLOPT_HTTP_CONTENT_DECODING, 0L);
 	curl_easy_setopt(c, CURLOPT_USERAGENT, FETCH_USER_AGENT);
 	curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)q->max_size);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, http_write);
@@ -175,6 +264,16 @@ fetch_http(const struct fetch_request *q, struct fetch_result *r)
 		ferr(r, "HTTP status %ld", code);
 		goto out;
 	}
+	header_value(c, "Content-Encoding", enc, sizeof(enc));
+	if (strcasecmp(enc, "gzip") == 0 || strcasecmp(enc, "x-gzip") == 0) {
+		if (http_gunzip(r, q->max_size) != 0)
+			goto out;
+	} else if (enc[0] != '\0' && strcasecmp(enc, "identity") != 0) {
+		/* Only gzip was asked for; anything else would be parsed as
+		 * a list while still encoded. */
+		ferr(r, "unsupported Content-Encoding \"%.64s\"", enc);
+		goto out;
+	}
 	header_value(c, "ETag", r->etag, sizeof(r->etag));
 	header_value(c, "Last-Modified", r->last_modified,
 	    sizeof(r->last_modified));
@@ -197,7 +296,7 @@ fetch_file(const struct fetch_request *q, struct fetch_result *r)
 	char chunk[65536], stamp[FETCH_ETAG_MAX];
 	struct stat sb;
 	gzFile gz;
-	int n;
+	int n, zerr;
 
 	if (stat(q->url, &sb) == -1) {
 		ferr(r, "%s: %s", q->url, strerror(errno));
@@ -223,11 +322,19 @@ fetch_file(const struct fetch_request *q, struct fetch_result *r)
 			return -1;
 		}
 	}
-	if (n < 0 || !gzeof(gz)) {
-		int zerr;
+	/* A gzip file cut short is only a soft error to gzread (it
+	 * returns what it could inflate, then 0), so ask gzerror too. */
+	gzerror(gz, &zerr);
+	if (n < 0 || !gzeof(gz) || zerr != Z_OK) {
 		const char *m = gzerror(gz, &zerr);
 
-		ferr(r, "%s: %s", q->url, zerr == Z_ERRNO ? strerror(errno) : m);
+		/* zlib's messages start with the path already. */
+		if (zerr == Z_ERRNO)
+			ferr(r, "%s: %s", q->url, strerror(errno));
+		else if (zerr == Z_BUF_ERROR)
+			ferr(r, "%s (the gzip file is truncated)", m);
+		else
+			ferr(r, "%s", m);
 		gzclose(gz);
 		return -1;
 	}
@@ -356,9 +463,22 @@ fetch_axfr(const struct fetch_request *q, struct fetch_result *r)
 			break;
 	}
 	if (nsoa < 2) {
-		ferr(r, "axfr from %s port %d: %s", host, port,
-		    time(NULL) > deadline ? "timed out" :
-		    "transfer ended early (refused, or an error)");
+		/* The server's answer says why: REFUSED (not allowed), or
+		 * NOTAUTH (a TSIG key it does not know, or a wrong secret). */
+		const ldns_pkt *lp = ldns_axfr_last_pkt(res);
+		ldns_lookup_table *lt = lp == NULL ? NULL :
+		    ldns_lookup_by_id(ldns_rcodes, ldns_pkt_get_rcode(lp));
+
+		if (lp != NULL && ldns_pkt_get_rcode(lp) != LDNS_RCODE_NOERROR)
+			ferr(r, "axfr from %s port %d: the server answered "
+			    "%s%s", host, port, lt != NULL ? lt->name : "an error",
+			    ldns_pkt_get_rcode(lp) != LDNS_RCODE_NOTAUTH ? "" :
+			    q->tsig != NULL ? " (check the tsig key name and "
+			    "secret)" : " (it may want a tsig key)");
+		else
+			ferr(r, "axfr from %s port %d: %s", host, port,
+			    time(NULL) > deadline ? "timed out" :
+			    "transfer ended early (refused, or an error)");
 		goto out;
 	}
 	if (r->buf == NULL && buf_append(r, "", 0, q->max_size) != 0)
