@@ -13,7 +13,7 @@
 #include "feed_fetch.h"
 #include "log.h"
 
-#define FEED_STATUS_VERSION	1
+#define FEED_STATUS_VERSION	2
 #define FEED_BACKOFF_FIRST	60	/* seconds after the first failure */
 #define FEED_JITTER_PCT		10	/* +- this much of the interval */
 #define FEED_FIRST_SPREAD	10	/* first fetches spread over this many s */
@@ -119,6 +119,7 @@ refresh(struct store *st, const struct conf_source *cs, int srcid,
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	feed_status_get(st, srcid, &fs);
+	fs.changed = -1;
 	fs.last_attempt = time(NULL);
 	memset(&q, 0, sizeof(q));
 	q.url = cs->url;
@@ -208,6 +209,7 @@ refresh(struct store *st, const struct conf_source *cs, int srcid,
 		log_warnx("feed %s: cannot save its settings' key; the next "
 		    "fetch asks unconditionally", cs->name);
 	fs.entries = counts.accepted;
+	fs.changed = changed;
 	fs.last_success = fs.last_attempt;
 	fs.failures = 0;
 	fs.error[0] = '\0';

@@ -74,6 +74,7 @@ struct feed_status {
 	int		http_status;	/* of the last attempt; 0 if not HTTP */
 	uint32_t	failures;	/* in a row */
 	uint64_t	entries;	/* of the list serving now */
+	int64_t		changed;	/* keys the last attempt changed; -1 if none ran */
 	struct feed_counts counts;	/* of the last list parsed */
 	char		etag[256];	/* validators of the serving list */
 	char		last_modified[256];

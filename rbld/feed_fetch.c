@@ -16,6 +16,7 @@
 
 #define FETCH_CONNECT_TIMEOUT	10L	/* seconds */
 #define FETCH_MAX_REDIRS	5L
+#define FETCH_AXFR_READ_TIMEOUT	5	/* seconds per read of a transfer */
 #define FETCH_USER_AGENT	"rbld/0.1 (DNSBL aggregator)"
 
 static void
@@ -415,7 +416,13 @@ fetch_axfr(const struct fetch_request *q, struct fetch_result *r)
 	ldns_resolver_set_port(res, (uint16_t)port);
 	ldns_resolver_push_nameserver(res, addr);
 	{
-		struct timeval tv = { (time_t)q->timeout, 0 };
+		/*
+		 * ldns waits this long for each read, deaf to q->cancel:
+		 * keep it short so a stalled primary cannot hold up a
+		 * shutdown; the whole transfer is bounded by the deadline.
+		 */
+		struct timeval tv = { q->timeout < FETCH_AXFR_READ_TIMEOUT ?
+		    (time_t)q->timeout : FETCH_AXFR_READ_TIMEOUT, 0 };
 
 		ldns_resolver_set_timeout(res, tv);
 	}

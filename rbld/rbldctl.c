@@ -655,13 +655,19 @@ cmd_refresh(struct ctl *c, int argc, char **argv)
 	if (cs->format == FEED_AXFR && strncmp(cs->url, "axfr://", 7) == 0)
 		zone = strchr(cs->url + 7, '/') + 1;
 	fetch_global_init();
-	/* The fetch's own log line (sizes, counts, changes) is the report. */
-	log_init("rbldctl", LOG_LVL_INFO);
+	/* One line either way: ours, not the daemon-style log lines. */
+	log_init("rbldctl", LOG_LVL_ERR);
+	fs.changed = -1;
 	if (feed_refresh(c->st, cs, c->srcids[si], zone, &fs) != 0)
 		return fail("%s: %s", cs->name, fs.error);
-	printf("%s: %llu entries serving (%zu bad lines, %zu too broad, %zu "
-	    "special dropped)\n", cs->name, (unsigned long long)fs.entries,
-	    fs.counts.rejected, fs.counts.broad, fs.counts.special);
+	if (fs.changed < 0)
+		printf("%s: %llu entries serving (not modified)\n", cs->name,
+		    (unsigned long long)fs.entries);
+	else
+		printf("%s: %llu entries serving, %lld changed (%zu bad lines, "
+		    "%zu too broad, %zu special dropped)\n", cs->name,
+		    (unsigned long long)fs.entries, (long long)fs.changed,
+		    fs.counts.rejected, fs.counts.broad, fs.counts.special);
 	return EX_OK;
 }
 
