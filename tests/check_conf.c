@@ -15,6 +15,7 @@
 
 #include "../rbld/conf.h"
 #include "../rbld/feed.h"
+#include "testutil.h"
 
 /* A minimal valid config: 6 lines, ending inside [zone z.test]. */
 #define BASE \
@@ -30,37 +31,7 @@
 static char	 tmpdir[64];	/* "/tmp/rbld-check-conf.XXXXXX" */
 static char	*errs;		/* what the last load() printed, tmpdir/ stripped */
 
-static const char *
-test_dir(void)
-{
-	const char *d = getenv("RBLD_TEST_DIR");
 
-	return d != NULL && *d != '\0' ? d : "tests";
-}
-
-static void
-rm_rf(const char *path)
-{
-	char sub[PATH_MAX];
-	struct dirent *de;
-	struct stat st;
-	DIR *d;
-
-	if (lstat(path, &st) == -1)
-		return;
-	if (S_ISDIR(st.st_mode) && (d = opendir(path)) != NULL) {
-		while ((de = readdir(d)) != NULL) {
-			if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-				continue;
-			snprintf(sub, sizeof(sub), "%s/%s", path, de->d_name);
-			rm_rf(sub);
-		}
-		closedir(d);
-		rmdir(path);
-	} else {
-		unlink(path);
-	}
-}
 
 static void
 setup(void)

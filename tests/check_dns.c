@@ -20,6 +20,7 @@
 #include "../rbld/rbldnsd.h"
 #include "../rbld/source.h"
 #include "../rbld/store.h"
+#include "testutil.h"
 
 #define DEF_A	0x7f000002u
 
@@ -59,29 +60,6 @@ static uint8_t		 R[65536];
 static size_t		 RLEN;
 static ldns_pkt		*P;
 
-static void
-rm_rf(const char *path)
-{
-	char sub[PATH_MAX];
-	struct dirent *de;
-	struct stat sb;
-	DIR *d;
-
-	if (lstat(path, &sb) == -1)
-		return;
-	if (S_ISDIR(sb.st_mode) && (d = opendir(path)) != NULL) {
-		while ((de = readdir(d)) != NULL) {
-			if (strcmp(de->d_name, ".") == 0 ||
-			    strcmp(de->d_name, "..") == 0)
-				continue;
-			snprintf(sub, sizeof(sub), "%s/%s", path, de->d_name);
-			rm_rf(sub);
-		}
-		closedir(d);
-		rmdir(path);
-	} else
-		unlink(path);
-}
 
 /* Source SRC's file: TEXT as rbldnsd lines, with default TXT DEFTXT. */
 static void

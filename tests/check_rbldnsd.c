@@ -14,6 +14,7 @@
 #include <zlib.h>
 
 #include "../rbld/rbldnsd.h"
+#include "testutil.h"
 
 #define DEF_A	0x7f000002u	/* 127.0.0.2 */
 
@@ -24,37 +25,7 @@ static size_t		 errslen;
 static FILE		*errf;
 static const char	*errfile;	/* the file name errfn last saw */
 
-static const char *
-test_dir(void)
-{
-	const char *d = getenv("RBLD_TEST_DIR");
 
-	return d != NULL && *d != '\0' ? d : "tests";
-}
-
-static void
-rm_rf(const char *path)
-{
-	char sub[PATH_MAX];
-	struct dirent *de;
-	struct stat st;
-	DIR *d;
-
-	if (lstat(path, &st) == -1)
-		return;
-	if (S_ISDIR(st.st_mode) && (d = opendir(path)) != NULL) {
-		while ((de = readdir(d)) != NULL) {
-			if (strcmp(de->d_name, ".") == 0 ||
-			    strcmp(de->d_name, "..") == 0)
-				continue;
-			snprintf(sub, sizeof(sub), "%s/%s", path, de->d_name);
-			rm_rf(sub);
-		}
-		closedir(d);
-		rmdir(path);
-	} else
-		unlink(path);
-}
 
 static void
 setup(void)

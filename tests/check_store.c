@@ -15,6 +15,7 @@
 
 #include "../rbld/rbldnsd.h"
 #include "../rbld/store.h"
+#include "testutil.h"
 
 #define DEF_A		0x7f000002u
 #define MAPSIZE		(16u << 20)
@@ -26,29 +27,6 @@ static struct store_reader	*rd;
 static int			 A, B, C;	/* ids of sources a, b, c */
 static char			 err[256];
 
-static void
-rm_rf(const char *path)
-{
-	char sub[PATH_MAX];
-	struct dirent *de;
-	struct stat sb;
-	DIR *d;
-
-	if (lstat(path, &sb) == -1)
-		return;
-	if (S_ISDIR(sb.st_mode) && (d = opendir(path)) != NULL) {
-		while ((de = readdir(d)) != NULL) {
-			if (strcmp(de->d_name, ".") == 0 ||
-			    strcmp(de->d_name, "..") == 0)
-				continue;
-			snprintf(sub, sizeof(sub), "%s/%s", path, de->d_name);
-			rm_rf(sub);
-		}
-		closedir(d);
-		rmdir(path);
-	} else
-		unlink(path);
-}
 
 static const char *
 dbdir(void)
