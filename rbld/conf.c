@@ -871,8 +871,8 @@ source_every(struct parser *p, char *val)
 	uint32_t v;
 
 	if (duration(p, "every", val, &v) == 0) {
-		if (v < 10)
-			perr(p, "every = %s is too often (min 10s)", val);
+		if (v < 1)
+			perr(p, "every = %s is too often (min 1s)", val);
 		else
 			p->top->src->every = v;
 	}

@@ -16,7 +16,6 @@
 #define FEED_STATUS_VERSION	2
 #define FEED_BACKOFF_FIRST	60	/* seconds after the first failure */
 #define FEED_JITTER_PCT		10	/* +- this much of the interval */
-#define FEED_FIRST_SPREAD	10	/* first fetches spread over this many s */
 
 static void
 status_name(int srcid, char *buf, size_t len)
@@ -346,8 +345,7 @@ feeds_main(void *arg)
 				    fs.last_attempt > 0)
 					j->next = next_time(&j->cs, &fs, &f->seed);
 				else
-					j->next = now + (time_t)(rand_r(&f->seed) %
-					    FEED_FIRST_SPREAD);
+					j->next = now;	/* never fetched: at once */
 			}
 			if (now < j->next)
 				continue;

@@ -510,7 +510,7 @@ START_TEST(test_feed_errors)
 {
 	load_fails(BASE
 	    "[source f]\nkind = feed\nurl = ftp://x/y\nformat = csv\n"
-	    "every = 5s\nmax-shrink = 120%\nmin-prefix = 8\n"
+	    "every = 0s\nmax-shrink = 120%\nmin-prefix = 8\n"
 	    "allow-special = maybe\n"
 	    "[source l]\nkind = local\nevery = 1h\n"
 	    "[source t]\nkind = feed\nurl = https://x.test/a\n"
@@ -519,7 +519,7 @@ START_TEST(test_feed_errors)
 	    "file://, axfr:// or a path)\n"
 	    "rbld.conf:10: unknown format \"csv\" (use plain, rbldnsd, spamhaus, "
 	    "spamhaus-json, dshield, netset or axfr)\n"
-	    "rbld.conf:11: every = 5s is too often (min 10s)\n"
+	    "rbld.conf:11: every = 0s is too often (min 1s)\n"
 	    "rbld.conf:12: bad max-shrink \"120%\" (a percentage, 0% to 100%)\n"
 	    "rbld.conf:13: min-prefix takes two lengths: IPv4 then IPv6 (e.g. 8 19)\n"
 	    "rbld.conf:14: allow-special takes yes or no, not \"maybe\"\n"
