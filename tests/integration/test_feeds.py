@@ -993,6 +993,50 @@ def test_axfr_tsig_wrong_secret():
     check(src_stats('axfr-tsig')['status'] == 'ok', 'axfr-tsig recovers')
 
 
+def test_https_verified():
+    """HTTPS is verified: a self-signed server is refused, with the reason."""
+    d = tempfile.mkdtemp(prefix='rbld-https.')
+    srv = None
+    try:
+        key, cert = os.path.join(d, 'key.pem'), os.path.join(d, 'cert.pem')
+        r = run(['openssl', 'req', '-x509', '-newkey', 'rsa:2048', '-nodes',
+                 '-keyout', key, '-out', cert, '-days', '1',
+                 '-subj', '/CN=127.0.0.1',
+                 '-addext', 'subjectAltName=IP:127.0.0.1'], timeout=60)
+        check(r.returncode == 0, 'openssl: %s' % r.stderr)
+
+        class H(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                body = b'45.1.2.3\n45.1.2.4\n'
+                self.send_response(200)
+                self.send_header('Content-Length', str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *a):
+                pass
+
+        import ssl
+        srv = http.server.ThreadingHTTPServer(('127.0.0.1', 0), H)
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(cert, key)
+        srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
+        threading.Thread(target=srv.serve_forever, daemon=True).start()
+        conf = os.path.join(d, 'rbld.conf')
+        with open(conf, 'w') as f:
+            f.write('[rbld]\ndatabase = db\ndns = 127.0.0.1:0\n'
+                    '[zone t.test]\nsources = tls\n'
+                    '[source tls]\nkind = feed\nformat = plain\n'
+                    'url = https://127.0.0.1:%d/list.txt\n' %
+                    srv.server_address[1])
+        refresh_fails('tls', r'(?i)certificate|SSL', conf=conf)
+    finally:
+        if srv is not None:
+            srv.shutdown()
+            srv.server_close()
+        shutil.rmtree(d, ignore_errors=True)
+
+
 def test_sigterm_exit_0():
     rc = C.d.stop(signal.SIGTERM, timeout=10)
     check(rc == 0, 'rbld exited %s on SIGTERM\n%s' % (rc, C.d.tail(10)))
@@ -1018,6 +1062,7 @@ TESTS = [
     test_file_feeds,
     test_axfr,
     test_axfr_tsig_wrong_secret,
+    test_https_verified,
     test_sigterm_exit_0,
 ]
 
