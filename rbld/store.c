@@ -174,6 +174,31 @@ st_meta_put(MDB_txn *txn, struct store *st, const char *name, const void *p,
 	return mdb_put(txn, st->meta, &k, &v, 0);
 }
 
+/* mkdir -p: the database folder and any missing parents. */
+static int
+st_mkdirs(const char *path)
+{
+	char buf[PATH_MAX];
+	size_t n = strlen(path);
+
+	if (n == 0 || n >= sizeof(buf)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	memcpy(buf, path, n + 1);
+	for (char *p = buf + 1; *p != '\0'; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, 0750) == -1 && errno != EEXIST)
+			return -1;
+		*p = '/';
+	}
+	if (mkdir(buf, 0750) == -1 && errno != EEXIST)
+		return -1;
+	return 0;
+}
+
 struct store *
 store_open(const char *path, uint64_t mapsize, bool readonly, char *err,
     size_t errlen)
@@ -191,7 +216,7 @@ store_open(const char *path, uint64_t mapsize, bool readonly, char *err,
 	pthread_rwlock_init(&st->resize, NULL);
 	pthread_mutex_init(&st->readers_mtx, NULL);
 	st->readonly = readonly;
-	if (!readonly && mkdir(path, 0750) == -1 && errno != EEXIST) {
+	if (!readonly && st_mkdirs(path) == -1) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		goto fail;
 	}

@@ -976,6 +976,22 @@ START_TEST(test_readonly)
 }
 END_TEST
 
+/* The database folder is created with its missing parents. */
+START_TEST(test_open_creates_parents)
+{
+	char deep[PATH_MAX];
+	struct store *s2;
+	struct stat sb;
+
+	snprintf(deep, sizeof(deep), "%s/a/b/db", tmpdir);
+	ck_assert_ptr_nonnull(s2 = store_open(deep, MAPSIZE, false, err,
+	    sizeof(err)));
+	store_close(s2);
+	ck_assert_int_eq(stat(deep, &sb), 0);
+	ck_assert(S_ISDIR(sb.st_mode));
+}
+END_TEST
+
 /*
  * LMDB is safe for several processes, not for two environments of one
  * process: a child process opens its own and writes, the parent's reader
@@ -1157,6 +1173,7 @@ store_suite(void)
 	tcase_add_test(tc, test_stats);
 	tcase_add_test(tc, test_map_growth);
 	tcase_add_test(tc, test_reopen_persists);
+	tcase_add_test(tc, test_open_creates_parents);
 	tcase_add_test(tc, test_readonly);
 	tcase_add_test(tc, test_other_process);
 	tcase_add_test(tc, test_index_same_answers);
