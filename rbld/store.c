@@ -79,6 +79,7 @@ struct store {
 	int		 nreaders;
 	pthread_t	 indexer;
 	bool		 indexer_running;
+	atomic_int	 resizing;	/* DNS readers keep out while set */
 	atomic_bool	 indexer_stop;
 };
 
@@ -96,6 +97,10 @@ struct store_reader {
 	bool		 held;
 	/* Hazard pointer: the index this reader may be reading. */
 	_Atomic(struct index *) inuse;
+	/* Set while this reader holds a transaction: a resize waits for it.
+	 * One flag per reader, not a shared lock, so that two workers never
+	 * fight over one cache line for every batch. */
+	atomic_int	 active;
 	struct index	*fast;		/* inuse, when it matches the snapshot */
 };
 
@@ -306,17 +311,43 @@ store_close(struct store *st)
 	free(st);
 }
 
+/* Keep every transaction of this process out while the map is remapped. */
+static void
+st_quiesce(struct store *st)
+{
+	pthread_rwlock_wrlock(&st->resize);
+	atomic_store(&st->resizing, 1);
+	for (;;) {
+		bool busy = false;
+
+		pthread_mutex_lock(&st->readers_mtx);
+		for (int i = 0; i < st->nreaders && !busy; i++)
+			busy = atomic_load(&st->readers[i]->active) != 0;
+		pthread_mutex_unlock(&st->readers_mtx);
+		if (!busy)
+			break;
+		usleep(50);
+	}
+}
+
+static void
+st_unquiesce(struct store *st)
+{
+	atomic_store(&st->resizing, 0);
+	pthread_rwlock_unlock(&st->resize);
+}
+
 /* Another process grew the map: adopt its size. Called with no txn open. */
 static void
 st_adopt_size(struct store *st)
 {
 	MDB_envinfo info;
 
-	pthread_rwlock_wrlock(&st->resize);
+	st_quiesce(st);
 	mdb_env_set_mapsize(st->env, 0);
 	mdb_env_info(st->env, &info);
 	st->mapsize = info.me_mapsize;
-	pthread_rwlock_unlock(&st->resize);
+	st_unquiesce(st);
 }
 
 static void
@@ -324,7 +355,7 @@ st_grow(struct store *st)
 {
 	MDB_envinfo info;
 
-	pthread_rwlock_wrlock(&st->resize);
+	st_quiesce(st);
 	mdb_env_info(st->env, &info);
 	/* Someone else may have grown it while we waited. */
 	if (info.me_mapsize <= st->mapsize) {
@@ -334,6 +365,35 @@ st_grow(struct store *st)
 			info.me_mapsize = next;
 	}
 	st->mapsize = info.me_mapsize;
+	st_unquiesce(st);
+}
+
+/*
+ * A short read transaction outside the DNS workers' readers (rbldctl, the
+ * indexer, the feed thread): held with the resize lock shared, since the
+ * map may not be resized under any transaction of this process.
+ */
+static int
+st_rbegin(struct store *st, MDB_txn **txn)
+{
+	int rc;
+
+	for (;;) {
+		pthread_rwlock_rdlock(&st->resize);
+		rc = mdb_txn_begin(st->env, NULL, MDB_RDONLY, txn);
+		if (rc == 0)
+			return 0;
+		pthread_rwlock_unlock(&st->resize);
+		if (rc != MDB_MAP_RESIZED)
+			return rc;
+		st_adopt_size(st);
+	}
+}
+
+static void
+st_rend(struct store *st, MDB_txn *txn)
+{
+	mdb_txn_abort(txn);
 	pthread_rwlock_unlock(&st->resize);
 }
 
@@ -591,16 +651,16 @@ store_source_id(struct store *st, const char *name, bool create)
 
 	if (k.mv_size == 0 || k.mv_size >= STORE_NAME_MAX)
 		return -1;
-	if ((rc = mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn)) == 0) {
+	if ((rc = st_rbegin(st, &txn)) == 0) {
 		rc = mdb_get(txn, st->sources, &k, &v);
 		if (rc == 0) {
 			uint16_t id;
 
 			memcpy(&id, v.mv_data, sizeof(id));
-			mdb_txn_abort(txn);
+			st_rend(st, txn);
 			return id;
 		}
-		mdb_txn_abort(txn);
+		st_rend(st, txn);
 	}
 	if (!create)
 		return -1;
@@ -718,10 +778,10 @@ store_source_meta(struct store *st, int src, struct store_srcmeta *out)
 	MDB_txn *txn;
 	int rc;
 
-	if ((rc = mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn)) != 0)
+	if ((rc = st_rbegin(st, &txn)) != 0)
 		return -1;
 	rc = st_srcrec_get(txn, st, src, &rec);
-	mdb_txn_abort(txn);
+	st_rend(st, txn);
 	if (rc != 0 || !rec.has_meta)
 		return -1;
 	*out = rec.meta;
@@ -1316,10 +1376,10 @@ store_walk(struct store *st, int src,
 	MDB_val k, v;
 	int rc, last = -1;
 
-	if ((rc = mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn)) != 0)
+	if ((rc = st_rbegin(st, &txn)) != 0)
 		return -1;
 	if ((rc = mdb_cursor_open(txn, st->entries, &cur)) != 0) {
-		mdb_txn_abort(txn);
+		st_rend(st, txn);
 		return -1;
 	}
 	rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
@@ -1334,7 +1394,7 @@ store_walk(struct store *st, int src,
 		rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
 	}
 	mdb_cursor_close(cur);
-	mdb_txn_abort(txn);
+	st_rend(st, txn);
 	return rc == 0 || rc == MDB_NOTFOUND ? 0 : -1;
 }
 
@@ -1348,10 +1408,10 @@ store_covering(struct store *st, const struct prefix *addr,
 	MDB_cursor *cur;
 	int rc = 0, last = -1, maxlen = addr->family == 4 ? 32 : 128;
 
-	if (mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn) != 0)
+	if (st_rbegin(st, &txn) != 0)
 		return -1;
 	if (mdb_cursor_open(txn, st->entries, &cur) != 0) {
-		mdb_txn_abort(txn);
+		st_rend(st, txn);
 		return -1;
 	}
 	for (int plen = maxlen; plen >= 0; plen--) {
@@ -1375,7 +1435,7 @@ store_covering(struct store *st, const struct prefix *addr,
 	}
 out:
 	mdb_cursor_close(cur);
-	mdb_txn_abort(txn);
+	st_rend(st, txn);
 	return rc == 0 || rc == MDB_NOTFOUND ? 0 : -1;
 }
 
@@ -1388,11 +1448,11 @@ store_serial(struct store *st, int zone)
 
 	if (zone < 0 || zone >= st->nzones)
 		return 0;
-	if (mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn) != 0)
+	if (st_rbegin(st, &txn) != 0)
 		return 0;
 	snprintf(name, sizeof(name), "zone:%s", st->zones[zone].name);
 	st_meta_get(txn, st, name, &serial, sizeof(serial));
-	mdb_txn_abort(txn);
+	st_rend(st, txn);
 	return serial;
 }
 
@@ -1403,11 +1463,11 @@ store_source_count(struct store *st, int src)
 	int64_t cnt = 0;
 	MDB_txn *txn;
 
-	if (mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn) != 0)
+	if (st_rbegin(st, &txn) != 0)
 		return -1;
 	snprintf(name, sizeof(name), "count:%d", src);
 	st_meta_get(txn, st, name, &cnt, sizeof(cnt));
-	mdb_txn_abort(txn);
+	st_rend(st, txn);
 	return (long)cnt;
 }
 
@@ -1419,13 +1479,13 @@ store_stats(struct store *st, struct store_stats *out)
 	MDB_txn *txn;
 
 	memset(out, 0, sizeof(*out));
-	if (mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn) != 0)
+	if (st_rbegin(st, &txn) != 0)
 		return -1;
 	mdb_stat(txn, st->entries, &es);
 	mdb_env_stat(st->env, &ms);
 	mdb_env_info(st->env, &info);
 	st_meta_get(txn, st, "changes", &out->changes, sizeof(out->changes));
-	mdb_txn_abort(txn);
+	st_rend(st, txn);
 	out->entries = es.ms_entries;
 	out->db_bytes = (uint64_t)(info.me_last_pgno + 1) * ms.ms_psize;
 	out->map_bytes = info.me_mapsize;
@@ -1511,14 +1571,18 @@ store_reader_begin(struct store_reader *r)
 	int rc;
 
 	for (;;) {
-		pthread_rwlock_rdlock(&st->resize);
+		atomic_store(&r->active, 1);
+		if (atomic_load(&st->resizing) != 0) {
+			atomic_store(&r->active, 0);
+			usleep(100);
+			continue;
+		}
 		if (r->txn == NULL)
 			rc = mdb_txn_begin(st->env, NULL, MDB_RDONLY, &r->txn);
 		else
 			rc = mdb_txn_renew(r->txn);
 		if (rc != MDB_MAP_RESIZED)
 			break;
-		pthread_rwlock_unlock(&st->resize);
 		if (r->txn != NULL) {
 			/* Read-only cursors outlive their transaction. */
 			if (r->cur != NULL)
@@ -1527,6 +1591,7 @@ store_reader_begin(struct store_reader *r)
 			r->txn = NULL;
 			r->cur = NULL;
 		}
+		atomic_store(&r->active, 0);
 		st_adopt_size(st);
 	}
 	if (rc != 0)
@@ -1561,7 +1626,7 @@ fail:
 	}
 	r->cur = NULL;
 	r->txn = NULL;
-	pthread_rwlock_unlock(&st->resize);
+	atomic_store(&r->active, 0);
 	return -1;
 }
 
@@ -1574,7 +1639,7 @@ store_reader_end(struct store_reader *r)
 	r->held = false;
 	r->fast = NULL;
 	atomic_store(&r->inuse, NULL);
-	pthread_rwlock_unlock(&r->st->resize);
+	atomic_store(&r->active, 0);
 }
 
 int
@@ -1714,12 +1779,12 @@ st_index_build(struct store *st, size_t *txnid)
 	MDB_val k, v;
 	int rc;
 
-	if (mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn) != 0)
+	if (st_rbegin(st, &txn) != 0)
 		return NULL;
 	*txnid = mdb_txn_id(txn);
 	if (mdb_stat(txn, st->entries, &ms) != 0 ||
 	    mdb_cursor_open(txn, st->entries, &cur) != 0) {
-		mdb_txn_abort(txn);
+		st_rend(st, txn);
 		return NULL;
 	}
 	if ((ix = index_new(ms.ms_entries, *txnid)) == NULL)
@@ -1747,7 +1812,7 @@ st_index_build(struct store *st, size_t *txnid)
 	index_finish(ix);
 out:
 	mdb_cursor_close(cur);
-	mdb_txn_abort(txn);
+	st_rend(st, txn);
 	{
 		/*
 		 * The scan paged the whole database into this process; the
@@ -1924,12 +1989,12 @@ store_blob_get(struct store *st, const char *name, void *out, size_t max)
 	MDB_txn *txn;
 	ssize_t n = -1;
 
-	if (mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn) != 0)
+	if (st_rbegin(st, &txn) != 0)
 		return -1;
 	if (mdb_get(txn, st->meta, &k, &v) == 0 && v.mv_size <= max) {
 		memcpy(out, v.mv_data, v.mv_size);
 		n = (ssize_t)v.mv_size;
 	}
-	mdb_txn_abort(txn);
+	st_rend(st, txn);
 	return n;
 }
