@@ -21,6 +21,7 @@
 /* RFC 2181 section 8: TTLs and SOA timers are 31-bit values. */
 #define DURATION_MAX		INT32_MAX
 #define WORKERS_MAX		64
+#define SOCKETS_MAX		1000	/* fits NET_MAX_SOCKS and the LMDB readers */
 #define MAPSIZE_MIN		(UINT64_C(1) << 20)
 #define MAPSIZE_DEFAULT		(UINT64_C(1) << 30)
 #define DEFAULT_DNS		"127.0.0.1:5353"
@@ -833,6 +834,14 @@ source_url(struct parser *p, char *val)
 
 	free(src->url);
 	src->url = NULL;
+	if (strncmp(val, "axfr://", 7) == 0) {
+		const char *slash = strchr(val + 7, '/');
+
+		if (slash == val + 7 || slash == NULL || slash[1] == '\0') {
+			perr(p, "bad url \"%s\" (use axfr://host:port/zone)", val);
+			return;
+		}
+	}
 	if (strncmp(val, "http://", 7) == 0 || strncmp(val, "https://", 8) == 0 ||
 	    strncmp(val, "axfr://", 7) == 0) {
 		src->url = xstrdup(p, val);
@@ -1112,10 +1121,10 @@ close_source(struct parser *p, struct frame *fr)
 			perr_at(p, fr->file, fr->sect_line,
 			    "missing key \"format\" in %s", label(fr));
 	}
-	if (src->url != NULL && src->format == FEED_AXFR &&
-	    strncmp(src->url, "axfr://", 7) != 0 && !key_seen(fr, "url"))
-		perr_at(p, fr->file, fr->sect_line, "format = axfr needs an "
-		    "axfr:// url in %s", label(fr));
+	if (src->url != NULL && (src->format == FEED_AXFR) !=
+	    (strncmp(src->url, "axfr://", 7) == 0))
+		perr_at(p, fr->file, fr->sect_line, "format = axfr goes with an "
+		    "axfr:// url, and only with one, in %s", label(fr));
 	if (src->tsig != NULL && (src->url == NULL ||
 	    strncmp(src->url, "axfr://", 7) != 0))
 		perr_at(p, fr->file, fr->sect_line, "tsig is for axfr:// urls, "
@@ -1574,6 +1583,13 @@ conf_load(const char *path, FILE *errs)
 		resolve_sources(p);
 		if (c->ndns == 0 && conf_parse_listen(DEFAULT_DNS, &c->dns[0]) == 0)
 			c->ndns = 1;
+		/* Each address takes a UDP socket per worker and a TCP one, and
+		 * each of those an LMDB reader slot. */
+		if (c->workers > 0 && c->ndns * (c->workers + 1) > SOCKETS_MAX)
+			perr_at(p, p->rbld_file ? p->rbld_file : path,
+			    p->rbld_line, "%d dns addresses with %d workers "
+			    "each need %d sockets (max %d)", c->ndns, c->workers,
+			    c->ndns * (c->workers + 1), SOCKETS_MAX);
 	}
 
 	free(p->scratch_src.file);

@@ -720,7 +720,9 @@ v4lookup:
 		if (addr[0] == 127 && addr[1] == 0 && addr[2] == 0 &&
 		    addr[3] == 1)
 			goto looked_up;		/* RFC 5782: never listed */
-		if (allowed(v, 4, addr))
+		/* RFC 5782's positive test point stays, even inside [allow]. */
+		if (allowed(v, 4, addr) && !(addr[0] == 127 && addr[1] == 0 &&
+		    addr[2] == 0 && addr[3] == 2))
 			goto looked_up;
 		if (lookup_sources(z, r, now, 4, addr, qq.qtype, &an,
 		    &listed) != 0)

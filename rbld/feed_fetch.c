@@ -256,7 +256,8 @@ fetch_http(const struct fetch_request *q, struct fetch_result *r)
 		ferr(r, "%s", errbuf[0] ? errbuf : curl_easy_strerror(cc));
 		goto out;
 	}
-	if (code == 304) {
+	if (code == 304 && hdrs != NULL) {
+		/* Only an answer to our validators means "unchanged". */
 		r->not_modified = true;
 		rc = 0;
 		goto out;

@@ -122,6 +122,11 @@ net_bind(const struct conf *conf, char *err, size_t errlen)
 		 * and the other workers must then get the same one, which may
 		 * be taken for TCP: try a few ports.
 		 */
+		if (n->nworkers + conf->workers + 1 > NET_MAX_SOCKS) {
+			snprintf(err, errlen, "too many sockets: %d addresses "
+			    "with %d workers each", conf->ndns, conf->workers);
+			goto fail;
+		}
 		for (tries = 0; tries < 20; tries++) {
 			int first = n->nworkers;
 			int fd = net_socket(l, SOCK_DGRAM, port, err, errlen,

@@ -270,8 +270,12 @@ cmd_add(struct ctl *c, int argc, char **argv)
 	aval = have_a ? ipaddr_v4(&a) : c->conf->sources[si].a;
 	if (txt == NULL)
 		txt = c->conf->sources[si].txt;
-	if (ttl > 0)
+	if (ttl > 0) {
+		if ((int64_t)time(NULL) + ttl > (int64_t)UINT32_MAX)
+			return fail("--ttl %s is too long (expiry past 2106)",
+			    argv[0]);
 		expires = (uint32_t)(time(NULL) + ttl);
+	}
 	if (store_add(c->st, c->srcids[si], &p, excl, aval, txt, expires,
 	    reason, ORIGIN_CLI, err, sizeof(err)) != 0)
 		return fail("%s", err);
@@ -425,11 +429,14 @@ struct exportctx {
 static bool
 export_allowed(const struct exportctx *x, const struct prefix *p)
 {
-	struct prefix lo;
+	struct prefix lo, tp;
 
 	ipaddr_set_v4(&lo, 0x7f000001, 32);
+	ipaddr_set_v4(&tp, 0x7f000002, 32);
 	if (ipaddr_contains(&lo, p))
 		return true;
+	if (ipaddr_contains(p, &tp) && p->len == 32)
+		return false;	/* the RFC 5782 test point outranks [allow] */
 	for (int i = 0; i < x->view->nallow; i++)
 		if (ipaddr_contains(&x->view->allow[i], p))
 			return true;
@@ -652,8 +659,11 @@ cmd_refresh(struct ctl *c, int argc, char **argv)
 	cs = &c->conf->sources[si];
 	if (cs->kind != SOURCE_FEED)
 		return fail("source %s is not a feed (kind = feed)", cs->name);
-	if (cs->format == FEED_AXFR && strncmp(cs->url, "axfr://", 7) == 0)
-		zone = strchr(cs->url + 7, '/') + 1;
+	if (cs->format == FEED_AXFR && strncmp(cs->url, "axfr://", 7) == 0) {
+		const char *sl = strchr(cs->url + 7, '/');
+
+		zone = sl != NULL ? sl + 1 : NULL;
+	}
 	fetch_global_init();
 	/* One line either way: ours, not the daemon-style log lines. */
 	log_init("rbldctl", LOG_LVL_ERR);

@@ -11,6 +11,10 @@
 #include "source.h"
 
 #define SOURCE_MAX_LOGGED	20	/* bad lines logged per load; the rest counted */
+#define SOURCE_MAX_IDS		1024
+
+/* Sources whose file is missing and said so (only the main thread loads). */
+static bool missing[SOURCE_MAX_IDS];
 
 int
 source_register(const struct conf *conf, struct store *st, int *srcids)
@@ -75,13 +79,38 @@ source_load(struct store *st, const struct conf_source *cs, int srcid,
 	long changed;
 	bool have_old;
 
-	if (cs->file == NULL)
+	have_old = store_source_meta(st, srcid, &old) == 0;
+	if (cs->file == NULL) {
+		/* The file was taken out of the config: so are its entries. */
+		if (have_old && old.file_mtime != -1 && cs->kind == SOURCE_LOCAL) {
+			rbldnsd_init(&d, cs->a, cs->txt);
+			rbldnsd_finish(&d);
+			memset(&meta, 0, sizeof(meta));
+			meta.file_mtime = -1;
+			changed = store_replace_file(st, srcid, &d, &meta, err,
+			    sizeof(err));
+			rbldnsd_free(&d);
+			if (changed < 0) {
+				log_err("source %s: %s", cs->name, err);
+				return -1;
+			}
+			log_info("source %s: no file any more, %ld file entries "
+			    "removed", cs->name, changed);
+			return 1;
+		}
 		return 0;
+	}
 	if (stat(cs->file, &sb) == -1) {
-		log_warn("source %s: %s", cs->name, cs->file);
+		/* Once per outage, not every few seconds. */
+		if (srcid >= 0 && srcid < SOURCE_MAX_IDS && !missing[srcid])
+			log_warn("source %s: %s (the entries already loaded "
+			    "keep serving)", cs->name, cs->file);
+		if (srcid >= 0 && srcid < SOURCE_MAX_IDS)
+			missing[srcid] = true;
 		return -1;
 	}
-	have_old = store_source_meta(st, srcid, &old) == 0;
+	if (srcid >= 0 && srcid < SOURCE_MAX_IDS)
+		missing[srcid] = false;
 	if (!force && have_old && old.file_mtime == mtime_ns(&sb) &&
 	    old.file_size == (int64_t)sb.st_size)
 		return 0;

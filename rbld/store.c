@@ -33,7 +33,7 @@
 #define STORE_VERSION		1
 #define STORE_MAX_SOURCES	1024
 #define STORE_MAX_ZONES		32
-#define STORE_MAX_READERS	126
+#define STORE_MAX_READERS	1100	/* DNS sockets (see conf.c) + tools */
 #define KEY_MAX			20
 
 #define VAL_EXCL		0x01

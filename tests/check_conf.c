@@ -506,6 +506,37 @@ START_TEST(test_feed_keys)
 }
 END_TEST
 
+START_TEST(test_feed_axfr_urls)
+{
+	load_fails(BASE
+	    "[source a]\nkind = feed\nurl = axfr://127.0.0.1:5300\n"
+	    "[source b]\nkind = feed\nurl = https://x.test/l\nformat = axfr\n"
+	    "[source c]\nkind = feed\nurl = axfr://127.0.0.1/z.test\n"
+	    "format = plain\n",
+	    "rbld.conf:9: bad url \"axfr://127.0.0.1:5300\" (use "
+	    "axfr://host:port/zone)\n"
+	    "rbld.conf:10: format = axfr goes with an axfr:// url, and only "
+	    "with one, in [source b]\n"
+	    "rbld.conf:14: format = axfr goes with an axfr:// url, and only "
+	    "with one, in [source c]\n");
+}
+END_TEST
+
+START_TEST(test_too_many_sockets)
+{
+	load_fails("[rbld]\ndatabase = db\nworkers = 64\n"
+	    "dns = 127.0.0.1:1\ndns = 127.0.0.1:2\ndns = 127.0.0.1:3\n"
+	    "dns = 127.0.0.1:4\ndns = 127.0.0.1:5\ndns = 127.0.0.1:6\n"
+	    "dns = 127.0.0.1:7\ndns = 127.0.0.1:8\ndns = 127.0.0.1:9\n"
+	    "dns = 127.0.0.1:10\ndns = 127.0.0.1:11\ndns = 127.0.0.1:12\n"
+	    "dns = 127.0.0.1:13\ndns = 127.0.0.1:14\ndns = 127.0.0.1:15\n"
+	    "dns = 127.0.0.1:16\n"
+	    "[source s]\nkind = local\n[zone z.test]\nsources = s\n",
+	    "rbld.conf:1: 16 dns addresses with 64 workers each need 1040 "
+	    "sockets (max 1000)\n");
+}
+END_TEST
+
 START_TEST(test_feed_errors)
 {
 	load_fails(BASE
@@ -1082,6 +1113,8 @@ conf_suite(void)
 	tcase_add_test(tc, test_kind_not_supported);
 	tcase_add_test(tc, test_feed_keys);
 	tcase_add_test(tc, test_feed_errors);
+	tcase_add_test(tc, test_feed_axfr_urls);
+	tcase_add_test(tc, test_too_many_sockets);
 	tcase_add_test(tc, test_missing_required);
 	tcase_add_test(tc, test_bad_duration_in_config);
 	tcase_add_test(tc, test_duplicate_key);

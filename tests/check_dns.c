@@ -991,6 +991,21 @@ START_TEST(test_allow)
 }
 END_TEST
 
+/* [allow] 127.0.0.0/8 keeps 127.0.0.1 out and the 127.0.0.2 test point in. */
+START_TEST(test_allow_keeps_test_point)
+{
+	ck_assert_int_eq(ipaddr_parse_prefix("127.0.0.0/8", &allow[0], NULL), 0);
+	V.nallow = 1;
+	ask("2.0.0.127." ZONE, T_A);
+	ck_assert_uint_eq(rcode(), LDNS_RCODE_NOERROR);
+	ck_assert_uint_eq(count(AN), 1);
+	ask("1.0.0.127." ZONE, T_A);
+	ck_assert_uint_eq(rcode(), LDNS_RCODE_NXDOMAIN);
+	ask("3.0.0.127." ZONE, T_A);
+	ck_assert_uint_eq(rcode(), LDNS_RCODE_NXDOMAIN);
+}
+END_TEST
+
 START_TEST(test_expiry_at_query_time)
 {
 	struct prefix p;
@@ -1396,6 +1411,7 @@ dns_suite(void)
 	tcase_add_test(tc, test_test_points);
 	tcase_add_test(tc, test_mapped_and_6to4);
 	tcase_add_test(tc, test_allow);
+	tcase_add_test(tc, test_allow_keeps_test_point);
 	tcase_add_test(tc, test_expiry_at_query_time);
 	tcase_add_test(tc, test_edns);
 	tcase_add_test(tc, test_truncation);
