@@ -500,8 +500,8 @@ find_zone(const struct dns_view *v, const struct query *qq, int *rel)
 }
 
 /* [allow]: addresses never listed in any zone, whatever a source says. */
-static bool
-allowed(const struct dns_view *v, int family, const uint8_t *addr)
+bool
+dns_allowed(const struct dns_view *v, int family, const uint8_t *addr)
 {
 	struct prefix a;
 
@@ -700,7 +700,7 @@ dns_answer(const struct dns_view *v, struct store_reader *r, uint32_t now,
 					goto v4lookup;
 				}
 			}
-			if (!allowed(v, 6, addr) && lookup_sources(z, r, now, 6,
+			if (!dns_allowed(v, 6, addr) && lookup_sources(z, r, now, 6,
 			    addr, qq.qtype, &an, &listed) != 0)
 				goto servfail;
 			if (addr[0] == 0x20 && addr[1] == 0x02) {
@@ -721,7 +721,7 @@ v4lookup:
 		    addr[3] == 1)
 			goto looked_up;		/* RFC 5782: never listed */
 		/* RFC 5782's positive test point stays, even inside [allow]. */
-		if (allowed(v, 4, addr) && !(addr[0] == 127 && addr[1] == 0 &&
+		if (dns_allowed(v, 4, addr) && !(addr[0] == 127 && addr[1] == 0 &&
 		    addr[2] == 0 && addr[3] == 2))
 			goto looked_up;
 		if (lookup_sources(z, r, now, 4, addr, qq.qtype, &an,

@@ -55,6 +55,9 @@ struct dns_stats {
  * wire form; returns the length or -1. */
 int	dns_name_to_wire(const char *name, uint8_t *out, size_t outlen);
 
+/* Is ADDR (4 or 16 bytes of FAMILY) in the view's [allow] list? */
+bool	dns_allowed(const struct dns_view *v, int family, const uint8_t *addr);
+
 /*
  * Answer query Q of QLEN bytes into OUT (OUTMAX bytes: 65535 for TCP). The
  * reader R must be between store_reader_begin and _end. NOW is the time used

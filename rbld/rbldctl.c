@@ -169,47 +169,85 @@ cover_cb(void *arg, const struct store_entry *e)
 static int
 cmd_lookup(struct ctl *c, int argc, char **argv)
 {
+	static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	    0xff, 0xff };
 	struct prefix ip;
 	struct store_reader *rd;
+	struct dns_view *view;
 	struct cover cv = { 0 };
-	bool any = false;
+	char iptext[IPADDR_STRLEN];
+	bool any = false, lo, tp;
 	uint32_t now = (uint32_t)time(NULL);
 
 	if (argc != 2)
 		return fail("usage: lookup IP");
 	if (ipaddr_parse_addr(argv[1], &ip) != 0)
 		return fail("\"%s\" is not an IP address", argv[1]);
-	if ((rd = store_reader_new(c->st)) == NULL ||
-	    store_reader_begin(rd) != 0)
-		return fail("database: cannot read");
-	for (int z = 0; z < c->conf->nzones; z++) {
-		const struct conf_zone *cz = &c->conf->zones[z];
-		struct store_hit hits[CONF_MAX_ZONE_SOURCES];
-		int ids[CONF_MAX_ZONE_SOURCES];
-
-		for (int i = 0; i < cz->nsources; i++)
-			ids[i] = c->srcids[cz->sources[i]];
-		if (store_lookup(rd, ip.family, ip.addr, ids, cz->nsources, now,
-		    hits) != 0)
-			continue;
-		for (int i = 0; i < cz->nsources; i++) {
-			char a[IPADDR_STRLEN];
-			uint8_t ab[4] = { (uint8_t)(hits[i].a >> 24),
-			    (uint8_t)(hits[i].a >> 16), (uint8_t)(hits[i].a >> 8),
-			    (uint8_t)hits[i].a };
-
-			if (!hits[i].listed)
-				continue;
-			ipaddr_ntop(4, ab, a, sizeof(a));
-			printf("%s: listed in %s by %s, A %s\n", argv[1],
-			    cz->name, c->conf->sources[cz->sources[i]].name, a);
-			any = true;
-		}
+	/* As DNS does: ::ffff:a.b.c.d is the IPv4 address. */
+	if (ip.family == 6 && memcmp(ip.addr, mapped, 12) == 0) {
+		memmove(ip.addr, ip.addr + 12, 4);
+		memset(ip.addr + 4, 0, 12);
+		ip.family = 4;
+		ip.len = 32;
 	}
-	store_reader_end(rd);
-	store_reader_free(rd);
-	if (!any)
-		printf("%s: not listed\n", argv[1]);
+	ipaddr_ntop(ip.family, ip.addr, iptext, sizeof(iptext));
+	lo = ip.family == 4 && ipaddr_v4(&ip) == 0x7f000001;
+	tp = ip.family == 4 && ipaddr_v4(&ip) == 0x7f000002;
+	if ((view = view_build(c->conf, c->srcids)) == NULL)
+		return fail("cannot build the zones");
+	if (lo)
+		printf("%s: never listed (RFC 5782 test point)\n", iptext);
+	else if (!tp && dns_allowed(view, ip.family, ip.addr))
+		printf("%s: never listed (in [allow])\n", iptext);
+	else if ((rd = store_reader_new(c->st)) == NULL ||
+	    store_reader_begin(rd) != 0) {
+		view_free(view);
+		return fail("database: cannot read");
+	} else {
+		/* The same answers DNS gives: one line per listing source. */
+		for (int z = 0; z < view->nzones; z++) {
+			const struct dns_zone *dz = &view->zones[z];
+			struct store_hit hits[DNS_MAX_SOURCES];
+			bool zany = false;
+
+			if (store_lookup(rd, ip.family, ip.addr, dz->srcids,
+			    dz->nsrc, now, hits) != 0)
+				continue;
+			for (int i = 0; i < dz->nsrc; i++) {
+				const struct conf_zone *cz = &c->conf->zones[z];
+				char a[IPADDR_STRLEN], txt[RBL_TXT_ANSWER_MAX + 1];
+				uint8_t ab[4] = { (uint8_t)(hits[i].a >> 24),
+				    (uint8_t)(hits[i].a >> 16),
+				    (uint8_t)(hits[i].a >> 8), (uint8_t)hits[i].a };
+				const char *t;
+				size_t tl, n = 0;
+
+				if (!hits[i].listed)
+					continue;
+				if (hits[i].txt != RBL_NO_TXT &&
+				    store_text(rd, hits[i].txt, &t, &tl) == 0)
+					n = rbldnsd_expand(t, tl, iptext, txt);
+				txt[n] = '\0';
+				ipaddr_ntop(4, ab, a, sizeof(a));
+				printf("%s: listed in %s by %s: A %s%s%s%s\n",
+				    iptext, cz->name,
+				    c->conf->sources[cz->sources[i]].name, a,
+				    n ? ", TXT \"" : "", txt, n ? "\"" : "");
+				any = zany = true;
+			}
+			if (tp && !zany) {
+				printf("%s: listed in %s (RFC 5782 test point)\n",
+				    iptext, c->conf->zones[z].name);
+				any = true;
+			}
+		}
+		store_reader_end(rd);
+		store_reader_free(rd);
+		if (!any)
+			printf("%s: not listed\n", iptext);
+	}
+	view_free(view);
+	/* Then every entry that covers it, with its history. */
 	if (store_covering(c->st, &ip, cover_cb, &cv) != 0)
 		return fail("database: cannot read");
 	return any ? EX_OK : EX_FAIL;

@@ -856,8 +856,14 @@ def test_rbldctl_lookup_exit_codes():
     r = ctl('lookup', '1.2.3.4')
     check(r.returncode == 0 and ZONE in r.stdout,
           'lookup 1.2.3.4: %s' % r.stdout)
+    check('TXT "One: 1.2.3.4"' in r.stdout,
+          'lookup shows the TXT as DNS answers it: %s' % r.stdout)
     r = ctl('lookup', '8.8.8.8', ok=(1,))
     r = ctl('lookup', '2001:db8:5::1')
+    # what DNS never lists, lookup does not call listed either
+    for ip in ('192.0.2.1', '::ffff:192.0.2.1', '127.0.0.1'):
+        r = ctl('lookup', ip, ok=(1,))
+        check('never listed' in r.stdout, 'lookup %s: %s' % (ip, r.stdout))
     r = ctl('lookup', 'not-an-ip', ok=None)
     check(r.returncode != 0, 'lookup of garbage exited 0')
 
