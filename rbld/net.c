@@ -344,12 +344,9 @@ tcp_worker(void *arg)
 		uint64_t t;
 
 		atomic_fetch_add_explicit(&w->epoch, 1, memory_order_release);
-		/* Stop accepting at the limit rather than dropping a live one. */
-		if (nconn < NET_TCP_MAX_CONN) {
-			pfd[np].fd = w->fd;
-			pfd[np].events = POLLIN;
-			map[np++] = -1;
-		}
+		pfd[np].fd = w->fd;
+		pfd[np].events = POLLIN;
+		map[np++] = -1;
 		for (int i = 0; i < NET_TCP_MAX_CONN; i++) {
 			if (conns[i].fd == -1)
 				continue;
@@ -375,6 +372,20 @@ tcp_worker(void *arg)
 				for (slot = 0; slot < NET_TCP_MAX_CONN; slot++)
 					if (conns[slot].fd == -1)
 						break;
+				if (slot == NET_TCP_MAX_CONN) {
+					/*
+					 * Full: the connection idle longest
+					 * makes room (RFC 7766 6.2.3), so idle
+					 * clients cannot lock everyone out.
+					 */
+					slot = 0;
+					for (int k = 1; k < NET_TCP_MAX_CONN; k++)
+						if (conns[k].last <
+						    conns[slot].last)
+							slot = k;
+					tconn_close(&conns[slot]);
+					nconn--;
+				}
 				c = &conns[slot];
 				c->in = malloc(2 + NET_TCP_MSG);
 				c->out = malloc(2 + NET_TCP_MSG);
@@ -392,6 +403,8 @@ tcp_worker(void *arg)
 				continue;
 			}
 			c = &conns[map[p]];
+			if (c->fd != pfd[p].fd)
+				continue;	/* evicted above for a newcomer */
 			if (pfd[p].revents & (POLLERR | POLLHUP | POLLNVAL) &&
 			    !(pfd[p].revents & POLLIN)) {
 				tconn_close(c);

@@ -718,6 +718,22 @@ def test_question_case_preserved():
                                                             describe(r)))
 
 
+def test_tcp_idle_clients_cannot_lock_out():
+    """128 idle TCP connections fill the table; a newcomer still gets in."""
+    idle = []
+    try:
+        for _ in range(140):
+            c = socket.create_connection((HOST, C.port), timeout=TIMEOUT)
+            idle.append(c)
+        time.sleep(0.3)
+        r = tcp(qname('1.2.3.4', ZONE), A, C.port)
+        check(r.rcode() == NOERROR and rrs(r, A),
+              'TCP query with 140 idle connections open: %s' % describe(r))
+    finally:
+        for c in idle:
+            c.close()
+
+
 def test_rfc5782_test_points():
     # tp lists neither: 127.0.0.2 is listed anyway, 127.0.0.1 is not
     for ip in ('127.0.0.2', '::ffff:7f00:2'):
@@ -1123,6 +1139,7 @@ TESTS = [
     test_ipv6_nibbles,
     test_ipv6_text_rendering,
     test_allow_never_listed,
+    test_tcp_idle_clients_cannot_lock_out,
     test_several_sources_order_merge_ttl,
     test_rbldctl_add_del,
     test_rbldctl_options_after_argument,
