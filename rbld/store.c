@@ -60,6 +60,14 @@ struct zoneinfo {
 	char		name[STORE_DNAME_MAX];
 };
 
+struct zonetab {
+	int		 nzones;
+	struct zoneinfo	 zones[STORE_MAX_ZONES];
+	uint32_t	 srczones[STORE_MAX_SOURCES];	/* bit z: zone z holds it */
+};
+
+static struct zonetab zt_empty;
+
 struct store {
 	MDB_env		*env;
 	MDB_dbi		 entries, sources, srcids, texts, textidx, meta;
@@ -67,9 +75,10 @@ struct store {
 	uint64_t	 mapsize;
 	/* Writers and readers hold it shared; growing the map takes it alone. */
 	pthread_rwlock_t resize;
-	int		 nzones;
-	struct zoneinfo	 zones[STORE_MAX_ZONES];
-	uint32_t	 srczones[STORE_MAX_SOURCES];	/* bit z: zone z holds it */
+	/* The zones as the config names them. A SIGHUP publishes a new table
+	 * while other threads read the old one: it is freed a swap later. */
+	_Atomic(struct zonetab *) zt;
+	struct zonetab	*zt_old;
 
 	/* The in-memory index of the newest snapshot it was built from, and
 	 * the readers that may be using an older one. */
@@ -91,6 +100,7 @@ struct store_reader {
 	int		 n4, n6;
 	uint8_t		 plens4[33], plens6[129];	/* in use, longest first */
 	uint32_t	 serials[STORE_MAX_ZONES];
+	const struct zonetab *zt;	/* the serials were read for this table */
 	uint32_t	 srcgen[STORE_MAX_SOURCES];	/* txnid+1 when cached */
 	struct store_srcmeta *srcmeta[STORE_MAX_SOURCES];
 	bool		 srchave[STORE_MAX_SOURCES];
@@ -114,6 +124,7 @@ struct wctx {
 	uint32_t	 touched;	/* zones whose serial must move */
 	uint64_t	 changes;
 	bool		 wrote;		/* anything at all: else abort, not commit */
+	const struct zonetab *zt;	/* as the transaction began */
 };
 
 static void
@@ -220,6 +231,7 @@ store_open(const char *path, uint64_t mapsize, bool readonly, char *err,
 	}
 	pthread_rwlock_init(&st->resize, NULL);
 	pthread_mutex_init(&st->readers_mtx, NULL);
+	atomic_store(&st->zt, &zt_empty);
 	st->readonly = readonly;
 	if (!readonly && st_mkdirs(path) == -1) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
@@ -306,6 +318,9 @@ store_close(struct store *st)
 		pthread_join(st->indexer, NULL);
 	}
 	index_free(atomic_load(&st->index));
+	if (atomic_load(&st->zt) != &zt_empty)
+		free(atomic_load(&st->zt));
+	free(st->zt_old);
 	mdb_env_close(st->env);
 	pthread_rwlock_destroy(&st->resize);
 	free(st);
@@ -406,6 +421,7 @@ w_begin(struct store *st, struct wctx *w)
 
 	memset(w, 0, sizeof(*w));
 	w->st = st;
+	w->zt = atomic_load(&st->zt);
 	for (;;) {
 		pthread_rwlock_rdlock(&st->resize);
 		rc = mdb_txn_begin(st->env, NULL, 0, &w->txn);
@@ -474,13 +490,13 @@ w_commit(struct wctx *w)
 		if ((rc = st_meta_put(w->txn, st, name, &cnt, sizeof(cnt))) != 0)
 			goto fail;
 	}
-	for (int z = 0; z < st->nzones; z++) {
+	for (int z = 0; z < w->zt->nzones; z++) {
 		char name[STORE_DNAME_MAX + 8];
 		uint32_t serial = 0;
 
 		if (!(w->touched & 1u << z))
 			continue;
-		snprintf(name, sizeof(name), "zone:%s", st->zones[z].name);
+		snprintf(name, sizeof(name), "zone:%s", w->zt->zones[z].name);
 		rc = st_meta_get(w->txn, st, name, &serial, sizeof(serial));
 		if (rc != 0 && rc != MDB_NOTFOUND)
 			goto fail;
@@ -535,7 +551,7 @@ st_write(struct store *st, int (*fn)(struct wctx *, void *), void *arg)
 static void
 w_touch(struct wctx *w, int src)
 {
-	w->touched |= w->st->srczones[src];
+	w->touched |= w->zt->srczones[src];
 	w->changes++;
 }
 
@@ -693,14 +709,14 @@ static int
 w_init_zones(struct wctx *w, void *arg)
 {
 	struct store *st = w->st;
+	const struct zonetab *zt = arg;
 	int rc;
 
-	(void)arg;
-	for (int z = 0; z < st->nzones; z++) {
+	for (int z = 0; z < zt->nzones; z++) {
 		char name[STORE_DNAME_MAX + 8];
 		uint32_t serial;
 
-		snprintf(name, sizeof(name), "zone:%s", st->zones[z].name);
+		snprintf(name, sizeof(name), "zone:%s", zt->zones[z].name);
 		rc = st_meta_get(w->txn, st, name, &serial, sizeof(serial));
 		if (rc == MDB_NOTFOUND) {
 			/* A new zone starts at the current time, like most
@@ -720,22 +736,32 @@ int
 store_set_zones(struct store *st, int nzones, const char **names,
     const int *nsrc, const int *const *srcids)
 {
-	if (nzones > STORE_MAX_ZONES)
+	struct zonetab *zt;
+
+	if (nzones > STORE_MAX_ZONES || (zt = calloc(1, sizeof(*zt))) == NULL)
 		return -1;
-	memset(st->srczones, 0, sizeof(st->srczones));
 	for (int z = 0; z < nzones; z++) {
-		if (strlen(names[z]) >= STORE_DNAME_MAX)
+		if (strlen(names[z]) >= STORE_DNAME_MAX) {
+			free(zt);
 			return -1;
-		snprintf(st->zones[z].name, sizeof(st->zones[z].name), "%s",
+		}
+		snprintf(zt->zones[z].name, sizeof(zt->zones[z].name), "%s",
 		    names[z]);
 		for (int i = 0; i < nsrc[z]; i++)
 			if (srcids[z][i] >= 0 && srcids[z][i] < STORE_MAX_SOURCES)
-				st->srczones[srcids[z][i]] |= 1u << z;
+				zt->srczones[srcids[z][i]] |= 1u << z;
 	}
-	st->nzones = nzones;
-	if (st->readonly)
-		return 0;
-	return st_write(st, w_init_zones, NULL) == 0 ? 0 : -1;
+	zt->nzones = nzones;
+	if (!st->readonly && st_write(st, w_init_zones, zt) != 0) {
+		free(zt);
+		return -1;
+	}
+	/* Readers of the table before the last swap are long gone. */
+	free(st->zt_old);
+	st->zt_old = atomic_exchange(&st->zt, zt);
+	if (st->zt_old == &zt_empty)
+		st->zt_old = NULL;
+	return 0;
 }
 
 static int
@@ -1446,11 +1472,13 @@ store_serial(struct store *st, int zone)
 	uint32_t serial = 0;
 	MDB_txn *txn;
 
-	if (zone < 0 || zone >= st->nzones)
+	const struct zonetab *zt = atomic_load(&st->zt);
+
+	if (zone < 0 || zone >= zt->nzones)
 		return 0;
 	if (st_rbegin(st, &txn) != 0)
 		return 0;
-	snprintf(name, sizeof(name), "zone:%s", st->zones[zone].name);
+	snprintf(name, sizeof(name), "zone:%s", zt->zones[zone].name);
 	st_meta_get(txn, st, name, &serial, sizeof(serial));
 	st_rend(st, txn);
 	return serial;
@@ -1554,11 +1582,12 @@ rd_refresh(struct store_reader *r)
 	for (int l = 128; l >= 0; l--)
 		if (p6[l] != 0)
 			r->plens6[r->n6++] = (uint8_t)l;
-	for (int z = 0; z < st->nzones; z++) {
+	r->zt = atomic_load(&st->zt);
+	for (int z = 0; z < r->zt->nzones; z++) {
 		char name[STORE_DNAME_MAX + 8];
 
 		r->serials[z] = 0;
-		snprintf(name, sizeof(name), "zone:%s", st->zones[z].name);
+		snprintf(name, sizeof(name), "zone:%s", r->zt->zones[z].name);
 		st_meta_get(r->txn, st, name, &r->serials[z],
 		    sizeof(r->serials[z]));
 	}
@@ -1603,7 +1632,8 @@ store_reader_begin(struct store_reader *r)
 	if (rc != 0)
 		goto fail;
 	r->held = true;
-	if (mdb_txn_id(r->txn) != r->txnid || r->txnid == 0) {
+	if (mdb_txn_id(r->txn) != r->txnid || r->txnid == 0 ||
+	    r->zt != atomic_load(&st->zt)) {
 		r->txnid = mdb_txn_id(r->txn);
 		rd_refresh(r);
 	}
@@ -1739,7 +1769,7 @@ store_text(struct store_reader *r, uint32_t id, const char **s, size_t *len)
 uint32_t
 store_reader_serial(struct store_reader *r, int zone)
 {
-	return zone >= 0 && zone < r->st->nzones ? r->serials[zone] : 0;
+	return zone >= 0 && zone < r->zt->nzones ? r->serials[zone] : 0;
 }
 
 const struct store_srcmeta *
