@@ -100,6 +100,7 @@ struct store_reader {
 	int		 n4, n6;
 	uint8_t		 plens4[33], plens6[129];	/* in use, longest first */
 	uint32_t	 serials[STORE_MAX_ZONES];
+	size_t		 changes;	/* entry changes in this snapshot */
 	const struct zonetab *zt;	/* the serials were read for this table */
 	uint32_t	 srcgen[STORE_MAX_SOURCES];	/* txnid+1 when cached */
 	struct store_srcmeta *srcmeta[STORE_MAX_SOURCES];
@@ -1582,6 +1583,12 @@ rd_refresh(struct store_reader *r)
 	for (int l = 128; l >= 0; l--)
 		if (p6[l] != 0)
 			r->plens6[r->n6++] = (uint8_t)l;
+	{
+		uint64_t ch = 0;
+
+		st_meta_get(r->txn, st, "changes", &ch, sizeof(ch));
+		r->changes = (size_t)ch;
+	}
 	r->zt = atomic_load(&st->zt);
 	for (int z = 0; z < r->zt->nzones; z++) {
 		char name[STORE_DNAME_MAX + 8];
@@ -1645,7 +1652,7 @@ store_reader_begin(struct store_reader *r)
 			ix = atomic_load(&st->index);
 			atomic_store(&r->inuse, ix);
 		} while (ix != atomic_load(&st->index));
-		r->fast = ix != NULL && index_txnid(ix) == r->txnid ? ix : NULL;
+		r->fast = ix != NULL && index_txnid(ix) == r->changes ? ix : NULL;
 	}
 	return 0;
 fail:
@@ -1811,7 +1818,14 @@ st_index_build(struct store *st, size_t *txnid)
 
 	if (st_rbegin(st, &txn) != 0)
 		return NULL;
-	*txnid = mdb_txn_id(txn);
+	/* The index is labelled with the entry-change counter, not the
+	 * txnid: a commit of a status record leaves it exact. */
+	{
+		uint64_t ch = 0;
+
+		st_meta_get(txn, st, "changes", &ch, sizeof(ch));
+		*txnid = (size_t)ch;
+	}
 	if (mdb_stat(txn, st->entries, &ms) != 0 ||
 	    mdb_cursor_open(txn, st->entries, &cur) != 0) {
 		st_rend(st, txn);
@@ -1907,13 +1921,18 @@ st_index_publish(struct store *st, struct index *ix)
 	/* A reader stuck for 10 s: leaking beats freeing under it. */
 }
 
+/* How many entry changes were ever committed (any process). */
 static size_t
-st_last_txnid(struct store *st)
+st_changes(struct store *st)
 {
-	MDB_envinfo info;
+	uint64_t ch = 0;
+	MDB_txn *txn;
 
-	mdb_env_info(st->env, &info);
-	return info.me_last_txnid;
+	if (st_rbegin(st, &txn) != 0)
+		return 0;
+	st_meta_get(txn, st, "changes", &ch, sizeof(ch));
+	st_rend(st, txn);
+	return (size_t)ch;
 }
 
 /*
@@ -1928,7 +1947,7 @@ st_indexer(void *arg)
 	int quiet = 0;
 
 	while (!atomic_load(&st->indexer_stop)) {
-		size_t last = st_last_txnid(st);
+		size_t last = st_changes(st);
 
 		if (last != seen) {
 			seen = last;
