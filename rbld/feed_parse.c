@@ -388,25 +388,6 @@ trim(char *s)
 	return s;
 }
 
-/* Split off the next blank-separated word of *S; NULL at the end. */
-static char *
-word(char **s)
-{
-	char *p = *s, *w;
-
-	while (*p == ' ' || *p == '\t')
-		p++;
-	if (*p == '\0')
-		return NULL;
-	w = p;
-	while (*p != '\0' && *p != ' ' && *p != '\t')
-		p++;
-	if (*p != '\0')
-		*p++ = '\0';
-	*s = p;
-	return w;
-}
-
 /* The comment characters of a line-per-entry format. */
 static const char *
 feed_comment_chars(enum feed_format f)
@@ -442,7 +423,7 @@ feed_line_simple(struct feed_ctx *cx, char *s)
 	if (*s == '\0')
 		return;
 	cx->c->lines++;
-	w = word(&s);
+	w = rbldnsd_word(&s);
 	if (cx->format != FEED_PLAIN && *trim(s) != '\0') {
 		feed_reject(cx, "text after the address");
 		return;
@@ -466,7 +447,7 @@ feed_line_dshield(struct feed_ctx *cx, char *s)
 	if (c != NULL)
 		*c = '\0';
 	for (i = 0; i < 3; i++)
-		f[i] = word(&s);
+		f[i] = rbldnsd_word(&s);
 	if (f[0] == NULL || strcasecmp(f[0], "Start") == 0)
 		return;		/* blank, or the column header row */
 	cx->c->lines++;

@@ -170,9 +170,8 @@ rbl_bad(struct rbl_data *d, rbl_errfn *errfn, void *arg, const char *file,
 		errfn(arg, file, line, msg);
 }
 
-/* Split off the next blank-separated word of *S; NULL at end of line. */
-static char *
-rbl_word(char **s)
+char *
+rbldnsd_word(char **s)
 {
 	char *p = *s, *w;
 
@@ -523,7 +522,7 @@ rbl_special(struct rbl_data *d, char *s, const char *file, unsigned lineno,
     rbl_errfn *errfn, void *arg)
 {
 	struct rbl_priv *pv = d->priv;
-	char *kw = rbl_word(&s), *w;
+	char *kw = rbldnsd_word(&s), *w;
 	int64_t t;
 
 	if (kw == NULL) {
@@ -538,8 +537,8 @@ rbl_special(struct rbl_data *d, char *s, const char *file, unsigned lineno,
 		if (pv->base == NULL)
 			pv->base = xstrdup(rbl_trim(s));
 	} else if (strcasecmp(kw, "TTL") == 0) {
-		if ((w = rbl_word(&s)) == NULL ||
-		    (t = rbldnsd_parse_time(w)) < 0 || rbl_word(&s) != NULL) {
+		if ((w = rbldnsd_word(&s)) == NULL ||
+		    (t = rbldnsd_parse_time(w)) < 0 || rbldnsd_word(&s) != NULL) {
 			rbl_bad(d, errfn, arg, file, lineno, "bad $TTL value");
 			return;
 		}
@@ -547,7 +546,7 @@ rbl_special(struct rbl_data *d, char *s, const char *file, unsigned lineno,
 	} else if (strcasecmp(kw, "MAXRANGE4") == 0) {
 		uint64_t n;
 
-		if ((w = rbl_word(&s)) == NULL) {
+		if ((w = rbldnsd_word(&s)) == NULL) {
 			rbl_bad(d, errfn, arg, file, lineno, "bad $MAXRANGE4 value");
 			return;
 		}
@@ -582,9 +581,9 @@ rbl_special(struct rbl_data *d, char *s, const char *file, unsigned lineno,
 		if (d->has_soa)
 			return;	/* only the first $SOA counts */
 		for (i = 0; i < 8; i++)
-			if ((f[i] = rbl_word(&s)) == NULL)
+			if ((f[i] = rbldnsd_word(&s)) == NULL)
 				break;
-		if (i != 8 || rbl_word(&s) != NULL) {
+		if (i != 8 || rbldnsd_word(&s) != NULL) {
 			rbl_bad(d, errfn, arg, file, lineno,
 			    "$SOA needs: ttl origin person serial refresh retry expire minttl");
 			return;
@@ -619,13 +618,13 @@ rbl_special(struct rbl_data *d, char *s, const char *file, unsigned lineno,
 	} else if (strcasecmp(kw, "NS") == 0) {
 		if (d->nns > 0)
 			return;	/* only the first $NS counts */
-		if ((w = rbl_word(&s)) == NULL ||
+		if ((w = rbldnsd_word(&s)) == NULL ||
 		    (t = rbldnsd_parse_time(w)) < 0) {
 			rbl_bad(d, errfn, arg, file, lineno, "bad $NS value");
 			return;
 		}
 		d->ns_ttl = (uint32_t)t;
-		while ((w = rbl_word(&s)) != NULL && d->nns < RBL_MAX_NS) {
+		while ((w = rbldnsd_word(&s)) != NULL && d->nns < RBL_MAX_NS) {
 			if (*w == '-')
 				continue;	/* rbldnsd: "-name" is commented out */
 			if (strlen(w) >= sizeof(d->ns[0]))
@@ -691,7 +690,7 @@ rbldnsd_parse_line(struct rbl_data *d, char *line, const char *file,
 	}
 	rest = s;
 	sep = s[strcspn(s, " \t")];	/* rbl_word overwrites it */
-	tok = rbl_word(&rest);
+	tok = rbldnsd_word(&rest);
 	if (tok == NULL) {
 		rbl_bad(d, errfn, arg, file, lineno, "exclusion without address");
 		return;

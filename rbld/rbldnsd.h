@@ -93,6 +93,10 @@ uint32_t	 rbldnsd_txt_intern(struct rbl_data *d, const char *txt);
 size_t		 rbldnsd_expand(const char *tmpl, size_t tlen, const char *ip,
 		    char out[RBL_TXT_ANSWER_MAX]);
 
+/* Split off the next blank-separated word of *S (NUL-terminating it and
+ * moving *S past it); NULL at the end of the line. */
+char		*rbldnsd_word(char **s);
+
 /* Parse an rbldnsd time value ("300", "5m", "1h", "2d", "1w"); -1 if bad. */
 int64_t		 rbldnsd_parse_time(const char *);
 

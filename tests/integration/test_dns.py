@@ -1160,7 +1160,14 @@ TESTS = [
 ]
 
 
-def main():
+def run_tests(tests, setup, teardown, banner, daemon,
+              keep=('sigterm_exit_0',)):
+    """Run TESTS (named test_*) against the daemon that SETUP starts.
+
+    Prints PASS/FAIL per test and a closing "N passed, M failed" line;
+    command-line arguments pick tests by name (KEEP always run). Stops when
+    the daemon dies. Returns the exit status.
+    """
     only = sys.argv[1:]
     passed = failed = 0
     t0 = time.monotonic()
@@ -1169,14 +1176,14 @@ def main():
             setup()
         except Exception as e:
             print('FAIL setup: %s' % e)
-            if C.d is not None:
-                print(C.d.tail())
+            if daemon() is not None:
+                print(daemon().tail())
             return 1
-        print('rbld on %s:%d, folder %s' % (HOST, C.port, C.dir))
-        for t in TESTS:
+        print(banner())
+        for t in tests:
             name = t.__name__[5:]
             if only and name not in only and t.__name__ not in only and \
-                    name != 'sigterm_exit_0':
+                    name not in keep:
                 continue
             t1 = time.monotonic()
             try:
@@ -1191,18 +1198,25 @@ def main():
                 print('FAIL %s: %s: %s' % (name, type(e).__name__, e))
                 traceback.print_exc(file=sys.stdout)
             sys.stdout.flush()
-            if C.d.proc.poll() is not None and t is not test_sigterm_exit_0:
-                print('rbld died (exit %s):\n%s' % (C.d.proc.returncode,
-                                                    C.d.tail()))
+            d = daemon()
+            if d.proc.poll() is not None and name != 'sigterm_exit_0':
+                print('rbld died (exit %s):\n%s' % (d.proc.returncode,
+                                                    d.tail()))
                 failed += 1
                 break
         if failed:
-            print('rbld log (tail):\n' + C.d.tail(60))
+            print('rbld log (tail):\n' + daemon().tail(60))
     finally:
         teardown()
     print('%d passed, %d failed (%.1f s)' % (passed, failed,
                                              time.monotonic() - t0))
     return 0 if failed == 0 else 1
+
+
+def main():
+    return run_tests(TESTS, setup, teardown,
+                     lambda: 'rbld on %s:%d, folder %s' % (HOST, C.port, C.dir),
+                     lambda: C.d)
 
 
 if __name__ == '__main__':

@@ -31,13 +31,12 @@ import sys
 import tempfile
 import threading
 import time
-import traceback
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.dont_write_bytecode = True     # no __pycache__ in the source tree
 # The DNS test's helpers: Daemon, expect, udp... and its dnspython import.
-from test_dns import (Daemon, Failure, check, describe, expect,  # noqa: E402
+from test_dns import (Daemon, Failure, check, describe, expect, run_tests,  # noqa: E402
                       rrs, run, udp, write, A, TXT, SOA, NOERROR,
                       NXDOMAIN, HOST)
 import dns.exception  # noqa: E402
@@ -1068,49 +1067,11 @@ TESTS = [
 
 
 def main():
-    only = sys.argv[1:]
-    passed = failed = 0
-    t0 = time.monotonic()
-    try:
-        try:
-            setup()
-        except Exception as e:
-            print('FAIL setup: %s' % e)
-            if C.d is not None:
-                print(C.d.tail())
-            return 1
-        print('rbld on %s:%d, feeds on port %d, nsd on port %d, folder %s' %
-              (HOST, C.port, C.hport, C.nsd_port, C.dir))
-        for t in TESTS:
-            name = t.__name__[5:]
-            if only and name not in only and t.__name__ not in only and \
-                    name not in ('scheduler_first_fetch', 'sigterm_exit_0'):
-                continue
-            t1 = time.monotonic()
-            try:
-                t()
-                passed += 1
-                print('PASS %s (%.1f s)' % (name, time.monotonic() - t1))
-            except Failure as e:
-                failed += 1
-                print('FAIL %s: %s' % (name, e))
-            except Exception as e:
-                failed += 1
-                print('FAIL %s: %s: %s' % (name, type(e).__name__, e))
-                traceback.print_exc(file=sys.stdout)
-            sys.stdout.flush()
-            if C.d.proc.poll() is not None and t is not test_sigterm_exit_0:
-                print('rbld died (exit %s):\n%s' % (C.d.proc.returncode,
-                                                    C.d.tail()))
-                failed += 1
-                break
-        if failed:
-            print('rbld log (tail):\n' + C.d.tail(60))
-    finally:
-        teardown()
-    print('%d passed, %d failed (%.1f s)' % (passed, failed,
-                                             time.monotonic() - t0))
-    return 0 if failed == 0 else 1
+    return run_tests(
+        TESTS, setup, teardown,
+        lambda: 'rbld on %s:%d, feeds on port %d, nsd on port %d, folder %s' %
+        (HOST, C.port, C.hport, C.nsd_port, C.dir),
+        lambda: C.d, keep=('scheduler_first_fetch', 'sigterm_exit_0'))
 
 
 if __name__ == '__main__':
