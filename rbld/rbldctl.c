@@ -18,6 +18,7 @@
 #include "rbldnsd.h"
 #include "source.h"
 #include "store.h"
+#include "token.h"
 
 /* Exit codes: 0 done (lookup: listed), 1 error or not listed, 2 bad usage. */
 #define EX_OK		0
@@ -51,6 +52,11 @@ usage(FILE *f)
 	    "  refresh SOURCE            fetch a feed now (rbld serves the result\n"
 	    "                            at once); exit 1 if it was rejected\n"
 	    "  stats                     database, sources, feeds and zones\n"
+	    "  token new NAME --role reader|reporter|admin\n"
+	    "                            create an API token; it is printed once,\n"
+	    "                            only its hash is stored\n"
+	    "  token list                every token's name, role and creation\n"
+	    "  token revoke NAME         delete a token\n"
 	    "\n"
 	    "Options:\n"
 	    "  -c, --config FILE  configuration file (default: rbld.conf)\n"
@@ -719,6 +725,79 @@ cmd_refresh(struct ctl *c, int argc, char **argv)
 	return EX_OK;
 }
 
+/* ---- token ---- */
+
+static int
+token_list_cb(void *arg, const char *name, const struct token_rec *r)
+{
+	char when[32];
+
+	(void)arg;
+	fmt_time((uint32_t)r->created, when, sizeof(when));
+	printf("%s\t%s\tcreated %s\n", name, token_role_name(r->role), when);
+	return 0;
+}
+
+static int
+cmd_token(struct ctl *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "role", required_argument, NULL, 'r' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *sub = argc > 1 ? argv[1] : "";
+	struct token_rec rec;
+
+	if (strcmp(sub, "list") == 0 && argc == 2)
+		return token_walk(c->st, token_list_cb, NULL) == 0 ? EX_OK :
+		    fail("database: cannot read");
+	if (strcmp(sub, "revoke") == 0 && argc == 3) {
+		if (token_del(c->st, argv[2]) != 0)
+			return fail("no token \"%s\"", argv[2]);
+		printf("revoked %s\n", argv[2]);
+		return EX_OK;
+	}
+	if (strcmp(sub, "new") == 0) {
+		char tok[TOKEN_LEN + 1];
+		int ch, role = -1;
+
+		optind = 0;
+		while ((ch = getopt_long(argc - 1, argv + 1, "", opts,
+		    NULL)) != -1) {
+			if (ch != 'r')
+				return EX_USAGE;
+			if ((role = token_role_parse(optarg)) < 0)
+				return fail("bad --role \"%s\" (use reader, "
+				    "reporter or admin)", optarg);
+		}
+		if (optind + 1 != argc - 1 || role < 0)
+			return fail("usage: token new NAME --role "
+			    "reader|reporter|admin");
+		if (!token_name_ok(argv[optind + 1]))
+			return fail("bad token name \"%s\" (1 to %d of "
+			    "A-Z a-z 0-9 _ . -)", argv[optind + 1],
+			    TOKEN_NAME_MAX);
+		if (token_get(c->st, argv[optind + 1], &rec) == 0)
+			return fail("token \"%s\" exists (revoke it first)",
+			    argv[optind + 1]);
+		if (token_generate(tok) != 0)
+			return fail("no random numbers: %s", strerror(errno));
+		memset(&rec, 0, sizeof(rec));
+		rec.role = role;
+		rec.created = time(NULL);
+		token_hash(tok, rec.hash);
+		if (token_put(c->st, argv[optind + 1], &rec) != 0)
+			return fail("database: cannot store the token");
+		/* The only time the token exists outside its owner's hands. */
+		printf("%s\n", tok);
+		fprintf(stderr, "token %s (%s) created; keep it now, rbld stores "
+		    "only its hash\n", argv[optind + 1], token_role_name(role));
+		return EX_OK;
+	}
+	return fail("usage: token new NAME --role ROLE | token list | "
+	    "token revoke NAME");
+}
+
 /* ---- stats ---- */
 
 static int
@@ -797,9 +876,9 @@ main(int argc, char **argv)
 		{ "lookup", cmd_lookup }, { "add", cmd_add }, { "del", cmd_del },
 		{ "list", cmd_list }, { "import", cmd_import },
 		{ "export", cmd_export }, { "stats", cmd_stats },
-		{ "refresh", cmd_refresh },
+		{ "refresh", cmd_refresh }, { "token", cmd_token },
 	};
-	static const char *later[] = { "report", "token" };
+	static const char *later[] = { "report" };
 	const char *path = "rbld.conf";
 	struct ctl c;
 	int ch, rc;

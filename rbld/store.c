@@ -2047,3 +2047,36 @@ store_blob_get(struct store *st, const char *name, void *out, size_t max)
 	st_rend(st, txn);
 	return n;
 }
+
+int
+store_blob_walk(struct store *st, const char *prefix,
+    int (*fn)(void *arg, const char *name, const void *data, size_t len),
+    void *arg)
+{
+	size_t plen = strlen(prefix);
+	MDB_cursor *cur;
+	MDB_txn *txn;
+	MDB_val k = { plen, (void *)prefix }, v;
+	int rc;
+
+	if (plen > 400 || st_rbegin(st, &txn) != 0)
+		return -1;
+	if (mdb_cursor_open(txn, st->meta, &cur) != 0) {
+		st_rend(st, txn);
+		return -1;
+	}
+	rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+	while (rc == 0 && k.mv_size >= plen && k.mv_size < 512 &&
+	    memcmp(k.mv_data, prefix, plen) == 0) {
+		char name[512];
+
+		memcpy(name, k.mv_data, k.mv_size);
+		name[k.mv_size] = '\0';
+		if (fn(arg, name, v.mv_data, v.mv_size) != 0)
+			break;
+		rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+	}
+	mdb_cursor_close(cur);
+	st_rend(st, txn);
+	return 0;
+}

@@ -108,6 +108,12 @@ int		 store_blob_del(struct store *, const char *name);
 ssize_t		 store_blob_get(struct store *, const char *name, void *out,
 		    size_t max);
 
+/* Call FN for each small record whose name starts with PREFIX, in order;
+ * stops when FN returns non-zero. */
+int		 store_blob_walk(struct store *, const char *prefix,
+		    int (*fn)(void *arg, const char *name, const void *data,
+		    size_t len), void *arg);
+
 /* Add or update every entry of D in source SRC with ORIGIN, deleting
  * nothing, in one transaction. Returns the number of keys changed or -1. */
 long		 store_import(struct store *, int src, const struct rbl_data *d,

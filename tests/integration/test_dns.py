@@ -884,6 +884,22 @@ def test_rbldctl_lookup_exit_codes():
     check(r.returncode != 0, 'lookup of garbage exited 0')
 
 
+def test_rbldctl_tokens():
+    r = ctl('token', 'new', 'f2b-test', '--role', 'reporter')
+    tok = r.stdout.strip()
+    check(re.fullmatch(r'rbld_[0-9a-f]{40}', tok) is not None,
+          'token new printed %r' % r.stdout)
+    ctl('token', 'new', 'f2b-test', '--role', 'reporter', ok=(1,))
+    ctl('token', 'new', 'x', '--role', 'root', ok=(1,))
+    r = ctl('token', 'list')
+    check('f2b-test\treporter' in r.stdout and tok not in r.stdout,
+          'token list: %r' % r.stdout)
+    ctl('token', 'revoke', 'f2b-test')
+    r = ctl('token', 'list')
+    check('f2b-test' not in r.stdout, 'revoked token still listed')
+    ctl('token', 'revoke', 'f2b-test', ok=(1,))
+
+
 def test_rbldctl_list():
     ctl('add', '--source', 'two', '--reason', 'listed', '203.0.113.77')
     try:
@@ -1139,6 +1155,7 @@ TESTS = [
     test_ipv6_nibbles,
     test_ipv6_text_rendering,
     test_allow_never_listed,
+    test_rbldctl_tokens,
     test_tcp_idle_clients_cannot_lock_out,
     test_several_sources_order_merge_ttl,
     test_rbldctl_add_del,
