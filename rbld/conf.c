@@ -16,6 +16,7 @@
 
 #include "conf.h"
 #include "feed.h"
+#include "token.h"
 
 #define INCLUDE_DEPTH_MAX	8
 /* RFC 2181 section 8: TTLs and SOA timers are 31-bit values. */
@@ -36,6 +37,7 @@ enum sect {
 	SECT_ZONE,
 	SECT_SOURCE,
 	SECT_ALLOW,
+	SECT_TOKEN,
 	SECT_SKIP,	/* bad header, already reported: ignore its keys */
 };
 
@@ -65,6 +67,7 @@ struct frame {
 	struct conf_zone *zone;
 	struct zone_aux	*zaux;
 	struct conf_source *src;
+	struct conf_token *tok;
 };
 
 struct parser {
@@ -997,6 +1000,34 @@ source_tsig(struct parser *p, char *val)
 	src->tsig = xstrdup(p, val);
 }
 
+/* [token NAME] */
+
+static void
+token_role(struct parser *p, char *val)
+{
+	int r = token_role_parse(val);
+
+	if (r < 0)
+		perr(p, "unknown role \"%s\" (use admin, reporter or reader)",
+		    val);
+	else
+		p->top->tok->role = r;
+}
+
+static void
+token_hash_key(struct parser *p, char *val)
+{
+	size_t n = strlen(val);
+
+	if (n != 71 || strncmp(val, "sha256:", 7) != 0 ||
+	    strspn(val + 7, "0123456789abcdef") != 64) {
+		perr(p, "hash must be sha256: and 64 lowercase hex digits "
+		    "(the SHA-256 of the token)");
+		return;
+	}
+	memcpy(p->top->tok->hash, val, n + 1);
+}
+
 /* [allow] */
 
 static void
@@ -1055,6 +1086,12 @@ static const char *const feed_only_keys[] = {
 	"max-shrink", "min-prefix", "allow-special", "tsig", NULL
 };
 
+static const struct key token_keys[] = {
+	{ "role",	false,	token_role },
+	{ "hash",	false,	token_hash_key },
+	{ NULL,		false,	NULL },
+};
+
 static const struct key allow_keys[] = {
 	{ "file",	false,	allow_file },
 	{ "nets",	true,	allow_nets },
@@ -1073,6 +1110,8 @@ section_keys(enum sect s)
 		return source_keys;
 	case SECT_ALLOW:
 		return allow_keys;
+	case SECT_TOKEN:
+		return token_keys;
 	default:
 		return NULL;
 	}
@@ -1160,6 +1199,14 @@ close_section(struct parser *p)
 			perr_at(p, fr->file, fr->sect_line,
 			    "missing key \"sources\" in %s", label(fr));
 		break;
+	case SECT_TOKEN:
+		if (!key_seen(fr, "role"))
+			perr_at(p, fr->file, fr->sect_line,
+			    "missing key \"role\" in %s", label(fr));
+		if (!key_seen(fr, "hash"))
+			perr_at(p, fr->file, fr->sect_line,
+			    "missing key \"hash\" in %s", label(fr));
+		break;
 	case SECT_SOURCE:
 		if (!key_seen(fr, "kind"))
 			perr_at(p, fr->file, fr->sect_line,
@@ -1187,6 +1234,7 @@ close_section(struct parser *p)
 	fr->zone = NULL;
 	fr->zaux = NULL;
 	fr->src = NULL;
+	fr->tok = NULL;
 }
 
 static void
@@ -1227,6 +1275,36 @@ open_zone(struct parser *p, const char *name)
 	memcpy(fr->zone->name, dn, sizeof(dn));
 	fr->zone->conf_file = fr->file;
 	fr->zone->conf_line = fr->line;
+}
+
+static void
+open_token(struct parser *p, const char *name)
+{
+	struct frame *fr = p->top;
+	struct conf *c = p->c;
+
+	if (!token_name_ok(name)) {
+		perr(p, "bad token name \"%s\" (1 to 63 of A-Z a-z 0-9 _ . -)",
+		    name);
+		return;
+	}
+	for (int i = 0; i < c->ntokens; i++) {
+		if (strcmp(c->tokens[i].name, name) == 0) {
+			perr(p, "duplicate [token %s] (first at %s:%d)", name,
+			    c->tokens[i].conf_file, c->tokens[i].conf_line);
+			return;
+		}
+	}
+	if (c->ntokens >= CONF_MAX_TOKENS) {
+		perr(p, "too many tokens (max %d)", CONF_MAX_TOKENS);
+		return;
+	}
+	fr->sect = SECT_TOKEN;
+	fr->label = make_label(p, "token", name);
+	fr->tok = &c->tokens[c->ntokens++];
+	snprintf(fr->tok->name, sizeof(fr->tok->name), "%s", name);
+	fr->tok->conf_file = fr->file;
+	fr->tok->conf_line = fr->line;
 }
 
 static void
@@ -1323,7 +1401,10 @@ parse_header(struct parser *p, char *s)
 		else
 			open_source(p, name);
 	} else if (strcmp(type, "token") == 0) {
-		perr(p, "[token] sections are not supported yet");
+		if (*name == '\0')
+			perr(p, "[token] needs a name");
+		else
+			open_token(p, name);
 	} else {
 		perr(p, "unknown section [%s]", type);
 	}

@@ -77,6 +77,17 @@ struct conf_zone {
 	int		conf_line;
 };
 
+/* [token NAME]: an API credential given as a hash. */
+struct conf_token {
+	char		name[CONF_NAME_MAX];
+	int		role;		/* enum token_role */
+	char		hash[72];	/* "sha256:" and 64 lowercase hex digits */
+	const char	*conf_file;
+	int		conf_line;
+};
+
+#define CONF_MAX_TOKENS	64
+
 struct conf {
 	char		*path;		/* the main config file */
 	char		*database;	/* resolved path of the LMDB folder */
@@ -92,6 +103,9 @@ struct conf {
 	struct conf_source sources[CONF_MAX_SOURCES];
 	int		nzones;
 	struct conf_zone zones[CONF_MAX_ZONES];
+
+	int		ntokens;
+	struct conf_token tokens[CONF_MAX_TOKENS];
 
 	/* [allow] */
 	char		*allow_file;	/* NULL if none */

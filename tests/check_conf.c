@@ -15,6 +15,7 @@
 
 #include "../rbld/conf.h"
 #include "../rbld/feed.h"
+#include "../rbld/token.h"
 #include "testutil.h"
 
 /* A minimal valid config: 6 lines, ending inside [zone z.test]. */
@@ -434,10 +435,30 @@ START_TEST(test_section_without_name)
 }
 END_TEST
 
+#define HASH_ABC "sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+
 START_TEST(test_token_section)
 {
-	load_fails(BASE "[token admin]\nsecret = xyzzy\n",
-	    "rbld.conf:7: [token] sections are not supported yet\n");
+	struct conf *c = load_ok(BASE "[token fail2ban]\nrole = reporter\n"
+	    "hash = " HASH_ABC "\n[token ops]\nrole = admin\nhash = "
+	    HASH_ABC "\n");
+
+	ck_assert_int_eq(c->ntokens, 2);
+	ck_assert_str_eq(c->tokens[0].name, "fail2ban");
+	ck_assert_int_eq(c->tokens[0].role, ROLE_REPORTER);
+	ck_assert_str_eq(c->tokens[0].hash, HASH_ABC);
+	ck_assert_int_eq(c->tokens[1].role, ROLE_ADMIN);
+	conf_free(c);
+	load_fails(BASE "[token admin]\nsecret = xyzzy\n"
+	    "[token t2]\nrole = god\nhash = sha256:ABC\n"
+	    "[token t2]\nrole = admin\nhash = " HASH_ABC "\n",
+	    "rbld.conf:8: unknown key \"secret\" in [token admin]\n"
+	    "rbld.conf:7: missing key \"role\" in [token admin]\n"
+	    "rbld.conf:7: missing key \"hash\" in [token admin]\n"
+	    "rbld.conf:10: unknown role \"god\" (use admin, reporter or reader)\n"
+	    "rbld.conf:11: hash must be sha256: and 64 lowercase hex digits "
+	    "(the SHA-256 of the token)\n"
+	    "rbld.conf:12: duplicate [token t2] (first at rbld.conf:9)\n");
 }
 END_TEST
 
