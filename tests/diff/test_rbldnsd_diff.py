@@ -26,13 +26,10 @@ Exit status 0 when every answer is the same.
 import ipaddress
 import os
 import random
-import re
 import select
 import shutil
-import signal
 import socket
 import struct
-import subprocess
 import sys
 import tempfile
 import threading
@@ -54,6 +51,10 @@ except ImportError:
         sys.exit(1)
 import dns.rcode
 import dns.rdatatype
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                '..', 'integration'))
+sys.dont_write_bytecode = True     # no __pycache__ in the source tree
+from test_dns import Daemon  # noqa: E402  (the daemon runner both tests use)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TOP = os.path.dirname(os.path.dirname(HERE))
@@ -558,59 +559,6 @@ def fmt_summary(s):
 
 # ---------------------------------------------------------------- daemons
 
-class Daemon:
-    def __init__(self, argv, cwd=None):
-        self.lines = []
-        self.cv = threading.Condition()
-        self.eof = False
-        self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL,
-                                     stdout=subprocess.PIPE,
-                                     stderr=subprocess.STDOUT, cwd=cwd,
-                                     text=True, errors='replace')
-        self.t = threading.Thread(target=self._read, daemon=True)
-        self.t.start()
-
-    def _read(self):
-        for line in self.proc.stdout:
-            with self.cv:
-                self.lines.append(line.rstrip('\n'))
-                self.cv.notify_all()
-        with self.cv:
-            self.eof = True
-            self.cv.notify_all()
-
-    def wait_for(self, regex, timeout):
-        rx = re.compile(regex)
-        end = time.monotonic() + timeout
-        i = 0
-        with self.cv:
-            while True:
-                while i < len(self.lines):
-                    m = rx.search(self.lines[i])
-                    if m:
-                        return m
-                    i += 1
-                left = end - time.monotonic()
-                if left <= 0 or self.eof:
-                    return None
-                self.cv.wait(min(left, 0.2))
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(5)
-        self.t.join(5)
-        return self.proc.returncode
-
-    def tail(self, n=30):
-        with self.cv:
-            return '\n'.join('    | ' + l for l in self.lines[-n:])
-
-
 def free_port():
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     try:
@@ -636,7 +584,7 @@ def start_rbldnsd(d):
                 '-t', DEFTTL]
         if os.geteuid() == 0:
             argv[1:1] = ['-u', 'rbldns']     # rbldnsd refuses to run as root
-        p = Daemon(argv + specs)
+        p = Daemon(argv + specs, 'rbldnsd')
         if p.wait_for(r'\bstarted\b', 20) is not None:
             return p, port
         p.stop()
@@ -657,7 +605,7 @@ def start_rbld(d):
     path = os.path.join(d, 'rbld.conf')
     with open(path, 'w') as f:
         f.write('\n'.join(conf))
-    p = Daemon([RBLD, '-c', path], cwd=d)
+    p = Daemon([RBLD, '-c', path], 'rbld', cwd=d)
     m = p.wait_for(r'dns: listening on 127\.0\.0\.1:(\d+) ', 20)
     if m is None:
         raise RuntimeError('rbld did not start:\n' + p.tail())
