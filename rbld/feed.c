@@ -191,9 +191,8 @@ refresh(struct store *st, const struct conf_source *cs, int srcid,
 	{
 		struct store_srcmeta meta;
 
-		memset(&meta, 0, sizeof(meta));
-		meta.ttl = d.ttl;
-		meta.file_mtime = -1;
+		/* An rbldnsd-format feed may carry $TTL, $SOA and $NS. */
+		store_srcmeta_init(&meta, &d);
 		meta.loaded = (uint64_t)time(NULL);
 		meta.bad_lines = (uint32_t)counts.rejected;
 		changed = store_replace(st, srcid, ORIGIN_FEED, &d, &meta, err,

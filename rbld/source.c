@@ -126,24 +126,10 @@ source_load(struct store *st, const struct conf_source *cs, int srcid,
 		log_warnx("%s: %u more bad lines not shown", cs->file, lc.more);
 	rbldnsd_finish(&d);
 
-	memset(&meta, 0, sizeof(meta));
-	meta.ttl = d.ttl;
-	meta.has_soa = d.has_soa;
-	meta.soa_ttl = d.soa_ttl;
-	meta.soa_refresh = d.soa_refresh;
-	meta.soa_retry = d.soa_retry;
-	meta.soa_expire = d.soa_expire;
-	meta.soa_minttl = d.soa_minttl;
-	snprintf(meta.soa_mname, sizeof(meta.soa_mname), "%s", d.soa_mname);
-	snprintf(meta.soa_rname, sizeof(meta.soa_rname), "%s", d.soa_rname);
-	meta.nns = d.nns < STORE_MAX_NS ? d.nns : STORE_MAX_NS;
-	meta.ns_ttl = d.ns_ttl;
-	for (int i = 0; i < meta.nns; i++)
-		snprintf(meta.ns[i], sizeof(meta.ns[i]), "%s", d.ns[i]);
+	store_srcmeta_init(&meta, &d);
 	meta.file_mtime = mtime_ns(&sb);
 	meta.file_size = (int64_t)sb.st_size;
 	meta.loaded = (uint64_t)time(NULL);
-	meta.bad_lines = (uint32_t)d.nbad;
 
 	changed = store_replace_file(st, srcid, &d, &meta, err, sizeof(err));
 	clock_gettime(CLOCK_MONOTONIC, &t1);

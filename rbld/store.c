@@ -2080,3 +2080,24 @@ store_blob_walk(struct store *st, const char *prefix,
 	st_rend(st, txn);
 	return 0;
 }
+
+void
+store_srcmeta_init(struct store_srcmeta *m, const struct rbl_data *d)
+{
+	memset(m, 0, sizeof(*m));
+	m->ttl = d->ttl;
+	m->has_soa = d->has_soa;
+	m->soa_ttl = d->soa_ttl;
+	m->soa_refresh = d->soa_refresh;
+	m->soa_retry = d->soa_retry;
+	m->soa_expire = d->soa_expire;
+	m->soa_minttl = d->soa_minttl;
+	snprintf(m->soa_mname, sizeof(m->soa_mname), "%s", d->soa_mname);
+	snprintf(m->soa_rname, sizeof(m->soa_rname), "%s", d->soa_rname);
+	m->nns = d->nns < STORE_MAX_NS ? d->nns : STORE_MAX_NS;
+	m->ns_ttl = d->ns_ttl;
+	for (int i = 0; i < m->nns; i++)
+		snprintf(m->ns[i], sizeof(m->ns[i]), "%s", d->ns[i]);
+	m->file_mtime = -1;
+	m->bad_lines = (uint32_t)d->nbad;
+}

@@ -119,6 +119,11 @@ int		 store_blob_walk(struct store *, const char *prefix,
 long		 store_import(struct store *, int src, const struct rbl_data *d,
 		    enum store_origin origin, char *err, size_t errlen);
 
+/* What data set D says about its zone ($TTL, $SOA, $NS, bad lines); no
+ * file times (file_mtime -1). */
+void		 store_srcmeta_init(struct store_srcmeta *m,
+		    const struct rbl_data *d);
+
 /* Read a source's saved metadata; -1 if the source has none yet. */
 int		 store_source_meta(struct store *, int src, struct store_srcmeta *out);
 
