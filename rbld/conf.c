@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "conf.h"
 #include "feed.h"
@@ -26,6 +27,7 @@
 #define MAPSIZE_MIN		(UINT64_C(1) << 20)
 #define MAPSIZE_DEFAULT		(UINT64_C(1) << 30)
 #define DEFAULT_DNS		"127.0.0.1:5353"
+#define API_CONNECTIONS_MAX	1024	/* each is a thread while it lasts */
 #define DEFAULT_A		0x7f000002u	/* 127.0.0.2 */
 #define TXT_LEN_MAX		(CONF_TXT_MAX - 1)	/* one DNS character-string */
 #define DNAME_LEN_MAX		253
@@ -645,6 +647,66 @@ rbld_mapsize(struct parser *p, char *val)
 	p->c->mapsize = (uint64_t)v;
 }
 
+static void
+rbld_api_cert(struct parser *p, char *val)
+{
+	set_path(p, &p->c->api_cert, val);
+	if (access(p->c->api_cert, R_OK) != 0)
+		perr(p, "api-cert %s: %s", p->c->api_cert, strerror(errno));
+}
+
+static void
+rbld_api_key(struct parser *p, char *val)
+{
+	set_path(p, &p->c->api_key, val);
+	if (access(p->c->api_key, R_OK) != 0)
+		perr(p, "api-key %s: %s", p->c->api_key, strerror(errno));
+}
+
+static int
+count(struct parser *p, const char *what, const char *val, long min,
+    long max, unsigned *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(val, &end, 10);
+	if (end == val || *end != '\0' || errno != 0 || v < min || v > max) {
+		perr(p, "%s must be a number from %ld to %ld, not \"%s\"", what,
+		    min, max, val);
+		return -1;
+	}
+	*out = (unsigned)v;
+	return 0;
+}
+
+static void
+rbld_api_connections(struct parser *p, char *val)
+{
+	count(p, "api-connections", val, 1, API_CONNECTIONS_MAX,
+	    &p->c->api_connections);
+}
+
+static void
+rbld_api_per_ip(struct parser *p, char *val)
+{
+	count(p, "api-per-ip", val, 1, API_CONNECTIONS_MAX, &p->c->api_per_ip);
+}
+
+static void
+rbld_api_timeout(struct parser *p, char *val)
+{
+	uint32_t v;
+
+	if (duration(p, "api-timeout", val, &v) == 0) {
+		if (v < 1 || v > 3600)
+			perr(p, "api-timeout must be from 1s to 1h");
+		else
+			p->c->api_timeout = v;
+	}
+}
+
 /* [zone NAME] */
 
 static void
@@ -791,7 +853,7 @@ source_kind(struct parser *p, char *val)
 	else if (strcmp(val, "feed") == 0)
 		src->kind = SOURCE_FEED;
 	else if (strcmp(val, "reports") == 0)
-		perr(p, "kind = %s is not supported yet", val);
+		src->kind = SOURCE_REPORTS;
 	else
 		perr(p, "unknown kind \"%s\" (use local, feed or reports)", val);
 }
@@ -1000,6 +1062,123 @@ source_tsig(struct parser *p, char *val)
 	src->tsig = xstrdup(p, val);
 }
 
+/* Reports keys. */
+
+static void
+source_escalate(struct parser *p, char *val)
+{
+	struct conf_source *src = p->top->src;
+	char *f = next_word(&val), *kw = next_word(&val), *cap = next_word(&val);
+	char *end;
+	double x;
+	uint32_t v;
+
+	if (f == NULL || kw == NULL || cap == NULL || strcmp(kw, "max") != 0 ||
+	    next_word(&val) != NULL) {
+		perr(p, "escalate takes FACTOR max DURATION (e.g. 2x max 30d)");
+		return;
+	}
+	x = strtod(f, &end);
+	if (end == f || (*end != 'x' && *end != '\0') ||
+	    (*end == 'x' && end[1] != '\0') || !(x >= 1.0 && x <= 100.0)) {
+		perr(p, "bad escalate factor \"%s\" (1x to 100x, e.g. 2x or "
+		    "1.5x)", f);
+		return;
+	}
+	if (duration(p, "escalate max", cap, &v) != 0)
+		return;
+	src->escalate_pct = (uint32_t)(x * 100.0 + 0.5);
+	src->escalate_max = v;
+}
+
+static void
+source_ipv6_prefix(struct parser *p, char *val)
+{
+	unsigned v;
+
+	if (*val == '/')
+		val++;
+	if (count(p, "ipv6-prefix", val, 16, 128, &v) == 0)
+		p->top->src->ipv6_prefix = (int)v;
+}
+
+static void
+source_history(struct parser *p, char *val)
+{
+	uint32_t v;
+
+	if (duration(p, "history", val, &v) == 0) {
+		if (v < 60)
+			perr(p, "history must be at least 1m");
+		else
+			p->top->src->history = v;
+	}
+}
+
+static bool
+rtype_name_ok(const char *s)
+{
+	size_t n = strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789_-");
+
+	return n > 0 && s[n] == '\0' && n < CONF_RTYPE_MAX && s[0] != '-';
+}
+
+/* "5 in 10m ban 1h": a report type of a reports source. Any key a source
+ * does not know is taken as one; close_source() refuses them unless the
+ * kind is reports. */
+static void
+source_rtype(struct parser *p, const char *key, char *val)
+{
+	struct conf_source *src = p->top->src;
+	char *n = next_word(&val), *in = next_word(&val), *w = next_word(&val),
+	    *ban = next_word(&val), *d = next_word(&val);
+	struct conf_rtype rt;
+	unsigned cnt;
+
+	if (n == NULL || in == NULL || w == NULL || ban == NULL || d == NULL ||
+	    strcmp(in, "in") != 0 || strcmp(ban, "ban") != 0 ||
+	    next_word(&val) != NULL) {
+		perr(p, "unknown key \"%s\" in %s", key, label(p->top));
+		return;
+	}
+	if (!rtype_name_ok(key)) {
+		perr(p, "bad report type name \"%s\" (1 to %d of a-z 0-9 _ -)",
+		    key, CONF_RTYPE_MAX - 1);
+		return;
+	}
+	if (conf_rtype(src, key) != NULL) {
+		perr(p, "duplicate report type \"%s\" in %s", key,
+		    label(p->top));
+		return;
+	}
+	if (src->nrtypes >= CONF_MAX_REPORT_TYPES) {
+		perr(p, "too many report types (max %d)", CONF_MAX_REPORT_TYPES);
+		return;
+	}
+	memset(&rt, 0, sizeof(rt));
+	snprintf(rt.name, sizeof(rt.name), "%s", key);
+	if (count(p, "the report count", n, 1, CONF_RTYPE_COUNT_MAX, &cnt) != 0 ||
+	    duration(p, "window", w, &rt.window) != 0 ||
+	    duration(p, "ban", d, &rt.ban) != 0)
+		return;
+	if (rt.window < 1 || rt.ban < 1) {
+		perr(p, "window and ban must be at least 1s");
+		return;
+	}
+	rt.count = cnt;
+	rt.conf_line = p->top->line;
+	src->rtypes[src->nrtypes++] = rt;
+}
+
+const struct conf_rtype *
+conf_rtype(const struct conf_source *cs, const char *name)
+{
+	for (int i = 0; i < cs->nrtypes; i++)
+		if (strcmp(cs->rtypes[i].name, name) == 0)
+			return &cs->rtypes[i];
+	return NULL;
+}
+
 /* [token NAME] */
 
 static void
@@ -1049,6 +1228,11 @@ static const struct key rbld_keys[] = {
 	{ "workers",	false,	rbld_workers },
 	{ "user",	false,	rbld_user },
 	{ "map-size",	false,	rbld_mapsize },
+	{ "api-cert",	false,	rbld_api_cert },
+	{ "api-key",	false,	rbld_api_key },
+	{ "api-connections", false, rbld_api_connections },
+	{ "api-per-ip",	false,	rbld_api_per_ip },
+	{ "api-timeout", false,	rbld_api_timeout },
 	{ NULL,		false,	NULL },
 };
 
@@ -1077,7 +1261,15 @@ static const struct key source_keys[] = {
 	{ "min-prefix",	false,	source_min_prefix },
 	{ "allow-special", false, source_allow_special },
 	{ "tsig",	false,	source_tsig },
+	{ "escalate",	false,	source_escalate },
+	{ "ipv6-prefix", false,	source_ipv6_prefix },
+	{ "history",	false,	source_history },
 	{ NULL,		false,	NULL },
+};
+
+/* Keys only a reports source may have. */
+static const char *const reports_only_keys[] = {
+	"escalate", "ipv6-prefix", "history", NULL
 };
 
 /* Keys a local source may not have. */
@@ -1135,6 +1327,40 @@ close_source(struct parser *p, struct frame *fr)
 {
 	struct conf_source *src = fr->src;
 
+	if (src->kind != SOURCE_REPORTS) {
+		for (int i = 0; reports_only_keys[i] != NULL; i++)
+			if (key_seen(fr, reports_only_keys[i]))
+				perr_at(p, fr->file, fr->sect_line,
+				    "key \"%s\" is for kind = reports, in %s",
+				    reports_only_keys[i], label(fr));
+		for (int i = 0; i < src->nrtypes; i++)
+			perr_at(p, fr->file, src->rtypes[i].conf_line,
+			    "unknown key \"%s\" in %s (report types are for "
+			    "kind = reports)", src->rtypes[i].name, label(fr));
+	}
+	if (src->kind == SOURCE_REPORTS) {
+		for (int i = 0; feed_only_keys[i] != NULL; i++)
+			if (key_seen(fr, feed_only_keys[i]))
+				perr_at(p, fr->file, fr->sect_line,
+				    "key \"%s\" is for kind = feed, not reports, "
+				    "in %s", feed_only_keys[i], label(fr));
+		if (key_seen(fr, "file"))
+			perr_at(p, fr->file, fr->sect_line, "a reports source "
+			    "takes no file, in %s", label(fr));
+		if (src->nrtypes == 0)
+			perr_at(p, fr->file, fr->sect_line, "%s defines no "
+			    "report type (e.g. failed-login = 5 in 10m ban 1h)",
+			    label(fr));
+		if (src->escalate_pct == 0) {
+			src->escalate_pct = 100;
+			src->escalate_max = 0;
+		}
+		if (src->ipv6_prefix == 0)
+			src->ipv6_prefix = 64;
+		if (src->history == 0)
+			src->history = 30 * 86400;
+		return;
+	}
 	if (src->kind == SOURCE_LOCAL) {
 		for (int i = 0; feed_only_keys[i] != NULL; i++)
 			if (key_seen(fr, feed_only_keys[i]))
@@ -1427,6 +1653,10 @@ set_key(struct parser *p, const char *key, char *val)
 	for (i = 0; k[i].name != NULL; i++)
 		if (strcmp(k[i].name, key) == 0)
 			break;
+	if (k[i].name == NULL && fr->sect == SECT_SOURCE) {
+		source_rtype(p, key, val);
+		return;
+	}
 	if (k[i].name == NULL) {
 		perr(p, "unknown key \"%s\" in %s", key, label(fr));
 		return;
@@ -1655,6 +1885,9 @@ conf_load(const char *path, FILE *errs)
 	p->errs = errs;
 	c->workers = 2;
 	c->mapsize = MAPSIZE_DEFAULT;
+	c->api_connections = 64;
+	c->api_per_ip = 16;
+	c->api_timeout = 30;
 	c->path = xstrdup(p, path);
 
 	parse_file(p, path);
@@ -1671,6 +1904,11 @@ conf_load(const char *path, FILE *errs)
 			    p->rbld_line, "%d dns addresses with %d workers "
 			    "each need %d sockets (max %d)", c->ndns, c->workers,
 			    c->ndns * (c->workers + 1), SOCKETS_MAX);
+		if ((c->api_cert == NULL) != (c->api_key == NULL))
+			perr_at(p, p->rbld_file ? p->rbld_file : path,
+			    p->rbld_line, "api-cert and api-key go together");
+		if (c->api_per_ip > c->api_connections)
+			c->api_per_ip = c->api_connections;
 	}
 
 	free(p->scratch_src.file);
@@ -1704,6 +1942,8 @@ conf_free(struct conf *c)
 	free(c->files);
 	free(c->allow_file);
 	free(c->user);
+	free(c->api_cert);
+	free(c->api_key);
 	free(c->database);
 	free(c->path);
 	free(c);

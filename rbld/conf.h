@@ -28,6 +28,19 @@ struct conf_listen {
 	char			text[64];	/* as written, for logs */
 };
 
+#define CONF_MAX_REPORT_TYPES	16
+#define CONF_RTYPE_MAX		32	/* a report type's name, with NUL */
+#define CONF_RTYPE_COUNT_MAX	256	/* N of "N in WINDOW": times kept per IP */
+
+/* A report type of a reports source: "N in WINDOW ban DURATION". */
+struct conf_rtype {
+	char		name[CONF_RTYPE_MAX];
+	uint32_t	count;		/* N reports ... */
+	uint32_t	window;		/* ... within this many seconds ... */
+	uint32_t	ban;		/* ... list the IP this long (first offence) */
+	int		conf_line;
+};
+
 enum source_kind {
 	SOURCE_LOCAL = 1,
 	SOURCE_FEED,
@@ -53,6 +66,14 @@ struct conf_source {
 	int		 min_prefix6;	/* default 19 */
 	bool		 allow_special;	/* keep bogon/special ranges */
 	char		*tsig;		/* "hmac-sha256:name:base64secret" for axfr */
+
+	/* kind = reports */
+	int		 nrtypes;
+	struct conf_rtype rtypes[CONF_MAX_REPORT_TYPES];
+	uint32_t	 escalate_pct;	/* ban multiplier per repeat offence, percent (100 = none) */
+	uint32_t	 escalate_max;	/* longest ban, seconds */
+	int		 ipv6_prefix;	/* IPv6 reports count per this prefix (64) */
+	uint32_t	 history;	/* offences are remembered this long (30d) */
 
 	const char	*conf_file;	/* where the stanza is, for messages */
 	int		conf_line;
@@ -98,6 +119,11 @@ struct conf {
 	int		workers;	/* DNS worker threads, default 2 */
 	char		*user;		/* NULL = keep the current user */
 	uint64_t	mapsize;	/* initial LMDB map size in bytes (key "map-size", default 1G) */
+	char		*api_cert;	/* PEM files for HTTPS; both or neither */
+	char		*api_key;
+	unsigned	 api_connections;	/* at once, all clients (64) */
+	unsigned	 api_per_ip;		/* at once, one client address (16) */
+	uint32_t	 api_timeout;		/* idle connection, seconds (30) */
 
 	int		nsources;
 	struct conf_source sources[CONF_MAX_SOURCES];
@@ -133,6 +159,10 @@ int		 conf_zone_index(const struct conf *, const char *name);
 int64_t		 conf_parse_duration(const char *);
 /* "512 64K 512M 4G 1T" -> bytes; -1 on error. */
 int64_t		 conf_parse_size(const char *);
+/* The report type NAME of reports source CS, or NULL. */
+const struct conf_rtype *conf_rtype(const struct conf_source *cs,
+		    const char *name);
+
 /* "127.0.0.1:5353", "[::1]:5353" -> sockaddr; -1 on error. */
 int		 conf_parse_listen(const char *, struct conf_listen *);
 

@@ -474,6 +474,38 @@ put_rr(struct pkt *p, const struct rr *r)
 	}
 }
 
+static const char *const rcode_slot_names[DNS_RC_SLOTS] = {
+	[DNS_RC_NOERROR] = "NOERROR",
+	[DNS_RC_NXDOMAIN] = "NXDOMAIN",
+	[DNS_RC_REFUSED] = "REFUSED",
+	[DNS_RC_FORMERR] = "FORMERR",
+	[DNS_RC_NOTIMP] = "NOTIMP",
+	[DNS_RC_SERVFAIL] = "SERVFAIL",
+	[DNS_RC_BADVERS] = "BADVERS",
+};
+
+const char *
+dns_rcode_slot_name(int slot)
+{
+	if (slot < 0 || slot >= DNS_RC_SLOTS)
+		return NULL;
+	return rcode_slot_names[slot];
+}
+
+/*
+ * One reply with rcode SLOT about zone ZI (-1: none). A view with more zones
+ * than there are rows cannot come from a config; should one appear, its
+ * extra zones go unattributed rather than past the array.
+ */
+static void
+count_rcode(struct dns_stats *st, int zi, int slot)
+{
+	if (zi >= 0 && zi < DNS_STATS_ZONES)
+		st->zone_rcode[zi][slot]++;
+	else
+		st->nozone_rcode[slot]++;
+}
+
 /* Find the zone QQ falls in: the longest zone that is a suffix. */
 static const struct dns_zone *
 find_zone(const struct dns_view *v, const struct query *qq, int *rel)
@@ -584,8 +616,8 @@ dns_answer(const struct dns_view *v, struct store_reader *r, uint32_t now,
 	struct answer an;
 	struct zmeta zm;
 	uint16_t qd, ancnt, nscnt, arcnt, zone_ptr;
-	int rel = 0, rcode = R_NOERROR;
-	bool listed = false, apex, exists = true;
+	int rel = 0, rcode = R_NOERROR, zi;
+	bool listed = false, apex, exists = true, ipq = false;
 	size_t limit;
 
 	st->queries++;
@@ -606,6 +638,7 @@ dns_answer(const struct dns_view *v, struct store_reader *r, uint32_t now,
 	}
 	if (qd != 1 || parse_name(q, qlen, HDR, &qq) != 0) {
 		st->formerr++;
+		count_rcode(st, -1, DNS_RC_FORMERR);
 		return reply_error(&p, q, &qq, R_FORMERR, false);
 	}
 	{
@@ -614,18 +647,27 @@ dns_answer(const struct dns_view *v, struct store_reader *r, uint32_t now,
 
 		if (qend > qlen) {
 			st->formerr++;
+			count_rcode(st, -1, DNS_RC_FORMERR);
 			return reply_error(&p, q, &qq, R_FORMERR, false);
 		}
 		qq.qend = qend;
 		qq.qtype = (uint16_t)(q[qend - 4] << 8 | q[qend - 3]);
 		qq.qclass = (uint16_t)(q[qend - 2] << 8 | q[qend - 1]);
+		/*
+		 * The zone is needed for every answer from here on, errors
+		 * included: they count against it in the stats.
+		 */
+		z = find_zone(v, &qq, &rel);
+		zi = z != NULL ? (int)(z - v->zones) : -1;
 		if (parse_edns(q, qlen, qend, ancnt, nscnt, arcnt, &qq) != 0) {
 			st->formerr++;
+			count_rcode(st, zi, DNS_RC_FORMERR);
 			return reply_error(&p, q, &qq, R_FORMERR, true);
 		}
 	}
 	if (((qq.flags >> 11) & 0xf) != 0) {
 		st->notimp++;
+		count_rcode(st, zi, DNS_RC_NOTIMP);
 		return reply_error(&p, q, &qq, R_NOTIMP, true);
 	}
 	if (qq.edns && qq.edns_version != 0) {
@@ -636,19 +678,23 @@ dns_answer(const struct dns_view *v, struct store_reader *r, uint32_t now,
 		put_opt(&p, &qq, 1);
 		set_count(&p, 3, 1);
 		st->formerr++;
+		count_rcode(st, zi, DNS_RC_BADVERS);
 		return p.full ? 0 : p.len;
 	}
 	if (qq.qclass != C_IN && qq.qclass != C_ANY) {
 		st->refused++;
+		count_rcode(st, zi, DNS_RC_REFUSED);
 		return reply_error(&p, q, &qq, R_REFUSED, true);
 	}
 	if (qq.qtype == T_OPT || (qq.qtype >= 128 && qq.qtype != T_ANY)) {
 		/* meta types and AXFR/IXFR (not served here) */
 		st->notimp++;
+		count_rcode(st, zi, DNS_RC_NOTIMP);
 		return reply_error(&p, q, &qq, R_NOTIMP, true);
 	}
-	if ((z = find_zone(v, &qq, &rel)) == NULL) {
+	if (z == NULL) {
 		st->refused++;
+		count_rcode(st, -1, DNS_RC_REFUSED);
 		return reply_error(&p, q, &qq, R_REFUSED, true);
 	}
 	if (tcp)
@@ -677,6 +723,9 @@ dns_answer(const struct dns_view *v, struct store_reader *r, uint32_t now,
 			if (v6 && (nl > 32 || label_nibble(l) < 0))
 				v6 = false;
 		}
+		/* A question about an address, for listed/unlisted counts. */
+		ipq = ((v4 && nl == 4) || (v6 && nl == 32)) &&
+		    (qq.qtype == T_A || qq.qtype == T_TXT || qq.qtype == T_ANY);
 		if (v4 && nl == 4) {
 			for (int i = 0; i < 4; i++)
 				addr[3 - i] = (uint8_t)label_octet(qq.lname +
@@ -755,6 +804,8 @@ looked_up:
 		set_count(&p, 1, (uint16_t)an.n);
 		st->listed++;
 		st->noerror++;
+		if (zi < DNS_STATS_ZONES)
+			st->zone_listed[zi]++;
 		goto finish;
 	}
 
@@ -798,7 +849,15 @@ negative:
 		st->nodata++;
 	else
 		st->nxdomain++;
+	/*
+	 * "Listed" means a positive answer, so the zones' listed counts add
+	 * up to st->listed; NODATA (asked TXT, listed without one) is not.
+	 */
+	if (ipq && zi < DNS_STATS_ZONES)
+		st->zone_unlisted[zi]++;
 finish:
+	count_rcode(st, zi, rcode == R_NXDOMAIN ? DNS_RC_NXDOMAIN :
+	    DNS_RC_NOERROR);
 	if (qq.edns) {
 		size_t before = p.len;
 
@@ -824,5 +883,6 @@ finish:
 	return p.full ? 0 : p.len;
 servfail:
 	st->servfail++;
+	count_rcode(st, zi, DNS_RC_SERVFAIL);
 	return reply_error(&p, q, &qq, R_SERVFAIL, true);
 }

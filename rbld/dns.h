@@ -45,11 +45,43 @@ struct dns_view {
 	struct prefix	*allow;
 };
 
-/* Counters a worker keeps, summed for stats. */
+/* One zone per view->zones entry; CONF_MAX_ZONES must agree (net.c). */
+#define DNS_STATS_ZONES	32
+
+/* The rcodes dns_answer() replies with, as counter slots. */
+enum dns_rcode_slot {
+	DNS_RC_NOERROR,
+	DNS_RC_NXDOMAIN,
+	DNS_RC_REFUSED,
+	DNS_RC_FORMERR,
+	DNS_RC_NOTIMP,
+	DNS_RC_SERVFAIL,
+	DNS_RC_BADVERS,		/* EDNS version other than 0 */
+	DNS_RC_SLOTS
+};
+
+/*
+ * Counters a worker keeps, summed for stats. Only the worker writes them;
+ * readers see them racily, which is good enough for monitoring.
+ *
+ * zone_rcode counts replies by the zone their question falls in (the index
+ * in view->zones, config order) and rcode; a reply whose question did not
+ * parse, or names no zone of ours, counts in nozone_rcode instead. Packets
+ * dropped without a reply count in neither. zone_listed and zone_unlisted
+ * count A, TXT and ANY questions about an address in the zone answered
+ * positively, and with NXDOMAIN or NODATA.
+ */
 struct dns_stats {
 	uint64_t	queries, noerror, nxdomain, nodata, refused, formerr;
 	uint64_t	notimp, servfail, truncated, listed, dropped;
+	uint64_t	zone_rcode[DNS_STATS_ZONES][DNS_RC_SLOTS];
+	uint64_t	nozone_rcode[DNS_RC_SLOTS];
+	uint64_t	zone_listed[DNS_STATS_ZONES];
+	uint64_t	zone_unlisted[DNS_STATS_ZONES];
 };
+
+/* "NOERROR", "NXDOMAIN", ... for a slot; NULL when out of range. */
+const char	*dns_rcode_slot_name(int slot);
 
 /* Text name ("bl.example.test", with or without final dot) to lowercase
  * wire form; returns the length or -1. */

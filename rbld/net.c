@@ -27,6 +27,13 @@
 #define NET_MAX_SOCKS		(CONF_MAX_LISTEN * 64)
 #define NET_COALESCE_US		100	/* pause after a short batch, see udp_worker */
 
+/*
+ * dns.h keeps its own copy so as not to depend on conf.h; were they to
+ * differ, zones past DNS_STATS_ZONES would be counted as unattributed.
+ */
+_Static_assert(DNS_STATS_ZONES == CONF_MAX_ZONES,
+    "DNS_STATS_ZONES must match CONF_MAX_ZONES");
+
 struct worker {
 	struct net		*net;
 	pthread_t		 thread;
@@ -535,5 +542,13 @@ net_stats(struct net *n, struct dns_stats *sum)
 		sum->truncated += s->truncated;
 		sum->listed += s->listed;
 		sum->dropped += s->dropped;
+		for (int z = 0; z < DNS_STATS_ZONES; z++) {
+			for (int k = 0; k < DNS_RC_SLOTS; k++)
+				sum->zone_rcode[z][k] += s->zone_rcode[z][k];
+			sum->zone_listed[z] += s->zone_listed[z];
+			sum->zone_unlisted[z] += s->zone_unlisted[z];
+		}
+		for (int k = 0; k < DNS_RC_SLOTS; k++)
+			sum->nozone_rcode[k] += s->nozone_rcode[k];
 	}
 }

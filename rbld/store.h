@@ -154,6 +154,43 @@ int		 store_walk(struct store *, int src,
 int		 store_covering(struct store *, const struct prefix *addr,
 		    int (*fn)(void *arg, const struct store_entry *), void *arg);
 
+/*
+ * Batches: run FN(txn, ARG, job) for job 0..NJOBS-1 in one write
+ * transaction and one commit (one disk sync for all). Each job is all or
+ * nothing: a job whose FN returns non-zero leaves no change and its code in
+ * RESULTS[job]; the others commit. Returns 0 once committed (durable), or
+ * -1 with a message in ERR when nothing was.
+ */
+struct store_txn;
+int		 store_batch(struct store *, int njobs,
+		    int (*fn)(struct store_txn *, void *arg, int job), void *arg,
+		    int *results, char *err, size_t errlen);
+/* store_add inside a batch; 0 or an error code for FN to return. */
+int		 store_txn_add(struct store_txn *, int src, const struct prefix *p,
+		    bool excl, uint32_t a, const char *txt, uint32_t expires,
+		    const char *reason, enum store_origin origin);
+
+/*
+ * Records: small keyed values beside the entries (report counters). In a
+ * batch: get copies at most MAX bytes to OUT (ENOENT if missing, EOVERFLOW
+ * if larger); put replaces; del of a missing key is not an error.
+ */
+int		 store_txn_rec_get(struct store_txn *, const void *key,
+		    size_t klen, void *out, size_t max, size_t *len);
+int		 store_txn_rec_put(struct store_txn *, const void *key,
+		    size_t klen, const void *data, size_t len);
+int		 store_txn_rec_del(struct store_txn *, const void *key,
+		    size_t klen);
+/* Call FN for every record whose key starts with PREFIX (PLEN may be 0),
+ * in key order, until it returns non-zero. 0, or -1 on a read error. */
+int		 store_rec_walk(struct store *, const void *prefix, size_t plen,
+		    int (*fn)(void *arg, const void *key, size_t klen,
+		    const void *data, size_t len), void *arg);
+/* Delete, in one transaction, every record DROP says to; the count or -1. */
+long		 store_rec_prune(struct store *, bool (*drop)(void *arg,
+		    const void *key, size_t klen, const void *data, size_t len),
+		    void *arg);
+
 /* Current serial of zone Z (index as given to store_set_zones). */
 uint32_t	 store_serial(struct store *, int zone);
 

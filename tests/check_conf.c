@@ -475,15 +475,123 @@ START_TEST(test_missing_kind)
 }
 END_TEST
 
-START_TEST(test_kind_not_supported)
+START_TEST(test_kind_errors)
 {
 	load_fails(BASE
 	    "[source f]\nkind = feed\n"
 	    "[source r]\nkind = reports\n"
 	    "[source b]\nkind = bogus\n",
 	    "rbld.conf:7: missing key \"url\" in [source f]\n"
-	    "rbld.conf:10: kind = reports is not supported yet\n"
+	    "rbld.conf:9: [source r] defines no report type (e.g. failed-login "
+	    "= 5 in 10m ban 1h)\n"
 	    "rbld.conf:12: unknown kind \"bogus\" (use local, feed or reports)\n");
+}
+END_TEST
+
+START_TEST(test_reports_keys)
+{
+	struct conf *c = load_ok(BASE
+	    "[source r]\nkind = reports\na = 127.0.0.3\n"
+	    "failed-login = 5 in 10m ban 1h\n"
+	    "spam = 3 in 1d ban 1d\n"
+	    "smtp_probe = 1 in 30s ban 45s\n"
+	    "escalate = 1.5x max 30d\nipv6-prefix = /56\nhistory = 7d\n"
+	    "[source q]\nkind = reports\nspam = 2 in 1h ban 1h\n");
+	const struct conf_source *r, *q;
+	const struct conf_rtype *t;
+
+	ck_assert_ptr_nonnull(c);
+	r = &c->sources[conf_source_index(c, "r")];
+	q = &c->sources[conf_source_index(c, "q")];
+	ck_assert_int_eq(r->kind, SOURCE_REPORTS);
+	ck_assert_int_eq(r->nrtypes, 3);
+	t = conf_rtype(r, "failed-login");
+	ck_assert_ptr_nonnull(t);
+	ck_assert_uint_eq(t->count, 5);
+	ck_assert_uint_eq(t->window, 600);
+	ck_assert_uint_eq(t->ban, 3600);
+	t = conf_rtype(r, "smtp_probe");
+	ck_assert_ptr_nonnull(t);
+	ck_assert_uint_eq(t->window, 30);
+	ck_assert_uint_eq(t->ban, 45);
+	ck_assert_ptr_null(conf_rtype(r, "nope"));
+	ck_assert_uint_eq(r->escalate_pct, 150);
+	ck_assert_uint_eq(r->escalate_max, 30 * 86400);
+	ck_assert_int_eq(r->ipv6_prefix, 56);
+	ck_assert_uint_eq(r->history, 7 * 86400);
+	/* Defaults: no escalation, IPv6 per /64, 30 days of history. */
+	ck_assert_uint_eq(q->escalate_pct, 100);
+	ck_assert_int_eq(q->ipv6_prefix, 64);
+	ck_assert_uint_eq(q->history, 30 * 86400);
+	conf_free(c);
+}
+END_TEST
+
+START_TEST(test_reports_errors)
+{
+	load_fails(BASE
+	    "[source r]\nkind = reports\n"
+	    "failed-login = 5 in 10m\n"
+	    "spam = 0 in 1d ban 1d\n"
+	    "Bad = 1 in 1d ban 1d\n"
+	    "x = 300 in 1d ban 1d\n"
+	    "y = 3 in 1q ban 1d\n"
+	    "z = 3 in 1d ban 1d\nz = 3 in 1d ban 1d\n"
+	    "escalate = 0.5x max 1d\n"
+	    "ipv6-prefix = 8\n"
+	    "url = http://x.test/\n"
+	    "[source l]\nkind = local\n"
+	    "spam = 3 in 1d ban 1d\nescalate = 2x max 1d\n",
+	    "rbld.conf:9: unknown key \"failed-login\" in [source r]\n"
+	    "rbld.conf:10: the report count must be a number from 1 to 256, "
+	    "not \"0\"\n"
+	    "rbld.conf:11: bad report type name \"Bad\" (1 to 31 of a-z 0-9 _ -)\n"
+	    "rbld.conf:12: the report count must be a number from 1 to 256, "
+	    "not \"300\"\n"
+	    "rbld.conf:13: bad duration \"1q\" " DUR_HELP "\n"
+	    "rbld.conf:15: duplicate report type \"z\" in [source r]\n"
+	    "rbld.conf:16: bad escalate factor \"0.5x\" (1x to 100x, e.g. 2x or "
+	    "1.5x)\n"
+	    "rbld.conf:17: ipv6-prefix must be a number from 16 to 128, not "
+	    "\"8\"\n"
+	    "rbld.conf:7: key \"url\" is for kind = feed, not reports, in "
+	    "[source r]\n"
+	    "rbld.conf:19: key \"escalate\" is for kind = reports, in "
+	    "[source l]\n"
+	    "rbld.conf:21: unknown key \"spam\" in [source l] (report types are "
+	    "for kind = reports)\n");
+}
+END_TEST
+
+START_TEST(test_api_keys)
+{
+	struct conf *c = load_ok("[rbld]\ndatabase = db\napi = 127.0.0.1:0\n"
+	    "api-connections = 10\napi-per-ip = 20\napi-timeout = 5s\n"
+	    "[source s]\nkind = local\n[zone z.test]\nsources = s\n");
+
+	ck_assert_ptr_nonnull(c);
+	ck_assert_int_eq(c->napi, 1);
+	ck_assert_uint_eq(c->api_connections, 10);
+	ck_assert_uint_eq(c->api_per_ip, 10);	/* never above the total */
+	ck_assert_uint_eq(c->api_timeout, 5);
+	ck_assert_ptr_null(c->api_cert);
+	conf_free(c);
+	c = load_ok(BASE);
+	ck_assert_uint_eq(c->api_connections, 64);
+	ck_assert_uint_eq(c->api_per_ip, 16);
+	ck_assert_uint_eq(c->api_timeout, 30);
+	conf_free(c);
+
+	load_fails("[rbld]\ndatabase = db\napi-cert = /etc/hostname\n"
+	    "api-connections = 0\napi-timeout = 2h\n"
+	    "api-key = /nonexistent/key.pem\n",
+	    "rbld.conf:4: api-connections must be a number from 1 to 1024, "
+	    "not \"0\"\n"
+	    "rbld.conf:5: api-timeout must be from 1s to 1h\n"
+	    "rbld.conf:6: api-key /nonexistent/key.pem: No such file or "
+	    "directory\n");
+	load_fails("[rbld]\ndatabase = db\napi-cert = /etc/hostname\n",
+	    "rbld.conf:1: api-cert and api-key go together\n");
 }
 END_TEST
 
@@ -1131,7 +1239,10 @@ conf_suite(void)
 	tcase_add_test(tc, test_section_without_name);
 	tcase_add_test(tc, test_token_section);
 	tcase_add_test(tc, test_missing_kind);
-	tcase_add_test(tc, test_kind_not_supported);
+	tcase_add_test(tc, test_kind_errors);
+	tcase_add_test(tc, test_reports_keys);
+	tcase_add_test(tc, test_reports_errors);
+	tcase_add_test(tc, test_api_keys);
 	tcase_add_test(tc, test_feed_keys);
 	tcase_add_test(tc, test_feed_errors);
 	tcase_add_test(tc, test_feed_axfr_urls);

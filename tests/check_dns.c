@@ -1139,6 +1139,166 @@ START_TEST(test_stats_counters)
 }
 END_TEST
 
+/* The sum of a row of N counters. */
+static uint64_t
+sum(const uint64_t *row, int n)
+{
+	uint64_t t = 0;
+
+	for (int i = 0; i < n; i++)
+		t += row[i];
+	return t;
+}
+
+/* Every reply counts once, in a zone's row or the unattributed one. */
+static uint64_t
+replies_counted(void)
+{
+	uint64_t t = sum(S.nozone_rcode, DNS_RC_SLOTS);
+
+	for (int z = 0; z < DNS_STATS_ZONES; z++)
+		t += sum(S.zone_rcode[z], DNS_RC_SLOTS);
+	return t;
+}
+
+START_TEST(test_zone_stats_listed)
+{
+	/* Zone 0: listed v4 (twice, A and TXT), unlisted v4 and v6. */
+	ask("4.3.2.1." ZONE, T_A);
+	ask("4.3.2.1." ZONE, T_TXT);
+	ask("6.7.8.9." ZONE, T_A);
+	ck_assert_uint_eq(rcode(), LDNS_RCODE_NXDOMAIN);
+	ask(v6name("2001:db9::1", ZONE), T_ANY);
+	ck_assert_uint_eq(rcode(), LDNS_RCODE_NXDOMAIN);
+	/* Zone 1: one listed, one not; counted apart from zone 0. */
+	ask("6.6.6.6." ZONE1, T_TXT);
+	ck_assert_uint_eq(rcode(), LDNS_RCODE_NOERROR);
+	ask("7.6.6.6." ZONE1, T_A);
+	ck_assert_uint_eq(rcode(), LDNS_RCODE_NXDOMAIN);
+
+	ck_assert_uint_eq(S.zone_listed[0], 2);
+	ck_assert_uint_eq(S.zone_unlisted[0], 2);
+	ck_assert_uint_eq(S.zone_rcode[0][DNS_RC_NOERROR], 2);
+	ck_assert_uint_eq(S.zone_rcode[0][DNS_RC_NXDOMAIN], 2);
+	ck_assert_uint_eq(sum(S.zone_rcode[0], DNS_RC_SLOTS), 4);
+	ck_assert_uint_eq(S.zone_listed[1], 1);
+	ck_assert_uint_eq(S.zone_unlisted[1], 1);
+	ck_assert_uint_eq(S.zone_rcode[1][DNS_RC_NOERROR], 1);
+	ck_assert_uint_eq(S.zone_rcode[1][DNS_RC_NXDOMAIN], 1);
+	ck_assert_uint_eq(sum(S.zone_rcode[1], DNS_RC_SLOTS), 2);
+	ck_assert_uint_eq(sum(S.zone_listed + 2, DNS_STATS_ZONES - 2), 0);
+	ck_assert_uint_eq(sum(S.zone_unlisted + 2, DNS_STATS_ZONES - 2), 0);
+	ck_assert_uint_eq(sum(S.nozone_rcode, DNS_RC_SLOTS), 0);
+	/* The global counters still count the same answers. */
+	ck_assert_uint_eq(S.listed, 3);
+	ck_assert_uint_eq(S.nxdomain, 3);
+	ck_assert_uint_eq(S.queries, 6);
+
+	/* A truncated positive answer is still a listing. */
+	ask("9.9.9.9." ZONE, T_ANY);
+	ck_assert(flag(F_TC));
+	ck_assert_uint_eq(S.zone_listed[0], 3);
+	ck_assert_uint_eq(S.zone_rcode[0][DNS_RC_NOERROR], 3);
+}
+END_TEST
+
+/* Answers in a zone that are not about an address: rcodes only. */
+START_TEST(test_zone_stats_not_addresses)
+{
+	ask(ZONE, T_SOA);			/* the apex */
+	ask(ZONE1, T_NS);
+	ask("3.2.1." ZONE, T_A);		/* partial name: NODATA */
+	ck_assert_uint_eq(rcode(), LDNS_RCODE_NOERROR);
+	ck_assert_uint_eq(count(AN), 0);
+	ask("www." ZONE, T_A);			/* no address: NXDOMAIN */
+	ck_assert_uint_eq(rcode(), LDNS_RCODE_NXDOMAIN);
+	ask("4.3.2.1." ZONE, T_MX);		/* listed, but not A/TXT/ANY */
+	ask("7.6.6.6." ZONE1, T_AAAA);		/* not listed, nor A/TXT/ANY */
+	ck_assert_uint_eq(S.zone_rcode[0][DNS_RC_NOERROR], 3);
+	ck_assert_uint_eq(S.zone_rcode[0][DNS_RC_NXDOMAIN], 1);
+	ck_assert_uint_eq(S.zone_rcode[1][DNS_RC_NOERROR], 1);
+	ck_assert_uint_eq(S.zone_rcode[1][DNS_RC_NXDOMAIN], 1);
+	ck_assert_uint_eq(sum(S.zone_listed, DNS_STATS_ZONES), 0);
+	ck_assert_uint_eq(sum(S.zone_unlisted, DNS_STATS_ZONES), 0);
+
+	/* Listed without a TXT, asked for TXT: NODATA, so not listed. */
+	ask("1.0.0.10." ZONE, T_TXT);
+	ck_assert_uint_eq(rcode(), LDNS_RCODE_NOERROR);
+	ck_assert_uint_eq(count(AN), 0);
+	ck_assert_uint_eq(S.zone_unlisted[0], 1);
+	ck_assert_uint_eq(S.zone_listed[0], 0);
+	ck_assert_uint_eq(S.zone_rcode[0][DNS_RC_NOERROR], 4);
+}
+END_TEST
+
+START_TEST(test_zone_stats_errors)
+{
+	struct qopt o = QDEF;
+
+	/* Outside every zone: unattributed. */
+	ask("4.3.2.1.example.com", T_A);
+	ck_assert_uint_eq(rcode(), LDNS_RCODE_REFUSED);
+	ask("xbl.example.test", T_A);
+	ck_assert_uint_eq(S.nozone_rcode[DNS_RC_REFUSED], 2);
+	/* The question does not parse: unattributed. */
+	o.qdcount = 2;
+	askq(&o, "4.3.2.1." ZONE, T_A);
+	ck_assert_uint_eq(rcode(), LDNS_RCODE_FORMERR);
+	mkquery(&QDEF, "4.3.2.1." ZONE, T_A);
+	QLEN -= 2;				/* no qclass */
+	ck_assert_uint_gt(run(512, false), 0);
+	ck_assert_uint_eq(rcode(), LDNS_RCODE_FORMERR);
+	ck_assert_uint_eq(S.nozone_rcode[DNS_RC_FORMERR], 2);
+	/* Dropped: no reply, no rcode. */
+	o = QDEF;
+	o.flags = F_QR;
+	mkquery(&o, "4.3.2.1." ZONE, T_A);
+	ck_assert_uint_eq(run(512, false), 0);
+	ck_assert_uint_eq(sum(S.nozone_rcode, DNS_RC_SLOTS), 4);
+	ck_assert_uint_eq(sum(S.zone_rcode[0], DNS_RC_SLOTS), 0);
+
+	/* Errors about a parsed question count against its zone. */
+	ask(ZONE, T_AXFR);
+	ck_assert_uint_eq(rcode(), LDNS_RCODE_NOTIMPL);
+	o = QDEF;
+	o.flags = F_RD | 2 << 11;		/* STATUS */
+	askq(&o, "4.3.2.1." ZONE, T_A);
+	o = QDEF;
+	o.qclass = C_CH;
+	askq(&o, "4.3.2.1." ZONE, T_TXT);
+	ck_assert_uint_eq(rcode(), LDNS_RCODE_REFUSED);
+	o = QDEF;
+	o.edns = 1;
+	o.edns_size = 1232;
+	askq(&o, "6.6.6.6." ZONE1, T_A);
+	ck_assert_uint_eq(ldns_pkt_edns_extended_rcode(P), 1);
+	ck_assert_uint_eq(S.zone_rcode[0][DNS_RC_NOTIMP], 2);
+	ck_assert_uint_eq(S.zone_rcode[0][DNS_RC_REFUSED], 1);
+	ck_assert_uint_eq(sum(S.zone_rcode[0], DNS_RC_SLOTS), 3);
+	ck_assert_uint_eq(S.zone_rcode[1][DNS_RC_BADVERS], 1);
+	ck_assert_uint_eq(sum(S.zone_rcode[1], DNS_RC_SLOTS), 1);
+	ck_assert_uint_eq(sum(S.nozone_rcode, DNS_RC_SLOTS), 4);
+	/* None of these is a listing or its absence. */
+	ck_assert_uint_eq(sum(S.zone_listed, DNS_STATS_ZONES), 0);
+	ck_assert_uint_eq(sum(S.zone_unlisted, DNS_STATS_ZONES), 0);
+	ck_assert_uint_eq(replies_counted() + S.dropped, S.queries);
+	/* BADVERS still counts as FORMERR in the global counters. */
+	ck_assert_uint_eq(S.formerr, 3);
+}
+END_TEST
+
+START_TEST(test_rcode_slot_names)
+{
+	static const char *want[DNS_RC_SLOTS] = { "NOERROR", "NXDOMAIN",
+	    "REFUSED", "FORMERR", "NOTIMP", "SERVFAIL", "BADVERS" };
+
+	for (int i = 0; i < DNS_RC_SLOTS; i++)
+		ck_assert_str_eq(dns_rcode_slot_name(i), want[i]);
+	ck_assert_ptr_null(dns_rcode_slot_name(-1));
+	ck_assert_ptr_null(dns_rcode_slot_name(DNS_RC_SLOTS));
+}
+END_TEST
+
 /* ---- robustness ---- */
 
 static uint8_t	 OUT[1024 + 64];
@@ -1248,6 +1408,9 @@ START_TEST(test_random_packets)
 		answer_raw(q, len, 1024, true);
 	}
 	ck_assert_uint_eq(S.queries, 60000);
+	/* Whatever the packet, a reply is counted in exactly one row. */
+	ck_assert_uint_eq(replies_counted() + S.dropped, S.queries);
+	ck_assert_uint_eq(sum(S.zone_listed, DNS_STATS_ZONES), S.listed);
 }
 END_TEST
 
@@ -1403,6 +1566,10 @@ dns_suite(void)
 	tcase_add_test(tc, test_edns);
 	tcase_add_test(tc, test_truncation);
 	tcase_add_test(tc, test_stats_counters);
+	tcase_add_test(tc, test_zone_stats_listed);
+	tcase_add_test(tc, test_zone_stats_not_addresses);
+	tcase_add_test(tc, test_zone_stats_errors);
+	tcase_add_test(tc, test_rcode_slot_names);
 	tcase_add_test(tc, test_truncated_queries);
 	tcase_add_test(tc, test_random_packets);
 	tcase_add_test(tc, test_small_output_buffers);

@@ -1,0 +1,124 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* Abuse reports: counting per IP and type, thresholds, escalating bans. */
+#ifndef RBLD_REPORTS_H
+#define RBLD_REPORTS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "conf.h"
+#include "dns.h"
+#include "ipaddr.h"
+#include "store.h"
+
+#define REPORT_SERVICE_MAX	64	/* with NUL */
+#define REPORT_REASON_MAX	201
+#define REPORT_RECENT		5	/* reports kept per IP for display */
+
+/* One report, as the API or rbldctl received it. */
+struct report {
+	struct prefix	 ip;		/* a full-length address */
+	const char	*type;		/* a report type of some reports source */
+	const char	*service;	/* "" if none */
+	const char	*reason;	/* "" if none */
+	uint32_t	 now;
+};
+
+/* What a report led to, over every reports source that knows its type. */
+struct report_result {
+	bool		listed;		/* the IP is listed after this report */
+	bool		newly;		/* ... because of this report */
+	bool		allowlisted;	/* in [allow]: recorded, never listed */
+	uint32_t	count;		/* reports of this type in the window */
+	uint32_t	expires;	/* of the listing; 0 if none */
+	uint32_t	offences;	/* listings of this IP so far */
+	uint32_t	ban;		/* seconds of the listing this report made */
+};
+
+/* "" if service and reason are fit to store, else why not. */
+const char	*report_check_text(const char *service, const char *reason);
+
+/* Does any reports source of CONF define TYPE? */
+bool		 reports_type_known(const struct conf *conf, const char *type);
+
+/*
+ * Count report R in every reports source of CONF that defines its type
+ * (SRCIDS: the sources' store ids; ALLOW: the [allow] list), inside batch
+ * transaction T. When a source's threshold is reached the IP (IPv6: its
+ * ipv6-prefix) is listed in that source until the ban ends. Returns 0 or an
+ * error code for the batch.
+ */
+int		 reports_apply(struct store_txn *t, const struct conf *conf,
+		    const int *srcids, const struct dns_view *allow,
+		    const struct report *r, struct report_result *out);
+
+/* The stored history of one IP in one reports source. */
+struct report_recent {
+	uint32_t	time;
+	char		type[CONF_RTYPE_MAX];
+	char		service[REPORT_SERVICE_MAX];
+	char		reason[REPORT_REASON_MAX];
+	bool		allowlisted;
+	bool		listed;		/* this report made a listing */
+};
+struct report_typecount {
+	char		type[CONF_RTYPE_MAX];
+	uint32_t	n;		/* report times kept (the newest) */
+	uint32_t	newest;
+};
+struct report_history {
+	int		 srcid;
+	struct prefix	 key;		/* the address or IPv6 prefix counted */
+	uint32_t	 total;		/* reports ever */
+	uint32_t	 offences;
+	uint32_t	 last_offence;
+	uint32_t	 banned_until;
+	uint32_t	 last_seen;
+	int		 ntypes;
+	struct report_typecount types[CONF_MAX_REPORT_TYPES];
+	int		 nrecent;	/* newest first */
+	struct report_recent recent[REPORT_RECENT];
+};
+
+/*
+ * Call FN with the history of IP in every reports source (IP NULL: of every
+ * IP, in key order, starting after the key AFTER if not NULL) until FN
+ * returns non-zero. 0, or -1 on a read error.
+ */
+int		 reports_walk(struct store *st, const struct conf *conf,
+		    const int *srcids, const struct prefix *ip,
+		    const struct prefix *after,
+		    int (*fn)(void *arg, const struct report_history *),
+		    void *arg);
+
+/* Forget the IPs of sources with no report within their history and no
+ * listing left; also those of sources no longer configured. Returns the
+ * number forgotten or -1. */
+long		 reports_prune(struct store *st, const struct conf *conf,
+		    const int *srcids, uint32_t now);
+
+/* The listing length of offence number N (1 = first) for type RT of CS. */
+uint32_t	 reports_ban(const struct conf_source *cs,
+		    const struct conf_rtype *rt, uint32_t n);
+
+/*
+ * Group commit: threads queue batch jobs; one thread runs every job queued
+ * meanwhile in one transaction, so concurrent writers share a disk sync.
+ */
+struct commitq;
+struct commitq	*commitq_start(struct store *st);
+void		 commitq_stop(struct commitq *);
+/*
+ * Run FN(T, ARG) in the next batch; return after its commit with FN's
+ * result (0 = committed), or -1 with a message in ERR when the batch could
+ * not be committed.
+ */
+int		 commitq_run(struct commitq *,
+		    int (*fn)(struct store_txn *, void *), void *arg,
+		    char *err, size_t errlen);
+/* Batches committed and jobs run, for metrics. */
+void		 commitq_stats(struct commitq *, uint64_t *batches,
+		    uint64_t *jobs);
+
+#endif
