@@ -11,10 +11,12 @@
 
 #include "conf.h"
 #include "dns.h"
+#include "export.h"
 #include "feed.h"
 #include "feed_fetch.h"
 #include "ipaddr.h"
 #include "log.h"
+#include "lookup.h"
 #include "rbldnsd.h"
 #include "source.h"
 #include "store.h"
@@ -119,19 +121,6 @@ fmt_time(uint32_t t, char *buf, size_t len)
 	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-static const char *
-origin_name(enum store_origin o)
-{
-	switch (o) {
-	case ORIGIN_FILE: return "file";
-	case ORIGIN_CLI: return "cli";
-	case ORIGIN_API: return "api";
-	case ORIGIN_FEED: return "feed";
-	case ORIGIN_REPORT: return "report";
-	}
-	return "?";
-}
-
 static void
 print_entry(FILE *f, const struct store_entry *e)
 {
@@ -145,10 +134,10 @@ print_entry(FILE *f, const struct store_entry *e)
 	fmt_time(e->expires, exp, sizeof(exp));
 	if (e->excl)
 		fprintf(f, "!%s\t%s\texcluded\t%s\tadded %s\texpires %s",
-		    p, e->source, origin_name(e->origin), added, exp);
+		    p, e->source, lookup_origin_name(e->origin), added, exp);
 	else
 		fprintf(f, "%s\t%s\tA %s\tTXT \"%s\"\t%s\tadded %s\texpires %s",
-		    p, e->source, a, e->txt ? e->txt : "", origin_name(e->origin),
+		    p, e->source, a, e->txt ? e->txt : "", lookup_origin_name(e->origin),
 		    added, exp);
 	if (e->reason[0] != '\0')
 		fprintf(f, "\treason \"%s\"", e->reason);
@@ -172,91 +161,68 @@ cover_cb(void *arg, const struct store_entry *e)
 	return 0;
 }
 
+struct lookup_print {
+	const struct conf *conf;
+	const char	*iptext;
+};
+
+static int
+lookup_print_cb(void *arg, const struct lookup_answer *an)
+{
+	struct lookup_print *lp = arg;
+	char a[IPADDR_STRLEN];
+	uint8_t ab[4] = { (uint8_t)(an->a >> 24), (uint8_t)(an->a >> 16),
+	    (uint8_t)(an->a >> 8), (uint8_t)an->a };
+
+	if (an->source < 0) {
+		printf("%s: listed in %s (RFC 5782 test point)\n", lp->iptext,
+		    lp->conf->zones[an->zone].name);
+		return 0;
+	}
+	ipaddr_ntop(4, ab, a, sizeof(a));
+	printf("%s: listed in %s by %s: A %s%s%s%s\n", lp->iptext,
+	    lp->conf->zones[an->zone].name, lp->conf->sources[an->source].name,
+	    a, an->has_txt ? ", TXT \"" : "", an->txt,
+	    an->has_txt ? "\"" : "");
+	return 0;
+}
+
 static int
 cmd_lookup(struct ctl *c, int argc, char **argv)
 {
-	static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-	    0xff, 0xff };
 	struct prefix ip;
-	struct store_reader *rd;
 	struct dns_view *view;
 	struct cover cv = { 0 };
+	struct lookup_print lp;
+	enum lookup_never never;
 	char iptext[IPADDR_STRLEN];
-	bool any = false, lo, tp;
-	uint32_t now = (uint32_t)time(NULL);
+	int n;
 
 	if (argc != 2)
 		return fail("usage: lookup IP");
 	if (ipaddr_parse_addr(argv[1], &ip) != 0)
 		return fail("\"%s\" is not an IP address", argv[1]);
-	/* As DNS does: ::ffff:a.b.c.d is the IPv4 address. */
-	if (ip.family == 6 && memcmp(ip.addr, mapped, 12) == 0) {
-		memmove(ip.addr, ip.addr + 12, 4);
-		memset(ip.addr + 4, 0, 12);
-		ip.family = 4;
-		ip.len = 32;
-	}
+	lookup_normalize(&ip);
 	ipaddr_ntop(ip.family, ip.addr, iptext, sizeof(iptext));
-	lo = ip.family == 4 && ipaddr_v4(&ip) == 0x7f000001;
-	tp = ip.family == 4 && ipaddr_v4(&ip) == 0x7f000002;
 	if ((view = view_build(c->conf, c->srcids)) == NULL)
 		return fail("cannot build the zones");
-	if (lo)
-		printf("%s: never listed (RFC 5782 test point)\n", iptext);
-	else if (!tp && dns_allowed(view, ip.family, ip.addr))
-		printf("%s: never listed (in [allow])\n", iptext);
-	else if ((rd = store_reader_new(c->st)) == NULL ||
-	    store_reader_begin(rd) != 0) {
-		view_free(view);
-		return fail("database: cannot read");
-	} else {
-		/* The same answers DNS gives: one line per listing source. */
-		for (int z = 0; z < view->nzones; z++) {
-			const struct dns_zone *dz = &view->zones[z];
-			struct store_hit hits[DNS_MAX_SOURCES];
-			bool zany = false;
-
-			if (store_lookup(rd, ip.family, ip.addr, dz->srcids,
-			    dz->nsrc, now, hits) != 0)
-				continue;
-			for (int i = 0; i < dz->nsrc; i++) {
-				const struct conf_zone *cz = &c->conf->zones[z];
-				char a[IPADDR_STRLEN], txt[RBL_TXT_ANSWER_MAX + 1];
-				uint8_t ab[4] = { (uint8_t)(hits[i].a >> 24),
-				    (uint8_t)(hits[i].a >> 16),
-				    (uint8_t)(hits[i].a >> 8), (uint8_t)hits[i].a };
-				const char *t;
-				size_t tl, n = 0;
-
-				if (!hits[i].listed)
-					continue;
-				if (hits[i].txt != RBL_NO_TXT &&
-				    store_text(rd, hits[i].txt, &t, &tl) == 0)
-					n = rbldnsd_expand(t, tl, iptext, txt);
-				txt[n] = '\0';
-				ipaddr_ntop(4, ab, a, sizeof(a));
-				printf("%s: listed in %s by %s: A %s%s%s%s\n",
-				    iptext, cz->name,
-				    c->conf->sources[cz->sources[i]].name, a,
-				    n ? ", TXT \"" : "", txt, n ? "\"" : "");
-				any = zany = true;
-			}
-			if (tp && !zany) {
-				printf("%s: listed in %s (RFC 5782 test point)\n",
-				    iptext, c->conf->zones[z].name);
-				any = true;
-			}
-		}
-		store_reader_end(rd);
-		store_reader_free(rd);
-		if (!any)
-			printf("%s: not listed\n", iptext);
-	}
+	lp.conf = c->conf;
+	lp.iptext = iptext;
+	n = lookup_ip(c->conf, view, c->st, &ip, (uint32_t)time(NULL), &never,
+	    lookup_print_cb, &lp);
 	view_free(view);
+	if (n < 0)
+		return fail("database: cannot read");
+	if (never == LOOKUP_LOOPBACK)
+		printf("%s: never listed (RFC 5782 test point)\n", iptext);
+	else if (never == LOOKUP_ALLOWED)
+		printf("%s: never listed (in [allow])\n", iptext);
+	else if (n == 0)
+		printf("%s: not listed\n", iptext);
 	/* Then every entry that covers it, with its history. */
 	if (store_covering(c->st, &ip, cover_cb, &cv) != 0)
 		return fail("database: cannot read");
-	return any ? EX_OK : EX_FAIL;
+	return n > 0 ? EX_OK : EX_FAIL;
 }
 
 /* ---- add, del ---- */
@@ -461,155 +427,6 @@ cmd_import(struct ctl *c, int argc, char **argv)
 
 /* ---- export ---- */
 
-struct exportctx {
-	FILE		*f;
-	int		 family;
-	uint32_t	 now;
-	unsigned long	 n;
-	bool		 tty;
-	const struct dns_view *view;	/* its [allow] list */
-};
-
-static bool
-export_allowed(const struct exportctx *x, const struct prefix *p)
-{
-	struct prefix lo, tp;
-
-	ipaddr_set_v4(&lo, 0x7f000001, 32);
-	ipaddr_set_v4(&tp, 0x7f000002, 32);
-	if (ipaddr_contains(&lo, p))
-		return true;
-	if (ipaddr_contains(p, &tp) && p->len == 32)
-		return false;	/* the RFC 5782 test point outranks [allow] */
-	for (int i = 0; i < x->view->nallow; i++)
-		if (ipaddr_contains(&x->view->allow[i], p))
-			return true;
-	return false;
-}
-
-/* Every value is written out (":A:TXT") so that no default line of
- * rbldnsd's can change it; the stored template holds only "$" and "$$". */
-static int
-export_cb(void *arg, const struct store_entry *e)
-{
-	struct exportctx *x = arg;
-	char p[IPADDR_STRLEN];
-
-	if (e->p.family != x->family)
-		return 0;
-	if (e->expires != 0 && e->expires <= x->now)
-		return 0;
-	if (!e->excl && export_allowed(x, &e->p))
-		return 0;	/* never listed by rbld: not by rbldnsd either */
-	ipaddr_format(&e->p, true, p, sizeof(p));
-	if (e->excl)
-		fprintf(x->f, "!%s\n", p);
-	else
-		fprintf(x->f, "%s :%u.%u.%u.%u:%s\n", p, e->a >> 24,
-		    (e->a >> 16) & 0xff, (e->a >> 8) & 0xff, e->a & 0xff,
-		    e->txt ? e->txt : "");
-	if (x->tty && ++x->n % 100000 == 0)
-		fprintf(stderr, "exported %lu entries\r", x->n);
-	return ferror(x->f) ? 1 : 0;
-}
-
-static void
-put_name(FILE *f, const char *name)
-{
-	size_t l = strlen(name);
-
-	fprintf(f, "%s%s", name, l > 0 && name[l - 1] == '.' ? "" : ".");
-}
-
-/* $SOA and $NS: the zone's, else those of its first source file with one. */
-static void
-export_soa_ns(struct ctl *c, const struct conf_zone *cz, int z)
-{
-	uint32_t ttl = cz->ttl ? cz->ttl : DNS_DEFAULT_TTL;
-	struct store_srcmeta m, fsoa, fns;
-	bool have_soa = false, have_ns = false;
-
-	for (int i = 0; i < cz->nsources; i++) {
-		if (store_source_meta(c->st, c->srcids[cz->sources[i]], &m) != 0)
-			continue;
-		if (!have_soa && m.has_soa) {
-			fsoa = m;
-			have_soa = true;
-		}
-		if (!have_ns && m.nns > 0) {
-			fns = m;
-			have_ns = true;
-		}
-	}
-	if (cz->has_soa || !have_soa) {
-		char rname[CONF_DNAME_MAX + 16];
-		const char *mname = cz->has_soa ? cz->soa_mname :
-		    cz->nns > 0 ? cz->ns[0] : cz->name;
-
-		snprintf(rname, sizeof(rname), "hostmaster.%s", cz->name);
-		printf("$SOA %u ", ttl);
-		put_name(stdout, mname);
-		putchar(' ');
-		put_name(stdout, cz->has_soa ? cz->soa_rname : rname);
-		if (cz->has_soa)
-			printf(" %u %u %u %u %u\n", store_serial(c->st, z),
-			    cz->soa_refresh, cz->soa_retry, cz->soa_expire,
-			    cz->soa_minimum);
-		else
-			printf(" %u 3600 600 604800 %u\n",
-			    store_serial(c->st, z), ttl);
-	} else {
-		printf("$SOA %u ", fsoa.soa_ttl ? fsoa.soa_ttl : ttl);
-		put_name(stdout, fsoa.soa_mname);
-		putchar(' ');
-		put_name(stdout, fsoa.soa_rname);
-		printf(" %u %u %u %u %u\n", store_serial(c->st, z),
-		    fsoa.soa_refresh, fsoa.soa_retry, fsoa.soa_expire,
-		    fsoa.soa_minttl);
-	}
-	if (cz->nns > 0 || have_ns) {
-		int n = cz->nns > 0 ? cz->nns : fns.nns;
-
-		printf("$NS %u", cz->nns > 0 || fns.ns_ttl == 0 ? ttl :
-		    fns.ns_ttl);
-		for (int i = 0; i < n; i++) {
-			putchar(' ');
-			put_name(stdout, cz->nns > 0 ? cz->ns[i] : fns.ns[i]);
-		}
-		putchar('\n');
-	}
-}
-
-/* RFC 5782: rbld lists 127.0.0.2 even when no source does; so must the export. */
-static void
-export_test_point(struct ctl *c, const struct conf_zone *cz)
-{
-	const struct conf_source *first = &c->conf->sources[cz->sources[0]];
-	struct store_hit hits[CONF_MAX_ZONE_SOURCES];
-	int ids[CONF_MAX_ZONE_SOURCES];
-	uint8_t tp[4] = { 127, 0, 0, 2 };
-	struct store_reader *rd;
-	bool listed = false;
-
-	for (int i = 0; i < cz->nsources; i++)
-		ids[i] = c->srcids[cz->sources[i]];
-	if ((rd = store_reader_new(c->st)) != NULL &&
-	    store_reader_begin(rd) == 0) {
-		if (store_lookup(rd, 4, tp, ids, cz->nsources,
-		    (uint32_t)time(NULL), hits) == 0)
-			for (int i = 0; i < cz->nsources; i++)
-				listed |= hits[i].listed;
-		store_reader_end(rd);
-	}
-	store_reader_free(rd);
-	if (listed)
-		return;
-	printf("$DATASET ip4trie:rfc5782 @\n$TTL %u\n127.0.0.2 :%u.%u.%u.%u:%s\n",
-	    cz->ttl ? cz->ttl : DNS_DEFAULT_TTL, first->a >> 24,
-	    (first->a >> 16) & 0xff, (first->a >> 8) & 0xff, first->a & 0xff,
-	    first->txt ? first->txt : "");
-}
-
 static int
 cmd_export(struct ctl *c, int argc, char **argv)
 {
@@ -619,7 +436,7 @@ cmd_export(struct ctl *c, int argc, char **argv)
 	};
 	const char *format = "rbldnsd";
 	const struct conf_zone *cz;
-	struct exportctx x;
+	unsigned long n = 0;
 	int ch, z;
 
 	/* 0, not 1: reset getopt, and forget main's "+" (options may follow). */
@@ -638,51 +455,13 @@ cmd_export(struct ctl *c, int argc, char **argv)
 		return fail("no zone \"%s\" in %s", argv[optind], c->conf->path);
 	cz = &c->conf->zones[z];
 
-	memset(&x, 0, sizeof(x));
-	if ((x.view = view_build(c->conf, c->srcids)) == NULL)
-		return fail("cannot build zone %s", cz->name);
-	x.f = stdout;
-	x.now = (uint32_t)time(NULL);
-	x.tty = isatty(STDERR_FILENO);
-	printf("# rbldnsd combined dataset for zone %s, exported by rbld\n"
-	    "# serve with: rbldnsd ... %s:combined:FILE\n", cz->name, cz->name);
-	export_soa_ns(c, cz, z);
-	for (int i = 0; i < cz->nsources; i++) {
-		const struct conf_source *cs = &c->conf->sources[cz->sources[i]];
-		int src = c->srcids[cz->sources[i]];
-		struct store_srcmeta meta;
-		uint32_t ttl = cz->ttl ? cz->ttl : DNS_DEFAULT_TTL;
-
-		if (store_source_meta(c->st, src, &meta) == 0 && meta.ttl != 0)
-			ttl = meta.ttl;
-		for (int fam = 4; fam <= 6; fam += 2) {
-			printf("$DATASET ip%dtrie:%s @\n$TTL %u\n", fam,
-			    cs->name, ttl);
-			/* Exclusions first: in rbldnsd the first line wins. */
-			if (fam == 4)
-				printf("!127.0.0.1\n");
-			for (int a = 0; a < x.view->nallow; a++) {
-				char ap[IPADDR_STRLEN];
-
-				if (x.view->allow[a].family != fam)
-					continue;
-				ipaddr_format(&x.view->allow[a], true, ap,
-				    sizeof(ap));
-				printf("!%s\n", ap);
-			}
-			x.family = fam;
-			if (store_walk(c->st, src, export_cb, &x) != 0) {
-				view_free((struct dns_view *)x.view);
-				return fail("database: cannot read");
-			}
-		}
-	}
-	export_test_point(c, cz);
-	view_free((struct dns_view *)x.view);
-	if (x.tty)
-		fprintf(stderr, "exported %lu entries\n", x.n);
-	if (fflush(stdout) != 0 || ferror(stdout))
-		return fail("writing the export: %s", strerror(errno));
+	errno = 0;
+	if (export_rbldnsd(stdout, c->conf, c->srcids, c->st, z,
+	    isatty(STDERR_FILENO), &n) != 0)
+		return fail("exporting %s: %s", cz->name, errno ? strerror(errno) :
+		    "cannot read the database");
+	if (isatty(STDERR_FILENO))
+		fprintf(stderr, "exported %lu entries\n", n);
 	return EX_OK;
 }
 

@@ -1397,7 +1397,16 @@ int
 store_walk(struct store *st, int src,
     int (*fn)(void *arg, const struct store_entry *), void *arg)
 {
+	return store_walk_after(st, src, NULL, 0, fn, arg);
+}
+
+int
+store_walk_after(struct store *st, int src, const struct prefix *after,
+    int after_src, int (*fn)(void *arg, const struct store_entry *),
+    void *arg)
+{
 	char reason[STORE_REASON_MAX + 1], srcname[STORE_NAME_MAX];
+	uint8_t akey[KEY_MAX];
 	struct store_entry e;
 	MDB_txn *txn;
 	MDB_cursor *cur;
@@ -1410,7 +1419,18 @@ store_walk(struct store *st, int src,
 		st_rend(st, txn);
 		return -1;
 	}
-	rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
+	if (after == NULL)
+		rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
+	else {
+		k.mv_size = key_build(akey, after->family, after->len,
+		    after->addr, after_src);
+		k.mv_data = akey;
+		rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+		if (rc == 0 && k.mv_size == key_build(akey, after->family,
+		    after->len, after->addr, after_src) &&
+		    memcmp(k.mv_data, akey, k.mv_size) == 0)
+			rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+	}
 	while (rc == 0) {
 		if (src < 0 || key_src(&k) == src) {
 			if ((rc = st_decode(txn, st, &k, &v, &e, reason, srcname,
@@ -2206,6 +2226,16 @@ store_txn_add(struct store_txn *t, int src, const struct prefix *p, bool excl,
 	    (reason != NULL && strlen(reason) > STORE_REASON_MAX))
 		return EINVAL;
 	return w_add(t->w, &aa);
+}
+
+int
+store_txn_del(struct store_txn *t, int src, const struct prefix *p, int *n)
+{
+	struct del_arg da = { src, p, 0 };
+	int rc = w_del(t->w, &da);
+
+	*n = da.n;
+	return rc;
 }
 
 int

@@ -149,6 +149,12 @@ long		 store_expire(struct store *, uint32_t now);
 int		 store_walk(struct store *, int src,
 		    int (*fn)(void *arg, const struct store_entry *), void *arg);
 
+/* The same, starting after the entry AFTER of source AFTER_SRC (whether
+ * or not it still exists): for listing page by page. */
+int		 store_walk_after(struct store *, int src,
+		    const struct prefix *after, int after_src,
+		    int (*fn)(void *arg, const struct store_entry *), void *arg);
+
 /* Every entry of any source whose prefix contains ADDR (expired ones too;
  * the caller compares E->expires). */
 int		 store_covering(struct store *, const struct prefix *addr,
@@ -169,6 +175,10 @@ int		 store_batch(struct store *, int njobs,
 int		 store_txn_add(struct store_txn *, int src, const struct prefix *p,
 		    bool excl, uint32_t a, const char *txt, uint32_t expires,
 		    const char *reason, enum store_origin origin);
+
+/* store_del inside a batch: *N entries deleted. */
+int		 store_txn_del(struct store_txn *, int src, const struct prefix *p,
+		    int *n);
 
 /*
  * Records: small keyed values beside the entries (report counters). In a

@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* A zone as one rbldnsd "combined" dataset file, for rbldctl and the API. */
+#ifndef RBLD_EXPORT_H
+#define RBLD_EXPORT_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "conf.h"
+#include "store.h"
+
+/*
+ * Write zone Z of CONF (SRCIDS: store ids of its sources) to F as an
+ * rbldnsd combined dataset that rbldnsd serves with rbld's answers. With
+ * PROGRESS, a count goes to stderr as it runs. *COUNT (may be NULL) gets
+ * the entries written. Returns 0, or -1 on a read or write error.
+ */
+int	export_rbldnsd(FILE *f, const struct conf *conf, const int *srcids,
+	    struct store *st, int z, bool progress, unsigned long *count);
+
+#endif
