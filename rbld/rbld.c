@@ -11,11 +11,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "api.h"
 #include "conf.h"
 #include "feed.h"
 #include "feed_fetch.h"
 #include "log.h"
 #include "net.h"
+#include "reports.h"
 #include "source.h"
 #include "store.h"
 
@@ -114,6 +116,8 @@ main(int argc, char **argv)
 	struct net *net;
 	struct dns_view *view;
 	struct feeds *feeds;
+	struct commitq *cq;
+	struct api *api;
 	int srcids[CONF_MAX_SOURCES];
 	bool check = false, debug = false;
 	time_t last_files, last_reap;
@@ -162,6 +166,17 @@ main(int argc, char **argv)
 		fatalx("cannot build zones");
 	if (store_index_start(st) != 0)
 		fatal("cannot start the indexer");
+	if ((cq = commitq_start(st)) == NULL ||
+	    (api = api_new(st, cq, net)) == NULL ||
+	    api_set_conf(api, conf, srcids) != 0)
+		fatalx("cannot set up the API");
+	if (conf->napi > 0) {
+		if (api_first_token(st, conf, stderr) < 0)
+			fatalx("database: cannot store the first admin token");
+		/* Bound before privileges are dropped; the key is read now. */
+		if (api_listen(api, conf, err, sizeof(err)) != 0)
+			fatalx("api: %s", err);
+	}
 	/* Serve what the database holds at once; files are checked after. */
 	if (net_start(net, st, view) != 0)
 		fatal("cannot start DNS workers");
@@ -207,6 +222,16 @@ main(int argc, char **argv)
 			}
 			load_sources(nc, st, nids, true);
 			feeds_update(feeds, nc, nids);
+			if (api_set_conf(api, nc, nids) != 0) {
+				log_err("new configuration cannot be applied "
+				    "to the API, keeping the old one");
+				feeds_update(feeds, conf, srcids);
+				view_free(nv);
+				conf_free(nc);
+				continue;
+			}
+			if (nc->napi != conf->napi)
+				log_warnx("api addresses change only on restart");
 			old = net_swap_view(net, nv);
 			view_free(old);
 			view = nv;
@@ -224,14 +249,21 @@ main(int argc, char **argv)
 		}
 		if (now - last_reap >= RBLD_REAP_SECS) {
 			long n = store_expire(st, (uint32_t)now);
+			long r = reports_prune(st, conf, srcids, (uint32_t)now);
 
 			if (n > 0)
 				log_info("expired %ld entries", n);
+			if (r > 0)
+				log_info("reports: forgot %ld quiet addresses", r);
+			api_note_expired(api, n, r);
 			last_reap = now;
 		}
 	}
+	api_stop(api);
+	commitq_stop(cq);
 	feeds_stop(feeds);
 	net_stop(net);
+	api_free(api);
 	view_free(view);
 	store_close(st);
 	conf_free(conf);

@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* The HTTP admin API: routing, auth, JSON, reports, metrics. */
+#ifndef RBLD_API_H
+#define RBLD_API_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "conf.h"
+#include "net.h"
+#include "reports.h"
+#include "store.h"
+
+#define API_BODY_MAX	(1024 * 1024)	/* larger bodies get 413 */
+
+/* Repeated failed authentication from one address: after AUTH_FAIL_MAX
+ * failures within AUTH_FAIL_WINDOW seconds, every request from it gets 429
+ * for AUTH_LOCKOUT seconds. */
+#define API_AUTH_FAIL_MAX	10
+#define API_AUTH_FAIL_WINDOW	60
+#define API_AUTH_LOCKOUT	300
+
+struct api;
+
+/*
+ * The API over store ST. Writes go through the group commit queue CQ. NET
+ * (may be NULL) gives the DNS counters for /metrics. Call api_set_conf
+ * before serving. Returns NULL on error (logged).
+ */
+struct api	*api_new(struct store *st, struct commitq *cq, struct net *net);
+void		 api_free(struct api *);
+
+/*
+ * Serve CONF (whose sources have store ids SRCIDS) from now on; waits for
+ * requests using the previous one, which the caller may then free.
+ */
+int		 api_set_conf(struct api *, const struct conf *conf,
+		    const int *srcids);
+
+/* Listen on CONF's api addresses (HTTPS with api-cert and api-key).
+ * Returns 0, or -1 with a message in ERR. */
+int		 api_listen(struct api *, const struct conf *conf, char *err,
+		    size_t errlen);
+/* Stop listening; requests in progress finish first. */
+void		 api_stop(struct api *);
+
+/*
+ * No credentials by default: when neither CONF nor the database holds an
+ * admin token, create one named "admin", store its hash, and print the
+ * token once to F. Returns 1 if created, 0 if not needed, -1 on error.
+ */
+int		 api_first_token(struct store *st, const struct conf *conf,
+		    FILE *f);
+
+/* The reaper's figures, for /metrics. */
+void		 api_note_expired(struct api *, long entries, long records);
+
+/* ---- the request handler, without HTTP: used by the server and tests ---- */
+
+struct api_req {
+	const char	*method;	/* "GET", "POST", ... */
+	const char	*path;		/* decoded path, without the query */
+	/* The query argument NAME, or NULL. */
+	const char	*(*arg)(void *ctx, const char *name);
+	void		*argctx;
+	const char	*authorization;	/* header value or NULL */
+	const char	*content_type;	/* header value or NULL */
+	const char	*body;
+	size_t		 bodylen;
+	const struct sockaddr *client;	/* for throttling; may be NULL */
+};
+
+struct api_resp {
+	int		 status;
+	char		*body;		/* malloc'ed; the caller frees */
+	size_t		 len;
+	const char	*content_type;
+	char		 allow[64];	/* for 405: "GET, POST" */
+	unsigned	 retry_after;	/* for 429: seconds */
+};
+
+void		 api_handle(struct api *, const struct api_req *,
+		    struct api_resp *);
+
+/* For tests: the clock the API reads (unix seconds). */
+void		 api_set_clock(struct api *, uint32_t (*now)(void));
+
+#endif
