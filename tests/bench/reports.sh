@@ -39,13 +39,14 @@ if [ ! -x "$bench" ] || [ "$src" -nt "$bench" ]; then
 fi
 
 work=$(mktemp -d /tmp/rbld-reports.XXXXXX)
-pid=""
+pid="" bpid=""
 # shellcheck disable=SC2317  # called from the trap
 cleanup() {
+	[ -z "$bpid" ] || kill "$bpid" 2>/dev/null || true
 	if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
 		kill "$pid" 2>/dev/null || true
 		for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-		kill -9 "$pid" 2>/dev/null || true
+		if kill -0 "$pid" 2>/dev/null; then kill -9 "$pid" 2>/dev/null || true; fi
 		wait "$pid" 2>/dev/null || true
 	fi
 	rm -rf "$work"
@@ -120,8 +121,13 @@ hz=$(getconf CLK_TCK)
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 c0=$(cpu_ticks "$pid")
 rc=0
+# In the background so that a signal to this script stops it at once.
 "$bench" -h 127.0.0.1 -p "$apiport" -c "$clients" -d "$secs" -t "$work/token" \
-    | tee "$work/bench.out" || rc=$?
+    >"$work/bench.out" &
+bpid=$!
+wait "$bpid" || rc=$?
+bpid=""
+cat "$work/bench.out"
 c1=$(cpu_ticks "$pid")
 # The CPU covers the warm-up too, so divide by every response.
 n=$(awk -F': *' '/^all responses/ {print $2}' "$work/bench.out")
