@@ -18,6 +18,7 @@
 #include "log.h"
 #include "lookup.h"
 #include "rbldnsd.h"
+#include "reports.h"
 #include "source.h"
 #include "store.h"
 #include "token.h"
@@ -51,6 +52,9 @@ usage(FILE *f)
 	    "  import SOURCE FILE        add every entry of an rbldnsd data file\n"
 	    "  export ZONE [--format rbldnsd]\n"
 	    "                            the zone as one rbldnsd combined dataset\n"
+	    "  report IP --type TYPE [--service S] [--reason TEXT]\n"
+	    "                            count an abuse report, as the API does;\n"
+	    "                            lists IP once its type's threshold is met\n"
 	    "  refresh SOURCE            fetch a feed now (rbld serves the result\n"
 	    "                            at once); exit 1 if it was rejected\n"
 	    "  stats                     database, sources, feeds and zones\n"
@@ -465,6 +469,89 @@ cmd_export(struct ctl *c, int argc, char **argv)
 	return EX_OK;
 }
 
+/* ---- report ---- */
+
+struct report_arg {
+	const struct conf *conf;
+	const int	*srcids;
+	const struct dns_view *view;
+	struct report	 r;
+	struct report_result res;
+};
+
+static int
+report_fn(struct store_txn *t, void *arg, int job)
+{
+	struct report_arg *ra = arg;
+
+	(void)job;
+	return reports_apply(t, ra->conf, ra->srcids, ra->view, &ra->r,
+	    &ra->res);
+}
+
+static int
+cmd_report(struct ctl *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "type", required_argument, NULL, 't' },
+		{ "service", required_argument, NULL, 's' },
+		{ "reason", required_argument, NULL, 'r' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct report_arg ra;
+	const char *why;
+	char iptext[IPADDR_STRLEN], err[256], until[32];
+	int ch, result = 0;
+
+	memset(&ra, 0, sizeof(ra));
+	ra.r.service = "rbldctl";
+	ra.r.reason = "";
+	optind = 0;
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (ch) {
+		case 't': ra.r.type = optarg; break;
+		case 's': ra.r.service = optarg; break;
+		case 'r': ra.r.reason = optarg; break;
+		default: return EX_USAGE;
+		}
+	}
+	if (optind != argc - 1 || ra.r.type == NULL)
+		return fail("usage: report IP --type TYPE [--service S] "
+		    "[--reason TEXT]");
+	if (ipaddr_parse_addr(argv[optind], &ra.r.ip) != 0)
+		return fail("\"%s\" is not an IP address", argv[optind]);
+	lookup_normalize(&ra.r.ip);
+	if (!reports_type_known(c->conf, ra.r.type))
+		return fail("unknown report type \"%s\": no source with kind = "
+		    "reports defines it", ra.r.type);
+	if (*(why = report_check_text(ra.r.service, ra.r.reason)) != '\0')
+		return fail("%s", why);
+	if ((ra.view = view_build(c->conf, c->srcids)) == NULL)
+		return fail("cannot build the zones");
+	ra.conf = c->conf;
+	ra.srcids = c->srcids;
+	ra.r.now = (uint32_t)time(NULL);
+	if (store_batch(c->st, 1, report_fn, &ra, &result, err,
+	    sizeof(err)) != 0 || result != 0) {
+		view_free((struct dns_view *)ra.view);
+		return fail("report not recorded: %s", result ?
+		    strerror(result) : err);
+	}
+	view_free((struct dns_view *)ra.view);
+	ipaddr_ntop(ra.r.ip.family, ra.r.ip.addr, iptext, sizeof(iptext));
+	fmt_time(ra.res.expires, until, sizeof(until));
+	if (ra.res.allowlisted)
+		printf("%s: report recorded; never listed (in [allow])\n",
+		    iptext);
+	else if (ra.res.listed)
+		printf("%s: listed until %s (%u %s reports, offence %u)\n",
+		    iptext, until, ra.res.count, ra.r.type, ra.res.offences);
+	else
+		printf("%s: %u %s report%s counted, not listed\n", iptext,
+		    ra.res.count, ra.r.type, ra.res.count == 1 ? "" : "s");
+	return EX_OK;
+}
+
 /* ---- refresh ---- */
 
 static int
@@ -656,8 +743,8 @@ main(int argc, char **argv)
 		{ "list", cmd_list }, { "import", cmd_import },
 		{ "export", cmd_export }, { "stats", cmd_stats },
 		{ "refresh", cmd_refresh }, { "token", cmd_token },
+		{ "report", cmd_report },
 	};
-	static const char *later[] = { "report" };
 	const char *path = "rbld.conf";
 	struct ctl c;
 	int ch, rc;
@@ -683,9 +770,6 @@ main(int argc, char **argv)
 		usage(stdout);
 		return EX_OK;
 	}
-	for (size_t i = 0; i < sizeof(later) / sizeof(later[0]); i++)
-		if (strcmp(argv[0], later[i]) == 0)
-			return fail("%s is not supported yet", argv[0]);
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
 		if (strcmp(argv[0], cmds[i].name) != 0)
 			continue;

@@ -660,6 +660,19 @@ def test_fail2ban_action():
           'service %r' % h)
 
 
+def test_rbldctl_report():
+    ip = '198.51.100.160'
+    for i in range(2):
+        out = ctl('report', ip, '--type', 'failed-login', '--service',
+                  'sshd').stdout
+        check('not listed' in out, 'rbldctl report %d: %s' % (i + 1, out))
+    out = ctl('report', ip, '--type', 'failed-login').stdout
+    check('listed until' in out, 'third rbldctl report: ' + out)
+    listed(ip)     # the running daemon serves it at once
+    r = ctl('report', ip, '--type', 'nope', ok=(1,))
+    check('unknown report type' in r.stderr, r.stderr)
+
+
 def test_sighup_new_token():
     tok = 'extra-token-added-at-sighup'
     want(api('GET', '/v1/zones', token=tok), 401, 'before SIGHUP')
@@ -744,6 +757,7 @@ TESTS = [
     test_sources_zones_serial_export,
     test_metrics,
     test_fail2ban_action,
+    test_rbldctl_report,
     test_sighup_new_token,
     test_tls,
     test_sigterm_exit_0,
