@@ -1628,7 +1628,17 @@ api_new(struct store *st, struct commitq *cq, struct net *net)
 	api->cq = cq;
 	api->net = net;
 	api->now = wall_now;
-	pthread_rwlock_init(&api->lock, NULL);
+	{
+		/* A reload must not wait forever behind a stream of requests
+		 * that always overlap: writers go first. */
+		pthread_rwlockattr_t ra;
+
+		pthread_rwlockattr_init(&ra);
+		pthread_rwlockattr_setkind_np(&ra,
+		    PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+		pthread_rwlock_init(&api->lock, &ra);
+		pthread_rwlockattr_destroy(&ra);
+	}
 	pthread_mutex_init(&api->fail_mtx, NULL);
 	pthread_mutex_init(&api->rt_mtx, NULL);
 	return api;
