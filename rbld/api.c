@@ -201,8 +201,13 @@ client_key(const struct sockaddr *sa, struct in6_addr *out)
 		out->s6_addr[10] = out->s6_addr[11] = 0xff;
 		memcpy(out->s6_addr + 12,
 		    &((const struct sockaddr_in *)sa)->sin_addr, 4);
-	} else if (sa->sa_family == AF_INET6)
+	} else if (sa->sa_family == AF_INET6) {
 		*out = ((const struct sockaddr_in6 *)sa)->sin6_addr;
+		/* One IPv6 client holds a /64: rotating addresses inside it
+		 * must not reset its count. */
+		if (!IN6_IS_ADDR_V4MAPPED(out))
+			memset(out->s6_addr + 8, 0, 8);
+	}
 }
 
 /* Seconds left of ADDR's lockout, or 0. */
@@ -241,7 +246,12 @@ auth_failed(struct api *api, const struct in6_addr *addr, uint32_t now)
 			f = s;
 			break;
 		}
-		if (s->used < oldest->used)
+		/* Reuse the quietest slot, preferring any that is not
+		 * locked out over one that is. */
+		if ((s->locked_until > now) != (oldest->locked_until > now)) {
+			if (s->locked_until <= now)
+				oldest = s;
+		} else if (s->used < oldest->used)
 			oldest = s;
 	}
 	if (f == NULL) {
@@ -668,6 +678,7 @@ out:
 }
 
 struct del_job {
+	struct api	*api;
 	int		 src;
 	struct prefix	 p;
 	int		 n;
@@ -677,8 +688,18 @@ static int
 del_job(struct store_txn *t, void *arg)
 {
 	struct del_job *dj = arg;
+	const struct conf *c = dj->api->conf;
+	int rc;
 
-	return store_txn_del(t, dj->src, &dj->p, &dj->n);
+	if ((rc = store_txn_del(t, dj->src, &dj->p, &dj->n)) != 0)
+		return rc;
+	/* A report listing lifted by hand: its record must say so too. */
+	for (int i = 0; i < c->nsources && rc == 0; i++)
+		if (c->sources[i].kind == SOURCE_REPORTS && (dj->src < 0 ||
+		    dj->src == dj->api->srcids[i]))
+			rc = reports_unlist(t, c, dj->api->srcids,
+			    dj->api->srcids[i], &dj->p);
+	return rc;
 }
 
 static void
@@ -691,6 +712,7 @@ delete_entry(struct api *api, const struct api_req *rq, struct api_resp *rs,
 	int si, rc;
 
 	memset(&dj, 0, sizeof(dj));
+	dj.api = api;
 	dj.src = -1;
 	if (ipaddr_parse_prefix(pfx, &dj.p, &why) != 0) {
 		resp_error(rs, 400, "bad prefix \"%s\": %s", pfx, why);
@@ -761,6 +783,7 @@ struct hist_ctx {
 	json_t		*arr;
 	int		 limit, n;
 	struct prefix	 last;
+	int		 last_src;
 	bool		 more;
 };
 
@@ -775,6 +798,7 @@ hist_cb(void *arg, const struct report_history *h)
 	}
 	json_array_append_new(hc->arr, history_json(hc->api, h));
 	hc->last = h->key;
+	hc->last_src = h->srcid;
 	hc->n++;
 	return 0;
 }
@@ -827,7 +851,7 @@ get_lookup(struct api *api, struct api_resp *rs, const char *iptext)
 	hc.limit = LIST_LIMIT_MAX;
 	hc.arr = json_array();
 	json_object_set_new(j, "reports", hc.arr);
-	if (reports_walk(api->st, api->conf, api->srcids, &ip, NULL, hist_cb,
+	if (reports_walk(api->st, api->conf, api->srcids, &ip, NULL, 0, hist_cb,
 	    &hc) != 0) {
 		json_decref(j);
 		resp_error(rs, 500, "cannot read the database");
@@ -989,7 +1013,7 @@ get_reports(struct api *api, const struct api_req *rq, struct api_resp *rs)
 	struct hist_ctx hc;
 	struct prefix p, ap;
 	json_t *j;
-	int rc;
+	int rc, asrc = 0;
 
 	memset(&hc, 0, sizeof(hc));
 	if ((hc.limit = arg_limit(rq, rs)) < 0)
@@ -1000,22 +1024,44 @@ get_reports(struct api *api, const struct api_req *rq, struct api_resp *rs)
 	}
 	if (ip != NULL)
 		lookup_normalize(&p);
-	if (after != NULL && ipaddr_parse_prefix(after, &ap, NULL) != 0) {
-		resp_error(rs, 400, "bad cursor \"%s\"", after);
-		return;
+	if (after != NULL) {
+		/* The cursor is the last record of the previous page:
+		 * "PREFIX,SOURCE", as for entries. */
+		char buf[IPADDR_STRLEN + CONF_NAME_MAX + 2], *comma;
+		int si;
+
+		snprintf(buf, sizeof(buf), "%s", after);
+		if ((comma = strrchr(buf, ',')) == NULL) {
+			resp_error(rs, 400, "bad cursor \"%s\"", after);
+			return;
+		}
+		*comma = '\0';
+		if (ipaddr_parse_prefix(buf, &ap, NULL) != 0 ||
+		    (si = conf_source_index(api->conf, comma + 1)) < 0) {
+			resp_error(rs, 400, "bad cursor \"%s\"", after);
+			return;
+		}
+		asrc = api->srcids[si];
 	}
 	hc.api = api;
 	hc.arr = json_array();
 	rc = reports_walk(api->st, api->conf, api->srcids, ip ? &p : NULL,
-	    after ? &ap : NULL, hist_cb, &hc);
+	    after ? &ap : NULL, asrc, hist_cb, &hc);
 	if (rc != 0) {
 		json_decref(hc.arr);
 		resp_error(rs, 500, "cannot read the database");
 		return;
 	}
 	j = json_pack("{s:o}", "reports", hc.arr);
-	json_object_set_new(j, "next", hc.more ? json_prefix(&hc.last) :
-	    json_null());
+	if (hc.more) {
+		char cur[IPADDR_STRLEN + CONF_NAME_MAX + 2], pt[IPADDR_STRLEN];
+
+		ipaddr_format(&hc.last, false, pt, sizeof(pt));
+		snprintf(cur, sizeof(cur), "%s,%s", pt,
+		    source_name_of(api, hc.last_src));
+		json_object_set_new(j, "next", json_string(cur));
+	} else
+		json_object_set_new(j, "next", json_null());
 	resp_json(rs, 200, j);
 }
 
@@ -1532,7 +1578,11 @@ dispatch(struct api *api, const struct api_req *rq, struct api_resp *rs)
 			if (auth_failed(api, &ckey, now)) {
 				char ct[INET6_ADDRSTRLEN];
 
-				inet_ntop(AF_INET6, &ckey, ct, sizeof(ct));
+				if (IN6_IS_ADDR_V4MAPPED(&ckey))
+					inet_ntop(AF_INET, ckey.s6_addr + 12, ct,
+					    sizeof(ct));
+				else
+					inet_ntop(AF_INET6, &ckey, ct, sizeof(ct));
 				log_warnx("api: %s locked out for %ds after %d "
 				    "failed logins", ct, API_AUTH_LOCKOUT,
 				    API_AUTH_FAIL_MAX);

@@ -87,6 +87,8 @@ reports_ban(const struct conf_source *cs, const struct conf_rtype *rt,
 
 	if (cap < rt->ban)
 		cap = rt->ban;	/* escalation never shortens the first ban */
+	if (cs->escalate_pct <= 100)
+		return rt->ban;
 	for (uint32_t i = 1; i < n && ban < cap; i++)
 		ban = ban * cs->escalate_pct / 100.0;
 	if (ban > cap)
@@ -312,6 +314,9 @@ apply_source(struct store_txn *t, const struct conf_source *cs, int srcid,
 	} else if (rc != 0)
 		return rc;
 
+	/* A listing deleted by hand is over, whatever the record says. */
+	if (r->h.banned_until > now && !store_txn_listed(t, srcid, &kp, now))
+		r->h.banned_until = 0;
 	slot = rec_trim(r, cs, rt, now);
 	n = r->types[slot].n;
 	if (n == rt->count) {	/* full: the oldest makes room */
@@ -418,6 +423,40 @@ reports_apply(struct store_txn *t, const struct conf *conf, const int *srcids,
 	return rc;
 }
 
+int
+reports_unlist(struct store_txn *t, const struct conf *conf, const int *srcids,
+    int srcid, const struct prefix *p)
+{
+	uint8_t key[REC_KEY_LEN], *buf;
+	struct rec *r;
+	size_t len;
+	bool ours = false;
+	int rc = 0;
+
+	for (int i = 0; i < conf->nsources; i++)
+		if (srcids[i] == srcid && conf->sources[i].kind == SOURCE_REPORTS)
+			ours = true;
+	if (!ours)
+		return 0;
+	if ((r = malloc(sizeof(*r))) == NULL || (buf = malloc(REC_MAX)) == NULL) {
+		free(r);
+		return ENOMEM;
+	}
+	rec_key(key, srcid, p);
+	rc = store_txn_rec_get(t, key, sizeof(key), buf, REC_MAX, &len);
+	if (rc == ENOENT)
+		rc = 0;
+	else if (rc == 0 && rec_decode(buf, len, r) == 0 &&
+	    r->h.banned_until != 0) {
+		r->h.banned_until = 0;
+		len = rec_encode(r, buf);
+		rc = store_txn_rec_put(t, key, sizeof(key), buf, len);
+	}
+	free(buf);
+	free(r);
+	return rc;
+}
+
 /* ---- reading ---- */
 
 static void
@@ -471,7 +510,7 @@ walk_cb(void *arg, const void *key, size_t klen, const void *data, size_t len)
 
 int
 reports_walk(struct store *st, const struct conf *conf, const int *srcids,
-    const struct prefix *ip, const struct prefix *after,
+    const struct prefix *ip, const struct prefix *after, int after_srcid,
     int (*fn)(void *arg, const struct report_history *), void *arg)
 {
 	struct walk_arg *wa;
@@ -487,11 +526,8 @@ reports_walk(struct store *st, const struct conf *conf, const int *srcids,
 	wa->arg = arg;
 	if (ip == NULL) {
 		if (after != NULL) {
-			/* AFTER is a key's address; any source's record of it
-			 * and every smaller key are skipped. */
-			rec_key(akey, 0xffff, after);
-			memmove(akey + 1, akey + 3, REC_KEY_LEN - 3);
-			wa->after = NULL;
+			rec_key(akey, after_srcid, after);
+			wa->after = akey;
 		}
 		rc = store_rec_walk(st, "R", 1, walk_cb, wa);
 	} else {

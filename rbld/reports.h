@@ -83,14 +83,20 @@ struct report_history {
 
 /*
  * Call FN with the history of IP in every reports source (IP NULL: of every
- * IP, in key order, starting after the key AFTER if not NULL) until FN
- * returns non-zero. 0, or -1 on a read error.
+ * address, in order of source id and address, starting after address AFTER
+ * of source AFTER_SRCID when AFTER is not NULL) until FN returns non-zero.
+ * 0, or -1 on a read error.
  */
 int		 reports_walk(struct store *st, const struct conf *conf,
 		    const int *srcids, const struct prefix *ip,
-		    const struct prefix *after,
+		    const struct prefix *after, int after_srcid,
 		    int (*fn)(void *arg, const struct report_history *),
 		    void *arg);
+
+/* A listing of source SRCID covering P was deleted by hand: its record no
+ * longer says "listed". Inside batch T; 0 or an error code. */
+int		 reports_unlist(struct store_txn *t, const struct conf *conf,
+		    const int *srcids, int srcid, const struct prefix *p);
 
 /* Forget the IPs of sources with no report within their history and no
  * listing left; also those of sources no longer configured. Returns the

@@ -2228,6 +2228,23 @@ store_txn_add(struct store_txn *t, int src, const struct prefix *p, bool excl,
 	return w_add(t->w, &aa);
 }
 
+bool
+store_txn_listed(struct store_txn *t, int src, const struct prefix *p,
+    uint32_t now)
+{
+	uint8_t key[KEY_MAX];
+	MDB_val k, v;
+	struct entval ev;
+
+	k.mv_size = key_build(key, p->family, p->len, p->addr, src);
+	k.mv_data = key;
+	if (mdb_get(t->w->txn, t->w->st->entries, &k, &v) != 0 ||
+	    v.mv_size < sizeof(ev))
+		return false;
+	memcpy(&ev, v.mv_data, sizeof(ev));
+	return !(ev.flags & VAL_EXCL) && (ev.expires == 0 || ev.expires > now);
+}
+
 int
 store_txn_del(struct store_txn *t, int src, const struct prefix *p, int *n)
 {

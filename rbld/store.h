@@ -176,6 +176,10 @@ int		 store_txn_add(struct store_txn *, int src, const struct prefix *p,
 		    bool excl, uint32_t a, const char *txt, uint32_t expires,
 		    const char *reason, enum store_origin origin);
 
+/* Does source SRC hold the entry P, unexpired at NOW (inside a batch)? */
+bool		 store_txn_listed(struct store_txn *, int src,
+		    const struct prefix *p, uint32_t now);
+
 /* store_del inside a batch: *N entries deleted. */
 int		 store_txn_del(struct store_txn *, int src, const struct prefix *p,
 		    int *n);
