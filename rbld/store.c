@@ -1294,31 +1294,35 @@ struct expire_arg {
 	long		n;
 };
 
+/*
+ * Delete, with one cursor pass over DBI, every key DROP picks; GONE (may be
+ * NULL) hears of each. Returns 0 or an LMDB error.
+ */
 static int
-w_expire(struct wctx *w, void *arg)
+w_sweep(struct wctx *w, MDB_dbi dbi,
+    bool (*drop)(void *arg, const MDB_val *k, const MDB_val *v),
+    void (*gone)(struct wctx *, const uint8_t *key, size_t klen, void *arg),
+    void *arg)
 {
-	struct expire_arg *ea = arg;
 	MDB_cursor *cur;
 	MDB_val k, v;
 	int rc;
 
-	ea->n = 0;
-	if ((rc = mdb_cursor_open(w->txn, w->st->entries, &cur)) != 0)
+	if ((rc = mdb_cursor_open(w->txn, dbi, &cur)) != 0)
 		return rc;
 	rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
 	while (rc == 0) {
-		struct entval ev;
+		if (drop(arg, &k, &v)) {
+			uint8_t kb[64];
+			size_t klen = k.mv_size < sizeof(kb) ? k.mv_size :
+			    sizeof(kb);
 
-		memcpy(&ev, v.mv_data, sizeof(ev));
-		if (ev.expires != 0 && ev.expires <= ea->now) {
-			uint8_t kb[KEY_MAX];
-			int s = key_src(&k);
-
-			memcpy(kb, k.mv_data, k.mv_size);
+			memcpy(kb, k.mv_data, klen);
 			if ((rc = mdb_cursor_del(cur, 0)) != 0)
 				break;
-			w_count(w, kb, s, -1);
-			ea->n++;
+			w->wrote = true;
+			if (gone != NULL)
+				gone(w, kb, klen, arg);
 			rc = mdb_cursor_get(cur, &k, &v, MDB_GET_CURRENT);
 			if (rc == EINVAL)
 				rc = MDB_NOTFOUND;
@@ -1328,6 +1332,36 @@ w_expire(struct wctx *w, void *arg)
 	}
 	mdb_cursor_close(cur);
 	return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+static bool
+expired(void *arg, const MDB_val *k, const MDB_val *v)
+{
+	struct expire_arg *ea = arg;
+	struct entval ev;
+
+	(void)k;
+	memcpy(&ev, v->mv_data, sizeof(ev));
+	return ev.expires != 0 && ev.expires <= ea->now;
+}
+
+static void
+expired_gone(struct wctx *w, const uint8_t *key, size_t klen, void *arg)
+{
+	MDB_val k = { klen, (void *)key };
+	struct expire_arg *ea = arg;
+
+	w_count(w, key, key_src(&k), -1);
+	ea->n++;
+}
+
+static int
+w_expire(struct wctx *w, void *arg)
+{
+	struct expire_arg *ea = arg;
+
+	ea->n = 0;
+	return w_sweep(w, w->st->entries, expired, expired_gone, ea);
 }
 
 long
@@ -2328,34 +2362,33 @@ struct prune_arg {
 	long		 n;
 };
 
+static bool
+prune_pick(void *arg, const MDB_val *k, const MDB_val *v)
+{
+	struct prune_arg *pa = arg;
+
+	return pa->drop(pa->arg, k->mv_data, k->mv_size, v->mv_data,
+	    v->mv_size);
+}
+
+static void
+prune_gone(struct wctx *w, const uint8_t *key, size_t klen, void *arg)
+{
+	struct prune_arg *pa = arg;
+
+	(void)w;
+	(void)key;
+	(void)klen;
+	pa->n++;
+}
+
 static int
 w_prune(struct wctx *w, void *arg)
 {
 	struct prune_arg *pa = arg;
-	MDB_cursor *cur;
-	MDB_val k, v;
-	int rc;
 
 	pa->n = 0;
-	if ((rc = mdb_cursor_open(w->txn, w->st->records, &cur)) != 0)
-		return rc;
-	rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
-	while (rc == 0) {
-		if (pa->drop(pa->arg, k.mv_data, k.mv_size, v.mv_data,
-		    v.mv_size)) {
-			if ((rc = mdb_cursor_del(cur, 0)) != 0)
-				break;
-			w->wrote = true;
-			pa->n++;
-			rc = mdb_cursor_get(cur, &k, &v, MDB_GET_CURRENT);
-			if (rc == EINVAL)
-				rc = MDB_NOTFOUND;
-			continue;
-		}
-		rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
-	}
-	mdb_cursor_close(cur);
-	return rc == MDB_NOTFOUND ? 0 : rc;
+	return w_sweep(w, w->st->records, prune_pick, prune_gone, pa);
 }
 
 long

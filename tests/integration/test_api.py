@@ -14,7 +14,6 @@ import http.client
 import json
 import os
 import re
-import shutil
 import signal
 import socket
 import ssl
@@ -27,7 +26,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.dont_write_bytecode = True     # no __pycache__ in the source tree
 from test_dns import (Daemon, Failure, check, expect, run_tests,  # noqa: E402
-                      run, write, A, TXT, NXDOMAIN, HOST)
+                      run, stop_and_clean, write, A, TXT, NXDOMAIN, HOST)
 
 TOP = os.path.dirname(os.path.dirname(HERE))
 RBLD = os.environ.get('RBLD_BIN', os.path.join(TOP, 'build', 'rbld'))
@@ -204,12 +203,7 @@ def setup():
 
 
 def teardown():
-    if C.d is not None:
-        C.d.stop(signal.SIGKILL)
-    if C.dir is not None and not os.environ.get('RBLD_KEEP_TMP'):
-        shutil.rmtree(C.dir, ignore_errors=True)
-    elif C.dir is not None:
-        print('kept %s' % C.dir)
+    stop_and_clean(C.d, C.dir)
 
 
 def ctl(*args, ok=(0,)):

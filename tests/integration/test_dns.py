@@ -435,13 +435,18 @@ def setup():
             raise Failure('source %s was never loaded:\n%s' % (s, C.d.tail()))
 
 
+def stop_and_clean(daemon, folder):
+    """Kill DAEMON and remove FOLDER, unless RBLD_KEEP_TMP is set."""
+    if daemon is not None:
+        daemon.stop(signal.SIGKILL)
+    if folder is not None and not os.environ.get('RBLD_KEEP_TMP'):
+        shutil.rmtree(folder, ignore_errors=True)
+    elif folder is not None:
+        print('kept %s' % folder)
+
+
 def teardown():
-    if C.d is not None:
-        C.d.stop(signal.SIGKILL)
-    if C.dir is not None and not os.environ.get('RBLD_KEEP_TMP'):
-        shutil.rmtree(C.dir, ignore_errors=True)
-    elif C.dir is not None:
-        print('kept %s' % C.dir)
+    stop_and_clean(C.d, C.dir)
 
 
 def ctl(*args, ok=(0,)):
