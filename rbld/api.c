@@ -142,6 +142,11 @@ resp_error(struct api_resp *r, int status, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	/* Messages quote what the client sent, which need not be UTF-8
+	 * (JSON strings must be): anything but printable ASCII becomes "?". */
+	for (unsigned char *c = (unsigned char *)msg; *c; c++)
+		if (*c < 0x20 || *c > 0x7e)
+			*c = '?';
 	resp_json(r, status, json_pack("{s:s}", "error", msg));
 }
 

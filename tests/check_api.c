@@ -295,6 +295,10 @@ START_TEST(test_routing)
 	ck_error(get("/", NULL, NULL), 404);
 	ck_error(get("/v1/entries/", NULL, ADMIN), 404);
 	ck_error(get("/v1/lookup/1.2.3.4/extra", NULL, ADMIN), 404);
+	/* Bytes that are not UTF-8 still get a JSON error, not a 500. */
+	ck_error(get("/v1/lookup/\xff\xfe", NULL, ADMIN), 400);
+	ck_assert_ptr_nonnull(strstr(jstr(lj, "error"), "\"??\""));
+	ck_error(get("/v1/n\xffpe", NULL, ADMIN), 404);
 
 	ck_error(call("PUT", "/v1/entries", NULL, ADMIN, JSON, "{}"), 405);
 	ck_assert_str_eq(last.allow, "GET, HEAD, POST");
