@@ -1,6 +1,13 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* Feed fetchers: HTTP(S) with libcurl, local files, and AXFR with ldns. */
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <ctype.h>
+#include <poll.h>
+#include <unistd.h>
 #include <curl/curl.h>
 #include <errno.h>
 #include <ldns/ldns.h>
@@ -13,6 +20,7 @@
 #include <zlib.h>
 
 #include "feed_fetch.h"
+#include "tsig.h"
 
 #define FETCH_CONNECT_TIMEOUT	10L	/* seconds */
 #define FETCH_MAX_REDIRS	5L
@@ -388,120 +396,260 @@ axfr_url(const char *url, char *host, size_t hlen, int *port, char *zone,
 	return 0;
 }
 
+/* Wait until FD can do EVENTS, at most until DEADLINE and for at most
+ * FETCH_AXFR_READ_TIMEOUT seconds. 0, or -1 (timed out or cancelled). */
+static int
+axfr_wait(int fd, short events, time_t deadline, const volatile int *cancel)
+{
+	time_t until = time(NULL) + FETCH_AXFR_READ_TIMEOUT;
+
+	if (until > deadline)
+		until = deadline;
+	for (;;) {
+		struct pollfd pfd = { fd, events, 0 };
+		time_t now = time(NULL);
+		int n;
+
+		if (now >= until || (cancel != NULL && *cancel))
+			return -1;
+		/* Short polls, so that a cancel is seen quickly. */
+		n = poll(&pfd, 1, 250);
+		if (n > 0)
+			return 0;
+		if (n < 0 && errno != EINTR)
+			return -1;
+	}
+}
+
+static int
+axfr_io(int fd, uint8_t *p, size_t n, bool out, time_t deadline,
+    const volatile int *cancel)
+{
+	while (n > 0) {
+		ssize_t k;
+
+		if (axfr_wait(fd, out ? POLLOUT : POLLIN, deadline, cancel) != 0)
+			return -1;
+		k = out ? send(fd, p, n, MSG_NOSIGNAL) : recv(fd, p, n, 0);
+		if (k < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (k <= 0)
+			return -1;
+		p += k;
+		n -= (size_t)k;
+	}
+	return 0;
+}
+
+/*
+ * AXFR over TCP (RFC 5936). With a TSIG key the query is signed and every
+ * answer checked (RFC 8945: the first and last messages signed, at most 99
+ * unsigned in between): a transfer that is not provably from the key
+ * holder is refused.
+ */
 static int
 fetch_axfr(const struct fetch_request *q, struct fetch_result *r)
 {
-	char host[256], zone[256];
-	ldns_resolver *res = NULL;
-	ldns_rdf *addr = NULL, *dname = NULL;
-	ldns_status s;
-	ldns_rr *rr;
-	int port, nsoa = 0, rc = -1;
+	char host[256], zone[256], err[256];
+	struct sockaddr_storage ss;
+	socklen_t sslen;
+	struct tsig_key key;
+	struct tsig_ctx tc;
+	uint8_t query[1024], *msg = NULL, lenb[2];
+	ssize_t qlen;
+	size_t nl;
+	uint16_t id;
+	int port, fd = -1, nsoa = 0, rc = -1, nmsg = 0, last_signed = 0;
+	bool use_tsig = q->tsig != NULL;
 	time_t deadline = time(NULL) + (time_t)q->timeout;
 
+	memset(&tc, 0, sizeof(tc));
 	if (axfr_url(q->url, host, sizeof(host), &port, zone,
 	    sizeof(zone)) != 0) {
 		ferr(r, "bad axfr url (use axfr://host:port/zone)");
 		return -1;
 	}
-	if ((addr = ldns_rdf_new_frm_str(LDNS_RDF_TYPE_A, host)) == NULL &&
-	    (addr = ldns_rdf_new_frm_str(LDNS_RDF_TYPE_AAAA, host)) == NULL) {
+	memset(&ss, 0, sizeof(ss));
+	if (inet_pton(AF_INET, host, &((struct sockaddr_in *)&ss)->sin_addr)
+	    == 1) {
+		ss.ss_family = AF_INET;
+		((struct sockaddr_in *)&ss)->sin_port = htons((uint16_t)port);
+		sslen = sizeof(struct sockaddr_in);
+	} else if (inet_pton(AF_INET6, host,
+	    &((struct sockaddr_in6 *)&ss)->sin6_addr) == 1) {
+		ss.ss_family = AF_INET6;
+		((struct sockaddr_in6 *)&ss)->sin6_port = htons((uint16_t)port);
+		sslen = sizeof(struct sockaddr_in6);
+	} else {
 		ferr(r, "axfr: \"%s\" is not an IP address", host);
 		return -1;
 	}
-	if ((dname = ldns_dname_new_frm_str(zone)) == NULL ||
-	    (res = ldns_resolver_new()) == NULL) {
-		ferr(r, "axfr: bad zone name \"%s\"", zone);
-		goto out;
+	if (use_tsig && tsig_key_parse(q->tsig, &key, err, sizeof(err)) != 0) {
+		ferr(r, "axfr: %s", err);
+		return -1;
 	}
-	ldns_resolver_set_port(res, (uint16_t)port);
-	ldns_resolver_push_nameserver(res, addr);
+
+	/* The question: ZONE AXFR IN, no recursion. */
+	memset(query, 0, 12);
+	if (getrandom(&id, sizeof(id), 0) != sizeof(id))
+		id = (uint16_t)time(NULL);
+	query[0] = (uint8_t)(id >> 8);
+	query[1] = (uint8_t)id;
+	query[5] = 1;
 	{
-		/*
-		 * ldns waits this long for each read, deaf to q->cancel:
-		 * keep it short so a stalled primary cannot hold up a
-		 * shutdown; the whole transfer is bounded by the deadline.
-		 */
-		struct timeval tv = { q->timeout < FETCH_AXFR_READ_TIMEOUT ?
-		    (time_t)q->timeout : FETCH_AXFR_READ_TIMEOUT, 0 };
+		ldns_rdf *dn = ldns_dname_new_frm_str(zone);
 
-		ldns_resolver_set_timeout(res, tv);
+		if (dn == NULL || ldns_rdf_size(dn) > 255) {
+			ldns_rdf_deep_free(dn);
+			ferr(r, "axfr: bad zone name \"%s\"", zone);
+			return -1;
+		}
+		nl = ldns_rdf_size(dn);
+		memcpy(query + 12, ldns_rdf_data(dn), nl);
+		ldns_rdf_deep_free(dn);
 	}
-	if (q->tsig != NULL) {
-		/* "algorithm:name:secret" */
-		char alg[64], name[256];
-		const char *c1 = strchr(q->tsig, ':');
-		const char *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
-
-		if (c1 == NULL || c2 == NULL ||
-		    (size_t)(c1 - q->tsig) >= sizeof(alg) ||
-		    (size_t)(c2 - c1 - 1) >= sizeof(name)) {
-			ferr(r, "axfr: bad tsig setting");
+	query[12 + nl] = 0;
+	query[13 + nl] = 252;	/* AXFR */
+	query[14 + nl] = 0;
+	query[15 + nl] = 1;	/* IN */
+	qlen = (ssize_t)(16 + nl);
+	if (use_tsig) {
+		tsig_start(&tc, &key, NULL, 0);
+		if ((qlen = tsig_sign(&tc, query, (size_t)qlen, sizeof(query),
+		    (uint64_t)time(NULL))) < 0) {
+			ferr(r, "axfr: cannot sign the query");
 			goto out;
 		}
-		snprintf(alg, sizeof(alg), "%.*s.", (int)(c1 - q->tsig), q->tsig);
-		snprintf(name, sizeof(name), "%.*s", (int)(c2 - c1 - 1), c1 + 1);
-		ldns_resolver_set_tsig_keyname(res, name);
-		ldns_resolver_set_tsig_algorithm(res, alg);
-		ldns_resolver_set_tsig_keydata(res, c2 + 1);
+		{
+			size_t ml;
+			const uint8_t *mac = tsig_mac(&tc, &ml);
+			uint8_t qmac[TSIG_MAC_MAX];
+
+			memcpy(qmac, mac, ml);
+			tsig_end(&tc);
+			tsig_start(&tc, &key, qmac, ml);
+		}
 	}
-	s = ldns_axfr_start(res, dname, LDNS_RR_CLASS_IN);
-	if (s != LDNS_STATUS_OK) {
-		ferr(r, "axfr from %s port %d: %s", host, port,
-		    ldns_get_errorstr_by_id(s));
+
+	if ((fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK |
+	    SOCK_CLOEXEC, 0)) == -1 ||
+	    (connect(fd, (struct sockaddr *)&ss, sslen) == -1 &&
+	    errno != EINPROGRESS)) {
+		ferr(r, "axfr from %s port %d: %s", host, port, strerror(errno));
 		goto out;
 	}
-	/* A transfer is the SOA, the records, and the SOA again. */
-	while ((rr = ldns_axfr_next(res)) != NULL) {
-		char *text;
+	{
+		int soerr = 0;
+		socklen_t el = sizeof(soerr);
 
-		if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_SOA)
-			nsoa++;
-		text = ldns_rr2str(rr);
-		ldns_rr_free(rr);
-		if (text == NULL || buf_append(r, text, strlen(text),
-		    q->max_size) != 0) {
-			free(text);
-			ferr(r, "axfr: zone larger than max-size");
+		if (axfr_wait(fd, POLLOUT, deadline, q->cancel) != 0 ||
+		    getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &el) != 0 ||
+		    soerr != 0) {
+			ferr(r, "axfr from %s port %d: %s", host, port,
+			    soerr ? strerror(soerr) : "cannot connect");
 			goto out;
 		}
-		free(text);
-		if (nsoa >= 2 || time(NULL) > deadline ||
-		    (q->cancel != NULL && *q->cancel))
-			break;
 	}
-	if (nsoa < 2) {
-		/* The server's answer says why: REFUSED (not allowed), or
-		 * NOTAUTH (a TSIG key it does not know, or a wrong secret). */
-		const ldns_pkt *lp = ldns_axfr_last_pkt(res);
-		ldns_lookup_table *lt = lp == NULL ? NULL :
-		    ldns_lookup_by_id(ldns_rcodes, ldns_pkt_get_rcode(lp));
+	lenb[0] = (uint8_t)(qlen >> 8);
+	lenb[1] = (uint8_t)qlen;
+	if (axfr_io(fd, lenb, 2, true, deadline, q->cancel) != 0 ||
+	    axfr_io(fd, query, (size_t)qlen, true, deadline, q->cancel) != 0) {
+		ferr(r, "axfr from %s port %d: cannot send the query", host,
+		    port);
+		goto out;
+	}
+	if ((msg = malloc(65535)) == NULL) {
+		ferr(r, "out of memory");
+		goto out;
+	}
 
-		if (lp != NULL && ldns_pkt_get_rcode(lp) != LDNS_RCODE_NOERROR)
+	/* A transfer is the SOA, the records, and the SOA again. */
+	while (nsoa < 2) {
+		ldns_pkt *pkt = NULL;
+		size_t mlen;
+		int v;
+
+		if (axfr_io(fd, lenb, 2, false, deadline, q->cancel) != 0 ||
+		    (mlen = (size_t)(lenb[0] << 8 | lenb[1])) < 12 ||
+		    axfr_io(fd, msg, mlen, false, deadline, q->cancel) != 0) {
+			ferr(r, "axfr from %s port %d: %s", host, port,
+			    time(NULL) >= deadline ? "timed out" : nmsg == 0 ?
+			    "no answer (refused, or not a DNS server)" :
+			    "transfer ended early");
+			goto out;
+		}
+		nmsg++;
+		if ((msg[0] << 8 | msg[1]) != id || !(msg[2] & 0x80)) {
+			ferr(r, "axfr from %s port %d: an answer to another "
+			    "question", host, port);
+			goto out;
+		}
+		if ((msg[3] & 0x0f) != 0) {
+			/* The server says why: REFUSED (not allowed), or
+			 * NOTAUTH (a key it does not know, a wrong secret). */
+			unsigned rcode = msg[3] & 0x0f;
+			ldns_lookup_table *lt = ldns_lookup_by_id(ldns_rcodes,
+			    (int)rcode);
+
 			ferr(r, "axfr from %s port %d: the server answered "
 			    "%s%s", host, port, lt != NULL ? lt->name : "an error",
-			    ldns_pkt_get_rcode(lp) != LDNS_RCODE_NOTAUTH ? "" :
-			    q->tsig != NULL ? " (check the tsig key name and "
-			    "secret)" : " (it may want a tsig key)");
-		else
-			ferr(r, "axfr from %s port %d: %s", host, port,
-			    time(NULL) > deadline ? "timed out" :
-			    "transfer ended early (refused, or an error)");
+			    rcode != LDNS_RCODE_NOTAUTH ? "" : use_tsig ?
+			    " (check the tsig key name and secret)" :
+			    " (it may want a tsig key)");
+			goto out;
+		}
+		if (use_tsig) {
+			v = tsig_verify(&tc, msg, mlen, (uint64_t)time(NULL), err,
+			    sizeof(err));
+			if (v < 0) {
+				ferr(r, "axfr from %s port %d: message %d: %s",
+				    host, port, nmsg, err);
+				goto out;
+			}
+			last_signed = v;
+		}
+		if (ldns_wire2pkt(&pkt, msg, mlen) != LDNS_STATUS_OK) {
+			ferr(r, "axfr from %s port %d: a malformed message",
+			    host, port);
+			goto out;
+		}
+		for (size_t i = 0; i < ldns_pkt_ancount(pkt) && nsoa < 2; i++) {
+			ldns_rr *rr = ldns_rr_list_rr(ldns_pkt_answer(pkt), i);
+			char *text;
+
+			if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_SOA)
+				nsoa++;
+			text = ldns_rr2str(rr);
+			if (text == NULL || buf_append(r, text, strlen(text),
+			    q->max_size) != 0) {
+				free(text);
+				ldns_pkt_free(pkt);
+				ferr(r, "axfr: zone larger than max-size");
+				goto out;
+			}
+			free(text);
+		}
+		ldns_pkt_free(pkt);
+		if (nsoa == 0) {
+			ferr(r, "axfr from %s port %d: the transfer does not "
+			    "start with the SOA", host, port);
+			goto out;
+		}
+	}
+	if (use_tsig && !last_signed) {
+		ferr(r, "axfr from %s port %d: the last message is not signed",
+		    host, port);
 		goto out;
 	}
 	if (r->buf == NULL && buf_append(r, "", 0, q->max_size) != 0)
 		goto out;
 	rc = 0;
 out:
-	if (res != NULL) {
-		ldns_axfr_abort(res);
-		ldns_resolver_deep_free(res);
-	}
-	/* The resolver keeps its own copy of the address. */
-	if (addr != NULL)
-		ldns_rdf_deep_free(addr);
-	if (dname != NULL)
-		ldns_rdf_deep_free(dname);
+	if (fd != -1)
+		close(fd);
+	free(msg);
+	tsig_end(&tc);
+	explicit_bzero(&key, sizeof(key));
 	return rc;
 }
 

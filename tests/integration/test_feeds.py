@@ -42,6 +42,10 @@ from test_dns import (Daemon, Failure, check, describe, expect, run_tests,  # no
 import dns.exception  # noqa: E402
 import dns.message  # noqa: E402
 import dns.query  # noqa: E402
+import dns.flags  # noqa: E402
+import dns.rrset  # noqa: E402
+import dns.tsig  # noqa: E402
+import dns.tsigkeyring  # noqa: E402
 
 TOP = os.path.dirname(os.path.dirname(HERE))
 DATA = os.path.join(TOP, 'tests', 'data', 'feeds')
@@ -542,10 +546,10 @@ def refresh_fails(src, why, conf=None):
     return lines[-1]
 
 
-def stats():
+def stats(conf=None):
     """rbldctl stats as {section: {key: value}}, e.g. ['source x']."""
     out, cur = {}, None
-    for line in ctl('stats').stdout.splitlines():
+    for line in ctl('stats', conf=conf).stdout.splitlines():
         if not line.startswith(' '):
             cur = out.setdefault(line.strip(), {})
         elif cur is not None:
@@ -554,8 +558,8 @@ def stats():
     return out
 
 
-def src_stats(src):
-    s = stats().get('source %s' % src)
+def src_stats(src, conf=None):
+    s = stats(conf).get('source %s' % src)
     check(s is not None, 'rbldctl stats has no "source %s"' % src)
     return s
 
@@ -992,6 +996,133 @@ def test_axfr_tsig_wrong_secret():
     check(src_stats('axfr-tsig')['status'] == 'ok', 'axfr-tsig recovers')
 
 
+class FakePrimary:
+    """An AXFR primary written with dnspython, whose answers the test
+    shapes: three messages, the middle one unsigned (as RFC 8945 allows);
+    or a record changed after signing; or no TSIG at all; or another secret;
+    or the last message unsigned. It checks rbld's signed query too."""
+
+    ZONE = 'fake.up.test'
+
+    def __init__(self):
+        self.mode = 'good'
+        self.errors = []
+        self.sock = socket.socket()
+        self.sock.bind((HOST, 0))
+        self.sock.listen(4)
+        self.port = self.sock.getsockname()[1]
+        self.keyring = dns.tsigkeyring.from_text({TSIG_NAME: TSIG_SECRET})
+        # A key, as Message.keyring holds it after use_tsig().
+        self.wrong = dns.tsig.Key(TSIG_NAME, TSIG_WRONG)
+        threading.Thread(target=self.loop, daemon=True).start()
+
+    def loop(self):
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            try:
+                conn.settimeout(5)
+                self.serve(conn)
+            except Exception as e:      # noqa: BLE001 (reported by the test)
+                self.errors.append('%s: %s' % (type(e).__name__, e))
+            finally:
+                conn.close()
+
+    def recv(self, conn, n):
+        data = b''
+        while len(data) < n:
+            part = conn.recv(n - len(data))
+            if not part:
+                raise EOFError('query cut short')
+            data += part
+        return data
+
+    def rrs(self, *lines):
+        return [dns.rrset.from_text(n + '.' + self.ZONE + '.', 60, 'IN', t, v)
+                for n, t, v in lines]
+
+    def serve(self, conn):
+        size = struct_unpack(self.recv(conn, 2))
+        # Raises unless rbld signed the query with the right key.
+        q = dns.message.from_wire(self.recv(conn, size), keyring=self.keyring)
+        soa = dns.rrset.from_text(self.ZONE + '.', 60, 'IN', 'SOA',
+                                  'ns. host. 7 3600 600 86400 60')
+        parts = [[soa] + self.rrs(('4.3.2.1', 'A', '127.0.0.2')),
+                 self.rrs(('8.7.6.5', 'A', '127.0.0.2'),
+                          ('9.9.8.8', 'A', '127.0.0.2')),
+                 self.rrs(('3.3.3.3', 'A', '127.0.0.2')) + [soa]]
+        wires = []
+        r1 = dns.message.make_response(q)
+        r1.answer = parts[0]
+        if self.mode == 'unsigned':
+            r1.tsig = None
+        if self.mode == 'wrong-secret':
+            r1.keyring = self.wrong
+        wires.append(r1.to_wire(multi=True))
+        ctx = getattr(r1, 'tsig_ctx', None)
+        r2 = dns.message.make_response(q)
+        r2.answer = parts[1]
+        r2.tsig = None
+        wires.append(r2.to_wire())
+        if ctx is not None:
+            ctx.update(wires[1])
+        r3 = dns.message.make_response(q)
+        r3.answer = parts[2]
+        if self.mode in ('unsigned', 'last-unsigned'):
+            r3.tsig = None
+            wires.append(r3.to_wire())
+        else:
+            if self.mode == 'wrong-secret':
+                r3.keyring = self.wrong
+            wires.append(r3.to_wire(multi=True, tsig_ctx=ctx))
+        if self.mode == 'tampered':
+            # 8.7.6.5 -> 127.0.0.3 in the unsigned middle message.
+            wires[1] = wires[1][:-1] + bytes([wires[1][-1] ^ 1])
+        try:
+            for w in wires:
+                conn.sendall(len(w).to_bytes(2, 'big') + w)
+        except (BrokenPipeError, ConnectionResetError):
+            pass        # rbld hung up at the first bad message: right
+
+    def close(self):
+        self.sock.close()
+
+
+def struct_unpack(b):
+    return int.from_bytes(b, 'big')
+
+
+def test_axfr_tsig_every_message_checked():
+    """Answers to a TSIG transfer are verified, message by message."""
+    fp = FakePrimary()
+    try:
+        conf = os.path.join(C.dir, 'fake-primary.conf')
+        write(conf, conf_text() + '\n'.join(source(
+            'fake', 'axfr://%s:%d/%s' % (HOST, fp.port, fp.ZONE), 'axfr',
+            '127.0.0.47', None, ['timeout = 5s', 'tsig = hmac-sha256:%s:%s'
+                                 % (TSIG_NAME, TSIG_SECRET)])))
+        fp.mode = 'good'
+        r = ctl('refresh', 'fake', conf=conf)
+        check('fake: 4 entries serving' in r.stdout and not fp.errors,
+              'good transfer: %r %r' % (r.stdout, fp.errors))
+        for mode, why in [
+                ('tampered', r'message 3: bad TSIG signature'),
+                ('unsigned', r'message 1: the answer is not signed'),
+                ('wrong-secret', r'message 1: bad TSIG signature'),
+                ('last-unsigned', r'the last message is not signed')]:
+            fp.mode = mode
+            line = refresh_fails('fake', why, conf=conf)
+            print('    %s: %s' % (mode, line))
+        check(not fp.errors, 'fake primary: %r' % fp.errors)
+        s = src_stats('fake', conf=conf)
+        check(s['list'].startswith('4 entries'),
+              'the last good list went: %r' % s)
+    finally:
+        fp.close()
+
+
 def test_https_verified():
     """HTTPS is verified: a self-signed server is refused, with the reason."""
     d = tempfile.mkdtemp(prefix='rbld-https.')
@@ -1061,6 +1192,7 @@ TESTS = [
     test_file_feeds,
     test_axfr,
     test_axfr_tsig_wrong_secret,
+    test_axfr_tsig_every_message_checked,
     test_https_verified,
     test_sigterm_exit_0,
 ]

@@ -1,0 +1,593 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* TSIG (RFC 8945): sign a query, verify every message of a zone transfer. */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <ldns/sha1.h>
+#include <ldns/sha2.h>
+#include <ldns/ldns.h>
+#include <strings.h>
+
+#include "tsig.h"
+
+/*
+ * ldns can sign a query but checks only one-message answers, and neither
+ * the time nor the algorithm: a zone transfer is many messages, of which
+ * the server may leave up to 99 in a row unsigned. So the digests are made
+ * here, with HMAC over ldns's hash functions.
+ */
+
+#define T_TSIG		250
+#define C_ANY		255
+#define DNS_HEADER	12
+
+struct hmac {
+	enum tsig_alg	alg;
+	union {
+		ldns_sha1_ctx	s1;
+		ldns_sha256_CTX	s256;
+		ldns_sha512_CTX	s512;
+	}		h;
+	uint8_t		opad[128];
+	size_t		block, out;
+};
+
+static void
+h_init(struct hmac *m)
+{
+	switch (m->alg) {
+	case TSIG_HMAC_SHA1: ldns_sha1_init(&m->h.s1); break;
+	case TSIG_HMAC_SHA256: ldns_sha256_init(&m->h.s256); break;
+	case TSIG_HMAC_SHA512: ldns_sha512_init(&m->h.s512); break;
+	}
+}
+
+static void
+h_update(struct hmac *m, const uint8_t *p, size_t n)
+{
+	switch (m->alg) {
+	case TSIG_HMAC_SHA1: ldns_sha1_update(&m->h.s1, p, (unsigned)n); break;
+	case TSIG_HMAC_SHA256: ldns_sha256_update(&m->h.s256, p, n); break;
+	case TSIG_HMAC_SHA512: ldns_sha512_update(&m->h.s512, p, n); break;
+	}
+}
+
+static void
+h_final(struct hmac *m, uint8_t *out)
+{
+	switch (m->alg) {
+	case TSIG_HMAC_SHA1: ldns_sha1_final(out, &m->h.s1); break;
+	case TSIG_HMAC_SHA256: ldns_sha256_final(out, &m->h.s256); break;
+	case TSIG_HMAC_SHA512: ldns_sha512_final(out, &m->h.s512); break;
+	}
+}
+
+static size_t
+alg_size(enum tsig_alg alg)
+{
+	return alg == TSIG_HMAC_SHA1 ? 20 : alg == TSIG_HMAC_SHA256 ? 32 : 64;
+}
+
+/* RFC 2104. */
+static void
+hmac_init(struct hmac *m, const struct tsig_key *k)
+{
+	uint8_t key[128], ipad[128];
+
+	memset(m, 0, sizeof(*m));
+	m->alg = k->alg;
+	m->block = k->alg == TSIG_HMAC_SHA512 ? 128 : 64;
+	m->out = alg_size(k->alg);
+	memset(key, 0, sizeof(key));
+	if (k->secretlen > m->block) {
+		h_init(m);
+		h_update(m, k->secret, k->secretlen);
+		h_final(m, key);
+	} else
+		memcpy(key, k->secret, k->secretlen);
+	for (size_t i = 0; i < m->block; i++) {
+		ipad[i] = key[i] ^ 0x36;
+		m->opad[i] = key[i] ^ 0x5c;
+	}
+	h_init(m);
+	h_update(m, ipad, m->block);
+}
+
+static void
+hmac_final(struct hmac *m, uint8_t *out)
+{
+	uint8_t inner[TSIG_MAC_MAX];
+
+	h_final(m, inner);
+	h_init(m);
+	h_update(m, m->opad, m->block);
+	h_update(m, inner, m->out);
+	h_final(m, out);
+}
+
+/* ---- keys ---- */
+
+static const struct {
+	const char	*name;
+	enum tsig_alg	 alg;
+} algs[] = {
+	{ "hmac-sha1", TSIG_HMAC_SHA1 },
+	{ "hmac-sha256", TSIG_HMAC_SHA256 },
+	{ "hmac-sha512", TSIG_HMAC_SHA512 },
+};
+
+static const char *
+alg_name(enum tsig_alg a)
+{
+	for (size_t i = 0; i < sizeof(algs) / sizeof(algs[0]); i++)
+		if (algs[i].alg == a)
+			return algs[i].name;
+	return "?";
+}
+
+/* "name" or "name." -> lowercase wire form; length, or 0 if bad. */
+static size_t
+name_wire(const char *s, uint8_t *out, size_t max)
+{
+	size_t o = 0;
+
+	while (*s != '\0') {
+		const char *dot = strchr(s, '.');
+		size_t l = dot ? (size_t)(dot - s) : strlen(s);
+
+		if (l == 0 || l > 63 || o + 1 + l + 1 > max || o + 1 + l > 254)
+			return 0;
+		out[o++] = (uint8_t)l;
+		for (size_t i = 0; i < l; i++)
+			out[o++] = (uint8_t)tolower((unsigned char)s[i]);
+		s += l;
+		if (*s == '.')
+			s++;
+	}
+	if (o + 1 > max)
+		return 0;
+	out[o++] = 0;
+	return o;
+}
+
+int
+tsig_key_parse(const char *spec, struct tsig_key *k, char *err, size_t errlen)
+{
+	const char *c1 = strchr(spec, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+	char name[256];
+	size_t i;
+
+	memset(k, 0, sizeof(*k));
+	if (c1 == NULL || c2 == NULL || (size_t)(c2 - c1 - 1) >= sizeof(name)) {
+		snprintf(err, errlen, "tsig takes ALGORITHM:NAME:SECRET");
+		return -1;
+	}
+	for (i = 0; i < sizeof(algs) / sizeof(algs[0]); i++)
+		if (strlen(algs[i].name) == (size_t)(c1 - spec) &&
+		    strncasecmp(spec, algs[i].name, (size_t)(c1 - spec)) == 0)
+			break;
+	if (i == sizeof(algs) / sizeof(algs[0])) {
+		snprintf(err, errlen, "tsig algorithm must be hmac-sha1, "
+		    "hmac-sha256 or hmac-sha512");
+		return -1;
+	}
+	k->alg = algs[i].alg;
+	snprintf(name, sizeof(name), "%.*s", (int)(c2 - c1 - 1), c1 + 1);
+	if ((k->namelen = name_wire(name, k->name, sizeof(k->name))) <= 1) {
+		snprintf(err, errlen, "bad tsig key name \"%s\"", name);
+		return -1;
+	}
+	{
+		ldns_rdf *rd = NULL;
+
+		if (ldns_str2rdf_b64(&rd, c2 + 1) != LDNS_STATUS_OK ||
+		    ldns_rdf_size(rd) == 0 ||
+		    ldns_rdf_size(rd) > sizeof(k->secret)) {
+			ldns_rdf_deep_free(rd);
+			snprintf(err, errlen, "tsig secret is not base64 (or "
+			    "longer than %zu bytes)", sizeof(k->secret));
+			return -1;
+		}
+		k->secretlen = ldns_rdf_size(rd);
+		memcpy(k->secret, ldns_rdf_data(rd), k->secretlen);
+		ldns_rdf_deep_free(rd);
+	}
+	return 0;
+}
+
+/* ---- exchanges ---- */
+
+void
+tsig_start(struct tsig_ctx *c, const struct tsig_key *key,
+    const uint8_t *prior, size_t priorlen)
+{
+	memset(c, 0, sizeof(*c));
+	c->key = key;
+	if (priorlen > sizeof(c->prior))
+		priorlen = 0;
+	if (prior != NULL)
+		memcpy(c->prior, prior, priorlen);
+	c->priorlen = prior != NULL ? priorlen : 0;
+	c->first = true;
+}
+
+void
+tsig_end(struct tsig_ctx *c)
+{
+	free(c->pending);
+	c->pending = NULL;
+	c->pendlen = c->pendcap = 0;
+}
+
+const uint8_t *
+tsig_mac(const struct tsig_ctx *c, size_t *len)
+{
+	*len = c->priorlen;
+	return c->prior;
+}
+
+static int
+pend(struct tsig_ctx *c, const uint8_t *msg, size_t len)
+{
+	if (c->pendlen + len > c->pendcap) {
+		size_t cap = c->pendcap ? c->pendcap : 65536;
+		void *p;
+
+		while (cap < c->pendlen + len)
+			cap *= 2;
+		if ((p = realloc(c->pending, cap)) == NULL)
+			return -1;
+		c->pending = p;
+		c->pendcap = cap;
+	}
+	memcpy((uint8_t *)c->pending + c->pendlen, msg, len);
+	c->pendlen += len;
+	return 0;
+}
+
+static void
+put16(uint8_t *p, unsigned v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+static void
+put48(uint8_t *p, uint64_t v)
+{
+	for (int i = 5; i >= 0; i--, v >>= 8)
+		p[i] = (uint8_t)v;
+}
+
+static const uint8_t *
+alg_wire(enum tsig_alg a, size_t *len)
+{
+	static uint8_t w[3][32];
+	static size_t wl[3];
+	int i = (int)a - 1;
+
+	/* Made once; the same bytes every time, so a race is harmless. */
+	if (wl[i] == 0)
+		wl[i] = name_wire(alg_name(a), w[i], sizeof(w[i]));
+	*len = wl[i];
+	return w[i];
+}
+
+/*
+ * The digest of one signed message: the prior MAC (with its length), the
+ * unsigned messages since, the message without its TSIG, and the TSIG
+ * variables (all of them for the first signature, the timers after).
+ */
+static void
+digest(struct tsig_ctx *c, const uint8_t *hdr, const uint8_t *body,
+    size_t bodylen, uint64_t tsigned, unsigned fudge, unsigned error,
+    const uint8_t *other, size_t otherlen, uint8_t *mac)
+{
+	struct hmac m;
+	uint8_t b[16];
+
+	hmac_init(&m, c->key);
+	if (c->priorlen > 0) {
+		put16(b, (unsigned)c->priorlen);
+		h_update(&m, b, 2);
+		h_update(&m, c->prior, c->priorlen);
+	}
+	if (c->pendlen > 0)
+		h_update(&m, c->pending, c->pendlen);
+	h_update(&m, hdr, DNS_HEADER);
+	h_update(&m, body, bodylen);
+	if (c->first) {
+		size_t al;
+		const uint8_t *aw = alg_wire(c->key->alg, &al);
+
+		h_update(&m, c->key->name, c->key->namelen);
+		put16(b, C_ANY);
+		memset(b + 2, 0, 4);	/* TTL */
+		h_update(&m, b, 6);
+		h_update(&m, aw, al);
+		put48(b, tsigned);
+		put16(b + 6, fudge);
+		put16(b + 8, error);
+		put16(b + 10, (unsigned)otherlen);
+		h_update(&m, b, 12);
+		if (otherlen > 0)
+			h_update(&m, other, otherlen);
+	} else {
+		put48(b, tsigned);
+		put16(b + 6, fudge);
+		h_update(&m, b, 8);
+	}
+	hmac_final(&m, mac);
+}
+
+static void
+signed_ok(struct tsig_ctx *c, const uint8_t *mac, size_t len)
+{
+	memcpy(c->prior, mac, len);
+	c->priorlen = len;
+	c->first = false;
+	c->nunsigned = 0;
+	c->pendlen = 0;
+}
+
+ssize_t
+tsig_sign(struct tsig_ctx *c, uint8_t *msg, size_t len, size_t max,
+    uint64_t now)
+{
+	const struct tsig_key *k = c->key;
+	uint8_t mac[TSIG_MAC_MAX];
+	size_t al, ml = alg_size(k->alg), rdlen, need;
+	const uint8_t *aw = alg_wire(k->alg, &al);
+	uint8_t *p;
+	unsigned arcount;
+
+	if (len < DNS_HEADER)
+		return -1;
+	rdlen = al + 6 + 2 + 2 + ml + 2 + 2 + 2;
+	need = k->namelen + 10 + rdlen;
+	if (len + need > max)
+		return -1;
+	digest(c, msg, msg + DNS_HEADER, len - DNS_HEADER, now, TSIG_FUDGE, 0,
+	    NULL, 0, mac);
+	p = msg + len;
+	memcpy(p, k->name, k->namelen);
+	p += k->namelen;
+	put16(p, T_TSIG);
+	put16(p + 2, C_ANY);
+	memset(p + 4, 0, 4);
+	put16(p + 8, (unsigned)rdlen);
+	p += 10;
+	memcpy(p, aw, al);
+	p += al;
+	put48(p, now);
+	put16(p + 6, TSIG_FUDGE);
+	put16(p + 8, (unsigned)ml);
+	memcpy(p + 10, mac, ml);
+	p += 10 + ml;
+	memcpy(p, msg, 2);		/* original ID */
+	put16(p + 2, 0);		/* error */
+	put16(p + 4, 0);		/* other length */
+	arcount = (unsigned)(msg[10] << 8 | msg[11]) + 1;
+	put16(msg + 10, arcount);
+	signed_ok(c, mac, ml);
+	return (ssize_t)(len + need);
+}
+
+int
+tsig_skip(struct tsig_ctx *c, const uint8_t *msg, size_t len)
+{
+	c->nunsigned++;
+	return pend(c, msg, len);
+}
+
+/* ---- reading messages ---- */
+
+static int
+skip_name(const uint8_t *m, size_t len, size_t *off)
+{
+	for (int labels = 0; labels < 128; labels++) {
+		uint8_t l;
+
+		if (*off >= len)
+			return -1;
+		l = m[*off];
+		if (l == 0) {
+			(*off)++;
+			return 0;
+		}
+		if ((l & 0xc0) == 0xc0) {
+			if (*off + 2 > len)
+				return -1;
+			*off += 2;
+			return 0;
+		}
+		if (l & 0xc0)
+			return -1;
+		*off += 1u + l;
+	}
+	return -1;
+}
+
+/* An uncompressed name at OFF equal (ignoring case) to wire name W. */
+static int
+name_equal(const uint8_t *m, size_t len, size_t *off, const uint8_t *w,
+    size_t wlen)
+{
+	size_t start = *off;
+
+	if (skip_name(m, len, off) != 0 || *off - start != wlen)
+		return 0;
+	for (size_t i = 0; i < wlen; i++)
+		if (tolower(m[start + i]) != tolower(w[i]))
+			return 0;
+	/* A pointer would end the name early: wlen equal rules it out
+	 * unless the bytes matched, and W holds no pointer bytes. */
+	return 1;
+}
+
+static unsigned
+get16(const uint8_t *p)
+{
+	return (unsigned)(p[0] << 8 | p[1]);
+}
+
+/* Where the last record of MSG starts, if it is a TSIG: 0, 1 (no TSIG) or
+ * -1 (malformed). */
+static int
+find_tsig(const uint8_t *m, size_t len, size_t *tsig_off)
+{
+	size_t off = DNS_HEADER;
+	unsigned qd, rrs;
+
+	if (len < DNS_HEADER)
+		return -1;
+	qd = get16(m + 4);
+	rrs = get16(m + 6) + get16(m + 8) + get16(m + 10);
+	for (unsigned i = 0; i < qd; i++) {
+		if (skip_name(m, len, &off) != 0 || (off += 4) > len)
+			return -1;
+	}
+	if (rrs == 0)
+		return 1;
+	for (unsigned i = 0; i < rrs; i++) {
+		size_t start = off;
+
+		if (skip_name(m, len, &off) != 0 || off + 10 > len)
+			return -1;
+		if (i == rrs - 1) {
+			if (get16(m + off) != T_TSIG)
+				return 1;
+			*tsig_off = start;
+			return off + 10 + get16(m + off + 8) == len ? 0 : -1;
+		}
+		off += 10u + get16(m + off + 8);
+		if (off > len)
+			return -1;
+	}
+	return -1;
+}
+
+static const char *
+tsig_error(unsigned e)
+{
+	switch (e) {
+	case 16: return "BADSIG (the server holds another secret)";
+	case 17: return "BADKEY (the server does not know the key)";
+	case 18: return "BADTIME (the clocks differ)";
+	case 22: return "BADTRUNC";
+	default: return "an unknown error";
+	}
+}
+
+int
+tsig_verify(struct tsig_ctx *c, const uint8_t *m, size_t len, uint64_t now,
+    char *err, size_t errlen)
+{
+	const struct tsig_key *k = c->key;
+	uint8_t hdr[DNS_HEADER], mac[TSIG_MAC_MAX];
+	size_t toff = 0, off, al, ml;
+	const uint8_t *aw = alg_wire(k->alg, &al);
+	uint64_t tsigned = 0;
+	unsigned fudge, macsize, error, otherlen;
+	const uint8_t *theirs, *other;
+	int rc = find_tsig(m, len, &toff);
+
+	if (rc < 0) {
+		snprintf(err, errlen, "malformed message");
+		return -1;
+	}
+	if (rc == 1) {
+		if (c->first) {
+			snprintf(err, errlen, "the answer is not signed (TSIG "
+			    "required)");
+			return -1;
+		}
+		if (++c->nunsigned > TSIG_MAX_UNSIGNED) {
+			snprintf(err, errlen, "more than %d messages in a row "
+			    "without TSIG", TSIG_MAX_UNSIGNED);
+			return -1;
+		}
+		if (pend(c, m, len) != 0) {
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+		return 0;
+	}
+	/* The record: the key's name, TSIG, ANY, TTL 0, then the data. */
+	off = toff;
+	if (!name_equal(m, len, &off, k->name, k->namelen)) {
+		snprintf(err, errlen, "signed with another key");
+		return -1;
+	}
+	if (get16(m + off + 2) != C_ANY) {
+		snprintf(err, errlen, "malformed TSIG record");
+		return -1;
+	}
+	off += 10;
+	if (!name_equal(m, len, &off, aw, al)) {
+		snprintf(err, errlen, "signed with another algorithm than %s",
+		    alg_name(k->alg));
+		return -1;
+	}
+	if (off + 10 > len) {
+		snprintf(err, errlen, "malformed TSIG record");
+		return -1;
+	}
+	for (int i = 0; i < 6; i++)
+		tsigned = tsigned << 8 | m[off + (size_t)i];
+	fudge = get16(m + off + 6);
+	macsize = get16(m + off + 8);
+	off += 10;
+	theirs = m + off;
+	if (off + macsize + 6 > len) {
+		snprintf(err, errlen, "malformed TSIG record");
+		return -1;
+	}
+	off += macsize;
+	error = get16(m + off + 2);
+	otherlen = get16(m + off + 4);
+	other = m + off + 6;
+	if (off + 6 + otherlen != len) {
+		snprintf(err, errlen, "malformed TSIG record");
+		return -1;
+	}
+	if (error != 0) {
+		snprintf(err, errlen, "the server's TSIG says %s",
+		    tsig_error(error));
+		return -1;
+	}
+	ml = alg_size(k->alg);
+	if (macsize != ml) {
+		snprintf(err, errlen, "MAC of %u bytes, want %zu", macsize, ml);
+		return -1;
+	}
+	/* The message as it was before the TSIG went in: its original ID,
+	 * one record less. */
+	memcpy(hdr, m, DNS_HEADER);
+	memcpy(hdr, m + off, 2);
+	put16(hdr + 10, get16(m + 10) - 1);
+	digest(c, hdr, m + DNS_HEADER, toff - DNS_HEADER, tsigned, fudge, 0,
+	    other, otherlen, mac);
+	{
+		unsigned diff = 0;
+
+		for (size_t i = 0; i < ml; i++)
+			diff |= (unsigned)(mac[i] ^ theirs[i]);
+		if (diff != 0) {
+			snprintf(err, errlen, "bad TSIG signature (check the "
+			    "secret)");
+			return -1;
+		}
+	}
+	/* Checked after the MAC, so the time is one the server signed. */
+	if (tsigned + TSIG_FUDGE < now || tsigned > now + TSIG_FUDGE) {
+		snprintf(err, errlen, "TSIG time %llu is more than %ds from "
+		    "ours (%llu)", (unsigned long long)tsigned, TSIG_FUDGE,
+		    (unsigned long long)now);
+		return -1;
+	}
+	signed_ok(c, mac, ml);
+	return 1;
+}
