@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* rbld: the daemon. Options, config, sockets, privileges, threads, signals. */
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <getopt.h>
 #include <grp.h>
@@ -90,6 +92,26 @@ listens_equal(const struct conf *a, const struct conf *b)
 	return true;
 }
 
+/* The [allow] file's identity: a change of either means a new list. */
+struct filestamp {
+	int64_t	mtime_ns;
+	int64_t	size;
+};
+
+static struct filestamp
+stamp(const char *path)
+{
+	struct filestamp fs = { -1, -1 };
+	struct stat sb;
+
+	if (path != NULL && stat(path, &sb) == 0) {
+		fs.mtime_ns = (int64_t)sb.st_mtim.tv_sec * 1000000000 +
+		    sb.st_mtim.tv_nsec;
+		fs.size = (int64_t)sb.st_size;
+	}
+	return fs;
+}
+
 /* Load every file-backed source that changed (or all when FORCE). */
 static void
 load_sources(const struct conf *conf, struct store *st, const int *srcids,
@@ -121,6 +143,7 @@ main(int argc, char **argv)
 	int srcids[CONF_MAX_SOURCES];
 	bool check = false, debug = false;
 	time_t last_files, last_reap;
+	struct filestamp allow_stamp;
 	sigset_t sigs;
 	char err[512];
 	int ch;
@@ -188,6 +211,7 @@ main(int argc, char **argv)
 	if ((feeds = feeds_start(st, conf, srcids)) == NULL)
 		fatal("cannot start the feed scheduler");
 	last_files = last_reap = time(NULL);
+	allow_stamp = stamp(conf->allow_file);
 
 	for (;;) {
 		struct timespec tmo = { 1, 0 };
@@ -238,14 +262,34 @@ main(int argc, char **argv)
 			conf_free(conf);
 			conf = nc;
 			memcpy(srcids, nids, sizeof(srcids));
+			allow_stamp = stamp(conf->allow_file);
 			log_info("configuration reloaded: %d zone(s), %d "
 			    "source(s)", conf->nzones, conf->nsources);
 			continue;
 		}
 		now = time(NULL);
 		if (now - last_files >= RBLD_FILE_CHECK_SECS) {
+			struct filestamp as = stamp(conf->allow_file);
+
 			load_sources(conf, st, srcids, false);
 			last_files = now;
+			/* The [allow] list lives in the view: a changed file
+			 * means a new view for DNS and the API. */
+			if (as.mtime_ns != allow_stamp.mtime_ns ||
+			    as.size != allow_stamp.size) {
+				struct dns_view *nv = view_build(conf, srcids);
+
+				allow_stamp = as;
+				if (nv != NULL && api_set_conf(api, conf,
+				    srcids) == 0) {
+					view_free(net_swap_view(net, nv));
+					view = nv;
+					log_info("allow: %s changed: %d "
+					    "prefixes never listed", conf->allow_file,
+					    nv->nallow);
+				} else if (nv != NULL)
+					view_free(nv);
+			}
 		}
 		if (now - last_reap >= RBLD_REAP_SECS) {
 			long n = store_expire(st, (uint32_t)now);

@@ -809,6 +809,23 @@ def test_allow_never_listed():
                   ['One: 198.51.100.127'])
 
 
+def test_allow_file_reloaded():
+    """A changed [allow] file applies within one file check, no SIGHUP."""
+    path = os.path.join(C.dir, 'allow.rbl')
+    expect_listed(C.port, '192.0.2.2', ['127.0.0.2'], ['doc 192.0.2.2'])
+    mark = C.d.mark()
+    write(path, ALLOW_RBL + '192.0.2.2\n')
+    check(C.d.wait_for(r'allow: .* changed', RELOAD_WAIT, mark),
+          'no allow reload logged:\n' + C.d.tail())
+    expect_nx(C.port, '192.0.2.2')
+    expect_listed(C.port, '192.0.2.3', ['127.0.0.2'], ['doc 192.0.2.3'])
+    mark = C.d.mark()
+    write(path, ALLOW_RBL)
+    check(C.d.wait_for(r'allow: .* changed', RELOAD_WAIT, mark),
+          'no second allow reload logged:\n' + C.d.tail())
+    expect_listed(C.port, '192.0.2.2', ['127.0.0.2'], ['doc 192.0.2.2'])
+
+
 def test_several_sources_order_merge_ttl():
     # both sources: sources order, TTL the minimum (two's $TTL)
     expect_listed(C.port, '1.2.3.4', ['127.0.0.2', '127.0.0.3'],
@@ -1160,6 +1177,7 @@ TESTS = [
     test_ipv6_nibbles,
     test_ipv6_text_rendering,
     test_allow_never_listed,
+    test_allow_file_reloaded,
     test_rbldctl_tokens,
     test_tcp_idle_clients_cannot_lock_out,
     test_several_sources_order_merge_ttl,
