@@ -1087,6 +1087,10 @@ source_escalate(struct parser *p, char *val)
 	}
 	if (duration(p, "escalate max", cap, &v) != 0)
 		return;
+	if (v < 1) {
+		perr(p, "escalate max must be at least 1s");
+		return;
+	}
 	src->escalate_pct = (uint32_t)(x * 100.0 + 0.5);
 	src->escalate_max = v;
 }

@@ -205,8 +205,11 @@ rec_decode(const uint8_t *b, size_t len, struct rec *r)
 		uint32_t n;
 
 		if (get_str(b, len, &off, r->types[i].name, CONF_RTYPE_MAX) ||
-		    off + 4 > len)
+		    off + 4 > len || r->types[i].name[0] == '\0')
 			return -1;
+		for (int j = 0; j < i; j++)
+			if (strcmp(r->types[j].name, r->types[i].name) == 0)
+				return -1;
 		memcpy(&n, b + off, 4);
 		if (n > CONF_RTYPE_COUNT_MAX || off + 4 + 4 * (size_t)n > len)
 			return -1;
@@ -261,11 +264,13 @@ rec_trim(struct rec *r, const struct conf_source *cs,
 		const struct conf_rtype *t = conf_rtype(cs, r->types[i].name);
 		uint32_t j = 0, n = 0;
 
-		if (t == NULL)
-			continue;
-		/* Times older than the window no longer count. */
+		if (t == NULL || (t == rt && slot >= 0))
+			continue;	/* gone from the config, or a duplicate */
+		/* Times older than the window no longer count, nor more
+		 * than the count asks for (it may have been lowered). */
 		while (j < r->types[i].n &&
-		    (uint64_t)r->types[i].times[j] + t->window <= now)
+		    ((uint64_t)r->types[i].times[j] + t->window <= now ||
+		    r->types[i].n - j > t->count))
 			j++;
 		if (k != i)
 			memcpy(r->types[k].name, r->types[i].name,
@@ -279,6 +284,8 @@ rec_trim(struct rec *r, const struct conf_source *cs,
 	}
 	r->h.ntypes = (uint8_t)k;
 	if (slot < 0) {
+		/* k < CONF_MAX_REPORT_TYPES: each kept slot is a distinct
+		 * type of CS, which has at most that many, RT not among them. */
 		slot = r->h.ntypes++;
 		snprintf(r->types[slot].name, sizeof(r->types[slot].name),
 		    "%s", rt->name);
@@ -319,10 +326,10 @@ apply_source(struct store_txn *t, const struct conf_source *cs, int srcid,
 		r->h.banned_until = 0;
 	slot = rec_trim(r, cs, rt, now);
 	n = r->types[slot].n;
-	if (n == rt->count) {	/* full: the oldest makes room */
-		memmove(r->types[slot].times, r->types[slot].times + 1,
-		    4 * (n - 1));
-		n--;
+	if (n >= rt->count) {	/* full: the oldest makes room */
+		memmove(r->types[slot].times, r->types[slot].times + (n -
+		    rt->count + 1), 4 * (rt->count - 1));
+		n = rt->count - 1;
 	}
 	r->types[slot].times[n++] = now;
 	r->types[slot].n = n;
@@ -524,11 +531,11 @@ reports_walk(struct store *st, const struct conf *conf, const int *srcids,
 	}
 	wa->fn = fn;
 	wa->arg = arg;
+	if (after != NULL) {
+		rec_key(akey, after_srcid, after);
+		wa->after = akey;
+	}
 	if (ip == NULL) {
-		if (after != NULL) {
-			rec_key(akey, after_srcid, after);
-			wa->after = akey;
-		}
 		rc = store_rec_walk(st, "R", 1, walk_cb, wa);
 	} else {
 		for (int i = 0; i < conf->nsources && rc == 0 && !wa->stopped;

@@ -124,6 +124,7 @@ struct wctx {
 	int64_t		*cntdelta;	/* per source id */
 	uint32_t	 touched;	/* zones whose serial must move */
 	uint64_t	 changes;
+	uint64_t	 changes0;	/* as the transaction began */
 	bool		 wrote;		/* anything at all: else abort, not commit */
 	const struct zonetab *zt;	/* as the transaction began */
 };
@@ -447,6 +448,7 @@ w_begin(struct store *st, struct wctx *w)
 		    sizeof(w->changes));
 	if (rc == MDB_NOTFOUND)
 		rc = 0;
+	w->changes0 = w->changes;
 	if (rc == 0 && (w->cntdelta = calloc(STORE_MAX_SOURCES,
 	    sizeof(*w->cntdelta))) == NULL)
 		rc = ENOMEM;
@@ -509,7 +511,7 @@ w_commit(struct wctx *w)
 		    sizeof(serial))) != 0)
 			goto fail;
 	}
-	if (!w->wrote && w->changes == 0) {
+	if (!w->wrote && w->changes == w->changes0) {
 		/* Nothing changed: a commit would only move the txnid and
 		 * make every reader's index look stale. */
 		w_abort(w);
@@ -1341,6 +1343,8 @@ expired(void *arg, const MDB_val *k, const MDB_val *v)
 	struct entval ev;
 
 	(void)k;
+	if (v->mv_size < sizeof(ev))
+		return false;
 	memcpy(&ev, v->mv_data, sizeof(ev));
 	return ev.expires != 0 && ev.expires <= ea->now;
 }
@@ -1384,6 +1388,10 @@ st_decode(MDB_txn *txn, struct store *st, const MDB_val *k, const MDB_val *v,
 	struct entval ev;
 	int src = key_src(k), rc;
 
+	/* A damaged record is an error, never a read past its end. */
+	if (k->mv_size != (size_t)(kp[0] == 4 ? 8 : 20) ||
+	    (kp[0] != 4 && kp[0] != 6) || v->mv_size < sizeof(ev))
+		return MDB_CORRUPTED;
 	memset(&e->p, 0, sizeof(e->p));
 	e->p.family = kp[0];
 	e->p.len = kp[1];

@@ -983,6 +983,26 @@ START_TEST(test_walk_after)
 }
 END_TEST
 
+/* A report type's count lowered by a reload: the times kept shrink to it. */
+START_TEST(test_count_lowered)
+{
+	struct conf_rtype *rt = (struct conf_rtype *)conf_rtype(
+	    &conf->sources[R], "spam");
+	struct report_result res;
+
+	rt->count = 6;
+	for (uint32_t i = 0; i < 6; i++)
+		res = report("192.0.2.99", "spam", "", T + i);
+	ck_assert_uint_eq(res.count, 6);
+	rt->count = 2;
+	for (uint32_t i = 0; i < 3; i++) {
+		res = report("192.0.2.99", "spam", "", T + 10 + i);
+		ck_assert_uint_eq(res.count, 2);
+	}
+	ck_assert(res.allowlisted && !res.listed);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -1011,6 +1031,7 @@ main(void)
 	tcase_add_test(tc, test_batch_reports);
 	tcase_add_test(tc, test_commitq);
 	tcase_add_test(tc, test_walk_after);
+	tcase_add_test(tc, test_count_lowered);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

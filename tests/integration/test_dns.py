@@ -769,6 +769,12 @@ def test_ipv4_mapped_and_6to4():
                   ['sixtofour 2002:506:708::1', 'four 5.6.7.8'])
     expect_nx(C.port, '::ffff:4.4.4.4')
     expect_nx(C.port, '2002:404:404::')
+    # rbldctl lookup gives the answers DNS gives, in the same order.
+    out = ctl('lookup', '2002:506:708::1').stdout
+    lines = [l for l in out.splitlines() if ': listed in %s ' % ZONE in l]
+    check(len(lines) == 2 and 'A 127.0.0.9' in lines[0] and
+          'TXT "four 5.6.7.8"' in lines[1], 'rbldctl lookup of 6to4:\n' + out)
+    ctl('lookup', '2002:404:404::', ok=(1,))
 
 
 def test_ipv6_nibbles():
