@@ -28,6 +28,9 @@
 #define LIST_LIMIT_DEFAULT	100
 #define LIST_LIMIT_MAX		1000
 #define RTYPE_METRICS_MAX	64
+#define CONTROL_CHARS		"\001\002\003\004\005\006\007\010\011\012\013" \
+				"\014\015\016\017\020\021\022\023\024\025\026" \
+				"\027\030\031\032\033\034\035\036\037\177"
 
 /* Routes, for dispatch and for the per-route request counters. */
 enum route {
@@ -162,6 +165,48 @@ json_time(uint32_t t)
 	gmtime_r(&tt, &tm);
 	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	return json_string(buf);
+}
+
+/*
+ * Text from the database or a file as a JSON string. JSON needs UTF-8, and
+ * jansson refuses anything else (json_string returns NULL, the member
+ * silently goes missing): bytes that do not form UTF-8 become U+FFFD.
+ */
+static json_t *
+json_text(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n = strlen(s), o = 0;
+	char *buf;
+	json_t *j;
+
+	if ((buf = malloc(n * 3 + 1)) == NULL)
+		return json_null();
+	while (*p != '\0') {
+		size_t len = *p < 0x80 ? 1 : (*p & 0xe0) == 0xc0 ? 2 :
+		    (*p & 0xf0) == 0xe0 ? 3 : (*p & 0xf8) == 0xf0 ? 4 : 0;
+		size_t i;
+
+		for (i = 1; i < len && (p[i] & 0xc0) == 0x80; i++)
+			;
+		if (len == 0 || i < len || (len == 2 && *p < 0xc2) ||
+		    (len == 3 && *p == 0xe0 && p[1] < 0xa0) ||
+		    (len == 3 && *p == 0xed && p[1] >= 0xa0) ||
+		    (len == 4 && ((*p == 0xf0 && p[1] < 0x90) ||
+		    (*p == 0xf4 && p[1] >= 0x90) || *p > 0xf4))) {
+			memcpy(buf + o, "\xef\xbf\xbd", 3);
+			o += 3;
+			p++;
+			continue;
+		}
+		memcpy(buf + o, p, len);
+		o += len;
+		p += len;
+	}
+	buf[o] = '\0';
+	j = json_stringn(buf, o);
+	free(buf);
+	return j != NULL ? j : json_null();
 }
 
 static json_t *
@@ -301,7 +346,7 @@ tokfind_cb(void *arg, const char *name, const struct token_rec *r)
 }
 
 /* The role of the bearer token in AUTHZ, 0 if none matches, -1 if there is
- * no bearer token at all. */
+ * no bearer token at all, -2 if the database's tokens cannot be read. */
 static int
 auth_role(struct api *api, const char *authz, char *who, size_t wholen)
 {
@@ -327,8 +372,8 @@ auth_role(struct api *api, const char *authz, char *who, size_t wholen)
 			snprintf(tf.name, sizeof(tf.name), "%s",
 			    api->conf->tokens[i].name);
 		}
-	if (token_walk(api->st, tokfind_cb, &tf) != 0)
-		return 0;
+	if (token_walk(api->st, tokfind_cb, &tf) != 0 && tf.role == 0)
+		return -2;	/* cannot tell: not the client's failure */
 	snprintf(who, wholen, "%s", tf.name);
 	return tf.role;
 }
@@ -435,14 +480,14 @@ entry_json(const struct store_entry *e, uint32_t now)
 		json_object_set_new(j, "exclude", json_true());
 	else {
 		json_object_set_new(j, "a", json_a(e->a));
-		json_object_set_new(j, "txt", e->txt ? json_string(e->txt) :
+		json_object_set_new(j, "txt", e->txt ? json_text(e->txt) :
 		    json_null());
 	}
 	json_object_set_new(j, "added", json_time(e->added));
 	json_object_set_new(j, "expires", json_time(e->expires));
 	json_object_set_new(j, "expired",
 	    json_boolean(e->expires != 0 && e->expires <= now));
-	json_object_set_new(j, "reason", json_string(e->reason));
+	json_object_set_new(j, "reason", json_text(e->reason));
 	return j;
 }
 
@@ -610,7 +655,7 @@ post_entries(struct api *api, const struct api_req *rq, struct api_resp *rs,
 		secs = conf_parse_duration(json_string_value(ttl));
 	else if (ttl != NULL && !json_is_null(ttl))
 		secs = -1;
-	if (secs < 0 || (int64_t)now + secs > (int64_t)UINT32_MAX) {
+	if (secs < 0 || secs > (int64_t)(UINT32_MAX - now)) {
 		resp_error(rs, 400, "bad ttl (seconds, or a duration such as "
 		    "30s, 10m, 12h, 7d or 2w)");
 		goto out;
@@ -639,6 +684,12 @@ post_entries(struct api *api, const struct api_req *rq, struct api_resp *rs,
 		goto out;
 	}
 	aj.reason = reason != NULL ? reason : "";
+	if (strpbrk(aj.reason, CONTROL_CHARS) != NULL || (aj.txt != NULL &&
+	    strpbrk(aj.txt, CONTROL_CHARS) != NULL)) {
+		resp_error(rs, 400, "txt and reason may not hold control "
+		    "characters");
+		goto out;
+	}
 	if (strlen(aj.reason) > STORE_REASON_MAX) {
 		resp_error(rs, 400, "reason is longer than %d characters",
 		    STORE_REASON_MAX);
@@ -659,18 +710,27 @@ post_entries(struct api *api, const struct api_req *rq, struct api_resp *rs,
 		goto out;
 	}
 	if ((rc = commitq_run(api->cq, add_job, &aj, err, sizeof(err))) != 0) {
-		resp_error(rs, 500, "not added: %s", rc < 0 ? err :
-		    strerror(rc));
+		resp_error(rs, rc == EINVAL ? 400 : 500, "not added: %s", err);
 		goto out;
 	}
-	log_info("api: %s added %s to %s%s%s", who, pfx, source,
-	    aj.expires ? " until " : "", aj.expires ? "expiry" : "");
+	{
+		char until[32] = "";
+		time_t tt = aj.expires;
+		struct tm tm;
+
+		if (aj.expires != 0) {
+			gmtime_r(&tt, &tm);
+			strftime(until, sizeof(until), " until %Y-%m-%dT%H:%M:%SZ",
+			    &tm);
+		}
+		log_info("api: %s added %s to %s%s", who, pfx, source, until);
+	}
 	out = json_object();
 	json_object_set_new(out, "prefix", json_prefix(&aj.p));
 	json_object_set_new(out, "source", json_string(source));
 	if (!aj.excl) {
 		json_object_set_new(out, "a", json_a(aj.a));
-		json_object_set_new(out, "txt", aj.txt ? json_string(aj.txt) :
+		json_object_set_new(out, "txt", aj.txt ? json_text(aj.txt) :
 		    json_null());
 	} else
 		json_object_set_new(out, "exclude", json_true());
@@ -696,7 +756,7 @@ del_job(struct store_txn *t, void *arg)
 	const struct conf *c = dj->api->conf;
 	int rc;
 
-	if ((rc = store_txn_del(t, dj->src, &dj->p, &dj->n)) != 0)
+	if ((rc = store_txn_del(t, dj->src, &dj->p, &dj->n)) != 0 || dj->n == 0)
 		return rc;
 	/* A report listing lifted by hand: its record must say so too. */
 	for (int i = 0; i < c->nsources && rc == 0; i++)
@@ -731,8 +791,7 @@ delete_entry(struct api *api, const struct api_req *rq, struct api_resp *rs,
 		dj.src = api->srcids[si];
 	}
 	if ((rc = commitq_run(api->cq, del_job, &dj, err, sizeof(err))) != 0) {
-		resp_error(rs, 500, "not deleted: %s", rc < 0 ? err :
-		    strerror(rc));
+		resp_error(rs, 500, "not deleted: %s", err);
 		return;
 	}
 	if (dj.n == 0) {
@@ -766,7 +825,7 @@ lookup_cb(void *arg, const struct lookup_answer *an)
 	json_object_set_new(a, "source", an->source < 0 ? json_null() :
 	    json_string(lc->conf->sources[an->source].name));
 	json_object_set_new(a, "a", json_a(an->a));
-	json_object_set_new(a, "txt", an->has_txt ? json_string(an->txt) :
+	json_object_set_new(a, "txt", an->has_txt ? json_text(an->txt) :
 	    json_null());
 	json_array_append_new(lc->arr, a);
 	return 0;
@@ -892,15 +951,17 @@ history_json(struct api *api, const struct report_history *h)
 	json_object_set_new(j, "last_offence", json_time(h->last_offence));
 	json_object_set_new(j, "last_seen", json_time(h->last_seen));
 	for (int i = 0; i < h->ntypes; i++)
-		json_object_set_new(types, h->types[i].type,
-		    json_integer(h->types[i].n));
+		if (json_object_set_new(types, h->types[i].type,
+		    json_integer(h->types[i].n)) != 0)
+			continue;	/* a name that is not UTF-8: damaged */
 	json_object_set_new(j, "counting", types);
 	for (int i = 0; i < h->nrecent; i++) {
 		const struct report_recent *e = &h->recent[i];
 
-		json_array_append_new(recent, json_pack("{s:o,s:s,s:s,s:s,s:b,"
-		    "s:b}", "time", json_time(e->time), "type", e->type,
-		    "service", e->service, "reason", e->reason, "allowlisted",
+		json_array_append_new(recent, json_pack("{s:o,s:o,s:o,s:o,s:b,"
+		    "s:b}", "time", json_time(e->time), "type",
+		    json_text(e->type), "service", json_text(e->service),
+		    "reason", json_text(e->reason), "allowlisted",
 		    e->allowlisted, "listed", e->listed));
 	}
 	json_object_set_new(j, "recent", recent);
@@ -982,8 +1043,7 @@ post_report(struct api *api, const struct api_req *rq, struct api_resp *rs,
 	rj.r.type = type;
 	rj.r.now = api->now();
 	if ((rc = commitq_run(api->cq, report_job, &rj, err, sizeof(err))) != 0) {
-		resp_error(rs, 500, "report not recorded: %s", rc < 0 ? err :
-		    strerror(rc));
+		resp_error(rs, 500, "report not recorded: %s", err);
 		goto out;
 	}
 	count_rtype(api, type);
@@ -1089,7 +1149,7 @@ feed_json(const struct conf_source *cs, const struct feed_status *fs,
 {
 	json_t *f = json_object();
 
-	json_object_set_new(f, "url", json_string(cs->url));
+	json_object_set_new(f, "url", json_text(cs->url));
 	json_object_set_new(f, "format",
 	    json_string(feed_format_name(cs->format)));
 	json_object_set_new(f, "every", json_integer(cs->every));
@@ -1101,7 +1161,7 @@ feed_json(const struct conf_source *cs, const struct feed_status *fs,
 	    json_time((uint32_t)fs->last_success));
 	json_object_set_new(f, "http_status", json_integer(fs->http_status));
 	json_object_set_new(f, "failures", json_integer(fs->failures));
-	json_object_set_new(f, "error", *fs->error ? json_string(fs->error) :
+	json_object_set_new(f, "error", *fs->error ? json_text(fs->error) :
 	    json_null());
 	json_object_set_new(f, "lines", json_integer((json_int_t)fs->counts.lines));
 	json_object_set_new(f, "rejected",
@@ -1121,7 +1181,7 @@ source_json(struct api *api, int i)
 	json_object_set_new(s, "entries",
 	    json_integer(store_source_count(api->st, api->srcids[i])));
 	json_object_set_new(s, "a", json_a(cs->a));
-	json_object_set_new(s, "txt", cs->txt ? json_string(cs->txt) :
+	json_object_set_new(s, "txt", cs->txt ? json_text(cs->txt) :
 	    json_null());
 	for (int z = 0; z < api->conf->nzones; z++)
 		for (int k = 0; k < api->conf->zones[z].nsources; k++)
@@ -1133,7 +1193,7 @@ source_json(struct api *api, int i)
 		bool have = store_source_meta(api->st, api->srcids[i],
 		    &meta) == 0;
 
-		json_object_set_new(s, "file", json_string(cs->file));
+		json_object_set_new(s, "file", json_text(cs->file));
 		json_object_set_new(s, "last_refresh", have ?
 		    json_time((uint32_t)meta.loaded) : json_null());
 		json_object_set_new(s, "bad_lines", json_integer(have ?
@@ -1196,13 +1256,48 @@ post_refresh(struct api *api, struct api_resp *rs, const char *name,
 	log_info("api: %s asked for a refresh of %s", who, name);
 	memset(&fs, 0, sizeof(fs));
 	fs.changed = -1;
-	if (feed_refresh(api->st, cs, api->srcids[si], zone, &fs) != 0) {
-		resp_error(rs, 502, "%s: %s", name, fs.error);
-		return;
+	/*
+	 * A fetch may take minutes: it runs on a private copy of the source,
+	 * without the configuration lock, so that requests and a reload go
+	 * on meanwhile. Source ids never change, so SRCID stays right.
+	 */
+	{
+		struct conf_source copy = *cs;
+		char zbuf[CONF_DNAME_MAX];
+		int srcid = api->srcids[si], rc;
+
+		copy.url = strdup(cs->url);
+		copy.txt = cs->txt != NULL ? strdup(cs->txt) : NULL;
+		copy.tsig = cs->tsig != NULL ? strdup(cs->tsig) : NULL;
+		copy.file = NULL;
+		copy.conf_file = NULL;
+		if (zone != NULL)
+			snprintf(zbuf, sizeof(zbuf), "%s", zone);
+		if (copy.url == NULL || (cs->txt != NULL && copy.txt == NULL) ||
+		    (cs->tsig != NULL && copy.tsig == NULL)) {
+			free(copy.url);
+			free(copy.txt);
+			free(copy.tsig);
+			resp_error(rs, 500, "out of memory");
+			return;
+		}
+		pthread_rwlock_unlock(&api->lock);
+		rc = feed_refresh(api->st, &copy, srcid, zone != NULL ? zbuf :
+		    NULL, &fs);
+		pthread_rwlock_rdlock(&api->lock);
+		free(copy.url);
+		free(copy.txt);
+		free(copy.tsig);
+		if (rc != 0) {
+			resp_error(rs, 502, "%s: %s", copy.name, fs.error);
+			return;
+		}
+		name = copy.name;	/* CS may be gone after a reload */
+		resp_json(rs, 200, json_pack("{s:s,s:I,s:I,s:o}", "source",
+		    name, "entries", (json_int_t)fs.entries, "changed",
+		    (json_int_t)fs.changed, "not_modified",
+		    json_boolean(fs.changed < 0)));
 	}
-	resp_json(rs, 200, json_pack("{s:s,s:I,s:I,s:o}", "source", name,
-	    "entries", (json_int_t)fs.entries, "changed", (json_int_t)fs.changed,
-	    "not_modified", json_boolean(fs.changed < 0)));
 }
 
 static void
@@ -1253,8 +1348,8 @@ get_export(struct api *api, const struct api_req *rq, struct api_resp *rs,
 		resp_error(rs, 500, "out of memory");
 		return;
 	}
-	if (export_rbldnsd(f, api->conf, api->srcids, api->st, z, false,
-	    NULL) != 0) {
+	if (export_rbldnsd(f, api->conf, api->srcids, api->view, api->st, z,
+	    false, NULL) != 0) {
 		fclose(f);
 		free(buf);
 		resp_error(rs, 500, "cannot export zone %s", zone);
@@ -1346,8 +1441,18 @@ get_metrics(struct api *api, struct api_resp *rs)
 		if (feed_status_get(api->st, api->srcids[i], &fs) != 0)
 			memset(&fs, 0, sizeof(fs));
 		fprintf(f, "rbld_feed_last_success_seconds{source=\"%s\"} "
-		    "%lld\nrbld_feed_failures{source=\"%s\"} %u\n",
-		    c->sources[i].name, (long long)fs.last_success,
+		    "%lld\n", c->sources[i].name, (long long)fs.last_success);
+	}
+	metric(f, "rbld_feed_failures", "gauge",
+	    "Failed refreshes of each feed since its last good one.");
+	for (int i = 0; i < c->nsources; i++) {
+		struct feed_status fs;
+
+		if (c->sources[i].kind != SOURCE_FEED)
+			continue;
+		if (feed_status_get(api->st, api->srcids[i], &fs) != 0)
+			memset(&fs, 0, sizeof(fs));
+		fprintf(f, "rbld_feed_failures{source=\"%s\"} %u\n",
 		    c->sources[i].name, fs.failures);
 	}
 	metric(f, "rbld_reports_total", "counter", "Reports received, by type.");
@@ -1368,6 +1473,10 @@ get_metrics(struct api *api, struct api_resp *rs)
 	    "Expired entries removed by the reaper.");
 	fprintf(f, "rbld_entries_expired_total %llu\n",
 	    (unsigned long long)atomic_load(&api->expired_entries));
+	metric(f, "rbld_report_records_pruned_total", "counter",
+	    "Reported addresses forgotten after their history ran out.");
+	fprintf(f, "rbld_report_records_pruned_total %llu\n",
+	    (unsigned long long)atomic_load(&api->pruned_records));
 	metric(f, "rbld_api_requests_total", "counter",
 	    "API requests by route and status.");
 	for (int r = 0; r < R_COUNT; r++)
@@ -1579,6 +1688,10 @@ dispatch(struct api *api, const struct api_req *rq, struct api_resp *rs)
 			goto out;
 		}
 		role = auth_role(api, rq->authorization, who, sizeof(who));
+		if (role == -2) {
+			resp_error(rs, 503, "cannot read the tokens; try again");
+			goto out;
+		}
 		if (role <= 0) {
 			if (auth_failed(api, &ckey, now)) {
 				char ct[INET6_ADDRSTRLEN];
@@ -1797,17 +1910,24 @@ mhd_arg(void *ctx, const char *name)
 	return MHD_lookup_connection_value(ctx, MHD_GET_ARGUMENT_KIND, name);
 }
 
+/* Queue RS; its body is handed over to libmicrohttpd (no copy: an export
+ * may be large). For HEAD, libmicrohttpd sends the headers only, with the
+ * length the body would have. */
 static enum MHD_Result
-mhd_send(struct MHD_Connection *c, const struct api_resp *rs, bool head)
+mhd_send(struct MHD_Connection *c, struct api_resp *rs)
 {
 	struct MHD_Response *r;
 	enum MHD_Result ret;
 	char ra[16];
 
-	r = MHD_create_response_from_buffer(head ? 0 : rs->len,
-	    head ? NULL : rs->body, MHD_RESPMEM_MUST_COPY);
-	if (r == NULL)
+	r = MHD_create_response_from_buffer(rs->len, rs->body,
+	    rs->body != NULL ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
+	if (r == NULL) {
+		free(rs->body);
+		rs->body = NULL;
 		return MHD_NO;
+	}
+	rs->body = NULL;
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
 	    rs->content_type ? rs->content_type : "application/json");
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
@@ -1836,7 +1956,6 @@ mhd_handler(void *cls, struct MHD_Connection *c, const char *url,
 	struct api_req rq;
 	struct api_resp rs;
 	const union MHD_ConnectionInfo *ci;
-	enum MHD_Result ret;
 
 	(void)version;
 	if (cn == NULL) {
@@ -1852,9 +1971,7 @@ mhd_handler(void *cls, struct MHD_Connection *c, const char *url,
 			resp_error(&rs, 413, "the body is larger than %d bytes",
 			    API_BODY_MAX);
 			cn->answered = true;
-			ret = mhd_send(c, &rs, false);
-			free(rs.body);
-			return ret;
+			return mhd_send(c, &rs);
 		}
 		return MHD_YES;
 	}
@@ -1875,7 +1992,9 @@ mhd_handler(void *cls, struct MHD_Connection *c, const char *url,
 			memcpy(cn->body + cn->len, upload, *upload_size);
 			cn->len += *upload_size;
 		} else
-			cn->too_big = true;
+			cn->too_big = true;	/* the rest is read, not kept:
+						 * libmicrohttpd 0.9.75 cannot
+						 * answer before the end */
 		*upload_size = 0;
 		return MHD_YES;
 	}
@@ -1886,9 +2005,7 @@ mhd_handler(void *cls, struct MHD_Connection *c, const char *url,
 		memset(&rs, 0, sizeof(rs));
 		resp_error(&rs, 413, "the body is larger than %d bytes",
 		    API_BODY_MAX);
-		ret = mhd_send(c, &rs, false);
-		free(rs.body);
-		return ret;
+		return mhd_send(c, &rs);
 	}
 	memset(&rq, 0, sizeof(rq));
 	rq.method = method;
@@ -1904,9 +2021,7 @@ mhd_handler(void *cls, struct MHD_Connection *c, const char *url,
 	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 	rq.client = ci != NULL ? ci->client_addr : NULL;
 	api_handle(api, &rq, &rs);
-	ret = mhd_send(c, &rs, strcmp(method, "HEAD") == 0);
-	free(rs.body);
-	return ret;
+	return mhd_send(c, &rs);
 }
 
 static void

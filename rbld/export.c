@@ -164,15 +164,18 @@ export_test_point(struct exportctx *x, const struct conf_zone *cz)
 
 int
 export_rbldnsd(FILE *f, const struct conf *conf, const int *srcids,
-    struct store *st, int z, bool progress, unsigned long *count)
+    const struct dns_view *view, struct store *st, int z, bool progress,
+    unsigned long *count)
 {
 	const struct conf_zone *cz = &conf->zones[z];
+	struct dns_view *own = NULL;
 	struct exportctx x;
 	int rc = 0;
 
 	memset(&x, 0, sizeof(x));
-	if ((x.view = view_build(conf, srcids)) == NULL)
+	if (view == NULL && (view = own = view_build(conf, srcids)) == NULL)
 		return -1;
+	x.view = view;
 	x.f = f;
 	x.conf = conf;
 	x.srcids = srcids;
@@ -212,7 +215,7 @@ export_rbldnsd(FILE *f, const struct conf *conf, const int *srcids,
 	}
 	if (rc == 0)
 		export_test_point(&x, cz);
-	view_free((struct dns_view *)x.view);
+	view_free(own);
 	if (count != NULL)
 		*count = x.n;
 	if (rc == 0 && (fflush(f) != 0 || ferror(f)))

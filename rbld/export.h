@@ -7,15 +7,18 @@
 #include <stdio.h>
 
 #include "conf.h"
+#include "dns.h"
 #include "store.h"
 
 /*
  * Write zone Z of CONF (SRCIDS: store ids of its sources) to F as an
- * rbldnsd combined dataset that rbldnsd serves with rbld's answers. With
- * PROGRESS, a count goes to stderr as it runs. *COUNT (may be NULL) gets
- * the entries written. Returns 0, or -1 on a read or write error.
+ * rbldnsd combined dataset that rbldnsd serves with rbld's answers. VIEW
+ * gives the [allow] list DNS uses (NULL: read it now). With PROGRESS, a
+ * count goes to stderr as it runs. *COUNT (may be NULL) gets the entries
+ * written. Returns 0, or -1 on a read or write error.
  */
 int	export_rbldnsd(FILE *f, const struct conf *conf, const int *srcids,
-	    struct store *st, int z, bool progress, unsigned long *count);
+	    const struct dns_view *view, struct store *st, int z,
+	    bool progress, unsigned long *count);
 
 #endif

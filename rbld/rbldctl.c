@@ -460,7 +460,7 @@ cmd_export(struct ctl *c, int argc, char **argv)
 	cz = &c->conf->zones[z];
 
 	errno = 0;
-	if (export_rbldnsd(stdout, c->conf, c->srcids, c->st, z,
+	if (export_rbldnsd(stdout, c->conf, c->srcids, NULL, c->st, z,
 	    isatty(STDERR_FILENO), &n) != 0)
 		return fail("exporting %s: %s", cz->name, errno ? strerror(errno) :
 		    "cannot read the database");

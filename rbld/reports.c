@@ -669,8 +669,12 @@ cq_main(void *arg)
 			if (rc != 0) {
 				jobs[i]->result = -1;
 				snprintf(jobs[i]->err, jobs[i]->errlen, "%s", err);
-			} else
+			} else {
 				jobs[i]->result = results[i];
+				if (results[i] != 0)
+					snprintf(jobs[i]->err, jobs[i]->errlen,
+					    "%s", store_strerror(results[i]));
+			}
 			jobs[i]->done = true;
 		}
 		pthread_cond_broadcast(&q->done);

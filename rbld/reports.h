@@ -117,8 +117,8 @@ struct commitq	*commitq_start(struct store *st);
 void		 commitq_stop(struct commitq *);
 /*
  * Run FN(T, ARG) in the next batch; return after its commit with FN's
- * result (0 = committed), or -1 with a message in ERR when the batch could
- * not be committed.
+ * result (0 = committed), or -1 when the batch could not be committed.
+ * Whenever the result is not 0, ERR says why.
  */
 int		 commitq_run(struct commitq *,
 		    int (*fn)(struct store_txn *, void *), void *arg,

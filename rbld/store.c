@@ -1199,6 +1199,17 @@ w_add(struct wctx *w, void *arg)
 	return mdb_put(w->txn, w->st->entries, &k, &v, 0);
 }
 
+/* No control characters: a TXT or reason goes into exports and logs,
+ * where a newline would start a line of its own. */
+static bool
+text_ok(const char *s)
+{
+	for (; s != NULL && *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return false;
+	return true;
+}
+
 int
 store_add(struct store *st, int src, const struct prefix *p, bool excl,
     uint32_t a, const char *txt, uint32_t expires, const char *reason,
@@ -1219,6 +1230,11 @@ store_add(struct store *st, int src, const struct prefix *p, bool excl,
 	if (reason != NULL && strlen(reason) > STORE_REASON_MAX) {
 		snprintf(err, errlen, "reason longer than %d characters",
 		    STORE_REASON_MAX);
+		return -1;
+	}
+	if (!text_ok(txt) || !text_ok(reason)) {
+		snprintf(err, errlen, "TXT and reason may not hold control "
+		    "characters");
 		return -1;
 	}
 	if ((rc = st_write(st, w_add, &aa)) != 0) {
@@ -2265,7 +2281,8 @@ store_txn_add(struct store_txn *t, int src, const struct prefix *p, bool excl,
 
 	if (src <= 0 || src >= STORE_MAX_SOURCES ||
 	    (txt != NULL && (strlen(txt) == 0 || strlen(txt) > RBL_TXT_MAX)) ||
-	    (reason != NULL && strlen(reason) > STORE_REASON_MAX))
+	    (reason != NULL && strlen(reason) > STORE_REASON_MAX) ||
+	    !text_ok(txt) || !text_ok(reason))
 		return EINVAL;
 	return w_add(t->w, &aa);
 }
@@ -2408,4 +2425,10 @@ store_rec_prune(struct store *st, bool (*drop)(void *arg, const void *key,
 	if (st_write(st, w_prune, &pa) != 0)
 		return -1;
 	return pa.n;
+}
+
+const char *
+store_strerror(int code)
+{
+	return code < 0 ? mdb_strerror(code) : strerror(code);
 }

@@ -205,6 +205,9 @@ long		 store_rec_prune(struct store *, bool (*drop)(void *arg,
 		    const void *key, size_t klen, const void *data, size_t len),
 		    void *arg);
 
+/* What an error code of a batch job means (LMDB's or errno's). */
+const char	*store_strerror(int code);
+
 /* Current serial of zone Z (index as given to store_set_zones). */
 uint32_t	 store_serial(struct store *, int zone);
 

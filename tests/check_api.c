@@ -1199,6 +1199,40 @@ START_TEST(test_not_ready)
 }
 END_TEST
 
+/* Review findings: each of these once got a wrong answer. */
+START_TEST(test_review_fixes)
+{
+	struct prefix p;
+	char err[128];
+	json_t *e;
+
+	/* A ttl past 2106 is refused, not wrapped into the past. */
+	ck_error(post("/v1/entries", ADMIN, "{\"prefix\":\"192.0.2.1\","
+	    "\"ttl\":9223372036854775807}"), 400);
+	ck_error(post("/v1/entries", ADMIN, "{\"prefix\":\"192.0.2.1\","
+	    "\"ttl\":\"9223372036854775807s\"}"), 400);
+	/* A newline in a TXT would start a line of its own in the export. */
+	ck_error(post("/v1/entries", ADMIN, "{\"prefix\":\"192.0.2.10\","
+	    "\"txt\":\"evil\\n198.51.100.0/24 :127.0.0.9:injected\"}"), 400);
+	ck_error(post("/v1/entries", ADMIN, "{\"prefix\":\"192.0.2.10\","
+	    "\"reason\":\"a\\tb\"}"), 400);
+	ck_status(get("/v1/entries", NULL, ADMIN), 200);
+	ck_assert_uint_eq(json_array_size(member("entries")), 0);
+	/* Text that is not UTF-8 (written by another tool) is shown with
+	 * U+FFFD, not dropped from the answer. */
+	ck_assert_int_eq(ipaddr_parse_prefix("192.0.2.20", &p, NULL), 0);
+	ck_assert_int_eq(store_add(st, srcids[0], &p, false, 0x7f000002,
+	    "T\xe9xt $", 0, "caf\xe9", ORIGIN_CLI, err, sizeof(err)), 0);
+	ck_status(get("/v1/lookup/192.0.2.20", NULL, READER), 200);
+	e = json_array_get(member("entries"), 0);
+	ck_assert_ptr_nonnull(e);
+	ck_assert_str_eq(jstr(e, "reason"), "caf\xef\xbf\xbd");
+	ck_assert_str_eq(jstr(e, "txt"), "T\xef\xbf\xbdxt $");
+	ck_assert_str_eq(jstr(json_array_get(member("answers"), 0), "txt"),
+	    "T\xef\xbf\xbdxt 192.0.2.20");
+}
+END_TEST
+
 int
 main(void)
 {
@@ -1230,6 +1264,7 @@ main(void)
 	tcase_add_test(tc, test_reports_pages);
 	tcase_add_test(tc, test_lockout_table_full);
 	tcase_add_test(tc, test_report_after_delete);
+	tcase_add_test(tc, test_review_fixes);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -983,6 +983,28 @@ START_TEST(test_walk_after)
 }
 END_TEST
 
+/* One IP in two sources: the cursor moves from the first to the second. */
+START_TEST(test_walk_ip_after)
+{
+	struct report_history h, h2;
+	struct prefix ip = addr("198.51.100.1");
+
+	report("198.51.100.1", "spam", "", T);	/* both r and r2 count it */
+	memset(&h, 0, sizeof(h));
+	ck_assert_int_eq(reports_walk(st, conf, srcids, &ip, NULL, 0,
+	    first_cb, &h), 0);
+	ck_assert_int_eq(h.srcid, srcids[R]);
+	memset(&h2, 0, sizeof(h2));
+	ck_assert_int_eq(reports_walk(st, conf, srcids, &ip, &h.key, h.srcid,
+	    first_cb, &h2), 0);
+	ck_assert_int_eq(h2.srcid, srcids[R2]);
+	memset(&h, 0, sizeof(h));
+	ck_assert_int_eq(reports_walk(st, conf, srcids, &ip, &h2.key,
+	    h2.srcid, first_cb, &h), 0);
+	ck_assert_int_eq(h.total, 0);		/* nothing after the last */
+}
+END_TEST
+
 /* A report type's count lowered by a reload: the times kept shrink to it. */
 START_TEST(test_count_lowered)
 {
@@ -1032,6 +1054,7 @@ main(void)
 	tcase_add_test(tc, test_commitq);
 	tcase_add_test(tc, test_walk_after);
 	tcase_add_test(tc, test_count_lowered);
+	tcase_add_test(tc, test_walk_ip_after);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -582,6 +582,11 @@ def test_sources_zones_serial_export():
              'sources').json()
     kinds = {x['name']: x['kind'] for x in s['sources']}
     check(kinds == {'local': 'local', 'reports': 'reports'}, 'kinds %r' % kinds)
+    g = want(api('GET', '/v1/zones', token=READER_TOKEN), 200, 'zones')
+    h = want(api('HEAD', '/v1/zones', token=READER_TOKEN), 200, 'HEAD zones')
+    check(h.body == '' and h.headers.get('content-length') ==
+          str(len(g.body.encode())), 'HEAD: %r, length %r for %d bytes' % (
+              h.body, h.headers.get('content-length'), len(g.body)))
     r = want(api('GET', '/v1/zones/%s/export?format=rbldnsd' % ZONE,
                  token=READER_TOKEN), 200, 'export')
     check('$DATASET ip4trie:local' in r.body and
