@@ -35,6 +35,10 @@ feed_status_get(struct store *st, int srcid, struct feed_status *fs)
 		memset(fs, 0, sizeof(*fs));
 		return -1;
 	}
+	/* Strings end inside their arrays, whatever the database held. */
+	fs->etag[sizeof(fs->etag) - 1] = '\0';
+	fs->last_modified[sizeof(fs->last_modified) - 1] = '\0';
+	fs->error[sizeof(fs->error) - 1] = '\0';
 	return 0;
 }
 

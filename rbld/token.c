@@ -106,6 +106,7 @@ token_get(struct store *st, const char *name, struct token_rec *out)
 	if (store_blob_get(st, key, out, sizeof(*out)) != (ssize_t)sizeof(*out) ||
 	    out->version != TOKEN_VERSION)
 		return -1;
+	out->hash[TOKEN_HASH_LEN] = '\0';
 	return 0;
 }
 
@@ -150,6 +151,7 @@ walk_cb(void *arg, const char *name, const void *data, size_t len)
 	memcpy(&r, data, sizeof(r));
 	if (r.version != TOKEN_VERSION)
 		return 0;
+	r.hash[TOKEN_HASH_LEN] = '\0';		/* whatever the database held */
 	return w->fn(w->arg, name + strlen(TOKEN_PREFIX), &r);
 }
 
