@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* Fuzz target: dns_answer() on any packet, over UDP and TCP limits. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "fuzz_common.h"
+
+static struct fuzz_env env;
+static struct store_reader *rd;
+
+int
+LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	(void)argc;
+	(void)argv;
+	fuzz_env_init(&env);
+	if ((rd = store_reader_new(env.st)) == NULL)
+		abort();
+	return 0;
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static uint8_t out[65535];
+	struct dns_stats stats;
+	size_t max = size > 0 && (data[0] & 1) ? 65535 : 512, n;
+
+	memset(&stats, 0, sizeof(stats));
+	if (store_reader_begin(rd) != 0)
+		abort();
+	n = dns_answer(env.view, rd, 1800000000u, data, size, out, max,
+	    max > 512, &stats);
+	store_reader_end(rd);
+	/* An answer fits, and answers the question's ID. */
+	if (n > max || (n > 0 && (n < 12 || size < 2 || out[0] != data[0] ||
+	    out[1] != data[1])))
+		abort();
+	return 0;
+}

@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* Fuzz target: every feed format's parser; the first byte picks the format. */
+#include <stdlib.h>
+
+#include "feed.h"
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct feed_policy pol;
+	struct feed_counts counts;
+	struct rbl_data d;
+	char err[FEED_ERR_MAX];
+	int format;
+
+	if (size < 1)
+		return 0;
+	format = data[0] % FEED_AXFR + 1;
+	feed_policy_default(&pol);
+	pol.allow_special = data[0] & 0x80;
+	rbldnsd_init(&d, 0x7f000002, "Feed: $");
+	(void)feed_parse(format, (const char *)data + 1, size - 1,
+	    "bl.fuzz.test", &pol, &d, &counts, err);
+	rbldnsd_finish(&d);
+	rbldnsd_free(&d);
+	return 0;
+}
