@@ -1339,17 +1339,17 @@ get_export(struct api *api, const struct api_req *rq, struct api_resp *rs,
 	}
 	if (format == NULL)
 		format = "rbldnsd";
-	if (strcmp(format, "rbldnsd") != 0) {
-		resp_error(rs, 400, "format %s is not supported yet (use "
-		    "rbldnsd)", format);
+	if (strcmp(format, "rbldnsd") != 0 && strcmp(format, "bind") != 0) {
+		resp_error(rs, 400, "unknown format %s (use rbldnsd or bind)",
+		    format);
 		return;
 	}
 	if ((f = open_memstream(&buf, &len)) == NULL) {
 		resp_error(rs, 500, "out of memory");
 		return;
 	}
-	if (export_rbldnsd(f, api->conf, api->srcids, api->view, api->st, z,
-	    false, NULL) != 0) {
+	if ((strcmp(format, "bind") == 0 ? export_bind : export_rbldnsd)(f,
+	    api->conf, api->srcids, api->view, api->st, z, false, NULL) != 0) {
 		fclose(f);
 		free(buf);
 		resp_error(rs, 500, "cannot export zone %s", zone);

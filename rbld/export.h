@@ -21,4 +21,15 @@ int	export_rbldnsd(FILE *f, const struct conf *conf, const int *srcids,
 	    const struct dns_view *view, struct store *st, int z,
 	    bool progress, unsigned long *count);
 
+/*
+ * The same zone as a master file that a standard server (NSD, Knot, BIND)
+ * loads: prefixes become names and wildcards, with the wildcards empty
+ * non-terminals need; a wildcard's TXT names its range instead of the
+ * address. Same arguments and result as export_rbldnsd; *COUNT gets the
+ * names with records.
+ */
+int	export_bind(FILE *f, const struct conf *conf, const int *srcids,
+	    const struct dns_view *view, struct store *st, int z,
+	    bool progress, unsigned long *count);
+
 #endif

@@ -51,6 +51,7 @@ zone_hits(const struct conf *conf, const struct dns_zone *dz, int z,
 		    store_text(rd, hits[i].txt, &t, &tl) == 0) {
 			len = rbldnsd_expand(t, tl, iptext, ans->txt);
 			ans->has_txt = true;
+			snprintf(ans->tmpl, sizeof(ans->tmpl), "%.*s", (int)tl, t);
 		}
 		ans->txt[len] = '\0';
 		n++;
@@ -139,6 +140,8 @@ lookup_ip(const struct conf *conf, const struct dns_view *view,
 
 				ans->txt[len] = '\0';
 				ans->has_txt = true;
+				snprintf(ans->tmpl, sizeof(ans->tmpl), "%s",
+				    dz->src_txt[0]);
 			}
 			n++;
 			if (fn(arg, ans) != 0)

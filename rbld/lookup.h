@@ -24,6 +24,7 @@ struct lookup_answer {
 	uint32_t	a;		/* host order */
 	bool		has_txt;
 	char		txt[RBL_TXT_ANSWER_MAX + 1];	/* expanded, as served */
+	char		tmpl[RBL_TXT_MAX + 1];		/* the template it came from */
 };
 
 /* ::ffff:a.b.c.d is looked up as a.b.c.d, as DNS does. */

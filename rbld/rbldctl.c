@@ -50,8 +50,9 @@ usage(FILE *f)
 	    "  del PREFIX [--source S]   remove PREFIX (from every source if no S)\n"
 	    "  list [--source S]         every entry, one per line\n"
 	    "  import SOURCE FILE        add every entry of an rbldnsd data file\n"
-	    "  export ZONE [--format rbldnsd]\n"
-	    "                            the zone as one rbldnsd combined dataset\n"
+	    "  export ZONE [--format rbldnsd|bind]\n"
+	    "                            the zone as one rbldnsd combined dataset,\n"
+	    "                            or as a zone file any DNS server loads\n"
 	    "  report IP --type TYPE [--service S] [--reason TEXT]\n"
 	    "                            count an abuse report, as the API does;\n"
 	    "                            lists IP once its type's threshold is met\n"
@@ -451,17 +452,16 @@ cmd_export(struct ctl *c, int argc, char **argv)
 		format = optarg;
 	}
 	if (optind != argc - 1)
-		return fail("usage: export ZONE [--format rbldnsd]");
-	if (strcmp(format, "rbldnsd") != 0)
-		return fail("--format %s is not supported yet (use rbldnsd)",
-		    format);
+		return fail("usage: export ZONE [--format rbldnsd|bind]");
+	if (strcmp(format, "rbldnsd") != 0 && strcmp(format, "bind") != 0)
+		return fail("unknown --format %s (use rbldnsd or bind)", format);
 	if ((z = conf_zone_index(c->conf, argv[optind])) < 0)
 		return fail("no zone \"%s\" in %s", argv[optind], c->conf->path);
 	cz = &c->conf->zones[z];
 
 	errno = 0;
-	if (export_rbldnsd(stdout, c->conf, c->srcids, NULL, c->st, z,
-	    isatty(STDERR_FILENO), &n) != 0)
+	if ((strcmp(format, "bind") == 0 ? export_bind : export_rbldnsd)(stdout,
+	    c->conf, c->srcids, NULL, c->st, z, isatty(STDERR_FILENO), &n) != 0)
 		return fail("exporting %s: %s", cz->name, errno ? strerror(errno) :
 		    "cannot read the database");
 	if (isatty(STDERR_FILENO))
