@@ -436,6 +436,7 @@ struct bindctx {
 	const int	*srcids;
 	const struct dns_view *view;
 	struct store	*st;
+	struct store_reader *rd;	/* one snapshot for the whole export */
 	int		 z;
 	uint32_t	 now, zttl;
 	uint32_t	 ttl[CONF_MAX_SOURCES];	/* by conf source index */
@@ -456,8 +457,8 @@ bind_records(struct bindctx *b, const char *owner, const struct prefix *addr,
 
 	memset(&r, 0, sizeof(r));
 	r.zone = b->z;
-	if (lookup_ip(b->conf, b->view, b->st, addr, b->now, &never, rrs_cb,
-	    &r) < 0)
+	if (lookup_ip_reader(b->conf, b->view, b->rd, addr, b->now, &never,
+	    rrs_cb, &r) < 0)
 		return -1;
 	for (int i = 0; i < r.n; i++) {
 		const struct lookup_answer *an = &r.a[i];
@@ -536,8 +537,8 @@ has_records(struct bindctx *b, const struct prefix *addr)
 
 	memset(&r, 0, sizeof(r));
 	r.zone = b->z;
-	if (lookup_ip(b->conf, b->view, b->st, addr, b->now, &never, rrs_cb,
-	    &r) < 0)
+	if (lookup_ip_reader(b->conf, b->view, b->rd, addr, b->now, &never,
+	    rrs_cb, &r) < 0)
 		return -1;
 	return r.n > 0;
 }
@@ -600,6 +601,11 @@ export_bind(FILE *f, const struct conf *conf, const int *srcids,
 		ns.n = o;
 	}
 
+	/* One snapshot for every lookup: the file is one version of the
+	 * zone, and a reader per name would cost more than the lookup. */
+	if ((b.rd = store_reader_new(st)) == NULL ||
+	    store_reader_begin(b.rd) != 0)
+		goto out;
 	zone_meta(conf, srcids, st, z, &zm);
 	fprintf(f, "; zone %s exported by rbld: serve it with any standard "
 	    "DNS server\n$ORIGIN %s.\n@\t%u\tIN\tSOA\t", cz->name, cz->name,
@@ -729,6 +735,10 @@ export_bind(FILE *f, const struct conf *conf, const int *srcids,
 out:
 	if (count != NULL)
 		*count = b.names;
+	if (b.rd != NULL) {
+		store_reader_end(b.rd);
+		store_reader_free(b.rd);
+	}
 	free(rep);
 	free(flags);
 	free(ns.v);

@@ -74,6 +74,24 @@ lookup_ip(const struct conf *conf, const struct dns_view *view,
     int (*fn)(void *arg, const struct lookup_answer *), void *arg)
 {
 	struct store_reader *rd;
+	int n;
+
+	if ((rd = store_reader_new(st)) == NULL || store_reader_begin(rd) != 0) {
+		store_reader_free(rd);
+		return -1;
+	}
+	n = lookup_ip_reader(conf, view, rd, ip, now, never, fn, arg);
+	store_reader_end(rd);
+	store_reader_free(rd);
+	return n;
+}
+
+int
+lookup_ip_reader(const struct conf *conf, const struct dns_view *view,
+    struct store_reader *rd, const struct prefix *ip, uint32_t now,
+    enum lookup_never *never,
+    int (*fn)(void *arg, const struct lookup_answer *), void *arg)
+{
 	struct lookup_answer *ans;
 	uint8_t v4[4];
 	bool do6 = false, do4 = false, tp = false;
@@ -110,11 +128,6 @@ lookup_ip(const struct conf *conf, const struct dns_view *view,
 		return 0;
 	if ((ans = malloc(sizeof(*ans))) == NULL)
 		return -1;
-	if ((rd = store_reader_new(st)) == NULL || store_reader_begin(rd) != 0) {
-		store_reader_free(rd);
-		free(ans);
-		return -1;
-	}
 	for (int z = 0; z < view->nzones && z < conf->nzones; z++) {
 		const struct dns_zone *dz = &view->zones[z];
 		int k6 = 0, k4 = 0;
@@ -149,8 +162,6 @@ lookup_ip(const struct conf *conf, const struct dns_view *view,
 		}
 	}
 out:
-	store_reader_end(rd);
-	store_reader_free(rd);
 	free(ans);
 	return n;
 }

@@ -40,6 +40,13 @@ int	lookup_ip(const struct conf *conf, const struct dns_view *view,
 	    enum lookup_never *never,
 	    int (*fn)(void *arg, const struct lookup_answer *), void *arg);
 
+/* The same inside a snapshot the caller holds (between store_reader_begin
+ * and store_reader_end), for many lookups in a row. */
+int	lookup_ip_reader(const struct conf *conf, const struct dns_view *view,
+	    struct store_reader *rd, const struct prefix *ip, uint32_t now,
+	    enum lookup_never *never,
+	    int (*fn)(void *arg, const struct lookup_answer *), void *arg);
+
 /* "file", "cli", "api", "feed", "report". */
 const char *lookup_origin_name(enum store_origin);
 
