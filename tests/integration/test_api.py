@@ -592,6 +592,16 @@ def test_sources_zones_serial_export():
     check('$DATASET ip4trie:local' in r.body and
           '198.51.100.64/26 :127.0.0.2:Local: $' in r.body,
           'export lacks the entry:\n' + r.body[:600])
+    r = want(api('GET', '/v1/zones/%s/export?format=bind' % ZONE,
+                 token=READER_TOKEN), 200, 'export bind')
+    # A /26 ends inside an octet: its 64 addresses become names.
+    names = re.findall(r'^(\d+)\.100\.51\.198\s+\d+\s+IN\s+A\s+127\.0\.0\.2$',
+                       r.body, re.M)
+    check('$ORIGIN %s.' % ZONE in r.body and
+          sorted(int(n) for n in names) == list(range(64, 128)),
+          'bind export lacks the /26 as 64 names:\n' + r.body[:600])
+    want(api('GET', '/v1/zones/%s/export?format=xml' % ZONE), 400,
+         'unknown format')
     want(api('GET', '/v1/zones/nope.test/export'), 404, 'unknown zone')
     want(api('POST', '/v1/sources/local/refresh'), 409, 'refresh a non-feed')
     want(api('POST', '/v1/sources/nope/refresh'), 404, 'refresh unknown')
