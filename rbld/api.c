@@ -465,6 +465,42 @@ arg_limit(const struct api_req *rq, struct api_resp *rs)
 	return (int)v;
 }
 
+/*
+ * Pages: a list's "next" is its last item, "PREFIX,SOURCE", and the next
+ * page starts after it, whether or not it still exists.
+ */
+static int
+cursor_parse(struct api *api, const char *after, struct prefix *p,
+    int *srcid, struct api_resp *rs)
+{
+	char buf[IPADDR_STRLEN + CONF_NAME_MAX + 2], *comma;
+	int si;
+
+	snprintf(buf, sizeof(buf), "%s", after);
+	if ((comma = strrchr(buf, ',')) == NULL)
+		goto bad;
+	*comma = '\0';
+	if (ipaddr_parse_prefix(buf, p, NULL) != 0 ||
+	    (si = conf_source_index(api->conf, comma + 1)) < 0)
+		goto bad;
+	*srcid = api->srcids[si];
+	return 0;
+bad:
+	resp_error(rs, 400, "bad cursor \"%s\" (use the \"next\" of the "
+	    "last page)", after);
+	return -1;
+}
+
+static json_t *
+cursor_json(const struct prefix *p, const char *source)
+{
+	char cur[IPADDR_STRLEN + CONF_NAME_MAX + 2], pt[IPADDR_STRLEN];
+
+	ipaddr_format(p, false, pt, sizeof(pt));
+	snprintf(cur, sizeof(cur), "%s,%s", pt, source);
+	return json_string(cur);
+}
+
 /* ---- entries ---- */
 
 static json_t *
@@ -533,25 +569,8 @@ get_entries(struct api *api, const struct api_req *rq, struct api_resp *rs)
 		}
 		src = api->srcids[si];
 	}
-	if (after != NULL) {
-		/* The cursor is the last entry of the previous page:
-		 * "PREFIX,SOURCE". */
-		char buf[IPADDR_STRLEN + CONF_NAME_MAX + 2], *comma;
-		const char *why;
-
-		snprintf(buf, sizeof(buf), "%s", after);
-		if ((comma = strrchr(buf, ',')) == NULL) {
-			resp_error(rs, 400, "bad cursor \"%s\"", after);
-			return;
-		}
-		*comma = '\0';
-		if (ipaddr_parse_prefix(buf, &ap, &why) != 0 ||
-		    (si = conf_source_index(api->conf, comma + 1)) < 0) {
-			resp_error(rs, 400, "bad cursor \"%s\"", after);
-			return;
-		}
-		asrc = api->srcids[si];
-	}
+	if (after != NULL && cursor_parse(api, after, &ap, &asrc, rs) != 0)
+		return;
 	lc.arr = json_array();
 	lc.now = api->now();
 	if (store_walk_after(api->st, src, after ? &ap : NULL, asrc, list_cb,
@@ -561,14 +580,8 @@ get_entries(struct api *api, const struct api_req *rq, struct api_resp *rs)
 		return;
 	}
 	j = json_pack("{s:o}", "entries", lc.arr);
-	if (lc.more) {
-		char cur[IPADDR_STRLEN + CONF_NAME_MAX + 2], p[IPADDR_STRLEN];
-
-		ipaddr_format(&lc.last.p, false, p, sizeof(p));
-		snprintf(cur, sizeof(cur), "%s,%s", p, lc.last.source);
-		json_object_set_new(j, "next", json_string(cur));
-	} else
-		json_object_set_new(j, "next", json_null());
+	json_object_set_new(j, "next", lc.more ? cursor_json(&lc.last.p,
+	    lc.last.source) : json_null());
 	resp_json(rs, 200, j);
 }
 
@@ -1089,25 +1102,8 @@ get_reports(struct api *api, const struct api_req *rq, struct api_resp *rs)
 	}
 	if (ip != NULL)
 		lookup_normalize(&p);
-	if (after != NULL) {
-		/* The cursor is the last record of the previous page:
-		 * "PREFIX,SOURCE", as for entries. */
-		char buf[IPADDR_STRLEN + CONF_NAME_MAX + 2], *comma;
-		int si;
-
-		snprintf(buf, sizeof(buf), "%s", after);
-		if ((comma = strrchr(buf, ',')) == NULL) {
-			resp_error(rs, 400, "bad cursor \"%s\"", after);
-			return;
-		}
-		*comma = '\0';
-		if (ipaddr_parse_prefix(buf, &ap, NULL) != 0 ||
-		    (si = conf_source_index(api->conf, comma + 1)) < 0) {
-			resp_error(rs, 400, "bad cursor \"%s\"", after);
-			return;
-		}
-		asrc = api->srcids[si];
-	}
+	if (after != NULL && cursor_parse(api, after, &ap, &asrc, rs) != 0)
+		return;
 	hc.api = api;
 	hc.arr = json_array();
 	rc = reports_walk(api->st, api->conf, api->srcids, ip ? &p : NULL,
@@ -1118,15 +1114,8 @@ get_reports(struct api *api, const struct api_req *rq, struct api_resp *rs)
 		return;
 	}
 	j = json_pack("{s:o}", "reports", hc.arr);
-	if (hc.more) {
-		char cur[IPADDR_STRLEN + CONF_NAME_MAX + 2], pt[IPADDR_STRLEN];
-
-		ipaddr_format(&hc.last, false, pt, sizeof(pt));
-		snprintf(cur, sizeof(cur), "%s,%s", pt,
-		    source_name_of(api, hc.last_src));
-		json_object_set_new(j, "next", json_string(cur));
-	} else
-		json_object_set_new(j, "next", json_null());
+	json_object_set_new(j, "next", hc.more ? cursor_json(&hc.last,
+	    source_name_of(api, hc.last_src)) : json_null());
 	resp_json(rs, 200, j);
 }
 
