@@ -85,6 +85,7 @@ def seeds(name, root):
                b'GET /v1/reports?ip=198.51.100.9&limit=1\n\n',
                b'GET /v1/sources\n\n', b'GET /v1/zones\n\n',
                b'GET /v1/zones/bl.fuzz.test/export?format=rbldnsd\n\n',
+               b'GET /v1/zones/bl.fuzz.test/export?format=bind\n\n',
                b'GET /metrics\n\n', b'GET /healthz\n\n',
                b'POST /v1/sources/data/refresh\n\n', b'PUT /v1/entries\n\n']
     return out

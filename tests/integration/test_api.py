@@ -600,6 +600,16 @@ def test_sources_zones_serial_export():
     check('$ORIGIN %s.' % ZONE in r.body and
           sorted(int(n) for n in names) == list(range(64, 128)),
           'bind export lacks the /26 as 64 names:\n' + r.body[:600])
+    # An [allow] address inside a listed /24: no wildcard, which would
+    # list it; the /24's other addresses as names.
+    want(api('POST', '/v1/entries', {'prefix': '192.0.2.0/24'}), 201, 'add')
+    r = want(api('GET', '/v1/zones/%s/export?format=bind' % ZONE,
+                 token=READER_TOKEN), 200, 'export bind')
+    names = re.findall(r'^(\d+)\.2\.0\.192\s+\d+\s+IN\s+A\s', r.body, re.M)
+    check(sorted(int(n) for n in names) == [i for i in range(256) if i != 99]
+          and not re.search(r'^\*\.2\.0\.192\s', r.body, re.M),
+          'bind export around [allow] 192.0.2.99: %d names' % len(names))
+    want(api('DELETE', '/v1/entries/192.0.2.0/24'), 200, 'delete')
     want(api('GET', '/v1/zones/%s/export?format=xml' % ZONE), 400,
          'unknown format')
     want(api('GET', '/v1/zones/nope.test/export'), 404, 'unknown zone')
