@@ -18,6 +18,7 @@
 #include "conf.h"
 #include "feed.h"
 #include "token.h"
+#include "tsig.h"
 
 #define INCLUDE_DEPTH_MAX	8
 /* RFC 2181 section 8: TTLs and SOA timers are 31-bit values. */
@@ -1043,21 +1044,15 @@ static void
 source_tsig(struct parser *p, char *val)
 {
 	struct conf_source *src = p->top->src;
-	const char *c1 = strchr(val, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+	struct tsig_key key;
+	char err[128];
 
-	if (c1 == NULL || c2 == NULL || c1 == val || c2 == c1 + 1 ||
-	    c2[1] == '\0') {
-		perr(p, "tsig takes ALGORITHM:NAME:SECRET "
-		    "(e.g. hmac-sha256:xfr-key:base64secret)");
+	/* The fetcher's own parser: what passes here, a fetch accepts. */
+	if (tsig_key_parse(val, &key, err, sizeof(err)) != 0) {
+		perr(p, "%s (e.g. hmac-sha256:xfr-key:BASE64SECRET)", err);
 		return;
 	}
-	if (strncmp(val, "hmac-sha256:", 12) != 0 &&
-	    strncmp(val, "hmac-sha512:", 12) != 0 &&
-	    strncmp(val, "hmac-sha1:", 10) != 0) {
-		perr(p, "tsig algorithm must be hmac-sha256, hmac-sha512 or "
-		    "hmac-sha1");
-		return;
-	}
+	explicit_bzero(&key, sizeof(key));
 	free(src->tsig);
 	src->tsig = xstrdup(p, val);
 }

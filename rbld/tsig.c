@@ -10,6 +10,7 @@
 #include <ldns/ldns.h>
 #include <strings.h>
 
+#include "dns.h"
 #include "tsig.h"
 
 /*
@@ -127,37 +128,13 @@ alg_name(enum tsig_alg a)
 	return "?";
 }
 
-/* "name" or "name." -> lowercase wire form; length, or 0 if bad. */
-static size_t
-name_wire(const char *s, uint8_t *out, size_t max)
-{
-	size_t o = 0;
-
-	while (*s != '\0') {
-		const char *dot = strchr(s, '.');
-		size_t l = dot ? (size_t)(dot - s) : strlen(s);
-
-		if (l == 0 || l > 63 || o + 1 + l + 1 > max || o + 1 + l > 254)
-			return 0;
-		out[o++] = (uint8_t)l;
-		for (size_t i = 0; i < l; i++)
-			out[o++] = (uint8_t)tolower((unsigned char)s[i]);
-		s += l;
-		if (*s == '.')
-			s++;
-	}
-	if (o + 1 > max)
-		return 0;
-	out[o++] = 0;
-	return o;
-}
-
 int
 tsig_key_parse(const char *spec, struct tsig_key *k, char *err, size_t errlen)
 {
 	const char *c1 = strchr(spec, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
 	char name[256];
 	size_t i;
+	int n;
 
 	memset(k, 0, sizeof(*k));
 	if (c1 == NULL || c2 == NULL || (size_t)(c2 - c1 - 1) >= sizeof(name)) {
@@ -175,10 +152,11 @@ tsig_key_parse(const char *spec, struct tsig_key *k, char *err, size_t errlen)
 	}
 	k->alg = algs[i].alg;
 	snprintf(name, sizeof(name), "%.*s", (int)(c2 - c1 - 1), c1 + 1);
-	if ((k->namelen = name_wire(name, k->name, sizeof(k->name))) <= 1) {
+	if ((n = dns_name_to_wire(name, k->name, sizeof(k->name))) <= 1) {
 		snprintf(err, errlen, "bad tsig key name \"%s\"", name);
 		return -1;
 	}
+	k->namelen = (size_t)n;
 	{
 		ldns_rdf *rd = NULL;
 
@@ -270,7 +248,8 @@ alg_wire(enum tsig_alg a, size_t *len)
 
 	/* Made once; the same bytes every time, so a race is harmless. */
 	if (wl[i] == 0)
-		wl[i] = name_wire(alg_name(a), w[i], sizeof(w[i]));
+		wl[i] = (size_t)dns_name_to_wire(alg_name(a), w[i],
+		    sizeof(w[i]));
 	*len = wl[i];
 	return w[i];
 }

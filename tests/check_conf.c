@@ -674,7 +674,7 @@ START_TEST(test_feed_errors)
 	    "allow-special = maybe\n"
 	    "[source l]\nkind = local\nevery = 1h\n"
 	    "[source t]\nkind = feed\nurl = https://x.test/a\n"
-	    "format = plain\ntsig = hmac-sha256:k:s\n",
+	    "format = plain\ntsig = hmac-sha256:k:c2VjcmV0\n",
 	    "rbld.conf:9: unsupported url \"ftp://x/y\" (use http://, https://, "
 	    "file://, axfr:// or a path)\n"
 	    "rbld.conf:10: unknown format \"csv\" (use plain, rbldnsd, spamhaus, "
@@ -685,6 +685,33 @@ START_TEST(test_feed_errors)
 	    "rbld.conf:14: allow-special takes yes or no, not \"maybe\"\n"
 	    "rbld.conf:15: key \"every\" is for kind = feed, not local, in [source l]\n"
 	    "rbld.conf:18: tsig is for axfr:// urls, in [source t]\n");
+}
+END_TEST
+
+/* A tsig setting is checked by the fetcher's own parser, at load time. */
+START_TEST(test_tsig_errors)
+{
+	load_fails(BASE
+	    "[source t]\nkind = feed\nurl = axfr://127.0.0.1:53/bl.test\n"
+	    "tsig = hmac-sha256:k:not*base64\n"
+	    "[source u]\nkind = feed\nurl = axfr://127.0.0.1:53/bl.test\n"
+	    "tsig = hmac-md5:k:c2VjcmV0\n"
+	    "[source v]\nkind = feed\nurl = axfr://127.0.0.1:53/bl.test\n"
+	    "tsig = hmac-sha256:a..b:c2VjcmV0\n"
+	    "[source w]\nkind = feed\nurl = axfr://127.0.0.1:53/bl.test\n"
+	    "tsig = hmac-sha256\n",
+	    "rbld.conf:10: tsig secret is not base64 (or longer than 128 bytes) "
+	    "(e.g. hmac-sha256:xfr-key:BASE64SECRET)\n"
+	    "rbld.conf:14: tsig algorithm must be hmac-sha1, hmac-sha256 or "
+	    "hmac-sha512 (e.g. hmac-sha256:xfr-key:BASE64SECRET)\n"
+	    "rbld.conf:18: bad tsig key name \"a..b\" (e.g. "
+	    "hmac-sha256:xfr-key:BASE64SECRET)\n"
+	    "rbld.conf:22: tsig takes ALGORITHM:NAME:SECRET (e.g. "
+	    "hmac-sha256:xfr-key:BASE64SECRET)\n");
+	/* escalate's cap must be a duration of at least 1s. */
+	load_fails(BASE "[source r]\nkind = reports\nspam = 1 in 1h ban 1h\n"
+	    "escalate = 2x max 0s\n",
+	    "rbld.conf:10: escalate max must be at least 1s\n");
 }
 END_TEST
 
@@ -1243,6 +1270,7 @@ conf_suite(void)
 	tcase_add_test(tc, test_reports_keys);
 	tcase_add_test(tc, test_reports_errors);
 	tcase_add_test(tc, test_api_keys);
+	tcase_add_test(tc, test_tsig_errors);
 	tcase_add_test(tc, test_feed_keys);
 	tcase_add_test(tc, test_feed_errors);
 	tcase_add_test(tc, test_feed_axfr_urls);
