@@ -662,6 +662,13 @@ START_TEST(test_add_replaces_same_key)
 		    NULL, ORIGIN_CLI, err, sizeof(err)), -1);
 		ck_assert_int_eq(store_add(st, A, &p, false, DEF_A, NULL, 0,
 		    longwhy, ORIGIN_CLI, err, sizeof(err)), -1);
+		/* A newline would start a line of its own in an export. */
+		ck_assert_int_eq(store_add(st, A, &p, false, DEF_A,
+		    "x\n1.2.3.0/24 :9:injected", 0, NULL, ORIGIN_CLI, err,
+		    sizeof(err)), -1);
+		ck_assert_ptr_nonnull(strstr(err, "control characters"));
+		ck_assert_int_eq(store_add(st, A, &p, false, DEF_A, NULL, 0,
+		    "a\tb", ORIGIN_CLI, err, sizeof(err)), -1);
 		longtxt[RBL_TXT_MAX] = '\0';
 		ck_assert_int_eq(store_add(st, A, &p, false, DEF_A, longtxt, 0,
 		    NULL, ORIGIN_CLI, err, sizeof(err)), 0);
