@@ -8,7 +8,11 @@
 # per answered query (user+sys of the whole process from /proc over the run),
 # resident memory, and for rbld the import time, the time from start to the
 # first answer on an already-loaded database, and database bytes per entry.
-# Loopback only. Needs: dnsperf, rbldnsd, python3, a built rbld (build/).
+# Each round also runs null_dns (tests/bench/null_dns.c), a server that does
+# nothing but turn each query into an answer in place: its CPU per query is
+# the kernel's floor for a UDP server on this machine, which neither server
+# can go below, so the figures can be read against it.
+# Loopback only. Needs: dnsperf, rbldnsd, python3, cc, a built rbld (build/).
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
@@ -21,7 +25,7 @@ while getopts n:m:l:r:c:w: o; do
 	*) echo "usage: $0 [-n HOSTS] [-m NETS] [-l SECONDS] [-r ROUNDS] [-c CLIENTS] [-w WORKERS]" >&2; exit 2 ;;
 	esac
 done
-for t in dnsperf rbldnsd python3; do
+for t in dnsperf rbldnsd python3 cc; do
 	command -v $t >/dev/null 2>&1 || [ -x /usr/sbin/$t ] || { echo "bench: $t is missing" >&2; exit 1; }
 done
 work=$(mktemp -d /tmp/rbld-bench.XXXXXX)
@@ -29,7 +33,11 @@ chmod 755 "$work"
 pids=""
 cleanup() { for p in $pids; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
 trap cleanup EXIT INT TERM
-port_rbld=5381 port_rbldnsd=5382 zone=bl.bench.test
+port_rbld=5381 port_rbldnsd=5382 port_null=5383 zone=bl.bench.test
+null=$bin/null_dns
+if [ ! -x "$null" ] || [ "$here/null_dns.c" -nt "$null" ]; then
+	cc -O2 -Wall -Wextra -Werror -o "$null" "$here/null_dns.c"
+fi
 
 echo "generating $hosts /32 + $nets /24 entries..."
 python3 "$here/gen.py" "$work" --hosts "$hosts" --nets "$nets" --zone $zone
@@ -121,10 +129,16 @@ while [ $r -le "$rounds" ]; do
 	echo "rbldnsd: first answer $first s after start (parses its files)"
 	run_dnsperf rbldnsd $np $port_rbldnsd
 	kill $np; wait $np 2>/dev/null || true
+
+	"$null" $port_null &
+	xp=$!; pids="$pids $xp"
+	sleep 0.2
+	run_dnsperf null_dns $xp $port_null
+	kill $xp; wait $xp 2>/dev/null || true
 	r=$((r + 1))
 done
 awk '{q[$1]+=$2; c[$1]+=$3; n[$1]++} END {
-	qr = (q["rbld"]/n["rbld"]) / (q["rbldnsd"]/n["rbldnsd"]);
-	cr = (c["rbld"]/n["rbld"]) / (c["rbldnsd"]/n["rbldnsd"]);
-	printf "mean: rbld %.0f qps %.2f us/q; rbldnsd %.0f qps %.2f us/q\n", q["rbld"]/n["rbld"], c["rbld"]/n["rbld"], q["rbldnsd"]/n["rbldnsd"], c["rbldnsd"]/n["rbldnsd"];
-	printf "ratios: qps rbld/rbldnsd %.2f (target >= 1.3), cpu/query rbld/rbldnsd %.2f (target <= 0.6)\n", qr, cr }' "$work/results"
+	for (k in q) { q[k] /= n[k]; c[k] /= n[k] }
+	printf "mean: rbld %.0f qps %.2f us/q; rbldnsd %.0f qps %.2f us/q; null_dns %.0f qps %.2f us/q\n", q["rbld"], c["rbld"], q["rbldnsd"], c["rbldnsd"], q["null_dns"], c["null_dns"];
+	printf "ratios: qps rbld/rbldnsd %.2f (target >= 1.3), cpu/query rbld/rbldnsd %.2f (target <= 0.6)\n", q["rbld"] / q["rbldnsd"], c["rbld"] / c["rbldnsd"];
+	printf "floor: null_dns/rbldnsd cpu/query %.2f, qps %.2f; rbld spends %.2f us/q (%.0f%%) above the floor\n", c["null_dns"] / c["rbldnsd"], q["null_dns"] / q["rbldnsd"], c["rbld"] - c["null_dns"], 100 * (c["rbld"] - c["null_dns"]) / c["null_dns"] }' "$work/results"
