@@ -1154,6 +1154,48 @@ START_TEST(test_index_same_answers)
 }
 END_TEST
 
+/* LMDB's last transaction id, read by mdb_stat in another process. */
+static long
+last_txnid(void)
+{
+	char cmd[PATH_MAX + 64], line[256];
+	long id = -1;
+	FILE *f;
+
+	snprintf(cmd, sizeof(cmd), "mdb_stat -e '%s' 2>/dev/null", dbdir());
+	ck_assert_ptr_nonnull(f = popen(cmd, "r"));
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (sscanf(line, " Last transaction ID: %ld", &id) == 1)
+			break;
+	pclose(f);
+	ck_assert_msg(id > 0, "mdb_stat -e gave no transaction id "
+	    "(is lmdb-utils installed?)");
+	return id;
+}
+
+/*
+ * A write that changes nothing is not committed: no fsync, and the readers'
+ * in-memory index, tied to the snapshot, stays current.
+ */
+START_TEST(test_noop_write_not_committed)
+{
+	struct prefix p = pfx("9.9.9.9");
+	uint32_t s = store_serial(st, 0);
+	long t0;
+
+	add(A, "1.2.3.4", false, DEF_A, NULL, 0, ORIGIN_CLI);
+	t0 = last_txnid();
+	ck_assert_int_eq(store_del(st, A, &p, err, sizeof(err)), 0);
+	ck_assert_int_eq(store_del(st, -1, &p, err, sizeof(err)), 0);
+	ck_assert_int_eq(last_txnid(), t0);
+	ck_assert_uint_eq(store_serial(st, 0), s + 1);
+	/* A real change is committed, so the probe above could see one. */
+	add(A, "5.6.7.8", false, DEF_A, NULL, 0, ORIGIN_CLI);
+	ck_assert_int_gt(last_txnid(), t0);
+	ck_assert_uint_eq(store_serial(st, 0), s + 2);
+}
+END_TEST
+
 /*
  * An index big enough for its slot tables to be mapped on huge-page
  * boundaries (2 MiB and more): every key is found with its own value, keys
@@ -1247,6 +1289,7 @@ store_suite(void)
 	tcase_add_test(tc, test_other_process);
 	tcase_add_test(tc, test_index_same_answers);
 	tcase_add_test(tc, test_index_large);
+	tcase_add_test(tc, test_noop_write_not_committed);
 	suite_add_tcase(s, tc);
 	return s;
 }
