@@ -6,11 +6,13 @@ Drives the API with http.client (keep-alive) and checks the DNS answer
 after each step: auth and roles, input errors, reports that reach their
 threshold and expire, the allowlist, entries added and deleted, durability
 across kill -9, the failed-login lockout, connection limits, metrics, and
-TLS with a certificate made by the test. Run: python3 test_api.py [TEST...]
+TLS with a certificate made by the test, and a slow feed refresh that
+holds up neither a reload nor other requests. Run: python3 test_api.py [TEST...]
 """
 
 import hashlib
 import http.client
+import http.server
 import json
 import os
 import re
@@ -20,6 +22,7 @@ import ssl
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -752,6 +755,104 @@ def test_tls():
         t.stop()
 
 
+class SlowFeed(http.server.BaseHTTPRequestHandler):
+    """Serves SlowFeed.body at /list after SlowFeed.delay seconds."""
+    body = b''
+    delay = 0.0
+
+    def log_message(self, fmt, *args):
+        pass
+
+    def do_GET(self):
+        time.sleep(SlowFeed.delay)
+        body = SlowFeed.body
+        try:
+            self.send_response(200 if self.path == '/list' else 404)
+            self.send_header('Content-Type', 'text/plain')
+            self.send_header('Content-Length', str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+        except OSError:
+            pass
+
+
+def test_refresh_does_not_hold_up_a_reload():
+    """
+    A feed refresh asked for over the API waits for the fetch without the
+    configuration lock: a SIGHUP reload during a slow fetch, and the
+    requests behind it, go on at once. A second daemon of its own, with
+    one feed served by the test.
+    """
+    srv = http.server.ThreadingHTTPServer((HOST, 0), SlowFeed)
+    srv.daemon_threads = True
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    folder = tempfile.mkdtemp(prefix='rbld-api-refresh-')
+    zone, token, d = 'feed.api.test', 'admin-token-for-the-refresh-test', None
+    SlowFeed.body, SlowFeed.delay = b'81.2.69.1\n', 0.0
+    conf = os.path.join(folder, 'rbld.conf')
+    write(conf, '\n'.join([
+        '[rbld]', 'database = db', 'dns = %s:0' % HOST,
+        'api = %s:0' % HOST, 'workers = 1', '',
+        '[zone %s]' % zone, 'sources = slow', 'ttl = 60s', '',
+        '[source slow]', 'kind = feed', 'format = plain', 'every = 1d',
+        'url = http://%s:%d/list' % (HOST, srv.server_address[1]), '',
+        '[token admin]', 'role = admin', 'hash = %s' % sha(token), '']))
+    try:
+        d = Daemon([RBLD, '-c', conf], 'rbld', cwd=folder)
+        m = d.wait_for(r'dns: listening on 127\.0\.0\.1:(\d+)', 15)
+        a = d.wait_for(r'api: listening on 127\.0\.0\.1:(\d+)', 15)
+        if m is None or a is None:
+            raise Failure('second rbld did not start:\n' + d.tail())
+        dport, aport = int(m.group(1)), int(a.group(1))
+        if d.wait_for(r'feed slow: .* 1 entries', 15) is None:
+            raise Failure('the feed was not loaded:\n' + d.tail())
+        expect(dport, '81.2.69.1', A, zone=zone, values=['127.0.0.2'],
+               ttl=60)
+
+        SlowFeed.body, SlowFeed.delay = b'81.2.69.1\n81.2.69.2\n', 3.0
+        out = {}
+
+        def refresh():
+            c = Client(port=aport)
+            try:
+                out['r'] = c.req('POST', '/v1/sources/slow/refresh',
+                                 token=token)
+            except Exception as e:      # reported by the check below
+                out['e'] = e
+            finally:
+                c.close()
+
+        t = threading.Thread(target=refresh, daemon=True)
+        t.start()
+        time.sleep(0.5)
+        d.proc.send_signal(signal.SIGHUP)
+        time.sleep(0.3)
+        t0 = time.monotonic()
+        c = Client(port=aport)
+        try:
+            r = c.req('GET', '/v1/sources', token=token)
+        finally:
+            c.close()
+        took = time.monotonic() - t0
+        busy = t.is_alive()
+        want(r, 200, 'GET /v1/sources during a refresh and a reload')
+        check(took < 1.5 and busy, 'GET /v1/sources took %.1f s during a '
+              'slow refresh (still running: %s): the refresh holds the '
+              'configuration lock' % (took, busy))
+        check(d.wait_for(r'configuration reloaded', 5) is not None,
+              'no reload logged during the refresh:\n' + d.tail())
+        t.join(15)
+        check('r' in out, 'refresh failed: %r' % out.get('e'))
+        body = want(out['r'], 200, 'refresh').json()
+        check(body.get('entries') == 2 and body.get('changed', 0) >= 1,
+              'refresh answer %r' % body)
+        expect(dport, '81.2.69.2', A, zone=zone, values=['127.0.0.2'],
+               ttl=60)
+    finally:
+        srv.shutdown()
+        stop_and_clean(d, folder)
+
+
 def test_sigterm_exit_0():
     rc = C.d.stop(signal.SIGTERM, timeout=10)
     check(rc == 0, 'rbld exited %s on SIGTERM\n%s' % (rc, C.d.tail(10)))
@@ -779,6 +880,7 @@ TESTS = [
     test_rbldctl_report,
     test_sighup_new_token,
     test_tls,
+    test_refresh_does_not_hold_up_a_reload,
     test_sigterm_exit_0,
 ]
 
