@@ -5,7 +5,7 @@
 Drives the API with http.client (keep-alive) and checks the DNS answer
 after each step: auth and roles, input errors, reports that reach their
 threshold and expire, the allowlist, entries added and deleted, durability
-across kill -9, the failed-login lockout, connection limits, metrics, and
+across kill -9, the failed-login lockout, connection limits, metrics,
 TLS with a certificate made by the test, and a slow feed refresh that
 holds up neither a reload nor other requests. Run: python3 test_api.py [TEST...]
 """
