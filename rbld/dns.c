@@ -587,21 +587,28 @@ lookup_sources(const struct dns_zone *z, struct store_reader *r, uint32_t now,
 	return 0;
 }
 
-/* RFC 5782 test point 127.0.0.2: listed even when no source says so. */
+/*
+ * RFC 5782 test point 127.0.0.2: listed even when no source says so, with
+ * the first source's A, TXT and TTL, as if it listed it.
+ */
 static void
-test_point(const struct dns_zone *z, uint16_t qtype, struct answer *an)
+test_point(const struct dns_zone *z, struct store_reader *r, uint16_t qtype,
+    struct answer *an)
 {
+	uint32_t ttl;
+
 	if (z->nsrc == 0)
 		return;
+	ttl = src_ttl(z, r, 0);
 	if (qtype == T_A || qtype == T_ANY)
-		add_rr(an, T_A, z->ttl, z->src_a[0], NULL, 0);
+		add_rr(an, T_A, ttl, z->src_a[0], NULL, 0);
 	if ((qtype == T_TXT || qtype == T_ANY) && z->src_txt[0] != NULL) {
 		char txt[RBL_TXT_ANSWER_MAX];
 		size_t n = rbldnsd_expand(z->src_txt[0], strlen(z->src_txt[0]),
 		    "127.0.0.2", txt);
 
 		if (n > 0)
-			add_rr(an, T_TXT, z->ttl, 0, txt, n);
+			add_rr(an, T_TXT, ttl, 0, txt, n);
 	}
 }
 
@@ -779,7 +786,7 @@ v4lookup:
 		if (!listed && addr[0] == 127 && addr[1] == 0 && addr[2] == 0 &&
 		    addr[3] == 2) {
 			listed = true;
-			test_point(z, qq.qtype, &an);
+			test_point(z, r, qq.qtype, &an);
 		}
 looked_up:
 		if (!listed) {

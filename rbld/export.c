@@ -165,11 +165,15 @@ export_soa_ns(struct exportctx *x, int z)
 	}
 }
 
-/* RFC 5782: rbld lists 127.0.0.2 even when no source does; so must the export. */
+/*
+ * RFC 5782: rbld lists 127.0.0.2 even when no source does, with the first
+ * source's values and TTL; so must the export.
+ */
 static void
 export_test_point(struct exportctx *x, const struct conf_zone *cz)
 {
 	const struct conf_source *first = &x->conf->sources[cz->sources[0]];
+	struct store_srcmeta meta;
 	struct store_hit hits[CONF_MAX_ZONE_SOURCES];
 	int ids[CONF_MAX_ZONE_SOURCES];
 	uint8_t tp[4] = { 127, 0, 0, 2 };
@@ -189,8 +193,10 @@ export_test_point(struct exportctx *x, const struct conf_zone *cz)
 	store_reader_free(rd);
 	if (listed)
 		return;
+	if (store_source_meta(x->st, ids[0], &meta) != 0 || meta.ttl == 0)
+		meta.ttl = cz->ttl ? cz->ttl : DNS_DEFAULT_TTL;
 	fprintf(x->f, "$DATASET ip4trie:rfc5782 @\n$TTL %u\n127.0.0.2 :%u.%u.%u.%u:%s\n",
-	    cz->ttl ? cz->ttl : DNS_DEFAULT_TTL, first->a >> 24,
+	    meta.ttl, first->a >> 24,
 	    (first->a >> 16) & 0xff, (first->a >> 8) & 0xff, first->a & 0xff,
 	    first->txt ? first->txt : "");
 }
@@ -440,6 +446,7 @@ struct bindctx {
 	int		 z;
 	uint32_t	 now, zttl;
 	uint32_t	 ttl[CONF_MAX_SOURCES];	/* by conf source index */
+	uint32_t	 tpttl;		/* 127.0.0.2 listed by no source */
 	unsigned long	 names;
 };
 
@@ -462,7 +469,7 @@ bind_records(struct bindctx *b, const char *owner, const struct prefix *addr,
 		return -1;
 	for (int i = 0; i < r.n; i++) {
 		const struct lookup_answer *an = &r.a[i];
-		uint32_t t = an->source < 0 ? b->zttl : b->ttl[an->source];
+		uint32_t t = an->source < 0 ? b->tpttl : b->ttl[an->source];
 		int k;
 
 		for (k = 0; k < na && a[k] != an->a; k++)
@@ -575,6 +582,7 @@ export_bind(FILE *f, const struct conf *conf, const int *srcids,
 		b.ttl[i] = store_source_meta(st, srcids[i], &m) == 0 && m.ttl ?
 		    m.ttl : b.zttl;
 	}
+	b.tpttl = cz->nsources > 0 ? b.ttl[cz->sources[0]] : b.zttl;
 
 	/* Every name the zone needs. */
 	for (int i = 0; i < cz->nsources; i++)

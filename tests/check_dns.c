@@ -904,11 +904,11 @@ START_TEST(test_test_points)
 	/* Listed by a source: its answer. */
 	ask("2.0.0.127." ZONE, T_A);
 	ck_assert_str_eq(ANSWER, "2.0.0.127." ZONE ". A 100 127.0.0.8");
-	/* Listed by nobody: the first source's defaults. */
+	/* Listed by nobody: the first source's defaults and its $TTL. */
 	ask("2.0.0.127." ZONE1, T_ANY);
 	ck_assert_uint_eq(rcode(), LDNS_RCODE_NOERROR);
-	ck_assert_str_eq(ANSWER, "2.0.0.127." ZONE1 ". A 600 127.0.0.4; "
-	    "2.0.0.127." ZONE1 ". TXT 600 \"D 127.0.0.2\"");
+	ck_assert_str_eq(ANSWER, "2.0.0.127." ZONE1 ". A 66 127.0.0.4; "
+	    "2.0.0.127." ZONE1 ". TXT 66 \"D 127.0.0.2\"");
 	ask(v6name("::ffff:7f00:2", ZONE1), T_A);
 	ck_assert_uint_eq(rcode(), LDNS_RCODE_NOERROR);
 	ck_assert_uint_eq(count(AN), 1);

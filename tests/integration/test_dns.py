@@ -747,6 +747,10 @@ def test_rfc5782_test_points():
             check(r.rcode() == NOERROR and rrs(r, A),
                   '%s in %s over %s: want listed, got %s' % (
                       ip, TP, tr, describe(r)))
+            # with the first source's TTL, as if it listed it
+            check(all(t == TWO_TTL for _, t in rrs(r, A)),
+                  '%s in %s: want TTL %d (two.rbl\'s $TTL), got %s' % (
+                      ip, TP, TWO_TTL, describe(r)))
             r = query(tr, qname(ip, TP), TXT, C.port)
             check(r.rcode() == NOERROR and
                   all('127.0.0.2' in v for v, _ in rrs(r, TXT)),
