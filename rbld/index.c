@@ -9,11 +9,11 @@
 /*
  * Open addressing with linear probing over power-of-two slot arrays at most
  * 70% full (a probe sequence rarely leaves the 64-byte line of its first
- * slot, which holds eight IPv4 slots). Entries of a list mostly share a handful of values (A, TXT,
- * expiry), so values live once in a small table that stays in the cache,
- * and an IPv4 slot is just the address and a value number: 8 bytes, one
- * cache miss per probe. An IPv6 slot holds 32 bits of the hash and an
- * entry number; the entry holds the address.
+ * slot, which holds eight IPv4 slots). Entries of a list mostly share a
+ * handful of values (A, TXT, expiry), so values live once in a small table
+ * that stays in the cache, and an IPv4 slot is just the address and a value
+ * number: 8 bytes, one cache miss per probe. An IPv6 slot holds 32 bits of
+ * the hash and an entry number; the entry holds the address.
  */
 struct ival {
 	uint32_t	a, txt, expires;
