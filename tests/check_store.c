@@ -127,20 +127,7 @@ build(struct rbl_data *d, const char *text)
 static void
 meta_of(const struct rbl_data *d, struct store_srcmeta *m)
 {
-	memset(m, 0, sizeof(*m));
-	m->ttl = d->ttl;
-	m->has_soa = d->has_soa;
-	m->soa_ttl = d->soa_ttl;
-	m->soa_refresh = d->soa_refresh;
-	m->soa_retry = d->soa_retry;
-	m->soa_expire = d->soa_expire;
-	m->soa_minttl = d->soa_minttl;
-	snprintf(m->soa_mname, sizeof(m->soa_mname), "%s", d->soa_mname);
-	snprintf(m->soa_rname, sizeof(m->soa_rname), "%s", d->soa_rname);
-	m->nns = d->nns;
-	m->ns_ttl = d->ns_ttl;
-	for (int i = 0; i < d->nns; i++)
-		snprintf(m->ns[i], sizeof(m->ns[i]), "%s", d->ns[i]);
+	store_srcmeta_init(m, d);
 	m->file_mtime = 1;
 	m->file_size = 2;
 	m->loaded = 3;
