@@ -21,7 +21,8 @@ lookup_normalize(struct prefix *ip)
 }
 
 /* One address in one zone, as dns.c's lookup_sources; FN per answer.
- * Returns the answers made, or -1 when FN stopped the walk. */
+ * Returns the answers made, -1 when FN stopped the walk, or -2 when the
+ * database could not be read. */
 static int
 zone_hits(const struct conf *conf, const struct dns_zone *dz, int z,
     struct store_reader *rd, int family, const uint8_t *addr, uint32_t now,
@@ -35,7 +36,7 @@ zone_hits(const struct conf *conf, const struct dns_zone *dz, int z,
 
 	if (store_lookup(rd, family, addr, dz->srcids, dz->nsrc, now,
 	    hits) != 0)
-		return 0;
+		return -2;
 	ipaddr_ntop(family, addr, iptext, sizeof(iptext));
 	for (int i = 0; i < dz->nsrc; i++) {
 		const char *t;
@@ -49,8 +50,9 @@ zone_hits(const struct conf *conf, const struct dns_zone *dz, int z,
 		ans->a = hits[i].a;
 		if (hits[i].txt != RBL_NO_TXT &&
 		    store_text(rd, hits[i].txt, &t, &tl) == 0) {
+			/* As in DNS: a TXT that expands to nothing is none. */
 			len = rbldnsd_expand(t, tl, iptext, ans->txt);
-			ans->has_txt = true;
+			ans->has_txt = len > 0;
 			snprintf(ans->tmpl, sizeof(ans->tmpl), "%.*s", (int)tl, t);
 		}
 		ans->txt[len] = '\0';
@@ -133,13 +135,19 @@ lookup_ip_reader(const struct conf *conf, const struct dns_view *view,
 		int k6 = 0, k4 = 0;
 
 		if (do6 && (k6 = zone_hits(conf, dz, z, rd, 6, ip->addr, now,
-		    ans, fn, arg)) < 0)
+		    ans, fn, arg)) < 0) {
+			if (k6 == -2)
+				n = -1;
 			goto out;
+		}
 		if (do4 && (k4 = zone_hits(conf, dz, z, rd, 4, v4, now, ans,
-		    fn, arg)) < 0)
+		    fn, arg)) < 0) {
+			if (k4 == -2)
+				n = -1;
 			goto out;
+		}
 		n += k6 + k4;
-		if (tp && k6 + k4 == 0) {
+		if (tp && k6 + k4 == 0 && dz->nsrc > 0) {
 			/* RFC 5782: 127.0.0.2 answers even when no source
 			 * lists it, with the first source's values. */
 			memset(ans, 0, sizeof(*ans));
@@ -152,7 +160,7 @@ lookup_ip_reader(const struct conf *conf, const struct dns_view *view,
 				    ans->txt);
 
 				ans->txt[len] = '\0';
-				ans->has_txt = true;
+				ans->has_txt = len > 0;
 				snprintf(ans->tmpl, sizeof(ans->tmpl), "%s",
 				    dz->src_txt[0]);
 			}
