@@ -759,7 +759,7 @@ struct del_job {
 	struct api	*api;
 	int		 src;
 	struct prefix	 p;
-	int		 n;
+	int		 n, kept;
 };
 
 static int
@@ -769,7 +769,8 @@ del_job(struct store_txn *t, void *arg)
 	const struct conf *c = dj->api->conf;
 	int rc;
 
-	if ((rc = store_txn_del(t, dj->src, &dj->p, &dj->n)) != 0 || dj->n == 0)
+	if ((rc = store_txn_del(t, dj->src, &dj->p, &dj->n, &dj->kept)) != 0 ||
+	    dj->n == 0)
 		return rc;
 	/* A report listing lifted by hand: its record must say so too. */
 	for (int i = 0; i < c->nsources && rc == 0; i++)
@@ -805,6 +806,11 @@ delete_entry(struct api *api, const struct api_req *rq, struct api_resp *rs,
 	}
 	if ((rc = commitq_run(api->cq, del_job, &dj, err, sizeof(err))) != 0) {
 		resp_error(rs, 500, "not deleted: %s", err);
+		return;
+	}
+	if (dj.n == 0 && dj.kept > 0) {
+		resp_error(rs, 409, "%s is listed by a data file or a feed; "
+		    "change it there, or add it to [allow]", pfx);
 		return;
 	}
 	if (dj.n == 0) {

@@ -308,7 +308,7 @@ cmd_del(struct ctl *c, int argc, char **argv)
 	const char *source = NULL, *why;
 	struct prefix p;
 	char err[512];
-	int ch, si = -1, n, src = -1;
+	int ch, si = -1, n, src = -1, kept = 0;
 
 	/* 0, not 1: reset getopt, and forget main's "+" (options may follow). */
 	optind = 0;
@@ -326,12 +326,16 @@ cmd_del(struct ctl *c, int argc, char **argv)
 			return EX_FAIL;
 		src = c->srcids[si];
 	}
-	if ((n = store_del(c->st, src, &p, err, sizeof(err))) < 0)
+	if ((n = store_del(c->st, src, &p, &kept, err, sizeof(err))) < 0)
 		return fail("%s", err);
+	if (n == 0 && kept > 0)
+		return fail("%s is listed by a data file or a feed; change it "
+		    "there, or add it to [allow]", argv[optind]);
 	if (n == 0)
 		return fail("%s is not in %s", argv[optind],
 		    source ? source : "any source");
-	printf("deleted %s from %d source(s)\n", argv[optind], n);
+	printf("deleted %s from %d source(s)%s\n", argv[optind], n,
+	    kept > 0 ? "; a data file or a feed lists it too" : "");
 	return EX_OK;
 }
 

@@ -1248,6 +1248,7 @@ struct del_arg {
 	int		 src;
 	const struct prefix *p;
 	int		 n;
+	int		 kept;		/* matches a file or feed owns */
 };
 
 static int
@@ -1260,7 +1261,7 @@ w_del(struct wctx *w, void *arg)
 	size_t klen;
 	int rc;
 
-	da->n = 0;
+	da->n = da->kept = 0;
 	klen = key_build(key, da->p->family, da->p->len, da->p->addr,
 	    da->src < 0 ? 0 : da->src);
 	if ((rc = mdb_cursor_open(w->txn, w->st->entries, &cur)) != 0)
@@ -1274,7 +1275,20 @@ w_del(struct wctx *w, void *arg)
 
 		if (da->src < 0 || s == da->src) {
 			uint8_t kb[KEY_MAX];
+			int origin = v.mv_size > 0 ?
+			    ((const uint8_t *)v.mv_data)[0] >> VAL_ORIGIN_SHIFT : 0;
 
+			/*
+			 * A file's or a feed's entry is changed there: deleted
+			 * here, it would come back at the next load.
+			 */
+			if (origin == ORIGIN_FILE || origin == ORIGIN_FEED) {
+				da->kept++;
+				if (da->src >= 0)
+					break;
+				rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+				continue;
+			}
 			memcpy(kb, k.mv_data, k.mv_size);
 			if ((rc = mdb_cursor_del(cur, 0)) != 0)
 				break;
@@ -1294,16 +1308,18 @@ w_del(struct wctx *w, void *arg)
 }
 
 int
-store_del(struct store *st, int src, const struct prefix *p, char *err,
-    size_t errlen)
+store_del(struct store *st, int src, const struct prefix *p, int *kept,
+    char *err, size_t errlen)
 {
-	struct del_arg da = { src, p, 0 };
+	struct del_arg da = { src, p, 0, 0 };
 	int rc;
 
 	if ((rc = st_write(st, w_del, &da)) != 0) {
 		st_err(err, errlen, "delete", rc);
 		return -1;
 	}
+	if (kept != NULL)
+		*kept = da.kept;
 	return da.n;
 }
 
@@ -2305,12 +2321,15 @@ store_txn_listed(struct store_txn *t, int src, const struct prefix *p,
 }
 
 int
-store_txn_del(struct store_txn *t, int src, const struct prefix *p, int *n)
+store_txn_del(struct store_txn *t, int src, const struct prefix *p, int *n,
+    int *kept)
 {
-	struct del_arg da = { src, p, 0 };
+	struct del_arg da = { src, p, 0, 0 };
 	int rc = w_del(t->w, &da);
 
 	*n = da.n;
+	if (kept != NULL)
+		*kept = da.kept;
 	return rc;
 }
 

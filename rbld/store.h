@@ -136,10 +136,14 @@ int		 store_add(struct store *, int src, const struct prefix *p,
 		    const char *reason, enum store_origin origin,
 		    char *err, size_t errlen);
 
-/* Delete one prefix from source SRC (or from every source when SRC < 0).
- * Returns the number deleted (0 if none), -1 on error. */
+/*
+ * Delete one prefix from source SRC (or from every source when SRC < 0).
+ * Entries a data file or a feed owns are left alone (the next load would
+ * bring them back); *KEPT (KEPT may be NULL) counts those that matched.
+ * Returns the number deleted (0 if none), -1 on error.
+ */
 int		 store_del(struct store *, int src, const struct prefix *p,
-		    char *err, size_t errlen);
+		    int *kept, char *err, size_t errlen);
 
 /* Remove expired entries; returns the number removed or -1. */
 long		 store_expire(struct store *, uint32_t now);
@@ -180,9 +184,10 @@ int		 store_txn_add(struct store_txn *, int src, const struct prefix *p,
 bool		 store_txn_listed(struct store_txn *, int src,
 		    const struct prefix *p, uint32_t now);
 
-/* store_del inside a batch: *N entries deleted. */
+/* store_del inside a batch: *N entries deleted, *KEPT (may be NULL) left
+ * to their file or feed. */
 int		 store_txn_del(struct store_txn *, int src, const struct prefix *p,
-		    int *n);
+		    int *n, int *kept);
 
 /*
  * Records: small keyed values beside the entries (report counters). In a

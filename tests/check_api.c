@@ -16,6 +16,7 @@
 #include "../rbld/api.h"
 #include "../rbld/conf.h"
 #include "../rbld/log.h"
+#include "../rbld/rbldnsd.h"
 #include "../rbld/reports.h"
 #include "../rbld/source.h"
 #include "../rbld/store.h"
@@ -911,6 +912,35 @@ START_TEST(test_entries_delete)
 }
 END_TEST
 
+/* An entry a data file owns is changed in the file: POST and DELETE over
+ * it answer 409 and leave it as it was. */
+START_TEST(test_entries_file_owned)
+{
+	char line[] = "192.0.2.77 :9:from the file", err[256];
+	struct rbl_data d;
+	struct store_srcmeta m;
+
+	rbldnsd_init(&d, 0x7f000002u, NULL);
+	rbldnsd_parse_line(&d, line, "local.rbl", 1, NULL, NULL);
+	rbldnsd_finish(&d);
+	store_srcmeta_init(&m, &d);
+	ck_assert_int_eq(store_replace_file(st, srcids[0], &d, &m, err,
+	    sizeof(err)), 1);
+	rbldnsd_free(&d);
+
+	ck_error(post("/v1/entries", ADMIN, "{\"prefix\":\"192.0.2.77\","
+	    "\"source\":\"local\",\"a\":\"127.0.0.5\"}"), 409);
+	ck_error(call("DELETE", "/v1/entries/192.0.2.77", "source=local", ADMIN,
+	    NULL, NULL), 409);
+	ck_error(call("DELETE", "/v1/entries/192.0.2.77", NULL, ADMIN, NULL,
+	    NULL), 409);
+	ck_status(get("/v1/lookup/192.0.2.77", NULL, READER), 200);
+	ck_assert(json_is_true(member("listed")));
+	ck_assert_str_eq(jstr(json_array_get(member("answers"), 0), "txt"),
+	    "from the file");
+}
+END_TEST
+
 /* ---- reports ---- */
 
 START_TEST(test_reports)
@@ -1255,6 +1285,7 @@ main(void)
 	tcase_add_test(tc, test_entries_expire);
 	tcase_add_test(tc, test_entries_pages);
 	tcase_add_test(tc, test_entries_delete);
+	tcase_add_test(tc, test_entries_file_owned);
 	tcase_add_test(tc, test_reports);
 	tcase_add_test(tc, test_metrics);
 	tcase_add_test(tc, test_sources_zones);

@@ -616,7 +616,7 @@ START_TEST(test_hand_entries_survive_reload)
 	{
 		struct prefix p = pfx("5.5.5.5");
 
-		ck_assert_int_eq(store_del(st, A, &p, err, sizeof(err)), 1);
+		ck_assert_int_eq(store_del(st, A, &p, NULL, err, sizeof(err)), 1);
 	}
 	ck_assert_str_eq(look("5.5.5.5"), "");
 	ck_assert_int_eq(load(A, "5.5.5.5 :50:file\n"), 5);
@@ -679,36 +679,34 @@ START_TEST(test_del)
 	ck_assert_uint_eq(store_serial(st, 1), s2 + 1);
 
 	/* One source. */
-	ck_assert_int_eq(store_del(st, A, &p, err, sizeof(err)), 1);
+	ck_assert_int_eq(store_del(st, A, &p, NULL, err, sizeof(err)), 1);
 	ck_assert_str_eq(look("1.2.3.4"),
 	    "a 127.0.0.9 -; b 127.0.0.3 -; c 127.0.0.4 -");
-	ck_assert_int_eq(store_del(st, A, &p, err, sizeof(err)), 0);
+	ck_assert_int_eq(store_del(st, A, &p, NULL, err, sizeof(err)), 0);
 	ck_assert_uint_eq(store_serial(st, 0), s1 + 5);
 	ck_assert_uint_eq(store_serial(st, 1), s2 + 1);
 	/* Every source; the /24 is another key. */
-	ck_assert_int_eq(store_del(st, -1, &p, err, sizeof(err)), 2);
+	ck_assert_int_eq(store_del(st, -1, &p, NULL, err, sizeof(err)), 2);
 	ck_assert_str_eq(look("1.2.3.4"), "a 127.0.0.9 -");
 	ck_assert_uint_eq(store_serial(st, 0), s1 + 6);
 	ck_assert_uint_eq(store_serial(st, 1), s2 + 2);
-	ck_assert_int_eq(store_del(st, -1, &p, err, sizeof(err)), 0);
+	ck_assert_int_eq(store_del(st, -1, &p, NULL, err, sizeof(err)), 0);
 	ck_assert_uint_eq(store_serial(st, 0), s1 + 6);
-	ck_assert_int_eq(store_del(st, -1, &q, err, sizeof(err)), 1);
+	ck_assert_int_eq(store_del(st, -1, &q, NULL, err, sizeof(err)), 1);
 	ck_assert_str_eq(look("1.2.3.4"), "");
 	ck_assert_int_eq(count(A), 0);
 	ck_assert_int_eq(count(B), 0);
 	ck_assert_int_eq(count(C), 0);
 
-	/* A file entry can be deleted; the next reload brings it back. */
+	/* A file entry is not deleted by hand (see the next test). */
 	ck_assert_int_eq(load(B, "5.5.5.5\n6.6.6.6\n"), 2);
 	p = pfx("5.5.5.5");
-	ck_assert_int_eq(store_del(st, -1, &p, err, sizeof(err)), 1);
-	ck_assert_str_eq(look("5.5.5.5"), "");
-	ck_assert_int_eq(load(B, "5.5.5.5\n6.6.6.6\n"), 1);
+	ck_assert_int_eq(store_del(st, -1, &p, NULL, err, sizeof(err)), 0);
 	ck_assert_str_eq(look("5.5.5.5"), "b 127.0.0.2 -");
 	/* IPv6 keys. */
 	add(C, "2001:db8::/32", false, DEF_A, NULL, 0, ORIGIN_CLI);
 	p = pfx("2001:db8::/32");
-	ck_assert_int_eq(store_del(st, C, &p, err, sizeof(err)), 1);
+	ck_assert_int_eq(store_del(st, C, &p, NULL, err, sizeof(err)), 1);
 	ck_assert_str_eq(look("2001:db8::1"), "");
 }
 END_TEST
@@ -1125,19 +1123,53 @@ START_TEST(test_index_same_answers)
 	add(A, "200.0.0.1", false, 0x7f000064u, NULL, 0, ORIGIN_CLI);
 	ck_assert_str_eq(look("200.0.0.1"), "a 127.0.0.100 -; b 127.0.0.9 "
 	    "\"all\"");
+	add(A, "1.2.3.9", false, 0x7f000065u, NULL, 0, ORIGIN_API);
+	ck_assert_str_eq(look("1.2.3.9"), "a 127.0.0.101 -; b 127.0.0.9 "
+	    "\"all\"");
 	{
-		struct prefix p = pfx("1.2.3.4");
+		struct prefix p = pfx("1.2.3.9");
 
-		ck_assert_int_eq(store_del(st, A, &p, err, sizeof(err)), 1);
+		ck_assert_int_eq(store_del(st, A, &p, NULL, err, sizeof(err)), 1);
 	}
-	ck_assert_str_eq(look("1.2.3.4"), "a 127.0.0.11 \"mid\"; b 127.0.0.9 "
+	ck_assert_str_eq(look("1.2.3.9"), "a 127.0.0.11 \"mid\"; b 127.0.0.9 "
 	    "\"all\"");
 	/* And once it has caught up, still the same. */
 	usleep(600000);
-	ck_assert_str_eq(look("1.2.3.4"), "a 127.0.0.11 \"mid\"; b 127.0.0.9 "
+	ck_assert_str_eq(look("1.2.3.9"), "a 127.0.0.11 \"mid\"; b 127.0.0.9 "
 	    "\"all\"");
 	ck_assert_str_eq(look("200.0.0.1"), "a 127.0.0.100 -; b 127.0.0.9 "
 	    "\"all\"");
+}
+END_TEST
+
+/* A file's or a feed's entry is not deleted by hand: the next load would
+ * bring it back. The caller hears how many were left. */
+START_TEST(test_del_keeps_file_and_feed_entries)
+{
+	struct prefix p = pfx("1.2.3.4"), q = pfx("5.5.5.0/24");
+	struct rbl_data d;
+	struct store_srcmeta m;
+	int kept = -1;
+
+	ck_assert_int_eq(load(A, "1.2.3.4 :10:file\n"), 1);
+	build(&d, "5.5.5.0/24 :20:feed\n");
+	meta_of(&d, &m);
+	ck_assert_int_ge(store_replace(st, B, ORIGIN_FEED, &d, &m, err,
+	    sizeof(err)), 1);
+	rbldnsd_free(&d);
+	add(C, "1.2.3.4", false, 0x7f00001eu, NULL, 0, ORIGIN_CLI);
+
+	ck_assert_int_eq(store_del(st, A, &p, &kept, err, sizeof(err)), 0);
+	ck_assert_int_eq(kept, 1);
+	ck_assert_int_eq(store_del(st, B, &q, &kept, err, sizeof(err)), 0);
+	ck_assert_int_eq(kept, 1);
+	ck_assert_str_eq(look("5.5.5.5"), "b 127.0.0.20 \"feed\"");
+	/* Every source: the hand entry goes, the file's stays. */
+	ck_assert_int_eq(store_del(st, -1, &p, &kept, err, sizeof(err)), 1);
+	ck_assert_int_eq(kept, 1);
+	ck_assert_str_eq(look("1.2.3.4"), "a 127.0.0.10 \"file\"");
+	ck_assert_int_eq(count(A), 1);
+	ck_assert_int_eq(count(C), 0);
 }
 END_TEST
 
@@ -1172,8 +1204,8 @@ START_TEST(test_noop_write_not_committed)
 
 	add(A, "1.2.3.4", false, DEF_A, NULL, 0, ORIGIN_CLI);
 	t0 = last_txnid();
-	ck_assert_int_eq(store_del(st, A, &p, err, sizeof(err)), 0);
-	ck_assert_int_eq(store_del(st, -1, &p, err, sizeof(err)), 0);
+	ck_assert_int_eq(store_del(st, A, &p, NULL, err, sizeof(err)), 0);
+	ck_assert_int_eq(store_del(st, -1, &p, NULL, err, sizeof(err)), 0);
 	ck_assert_int_eq(last_txnid(), t0);
 	ck_assert_uint_eq(store_serial(st, 0), s + 1);
 	/* A real change is committed, so the probe above could see one. */
@@ -1264,6 +1296,7 @@ store_suite(void)
 	tcase_add_test(tc, test_hand_entries_survive_reload);
 	tcase_add_test(tc, test_add_replaces_same_key);
 	tcase_add_test(tc, test_del);
+	tcase_add_test(tc, test_del_keeps_file_and_feed_entries);
 	tcase_add_test(tc, test_expiry);
 	tcase_add_test(tc, test_import);
 	tcase_add_test(tc, test_walk_and_covering);

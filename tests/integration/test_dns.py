@@ -871,6 +871,12 @@ def test_rbldctl_add_del():
     ctl('del', '--source', 'one', '203.0.113.0/24')
     expect_nx(C.port, '203.0.113.9')
     r = ctl('lookup', '203.0.113.9', ok=(1,))
+    # one.rbl's own entry: changed in the file, not by hand
+    r = ctl('del', '--source', 'one', '1.2.3.4', ok=(1,))
+    check('data file or a feed' in r.stderr, 'del of a file entry: %s' %
+          r.stderr.strip())
+    expect(C.port, '1.2.3.4', A, values=['127.0.0.2', '127.0.0.3'],
+           ttl=TWO_TTL)
 
 
 def test_rbldctl_options_after_argument():
