@@ -246,6 +246,7 @@ cmd_add(struct ctl *c, int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *source = "local", *reason = NULL, *txt = NULL, *why;
+	const char *ttltext = NULL;
 	struct prefix p, a;
 	int64_t ttl = 0;
 	uint32_t aval, expires = 0;
@@ -265,6 +266,7 @@ cmd_add(struct ctl *c, int argc, char **argv)
 			if ((ttl = conf_parse_duration(optarg)) <= 0)
 				return fail("bad --ttl \"%s\" (use 30s, 10m, "
 				    "12h, 7d or 2w)", optarg);
+			ttltext = optarg;
 			break;
 		case 'a':
 			if (ipaddr_parse_addr(optarg, &a) != 0 || a.family != 4)
@@ -289,7 +291,7 @@ cmd_add(struct ctl *c, int argc, char **argv)
 	if (ttl > 0) {
 		if ((int64_t)time(NULL) + ttl > (int64_t)UINT32_MAX)
 			return fail("--ttl %s is too long (expiry past 2106)",
-			    argv[0]);
+			    ttltext);
 		expires = (uint32_t)(time(NULL) + ttl);
 	}
 	if (store_add(c->st, c->srcids[si], &p, excl, aval, txt, expires,

@@ -871,6 +871,10 @@ def test_rbldctl_add_del():
     ctl('del', '--source', 'one', '203.0.113.0/24')
     expect_nx(C.port, '203.0.113.9')
     r = ctl('lookup', '203.0.113.9', ok=(1,))
+    r = ctl('add', '--source', 'one', '--ttl', '9000w', '203.0.113.0/24',
+            ok=(1,))
+    check('--ttl 9000w is too long' in r.stderr, 'add --ttl 9000w: %s' %
+          r.stderr.strip())
     # one.rbl's own entry: changed in the file, not by hand
     r = ctl('del', '--source', 'one', '1.2.3.4', ok=(1,))
     check('data file or a feed' in r.stderr, 'del of a file entry: %s' %
