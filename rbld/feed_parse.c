@@ -730,6 +730,12 @@ axfr_txt(const struct tok *t, int nt, char *out, size_t outsz, const char **why)
 				*why = "NUL byte in TXT";
 				return -1;
 			}
+			/* A newline would start a line of its own in an
+			 * rbldnsd export; the store refuses them all. */
+			if (c < 0x20 || c == 0x7f) {
+				*why = "control character in TXT";
+				return -1;
+			}
 			if (raw == 0 && c == '=')
 				out[o++] = '=', extra = 1;
 			raw++;
