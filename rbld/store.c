@@ -79,6 +79,7 @@ struct store {
 	 * while other threads read the old one: it is freed a swap later. */
 	_Atomic(struct zonetab *) zt;
 	struct zonetab	*zt_old;
+	_Atomic uint64_t zt_gen;	/* bumped at each swap */
 
 	/* The in-memory index of the newest snapshot it was built from, and
 	 * the readers that may be using an older one. */
@@ -101,7 +102,8 @@ struct store_reader {
 	uint8_t		 plens4[33], plens6[129];	/* in use, longest first */
 	uint32_t	 serials[STORE_MAX_ZONES];
 	size_t		 changes;	/* entry changes in this snapshot */
-	const struct zonetab *zt;	/* the serials were read for this table */
+	uint64_t	 zt_gen;	/* the serials were read for this table */
+	int		 nzones;
 	uint32_t	 srcgen[STORE_MAX_SOURCES];	/* txnid+1 when cached */
 	struct store_srcmeta *srcmeta[STORE_MAX_SOURCES];
 	bool		 srchave[STORE_MAX_SOURCES];
@@ -424,7 +426,6 @@ w_begin(struct store *st, struct wctx *w)
 
 	memset(w, 0, sizeof(*w));
 	w->st = st;
-	w->zt = atomic_load(&st->zt);
 	for (;;) {
 		pthread_rwlock_rdlock(&st->resize);
 		rc = mdb_txn_begin(st->env, NULL, 0, &w->txn);
@@ -437,6 +438,11 @@ w_begin(struct store *st, struct wctx *w)
 		pthread_rwlock_unlock(&st->resize);
 		return rc;
 	}
+	/*
+	 * Only now, holding LMDB's writer lock: store_set_zones frees a table
+	 * after its own write transaction, so none can go while we run.
+	 */
+	w->zt = atomic_load(&st->zt);
 	rc = st_meta_get(w->txn, st, "plen4", w->plen4, sizeof(w->plen4));
 	if (rc == 0 || rc == MDB_NOTFOUND)
 		rc = st_meta_get(w->txn, st, "plen6", w->plen6,
@@ -763,6 +769,7 @@ store_set_zones(struct store *st, int nzones, const char **names,
 	/* Readers of the table before the last swap are long gone. */
 	free(st->zt_old);
 	st->zt_old = atomic_exchange(&st->zt, zt);
+	atomic_fetch_add(&st->zt_gen, 1);
 	if (st->zt_old == &zt_empty)
 		st->zt_old = NULL;
 	return 0;
@@ -1665,6 +1672,7 @@ static void
 rd_refresh(struct store_reader *r)
 {
 	struct store *st = r->st;
+	const struct zonetab *zt;
 	uint32_t p4[33], p6[129];
 
 	memset(p4, 0, sizeof(p4));
@@ -1684,12 +1692,19 @@ rd_refresh(struct store_reader *r)
 		st_meta_get(r->txn, st, "changes", &ch, sizeof(ch));
 		r->changes = (size_t)ch;
 	}
-	r->zt = atomic_load(&st->zt);
-	for (int z = 0; z < r->zt->nzones; z++) {
+	/*
+	 * The generation first: a swap after it makes the next begin read the
+	 * serials again. (A pointer compare could be fooled by a new table
+	 * allocated where a freed one was.)
+	 */
+	r->zt_gen = atomic_load(&st->zt_gen);
+	zt = atomic_load(&st->zt);
+	r->nzones = zt->nzones;
+	for (int z = 0; z < zt->nzones; z++) {
 		char name[STORE_DNAME_MAX + 8];
 
 		r->serials[z] = 0;
-		snprintf(name, sizeof(name), "zone:%s", r->zt->zones[z].name);
+		snprintf(name, sizeof(name), "zone:%s", zt->zones[z].name);
 		st_meta_get(r->txn, st, name, &r->serials[z],
 		    sizeof(r->serials[z]));
 	}
@@ -1735,7 +1750,7 @@ store_reader_begin(struct store_reader *r)
 		goto fail;
 	r->held = true;
 	if (mdb_txn_id(r->txn) != r->txnid || r->txnid == 0 ||
-	    r->zt != atomic_load(&st->zt)) {
+	    r->zt_gen != atomic_load(&st->zt_gen)) {
 		r->txnid = mdb_txn_id(r->txn);
 		rd_refresh(r);
 	}
@@ -1871,7 +1886,7 @@ store_text(struct store_reader *r, uint32_t id, const char **s, size_t *len)
 uint32_t
 store_reader_serial(struct store_reader *r, int zone)
 {
-	return zone >= 0 && zone < r->zt->nzones ? r->serials[zone] : 0;
+	return zone >= 0 && zone < r->nzones ? r->serials[zone] : 0;
 }
 
 const struct store_srcmeta *

@@ -574,6 +574,52 @@ START_TEST(test_reader_serial)
 END_TEST
 
 /* Entries added by hand stay through file reloads and outrank the file. */
+/* Zones set in another order, with nothing new to write: a reader idle
+ * since before still gets each zone's own serial, even when the new table
+ * is allocated where a freed one was. */
+static void
+set_zones(bool swapped)
+{
+	const char *names[2] = { "z1.test", "z2.test" };
+	int nsrc[2] = { 3, 1 }, z1[3] = { A, B, C }, z2[1] = { B };
+	const int *ids[2] = { z1, z2 };
+
+	if (swapped) {
+		names[0] = "z2.test", names[1] = "z1.test";
+		nsrc[0] = 1, nsrc[1] = 3;
+		ids[0] = z2, ids[1] = z1;
+	}
+	ck_assert_int_eq(store_set_zones(st, 2, names, nsrc, ids), 0);
+}
+
+START_TEST(test_reader_serial_zones_reordered)
+{
+	uint32_t s1, s2;
+
+	add(A, "1.2.3.4", false, DEF_A, NULL, 0, ORIGIN_CLI);
+	s1 = store_serial(st, 0);	/* z1.test */
+	s2 = store_serial(st, 1);	/* z2.test */
+	ck_assert_uint_ne(s1, s2);
+	ck_assert_int_eq(store_reader_begin(rd), 0);
+	ck_assert_uint_eq(store_reader_serial(rd, 0), s1);
+	store_reader_end(rd);
+	for (int i = 0; i < 6; i++) {
+		bool swapped = i % 2 == 0;
+
+		/* Three swaps between two reads: the table the reader read
+		 * last is freed, and the allocator is likely to hand its
+		 * memory out again for the third. */
+		set_zones(swapped);
+		set_zones(!swapped);
+		set_zones(swapped);
+		ck_assert_int_eq(store_reader_begin(rd), 0);
+		ck_assert_uint_eq(store_reader_serial(rd, 0), (swapped ? s2 : s1));
+		ck_assert_uint_eq(store_reader_serial(rd, 1), (swapped ? s1 : s2));
+		store_reader_end(rd);
+	}
+}
+END_TEST
+
 START_TEST(test_hand_entries_survive_reload)
 {
 	ck_assert_int_eq(load(A, "5.5.5.5 :50:file\n5.5.5.6 :52\n"), 2);
@@ -1293,6 +1339,7 @@ store_suite(void)
 	tcase_add_test(tc, test_replace_counts_difference);
 	tcase_add_test(tc, test_replace_meta_change_moves_serial);
 	tcase_add_test(tc, test_reader_serial);
+	tcase_add_test(tc, test_reader_serial_zones_reordered);
 	tcase_add_test(tc, test_hand_entries_survive_reload);
 	tcase_add_test(tc, test_add_replaces_same_key);
 	tcase_add_test(tc, test_del);
