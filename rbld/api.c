@@ -723,7 +723,9 @@ post_entries(struct api *api, const struct api_req *rq, struct api_resp *rs,
 		goto out;
 	}
 	if ((rc = commitq_run(api->cq, add_job, &aj, err, sizeof(err))) != 0) {
-		resp_error(rs, rc == EINVAL ? 400 : 500, "not added: %s", err);
+		/* EEXIST: a file or a feed took the prefix since the check. */
+		resp_error(rs, rc == EINVAL ? 400 : rc == EEXIST ? 409 : 500,
+		    "not added: %s", err);
 		goto out;
 	}
 	{

@@ -1194,6 +1194,14 @@ w_add(struct wctx *w, void *arg)
 	rc = mdb_get(w->txn, w->st->entries, &k, &v);
 	if (rc != 0 && rc != MDB_NOTFOUND)
 		return rc;
+	if (rc == 0 && v.mv_size > 0) {
+		int was = ((const uint8_t *)v.mv_data)[0] >> VAL_ORIGIN_SHIFT;
+
+		/* A file's or a feed's entry is changed there: replaced by
+		 * hand, it would vanish at the next load. */
+		if (was == ORIGIN_FILE || was == ORIGIN_FEED)
+			return EEXIST;
+	}
 	memcpy(buf, &ev, sizeof(ev));
 	if (rlen > 0)
 		memcpy(buf + sizeof(ev), aa->reason, rlen);
@@ -1245,7 +1253,10 @@ store_add(struct store *st, int src, const struct prefix *p, bool excl,
 		return -1;
 	}
 	if ((rc = st_write(st, w_add, &aa)) != 0) {
-		st_err(err, errlen, "add", rc);
+		if (rc == EEXIST)
+			snprintf(err, errlen, "%s", store_strerror(rc));
+		else
+			st_err(err, errlen, "add", rc);
 		return -1;
 	}
 	return 0;
@@ -2464,5 +2475,8 @@ store_rec_prune(struct store *st, bool (*drop)(void *arg, const void *key,
 const char *
 store_strerror(int code)
 {
+	if (code == EEXIST)	/* from w_add */
+		return "a data file or a feed lists this prefix in this "
+		    "source; change it there";
 	return code < 0 ? mdb_strerror(code) : strerror(code);
 }

@@ -129,7 +129,8 @@ int		 store_source_meta(struct store *, int src, struct store_srcmeta *out);
 
 /*
  * Add one entry (replacing the same prefix in the same source). TXT may be
- * NULL; EXPIRES 0 = never. Committed (durable) on return 0.
+ * NULL; EXPIRES 0 = never. Committed (durable) on return 0. A prefix that
+ * a data file or a feed lists in SRC is not replaced: -1 with a message.
  */
 int		 store_add(struct store *, int src, const struct prefix *p,
 		    bool excl, uint32_t a, const char *txt, uint32_t expires,
@@ -175,7 +176,8 @@ struct store_txn;
 int		 store_batch(struct store *, int njobs,
 		    int (*fn)(struct store_txn *, void *arg, int job), void *arg,
 		    int *results, char *err, size_t errlen);
-/* store_add inside a batch; 0 or an error code for FN to return. */
+/* store_add inside a batch; 0 or an error code for FN to return (EINVAL
+ * for bad values, EEXIST for a prefix a file or a feed lists). */
 int		 store_txn_add(struct store_txn *, int src, const struct prefix *p,
 		    bool excl, uint32_t a, const char *txt, uint32_t expires,
 		    const char *reason, enum store_origin origin);

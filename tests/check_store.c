@@ -622,7 +622,16 @@ END_TEST
 
 START_TEST(test_hand_entries_survive_reload)
 {
-	ck_assert_int_eq(load(A, "5.5.5.5 :50:file\n5.5.5.6 :52\n"), 2);
+	struct prefix fp = pfx("5.5.5.6");
+
+	ck_assert_int_eq(load(A, "5.5.5.6 :52\n"), 1);
+	/* A file's entry is not replaced by hand: it is changed there. */
+	ck_assert_int_eq(store_add(st, A, &fp, false, 0x7f000035u, NULL, 0,
+	    NULL, ORIGIN_CLI, err, sizeof(err)), -1);
+	ck_assert_str_eq(err, "a data file or a feed lists this prefix in "
+	    "this source; change it there");
+	ck_assert_str_eq(look("5.5.5.6"), "a 127.0.0.52 -");
+	/* A hand-made entry the file lists later stays as it was made. */
 	add(A, "5.5.5.5", false, 0x7f000033u, "cli", 0, ORIGIN_CLI);
 	ck_assert_str_eq(look("5.5.5.5"), "a 127.0.0.51 \"cli\"");
 	ck_assert_int_eq(load(A, "5.5.5.5 :50:file\n5.5.5.6 :52\n"), 0);

@@ -879,6 +879,9 @@ def test_rbldctl_add_del():
     r = ctl('del', '--source', 'one', '1.2.3.4', ok=(1,))
     check('data file or a feed' in r.stderr, 'del of a file entry: %s' %
           r.stderr.strip())
+    r = ctl('add', '--source', 'one', '--ttl', '7d', '1.2.3.4', ok=(1,))
+    check('data file or a feed' in r.stderr, 'add over a file entry: %s' %
+          r.stderr.strip())
     expect(C.port, '1.2.3.4', A, values=['127.0.0.2', '127.0.0.3'],
            ttl=TWO_TTL)
 
