@@ -768,19 +768,9 @@ static int
 del_job(struct store_txn *t, void *arg)
 {
 	struct del_job *dj = arg;
-	const struct conf *c = dj->api->conf;
-	int rc;
 
-	if ((rc = store_txn_del(t, dj->src, &dj->p, &dj->n, &dj->kept)) != 0 ||
-	    dj->n == 0)
-		return rc;
-	/* A report listing lifted by hand: its record must say so too. */
-	for (int i = 0; i < c->nsources && rc == 0; i++)
-		if (c->sources[i].kind == SOURCE_REPORTS && (dj->src < 0 ||
-		    dj->src == dj->api->srcids[i]))
-			rc = reports_unlist(t, c, dj->api->srcids,
-			    dj->api->srcids[i], &dj->p);
-	return rc;
+	return reports_del(t, dj->api->conf, dj->api->srcids, dj->src, &dj->p,
+	    &dj->n, &dj->kept);
 }
 
 static void

@@ -301,6 +301,23 @@ cmd_add(struct ctl *c, int argc, char **argv)
 	return EX_OK;
 }
 
+struct del_arg {
+	const struct conf *conf;
+	const int	*srcids;
+	int		 src, n, kept;
+	struct prefix	 p;
+};
+
+static int
+del_fn(struct store_txn *t, void *arg, int job)
+{
+	struct del_arg *da = arg;
+
+	(void)job;
+	return reports_del(t, da->conf, da->srcids, da->src, &da->p, &da->n,
+	    &da->kept);
+}
+
 static int
 cmd_del(struct ctl *c, int argc, char **argv)
 {
@@ -309,9 +326,9 @@ cmd_del(struct ctl *c, int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *source = NULL, *why;
-	struct prefix p;
+	struct del_arg da;
 	char err[512];
-	int ch, si = -1, n, src = -1, kept = 0;
+	int ch, si = -1, result = 0;
 
 	/* 0, not 1: reset getopt, and forget main's "+" (options may follow). */
 	optind = 0;
@@ -322,23 +339,30 @@ cmd_del(struct ctl *c, int argc, char **argv)
 	}
 	if (optind != argc - 1)
 		return fail("usage: del PREFIX [--source S]");
-	if (ipaddr_parse_prefix(argv[optind], &p, &why) != 0)
+	memset(&da, 0, sizeof(da));
+	da.conf = c->conf;
+	da.srcids = c->srcids;
+	da.src = -1;
+	if (ipaddr_parse_prefix(argv[optind], &da.p, &why) != 0)
 		return fail("bad prefix \"%s\": %s", argv[optind], why);
 	if (source != NULL) {
 		if (ctl_source(c, source, &si) != EX_OK)
 			return EX_FAIL;
-		src = c->srcids[si];
+		da.src = c->srcids[si];
 	}
-	if ((n = store_del(c->st, src, &p, &kept, err, sizeof(err))) < 0)
-		return fail("%s", err);
-	if (n == 0 && kept > 0)
+	/* As the API does: a report listing deleted, its record told too. */
+	if (store_batch(c->st, 1, del_fn, &da, &result, err,
+	    sizeof(err)) != 0 || result != 0)
+		return fail("not deleted: %s", result ?
+		    store_strerror(result) : err);
+	if (da.n == 0 && da.kept > 0)
 		return fail("%s is listed by a data file or a feed; change it "
 		    "there, or add it to [allow]", argv[optind]);
-	if (n == 0)
+	if (da.n == 0)
 		return fail("%s is not in %s", argv[optind],
 		    source ? source : "any source");
-	printf("deleted %s from %d source(s)%s\n", argv[optind], n,
-	    kept > 0 ? "; a data file or a feed lists it too" : "");
+	printf("deleted %s from %d source(s)%s\n", argv[optind], da.n,
+	    da.kept > 0 ? "; a data file or a feed lists it too" : "");
 	return EX_OK;
 }
 

@@ -431,6 +431,22 @@ reports_apply(struct store_txn *t, const struct conf *conf, const int *srcids,
 }
 
 int
+reports_del(struct store_txn *t, const struct conf *conf, const int *srcids,
+    int src, const struct prefix *p, int *n, int *kept)
+{
+	int rc;
+
+	if ((rc = store_txn_del(t, src, p, n, kept)) != 0 || *n == 0)
+		return rc;
+	/* A report listing lifted by hand: its record must say so too. */
+	for (int i = 0; i < conf->nsources && rc == 0; i++)
+		if (conf->sources[i].kind == SOURCE_REPORTS && (src < 0 ||
+		    src == srcids[i]))
+			rc = reports_unlist(t, conf, srcids, srcids[i], p);
+	return rc;
+}
+
+int
 reports_unlist(struct store_txn *t, const struct conf *conf, const int *srcids,
     int srcid, const struct prefix *p)
 {

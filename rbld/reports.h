@@ -98,6 +98,16 @@ int		 reports_walk(struct store *st, const struct conf *conf,
 int		 reports_unlist(struct store_txn *t, const struct conf *conf,
 		    const int *srcids, int srcid, const struct prefix *p);
 
+/*
+ * Delete prefix P by hand from source SRC (every source when SRC < 0) inside
+ * batch T, and tell the records of the reports sources it was deleted from
+ * (reports_unlist). *N counts the entries deleted, *KEPT those a data file
+ * or a feed owns and that stay (see store_del). 0 or an error code.
+ */
+int		 reports_del(struct store_txn *t, const struct conf *conf,
+		    const int *srcids, int src, const struct prefix *p, int *n,
+		    int *kept);
+
 /* Forget the IPs of sources with no report within their history and no
  * listing left; also those of sources no longer configured. Returns the
  * number forgotten or -1. */

@@ -693,6 +693,16 @@ def test_rbldctl_report():
     listed(ip)     # the running daemon serves it at once
     r = ctl('report', ip, '--type', 'nope', ok=(1,))
     check('unknown report type' in r.stderr, r.stderr)
+    # rbldctl del lifts it, and the report record says so, as with the API
+    h = want(api('GET', '/v1/reports?ip=' + ip, token=READER_TOKEN), 200,
+             'reports of ' + ip).json()
+    check(h['reports'][0]['listed'] is True, 'record before del: %r' % h)
+    ctl('del', ip, '--source', 'reports')
+    not_listed(ip)
+    h = want(api('GET', '/v1/reports?ip=' + ip, token=READER_TOKEN), 200,
+             'reports of ' + ip).json()
+    check(h['reports'][0]['listed'] is False,
+          'record after rbldctl del: %r' % h)
 
 
 def test_sighup_new_token():
