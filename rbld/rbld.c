@@ -46,6 +46,28 @@ usage(FILE *f)
 	    "SIGTERM and SIGINT stop. Exit status: 0 ok, 1 error, 2 bad usage.\n");
 }
 
+/* Settings SPEC.md names that this release reads but does not act on. */
+static void
+warn_unsupported(const struct conf *conf, FILE *out)
+{
+	for (int z = 0; z < conf->nzones; z++) {
+		const struct conf_zone *cz = &conf->zones[z];
+
+		if (cz->ntransfer == 0 && cz->nnotify == 0)
+			continue;
+		if (out != NULL)
+			fprintf(out, "%s: zone %s: transfer and notify are not "
+			    "served yet; secondaries can load the zone file "
+			    "of \"rbldctl export %s --format bind\"\n",
+			    conf->path, cz->name, cz->name);
+		else
+			log_warnx("zone %s: transfer and notify are not served "
+			    "yet; secondaries can load the zone file of "
+			    "\"rbldctl export %s --format bind\"", cz->name,
+			    cz->name);
+	}
+}
+
 /* --check: the config, then every data file it names. */
 static int
 check_all(const char *path)
@@ -55,6 +77,7 @@ check_all(const char *path)
 
 	if (conf == NULL)
 		return 1;
+	warn_unsupported(conf, stderr);
 	for (int i = 0; i < conf->nsources; i++)
 		if (conf->sources[i].file != NULL)
 			bad += source_check_file(conf->sources[i].file, stderr);
@@ -177,6 +200,7 @@ main(int argc, char **argv)
 
 	if ((conf = conf_load(path, stderr)) == NULL)
 		fatalx("%s: configuration has errors, not starting", path);
+	warn_unsupported(conf, NULL);
 	fetch_global_init();
 	if ((net = net_bind(conf, err, sizeof(err))) == NULL)
 		fatalx("dns: %s", err);
@@ -233,6 +257,7 @@ main(int argc, char **argv)
 				    "keeping the old one", path);
 				continue;
 			}
+			warn_unsupported(nc, NULL);
 			if (!listens_equal(conf, nc) ||
 			    strcmp(conf->database, nc->database) != 0)
 				log_warnx("listen addresses, workers and "

@@ -1180,8 +1180,38 @@ def test_sigterm_exit_0_fresh():
     check(rc == 0, 'rbld exited %s on SIGTERM\n%s' % (rc, d.tail(10)))
 
 
+def test_check_option():
+    """rbld --check: exit 0 and "valid", or exit 1 with file:line."""
+    d = os.path.join(C.dir, 'check')
+    os.makedirs(d, exist_ok=True)
+    conf = os.path.join(d, 'rbld.conf')
+    data = os.path.join(d, 'd.rbl')
+    write(data, '192.0.2.1\n')
+    base = ('[rbld]\ndatabase = db\ndns = 127.0.0.1:0\n\n'
+            '[zone c.test]\nsources = d\ntransfer = 127.0.0.1/32\n\n'
+            '[source d]\nkind = local\nfile = d.rbl\n')
+    write(conf, base)
+    r = run([RBLD, '-c', conf, '--check'])
+    check(r.returncode == 0 and 'valid' in r.stdout and
+          'transfer and notify are not served yet' in r.stderr,
+          'good config: exit %d\n%s%s' % (r.returncode, r.stdout, r.stderr))
+    check(not os.path.exists(os.path.join(d, 'db')),
+          '--check created the database')
+    write(conf, base + 'colour = blue\n')
+    r = run([RBLD, '-c', conf, '--check'])
+    check(r.returncode == 1 and '%s:12:' % conf in r.stderr and
+          'colour' in r.stderr,
+          'unknown key: exit %d\n%s' % (r.returncode, r.stderr))
+    write(conf, base)
+    write(data, '192.0.2.1\n300.1.2.3\n')
+    r = run([RBLD, '-c', conf, '--check'])
+    check(r.returncode == 1 and '%s:2:' % data in r.stderr,
+          'bad data line: exit %d\n%s' % (r.returncode, r.stderr))
+
+
 TESTS = [
     test_listed_ipv4,
+    test_check_option,
     test_longest_prefix_and_exclusion,
     test_unlisted_nxdomain_soa,
     test_nodata_mx_on_listed,
