@@ -68,7 +68,10 @@ usage(FILE *f)
 	    "\n"
 	    "Options:\n"
 	    "  -c, --config FILE  configuration file (default: rbld.conf)\n"
-	    "  -h, --help         show this help\n");
+	    "  -h, --help         show this help\n"
+	    "\n"
+	    "Exit status: 0 done (lookup: listed), 1 failed (lookup: not listed;\n"
+	    "import: some lines were bad, the rest is imported), 2 wrong usage.\n");
 }
 
 static int
@@ -85,6 +88,23 @@ fail(const char *fmt, ...)
 	va_end(ap);
 	fputc('\n', stderr);
 	return EX_FAIL;
+}
+
+/* A command given the wrong arguments: its usage line, exit 2. */
+static int
+bad_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static int
+bad_usage(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("rbldctl: usage: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return EX_USAGE;
 }
 
 static int
@@ -205,7 +225,7 @@ cmd_lookup(struct ctl *c, int argc, char **argv)
 	int n;
 
 	if (argc != 2)
-		return fail("usage: lookup IP");
+		return bad_usage("lookup IP");
 	if (ipaddr_parse_addr(argv[1], &ip) != 0)
 		return fail("\"%s\" is not an IP address", argv[1]);
 	lookup_normalize(&ip);
@@ -279,8 +299,8 @@ cmd_add(struct ctl *c, int argc, char **argv)
 		}
 	}
 	if (optind != argc - 1)
-		return fail("usage: add PREFIX [--source S] [--ttl DUR] "
-		    "[--reason TEXT]");
+		return bad_usage("add PREFIX [--source S] [--ttl DUR] "
+		    "[--reason TEXT] [--a A] [--txt TXT] [--exclude]");
 	if (ipaddr_parse_prefix(argv[optind], &p, &why) != 0)
 		return fail("bad prefix \"%s\": %s", argv[optind], why);
 	if (ctl_source(c, source, &si) != EX_OK)
@@ -338,7 +358,7 @@ cmd_del(struct ctl *c, int argc, char **argv)
 		source = optarg;
 	}
 	if (optind != argc - 1)
-		return fail("usage: del PREFIX [--source S]");
+		return bad_usage("del PREFIX [--source S]");
 	memset(&da, 0, sizeof(da));
 	da.conf = c->conf;
 	da.srcids = c->srcids;
@@ -395,7 +415,7 @@ cmd_list(struct ctl *c, int argc, char **argv)
 		src = c->srcids[si];
 	}
 	if (optind != argc)
-		return fail("usage: list [--source S]");
+		return bad_usage("list [--source S]");
 	if (store_walk(c->st, src, list_cb, NULL) != 0)
 		return fail("database: cannot read");
 	return EX_OK;
@@ -428,7 +448,7 @@ cmd_import(struct ctl *c, int argc, char **argv)
 	int si = -1;
 
 	if (argc != 3)
-		return fail("usage: import SOURCE FILE");
+		return bad_usage("import SOURCE FILE");
 	if (ctl_source(c, argv[1], &si) != EX_OK)
 		return EX_FAIL;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -483,7 +503,7 @@ cmd_export(struct ctl *c, int argc, char **argv)
 		format = optarg;
 	}
 	if (optind != argc - 1)
-		return fail("usage: export ZONE [--format rbldnsd|bind]");
+		return bad_usage("export ZONE [--format rbldnsd|bind]");
 	if (strcmp(format, "rbldnsd") != 0 && strcmp(format, "bind") != 0)
 		return fail("unknown --format %s (use rbldnsd or bind)", format);
 	if ((z = conf_zone_index(c->conf, argv[optind])) < 0)
@@ -547,7 +567,7 @@ cmd_report(struct ctl *c, int argc, char **argv)
 		}
 	}
 	if (optind != argc - 1 || ra.r.type == NULL)
-		return fail("usage: report IP --type TYPE [--service S] "
+		return bad_usage("report IP --type TYPE [--service S] "
 		    "[--reason TEXT]");
 	if (ipaddr_parse_addr(argv[optind], &ra.r.ip) != 0)
 		return fail("\"%s\" is not an IP address", argv[optind]);
@@ -594,7 +614,7 @@ cmd_refresh(struct ctl *c, int argc, char **argv)
 	int si = -1;
 
 	if (argc != 2)
-		return fail("usage: refresh SOURCE");
+		return bad_usage("refresh SOURCE");
 	if (ctl_source(c, argv[1], &si) != EX_OK)
 		return EX_FAIL;
 	cs = &c->conf->sources[si];
@@ -668,7 +688,7 @@ cmd_token(struct ctl *c, int argc, char **argv)
 				    "reporter or admin)", optarg);
 		}
 		if (optind + 1 != argc - 1 || role < 0)
-			return fail("usage: token new NAME --role "
+			return bad_usage("token new NAME --role "
 			    "reader|reporter|admin");
 		if (!token_name_ok(argv[optind + 1]))
 			return fail("bad token name \"%s\" (1 to %d of "
@@ -691,7 +711,7 @@ cmd_token(struct ctl *c, int argc, char **argv)
 		    "only its hash\n", argv[optind + 1], token_role_name(role));
 		return EX_OK;
 	}
-	return fail("usage: token new NAME --role ROLE | token list | "
+	return bad_usage("token new NAME --role ROLE | token list | "
 	    "token revoke NAME");
 }
 
@@ -704,7 +724,7 @@ cmd_stats(struct ctl *c, int argc, char **argv)
 
 	(void)argv;
 	if (argc != 1)
-		return fail("usage: stats");
+		return bad_usage("stats");
 	if (store_stats(c->st, &s) != 0)
 		return fail("database: cannot read");
 	printf("database %s\n", c->conf->database);
@@ -796,11 +816,13 @@ main(int argc, char **argv)
 	}
 	argc -= optind;
 	argv += optind;
-	if (strcmp(argv[0], "help") == 0 || (argc > 1 &&
-	    (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0))) {
-		usage(stdout);
-		return EX_OK;
-	}
+	/* "--help" anywhere, as in "rbldctl token new --help". */
+	for (int i = 0; i < argc; i++)
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0 ||
+		    (i == 0 && strcmp(argv[i], "help") == 0)) {
+			usage(stdout);
+			return EX_OK;
+		}
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
 		if (strcmp(argv[0], cmds[i].name) != 0)
 			continue;

@@ -871,6 +871,12 @@ def test_rbldctl_add_del():
     ctl('del', '--source', 'one', '203.0.113.0/24')
     expect_nx(C.port, '203.0.113.9')
     r = ctl('lookup', '203.0.113.9', ok=(1,))
+    # wrong usage exits 2 (1 is "failed" or "not listed"); --help anywhere
+    r = ctl('lookup', ok=(2,))
+    check('usage: lookup IP' in r.stderr, 'lookup without IP: %s' % r.stderr)
+    r = ctl('token', 'new', '--help')
+    check('token new NAME' in r.stdout and 'Exit status' in r.stdout,
+          'token new --help: %s' % r.stdout)
     r = ctl('add', '--source', 'one', '--ttl', '9000w', '203.0.113.0/24',
             ok=(1,))
     check('--ttl 9000w is too long' in r.stderr, 'add --ttl 9000w: %s' %
