@@ -6,9 +6,10 @@
  *
  * Binds 127.0.0.1:PORT (UDP), reads queries in batches of 32 with recvmmsg,
  * turns each into an NXDOMAIN answer in place (QR set, RCODE 3, the question
- * echoed, nothing looked up) and sends the batch back with sendmmsg: the
- * same system calls and packet sizes as rbld's UDP path, minus all of
- * rbld's own work. Its CPU time per query under dnsperf is what the kernel
+ * echoed, no records, nothing looked up) and sends the batch back with
+ * sendmmsg: the system calls of rbld's UDP path, in one thread, without
+ * rbld's work and with smaller answers (rbld's carry an SOA or the listing's
+ * A and TXT). Its CPU time per query under dnsperf is what the kernel
  * charges a UDP server for receiving one packet and sending one; no server
  * that uses the socket API can spend less. tests/bench/run.sh runs it in the
  * same rounds as rbld and rbldnsd so their figures can be read against it.

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: BSD-2-Clause
 # Benchmark rbld against rbldnsd on the same data and queries, alternating.
 #
-#   tests/bench/run.sh [-n HOSTS] [-m NETS] [-l SECONDS] [-r ROUNDS] [-w WORKERS]
+#   tests/bench/run.sh [-n HOSTS] [-m NETS] [-l SECONDS] [-r ROUNDS] [-c CLIENTS]
+#                      [-w WORKERS]
 #
 # Prints, per server and round: queries per second (dnsperf), server CPU time
 # per answered query (user+sys of the whole process from /proc over the run),
