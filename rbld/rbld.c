@@ -312,8 +312,15 @@ main(int argc, char **argv)
 					log_info("allow: %s changed: %d "
 					    "prefixes never listed", conf->allow_file,
 					    nv->nallow);
-				} else if (nv != NULL)
+				} else {
+					/* Tried again when the file next
+					 * changes, or at SIGHUP. */
+					log_err("allow: %s changed, but the new "
+					    "list could not be put in place "
+					    "(out of memory?); the old one "
+					    "stays", conf->allow_file);
 					view_free(nv);
+				}
 			}
 		}
 		if (now - last_reap >= RBLD_REAP_SECS) {
