@@ -564,7 +564,7 @@ get_entries(struct api *api, const struct api_req *rq, struct api_resp *rs)
 		return;
 	if (source != NULL) {
 		if ((si = conf_source_index(api->conf, source)) < 0) {
-			resp_error(rs, 404, "no source \"%s\"", source);
+			resp_error(rs, 400, "no source \"%s\"", source);
 			return;
 		}
 		src = api->srcids[si];
@@ -1933,6 +1933,20 @@ mhd_send(struct MHD_Connection *c, struct api_resp *rs)
 	return ret;
 }
 
+/* 413, counted in /metrics like every answer api_handle gives. */
+static enum MHD_Result
+mhd_too_big(struct api *api, struct MHD_Connection *c, const char *url)
+{
+	struct api_resp rs;
+	struct match m;
+
+	memset(&rs, 0, sizeof(rs));
+	resp_error(&rs, 413, "the body is larger than %d bytes", API_BODY_MAX);
+	route_match(url, &m);
+	count_request(api, m.route, rs.status);
+	return mhd_send(c, &rs);
+}
+
 static enum MHD_Result
 mhd_handler(void *cls, struct MHD_Connection *c, const char *url,
     const char *method, const char *version, const char *upload,
@@ -1954,11 +1968,8 @@ mhd_handler(void *cls, struct MHD_Connection *c, const char *url,
 		*con_cls = cn;
 		/* A body too large is refused before it is read. */
 		if (cl != NULL && strtoull(cl, NULL, 10) > API_BODY_MAX) {
-			memset(&rs, 0, sizeof(rs));
-			resp_error(&rs, 413, "the body is larger than %d bytes",
-			    API_BODY_MAX);
 			cn->answered = true;
-			return mhd_send(c, &rs);
+			return mhd_too_big(api, c, url);
 		}
 		return MHD_YES;
 	}
@@ -1988,12 +1999,8 @@ mhd_handler(void *cls, struct MHD_Connection *c, const char *url,
 	if (cn->answered)
 		return MHD_YES;
 	cn->answered = true;
-	if (cn->too_big) {
-		memset(&rs, 0, sizeof(rs));
-		resp_error(&rs, 413, "the body is larger than %d bytes",
-		    API_BODY_MAX);
-		return mhd_send(c, &rs);
-	}
+	if (cn->too_big)
+		return mhd_too_big(api, c, url);
 	memset(&rq, 0, sizeof(rq));
 	rq.method = method;
 	rq.path = url;

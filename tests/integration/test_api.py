@@ -367,6 +367,11 @@ def test_3mb_body_413():
               'chunked 1.5 MiB body: %r' % data[:80])
     finally:
         s.close()
+    # both kinds are counted in /metrics
+    m = re.search(r'rbld_api_requests_total\{route="reports",status="413"\} '
+                  r'(\d+)', want(api('GET', '/metrics'), 200, 'metrics').body)
+    check(m and int(m.group(1)) >= 2, '413s in /metrics: %s' %
+          (m.group(0) if m else 'none'))
 
 
 def test_unknown_route_404_wrong_method_405():
