@@ -907,6 +907,7 @@ START_TEST(test_entries_delete)
 	    NULL, NULL), 400);
 	ck_error(call("DELETE", "/v1/entries/203.0.113.0/24", "source=nope",
 	    ADMIN, NULL, NULL), 400);
+	ck_error(get("/v1/entries", "source=nope", READER), 400);
 	ck_status(get("/v1/entries", NULL, READER), 200);
 	ck_assert_uint_eq(json_array_size(member("entries")), 0);
 }
