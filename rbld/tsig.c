@@ -438,6 +438,10 @@ find_tsig(const uint8_t *m, size_t len, size_t *tsig_off)
 		if (i == rrs - 1) {
 			if (get16(m + off) != T_TSIG)
 				return 1;
+			/* RFC 8945 5.1: the last record of the additional
+			 * section; anywhere else it is a malformed message. */
+			if (get16(m + 10) == 0)
+				return -1;
 			*tsig_off = start;
 			return off + 10 + get16(m + off + 8) == len ? 0 : -1;
 		}

@@ -239,6 +239,17 @@ START_TEST(test_rejections)
 	    sizeof(err)), -1);
 	exchange_end(&x);
 
+	/* The TSIG counted in the answer section, not the additional one. */
+	exchange_start(&x, &key);
+	n = tsig_sign(&x.srv, m, message(m, 7, 1), sizeof(m), NOW);
+	ck_assert_uint_eq(m[11], 1);
+	m[11] = 0;
+	m[7]++;
+	ck_assert_int_eq(tsig_verify(&x.cli, m, (size_t)n, NOW, err,
+	    sizeof(err)), -1);
+	ck_assert_ptr_nonnull(strstr(err, "malformed"));
+	exchange_end(&x);
+
 	/* A truncated message. */
 	exchange_start(&x, &key);
 	n = tsig_sign(&x.srv, m, message(m, 7, 1), sizeof(m), NOW);
