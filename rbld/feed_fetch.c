@@ -19,6 +19,7 @@
 #include <time.h>
 #include <zlib.h>
 
+#include "dns.h"
 #include "feed_fetch.h"
 #include "tsig.h"
 
@@ -497,16 +498,13 @@ fetch_axfr(const struct fetch_request *q, struct fetch_result *r)
 	query[1] = (uint8_t)id;
 	query[5] = 1;
 	{
-		ldns_rdf *dn = ldns_dname_new_frm_str(zone);
+		int wl = dns_name_to_wire(zone, query + 12, 256);
 
-		if (dn == NULL || ldns_rdf_size(dn) > 255) {
-			ldns_rdf_deep_free(dn);
+		if (wl < 0) {
 			ferr(r, "axfr: bad zone name \"%s\"", zone);
 			return -1;
 		}
-		nl = ldns_rdf_size(dn);
-		memcpy(query + 12, ldns_rdf_data(dn), nl);
-		ldns_rdf_deep_free(dn);
+		nl = (size_t)wl;
 	}
 	query[12 + nl] = 0;
 	query[13 + nl] = 252;	/* AXFR */
