@@ -33,7 +33,12 @@
 #define STORE_VERSION		1
 #define STORE_MAX_SOURCES	1024
 #define STORE_MAX_ZONES		32
-#define STORE_MAX_READERS	1100	/* DNS sockets (see conf.c) + tools */
+/*
+ * LMDB reader slots (64 bytes each in the lock file): up to 1000 DNS sockets
+ * (conf.c's SOCKETS_MAX), up to 1024 API connections (API_CONNECTIONS_MAX),
+ * rbld's own threads and every rbldctl that runs meanwhile.
+ */
+#define STORE_MAX_READERS	4096
 #define KEY_MAX			20
 
 #define VAL_EXCL		0x01
