@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* Parse rbld.conf and the files it includes into a struct conf, reporting every error. */
 
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -17,6 +18,7 @@
 
 #include "conf.h"
 #include "feed.h"
+#include "feed_fetch.h"
 #include "token.h"
 #include "tsig.h"
 
@@ -901,10 +903,15 @@ source_url(struct parser *p, char *val)
 	free(src->url);
 	src->url = NULL;
 	if (strncmp(val, "axfr://", 7) == 0) {
-		const char *slash = strchr(val + 7, '/');
+		/* Checked as the fetcher will read it. */
+		struct sockaddr_storage ss;
+		socklen_t sslen;
+		char zone[256];
+		const char *why;
 
-		if (slash == val + 7 || slash == NULL || slash[1] == '\0') {
-			perr(p, "bad url \"%s\" (use axfr://host:port/zone)", val);
+		if (fetch_axfr_target(val, &ss, &sslen, zone, sizeof(zone),
+		    &why) != 0) {
+			perr(p, "bad url \"%s\": %s", val, why);
 			return;
 		}
 	}

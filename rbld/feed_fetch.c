@@ -397,6 +397,36 @@ axfr_url(const char *url, char *host, size_t hlen, int *port, char *zone,
 	return 0;
 }
 
+int
+fetch_axfr_target(const char *url, struct sockaddr_storage *ss,
+    socklen_t *sslen, char *zone, size_t zlen, const char **why)
+{
+	char host[256];
+	int port;
+
+	if (strncmp(url, "axfr://", 7) != 0 ||
+	    axfr_url(url, host, sizeof(host), &port, zone, zlen) != 0) {
+		*why = "use axfr://address[:port]/zone";
+		return -1;
+	}
+	memset(ss, 0, sizeof(*ss));
+	if (inet_pton(AF_INET, host, &((struct sockaddr_in *)ss)->sin_addr)
+	    == 1) {
+		ss->ss_family = AF_INET;
+		((struct sockaddr_in *)ss)->sin_port = htons((uint16_t)port);
+		*sslen = sizeof(struct sockaddr_in);
+	} else if (inet_pton(AF_INET6, host,
+	    &((struct sockaddr_in6 *)ss)->sin6_addr) == 1) {
+		ss->ss_family = AF_INET6;
+		((struct sockaddr_in6 *)ss)->sin6_port = htons((uint16_t)port);
+		*sslen = sizeof(struct sockaddr_in6);
+	} else {
+		*why = "the primary must be an IP address, not a name";
+		return -1;
+	}
+	return 0;
+}
+
 /* Wait until FD can do EVENTS, at most until DEADLINE and for at most
  * FETCH_AXFR_READ_TIMEOUT seconds. 0, or -1 (timed out or cancelled). */
 static int
@@ -451,7 +481,8 @@ axfr_io(int fd, uint8_t *p, size_t n, bool out, time_t deadline,
 static int
 fetch_axfr(const struct fetch_request *q, struct fetch_result *r)
 {
-	char host[256], zone[256], err[256];
+	char zone[256], err[256], host[INET6_ADDRSTRLEN];
+	const char *why;
 	struct sockaddr_storage ss;
 	socklen_t sslen;
 	struct tsig_key key;
@@ -465,25 +496,21 @@ fetch_axfr(const struct fetch_request *q, struct fetch_result *r)
 	time_t deadline = time(NULL) + (time_t)q->timeout;
 
 	memset(&tc, 0, sizeof(tc));
-	if (axfr_url(q->url, host, sizeof(host), &port, zone,
-	    sizeof(zone)) != 0) {
-		ferr(r, "bad axfr url (use axfr://host:port/zone)");
+	if (fetch_axfr_target(q->url, &ss, &sslen, zone, sizeof(zone),
+	    &why) != 0) {
+		ferr(r, "axfr: bad url \"%s\": %s", q->url, why);
 		return -1;
 	}
-	memset(&ss, 0, sizeof(ss));
-	if (inet_pton(AF_INET, host, &((struct sockaddr_in *)&ss)->sin_addr)
-	    == 1) {
-		ss.ss_family = AF_INET;
-		((struct sockaddr_in *)&ss)->sin_port = htons((uint16_t)port);
-		sslen = sizeof(struct sockaddr_in);
-	} else if (inet_pton(AF_INET6, host,
-	    &((struct sockaddr_in6 *)&ss)->sin6_addr) == 1) {
-		ss.ss_family = AF_INET6;
-		((struct sockaddr_in6 *)&ss)->sin6_port = htons((uint16_t)port);
-		sslen = sizeof(struct sockaddr_in6);
+	if (ss.ss_family == AF_INET) {
+		const struct sockaddr_in *sin = (const struct sockaddr_in *)&ss;
+
+		inet_ntop(AF_INET, &sin->sin_addr, host, sizeof(host));
+		port = ntohs(sin->sin_port);
 	} else {
-		ferr(r, "axfr: \"%s\" is not an IP address", host);
-		return -1;
+		const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)&ss;
+
+		inet_ntop(AF_INET6, &s6->sin6_addr, host, sizeof(host));
+		port = ntohs(s6->sin6_port);
 	}
 	if (use_tsig && tsig_key_parse(q->tsig, &key, err, sizeof(err)) != 0) {
 		ferr(r, "axfr: %s", err);

@@ -641,13 +641,20 @@ START_TEST(test_feed_axfr_urls)
 	    "[source a]\nkind = feed\nurl = axfr://127.0.0.1:5300\n"
 	    "[source b]\nkind = feed\nurl = https://x.test/l\nformat = axfr\n"
 	    "[source c]\nkind = feed\nurl = axfr://127.0.0.1/z.test\n"
-	    "format = plain\n",
-	    "rbld.conf:9: bad url \"axfr://127.0.0.1:5300\" (use "
-	    "axfr://host:port/zone)\n"
+	    "format = plain\n"
+	    "[source d]\nkind = feed\nurl = axfr://ns1.example.test/z.test\n"
+	    "[source e]\nkind = feed\nurl = axfr://127.0.0.1:99999/z.test\n"
+	    "[source f]\nkind = feed\nurl = axfr://[::1]:5300/z.test\n",
+	    "rbld.conf:9: bad url \"axfr://127.0.0.1:5300\": use "
+	    "axfr://address[:port]/zone\n"
 	    "rbld.conf:10: format = axfr goes with an axfr:// url, and only "
 	    "with one, in [source b]\n"
 	    "rbld.conf:14: format = axfr goes with an axfr:// url, and only "
-	    "with one, in [source c]\n");
+	    "with one, in [source c]\n"
+	    "rbld.conf:20: bad url \"axfr://ns1.example.test/z.test\": the "
+	    "primary must be an IP address, not a name\n"
+	    "rbld.conf:23: bad url \"axfr://127.0.0.1:99999/z.test\": use "
+	    "axfr://address[:port]/zone\n");
 }
 END_TEST
 
