@@ -74,6 +74,14 @@ usage(FILE *f)
 	    "import: some lines were bad, the rest is imported), 2 wrong usage.\n");
 }
 
+static void
+vsay(const char *what, const char *fmt, va_list ap)
+{
+	fprintf(stderr, "rbldctl: %s", what);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
 static int
 fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
@@ -82,11 +90,9 @@ fail(const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs("rbldctl: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsay("", fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 	return EX_FAIL;
 }
 
@@ -99,11 +105,9 @@ bad_usage(const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs("rbldctl: usage: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsay("usage: ", fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 	return EX_USAGE;
 }
 
