@@ -51,6 +51,7 @@ usage(FILE *f)
 	    "                            a data file's or feed's entry is changed there\n"
 	    "  list [--source S]         every entry, one per line\n"
 	    "  import SOURCE FILE        add every entry of an rbldnsd data file\n"
+	    "                            (but those SOURCE's own file or feed lists)\n"
 	    "  export ZONE [--format rbldnsd|bind]\n"
 	    "                            the zone as one rbldnsd combined dataset,\n"
 	    "                            or as a zone file any DNS server loads\n"

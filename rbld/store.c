@@ -1105,8 +1105,13 @@ w_import(struct wctx *w, void *arg)
 		/* old now holds the stored value */
 		if (old.mv_size >= sizeof(ev)) {
 			struct entval o;
+			int was;
 
 			memcpy(&o, old.mv_data, sizeof(o));
+			/* As in w_add: a file's or a feed's entry stays. */
+			was = o.flags >> VAL_ORIGIN_SHIFT;
+			if (was == ORIGIN_FILE || was == ORIGIN_FEED)
+				continue;
 			ev.added = o.added;
 			if (val_equal(&old, &ev))
 				continue;

@@ -831,6 +831,15 @@ START_TEST(test_import)
 	    "1.1.1.1/32 b 127.0.0.7 changed o3\n"
 	    "!3.3.3.3/32 b 0.0.0.0 - o3\n"
 	    "4.4.4.4/32 b 127.0.0.2 - o3\n");
+
+	/* A prefix the source's file lists stays the file's. */
+	ck_assert_int_eq(load(B, "5.5.5.5 :50:file\n"), 1);
+	build(&d, "5.5.5.5 :8:imported\n6.6.6.6\n");
+	ck_assert_int_eq(store_import(st, B, &d, ORIGIN_CLI, err, sizeof(err)),
+	    1);
+	rbldnsd_free(&d);
+	ck_assert_str_eq(look("5.5.5.5"), "b 127.0.0.50 \"file\"");
+	ck_assert_str_eq(look("6.6.6.6"), "b 127.0.0.2 -");
 }
 END_TEST
 
