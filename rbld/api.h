@@ -15,13 +15,6 @@
 
 #define API_BODY_MAX	(1024 * 1024)	/* larger bodies get 413 */
 
-/* Repeated failed authentication from one address: after AUTH_FAIL_MAX
- * failures within AUTH_FAIL_WINDOW seconds, every request from it gets 429
- * for AUTH_LOCKOUT seconds. */
-#define API_AUTH_FAIL_MAX	10
-#define API_AUTH_FAIL_WINDOW	60
-#define API_AUTH_LOCKOUT	300
-
 struct api;
 
 /*
@@ -45,14 +38,6 @@ int		 api_listen(struct api *, const struct conf *conf, char *err,
 		    size_t errlen);
 /* Stop listening; requests in progress finish first. */
 void		 api_stop(struct api *);
-
-/*
- * No credentials by default: when neither CONF nor the database holds an
- * admin token, create one named "admin", store its hash, and print the
- * token once to F. Returns 1 if created, 0 if not needed, -1 on error.
- */
-int		 api_first_token(struct store *st, const struct conf *conf,
-		    FILE *f);
 
 /* The reaper's figures, for /metrics. */
 void		 api_note_expired(struct api *, long entries, long records);

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "api.h"
+#include "auth.h"
 #include "conf.h"
 #include "feed.h"
 #include "feed_fetch.h"
@@ -218,7 +219,7 @@ main(int argc, char **argv)
 	    api_set_conf(api, conf, srcids) != 0)
 		fatalx("cannot set up the API");
 	if (conf->napi > 0) {
-		if (api_first_token(st, conf, stderr) < 0)
+		if (auth_first_token(st, conf, stderr, NULL) != 0)
 			fatalx("database: cannot store the first admin token");
 		/* Bound before privileges are dropped; the key is read now. */
 		if (api_listen(api, conf, err, sizeof(err)) != 0)

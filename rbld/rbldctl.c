@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "auth.h"
 #include "conf.h"
 #include "dns.h"
 #include "export.h"
@@ -650,7 +651,7 @@ cmd_refresh(struct ctl *c, int argc, char **argv)
 /* ---- token ---- */
 
 static int
-token_list_cb(void *arg, const char *name, const struct token_rec *r)
+token_list_cb(void *arg, const char *name, const struct auth_token *r)
 {
 	char when[32];
 
@@ -668,13 +669,13 @@ cmd_token(struct ctl *c, int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *sub = argc > 1 ? argv[1] : "";
-	struct token_rec rec;
+	struct auth_token rec;
 
 	if (strcmp(sub, "list") == 0 && argc == 2)
-		return token_walk(c->st, token_list_cb, NULL) == 0 ? EX_OK :
+		return auth_token_walk(c->st, token_list_cb, NULL) == 0 ? EX_OK :
 		    fail("database: cannot read");
 	if (strcmp(sub, "revoke") == 0 && argc == 3) {
-		if (token_del(c->st, argv[2]) != 0)
+		if (auth_token_del(c->st, argv[2]) != 0)
 			return fail("no token \"%s\"", argv[2]);
 		printf("revoked %s\n", argv[2]);
 		return EX_OK;
@@ -699,7 +700,7 @@ cmd_token(struct ctl *c, int argc, char **argv)
 			return fail("bad token name \"%s\" (1 to %d of "
 			    "A-Z a-z 0-9 _ . -)", argv[optind + 1],
 			    TOKEN_NAME_MAX);
-		if (token_get(c->st, argv[optind + 1], &rec) == 0)
+		if (auth_token_get(c->st, argv[optind + 1], &rec) == 0)
 			return fail("token \"%s\" exists (revoke it first)",
 			    argv[optind + 1]);
 		if (token_generate(tok) != 0)
@@ -708,7 +709,7 @@ cmd_token(struct ctl *c, int argc, char **argv)
 		rec.role = role;
 		rec.created = time(NULL);
 		token_hash(tok, rec.hash);
-		if (token_put(c->st, argv[optind + 1], &rec) != 0)
+		if (auth_token_put(c->st, argv[optind + 1], &rec) != 0)
 			return fail("database: cannot store the token");
 		/* The only time the token exists outside its owner's hands. */
 		printf("%s\n", tok);

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* API tokens: roles, generation, hashing, and their records in the database. */
+/* API tokens: roles, names, generation, hashing (no store: conf uses it). */
 #include <errno.h>
 #include <ldns/sha2.h>
 #include <stdio.h>
@@ -7,9 +7,6 @@
 #include <sys/random.h>
 
 #include "token.h"
-
-#define TOKEN_VERSION	1
-#define TOKEN_PREFIX	"blob:token:"
 
 static const char *const role_names[] = { NULL, "reader", "reporter", "admin" };
 
@@ -68,7 +65,8 @@ token_hash(const char *token, char out[TOKEN_HASH_LEN + 1])
 {
 	unsigned char d[32];
 
-	ldns_sha256((const unsigned char *)token, (unsigned int)strlen(token), d);
+	ldns_sha256((const unsigned char *)token, (unsigned int)strlen(token),
+	    d);
 	memcpy(out, "sha256:", 7);
 	for (size_t i = 0; i < sizeof(d); i++)
 		snprintf(out + 7 + 2 * i, 3, "%02x", d[i]);
@@ -85,82 +83,4 @@ token_hash_equal(const char *a, const char *b)
 	for (size_t i = 0; i < la && i < lb; i++)
 		diff |= (unsigned char)(a[i] ^ b[i]);
 	return diff == 0;
-}
-
-static int
-key_name(const char *name, char *out, size_t len)
-{
-	if (!token_name_ok(name))
-		return -1;
-	snprintf(out, len, TOKEN_PREFIX "%s", name);
-	return 0;
-}
-
-int
-token_get(struct store *st, const char *name, struct token_rec *out)
-{
-	char key[sizeof(TOKEN_PREFIX) + TOKEN_NAME_MAX];
-
-	if (key_name(name, key, sizeof(key)) != 0)
-		return -1;
-	if (store_blob_get(st, key, out, sizeof(*out)) != (ssize_t)sizeof(*out) ||
-	    out->version != TOKEN_VERSION)
-		return -1;
-	out->hash[TOKEN_HASH_LEN] = '\0';
-	return 0;
-}
-
-int
-token_put(struct store *st, const char *name, const struct token_rec *rec)
-{
-	char key[sizeof(TOKEN_PREFIX) + TOKEN_NAME_MAX];
-	struct token_rec r = *rec, old;
-
-	if (key_name(name, key, sizeof(key)) != 0 ||
-	    token_get(st, name, &old) == 0)
-		return -1;
-	r.version = TOKEN_VERSION;
-	return store_blob_put(st, key, &r, sizeof(r));
-}
-
-int
-token_del(struct store *st, const char *name)
-{
-	char key[sizeof(TOKEN_PREFIX) + TOKEN_NAME_MAX];
-	struct token_rec old;
-
-	if (key_name(name, key, sizeof(key)) != 0 ||
-	    token_get(st, name, &old) != 0)
-		return -1;
-	return store_blob_del(st, key);
-}
-
-struct walkctx {
-	int	(*fn)(void *, const char *, const struct token_rec *);
-	void	*arg;
-};
-
-static int
-walk_cb(void *arg, const char *name, const void *data, size_t len)
-{
-	struct walkctx *w = arg;
-	struct token_rec r;
-
-	if (len != sizeof(r))
-		return 0;
-	memcpy(&r, data, sizeof(r));
-	if (r.version != TOKEN_VERSION)
-		return 0;
-	r.hash[TOKEN_HASH_LEN] = '\0';		/* whatever the database held */
-	return w->fn(w->arg, name + strlen(TOKEN_PREFIX), &r);
-}
-
-int
-token_walk(struct store *st,
-    int (*fn)(void *arg, const char *name, const struct token_rec *),
-    void *arg)
-{
-	struct walkctx w = { fn, arg };
-
-	return store_blob_walk(st, TOKEN_PREFIX, walk_cb, &w);
 }

@@ -1,13 +1,11 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* API tokens: roles, generation, hashing, and their records in the database. */
+/* API tokens: roles, names, generation, hashing (no store: conf uses it). */
 #ifndef RBLD_TOKEN_H
 #define RBLD_TOKEN_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-
-#include "store.h"
 
 enum token_role {
 	ROLE_READER = 1,	/* reads */
@@ -18,14 +16,6 @@ enum token_role {
 #define TOKEN_LEN	45	/* "rbld_" and 40 hex digits */
 #define TOKEN_HASH_LEN	71	/* "sha256:" and 64 hex digits */
 #define TOKEN_NAME_MAX	63
-
-/* A token kept in the database: only its hash. */
-struct token_rec {
-	uint32_t	version;
-	int32_t		role;
-	int64_t		created;	/* unix time */
-	char		hash[TOKEN_HASH_LEN + 1];
-};
 
 /* "admin" -> ROLE_ADMIN ...; -1 if unknown. */
 int		 token_role_parse(const char *);
@@ -42,15 +32,5 @@ void		 token_hash(const char *token, char out[TOKEN_HASH_LEN + 1]);
 
 /* Compare two hashes in time that does not depend on where they differ. */
 bool		 token_hash_equal(const char *a, const char *b);
-
-/* The database's tokens: put fails (-1) if NAME exists; get and del return
- * -1 if it does not; walk calls FN for each, in name order. */
-int		 token_put(struct store *, const char *name,
-		    const struct token_rec *);
-int		 token_get(struct store *, const char *name, struct token_rec *);
-int		 token_del(struct store *, const char *name);
-int		 token_walk(struct store *,
-		    int (*fn)(void *arg, const char *name,
-		    const struct token_rec *), void *arg);
 
 #endif

@@ -20,6 +20,7 @@
 #include "../rbld/reports.h"
 #include "../rbld/source.h"
 #include "../rbld/store.h"
+#include "../rbld/auth.h"
 #include "../rbld/token.h"
 #include "testutil.h"
 
@@ -415,17 +416,16 @@ END_TEST
 
 START_TEST(test_db_token)
 {
-	struct token_rec r;
+	struct auth_token r;
 
 	memset(&r, 0, sizeof(r));
-	r.version = 1;
 	r.role = ROLE_ADMIN;
 	r.created = T0;
 	token_hash("rbld_stored_in_the_database_000000000000000", r.hash);
 	snprintf(client_ip, sizeof(client_ip), "10.0.2.1");
 	ck_error(get("/v1/entries", NULL,
 	    "rbld_stored_in_the_database_000000000000000"), 401);
-	ck_assert_int_eq(token_put(st, "dbadmin", &r), 0);
+	ck_assert_int_eq(auth_token_put(st, "dbadmin", &r), 0);
 	ck_status(get("/v1/entries", NULL,
 	    "rbld_stored_in_the_database_000000000000000"), 200);
 	ck_status(post("/v1/entries",
@@ -435,14 +435,14 @@ START_TEST(test_db_token)
 	/* a stored reporter token has the reporter's rights only */
 	r.role = ROLE_REPORTER;
 	token_hash("rbld_stored_reporter_00000000000000000000000", r.hash);
-	ck_assert_int_eq(token_put(st, "dbrep", &r), 0);
+	ck_assert_int_eq(auth_token_put(st, "dbrep", &r), 0);
 	ck_error(get("/v1/entries", NULL,
 	    "rbld_stored_reporter_00000000000000000000000"), 403);
 	ck_status(post("/v1/reports",
 	    "rbld_stored_reporter_00000000000000000000000",
 	    "{\"ip\":\"198.51.100.9\",\"type\":\"spam\"}"), 202);
 
-	ck_assert_int_eq(token_del(st, "dbadmin"), 0);
+	ck_assert_int_eq(auth_token_del(st, "dbadmin"), 0);
 	ck_error(get("/v1/entries", NULL,
 	    "rbld_stored_in_the_database_000000000000000"), 401);
 	/* the configured tokens still work */
@@ -456,7 +456,7 @@ START_TEST(test_lockout)
 	int i, status = 0;
 
 	snprintf(client_ip, sizeof(client_ip), "10.0.3.1");
-	for (i = 1; i <= API_AUTH_FAIL_MAX; i++) {
+	for (i = 1; i <= AUTH_FAIL_MAX; i++) {
 		status = get("/v1/entries", NULL, "rbld_wrong");
 		if (status == 429)
 			break;
@@ -466,14 +466,14 @@ START_TEST(test_lockout)
 		status = get("/v1/entries", NULL, "rbld_wrong");
 	ck_assert_int_eq(status, 429);
 	ck_assert_uint_gt(last.retry_after, 0);
-	ck_assert_uint_le(last.retry_after, API_AUTH_LOCKOUT);
+	ck_assert_uint_le(last.retry_after, AUTH_LOCKOUT);
 	ck_assert(json_is_string(member("error")));
 
 	/* even a valid token gets 429 from this address */
 	fake_now += 10;
 	ck_error(get("/v1/entries", NULL, READER), 429);
 	ck_assert_uint_gt(last.retry_after, 0);
-	ck_assert_uint_le(last.retry_after, API_AUTH_LOCKOUT - 10);
+	ck_assert_uint_le(last.retry_after, AUTH_LOCKOUT - 10);
 	retry = last.retry_after;
 	ck_error(post("/v1/reports", ADMIN,
 	    "{\"ip\":\"198.51.100.1\",\"type\":\"spam\"}"), 429);
@@ -491,8 +491,8 @@ START_TEST(test_lockout)
 	snprintf(client_ip, sizeof(client_ip), "10.0.3.1");
 	fake_now += retry - 1;
 	ck_error(get("/v1/entries", NULL, READER), 429);
-	/* and free after API_AUTH_LOCKOUT */
-	fake_now = T0 + API_AUTH_LOCKOUT + 1;
+	/* and free after AUTH_LOCKOUT */
+	fake_now = T0 + AUTH_LOCKOUT + 1;
 	ck_status(get("/v1/entries", NULL, READER), 200);
 	/* one more mistake does not lock it out again at once */
 	ck_error(get("/v1/entries", NULL, "rbld_wrong"), 401);
@@ -500,13 +500,13 @@ START_TEST(test_lockout)
 }
 END_TEST
 
-/* Failures spread wider than API_AUTH_FAIL_WINDOW never lock out. */
+/* Failures spread wider than AUTH_FAIL_WINDOW never lock out. */
 START_TEST(test_lockout_window)
 {
 	snprintf(client_ip, sizeof(client_ip), "10.0.4.1");
-	for (int i = 0; i < 3 * API_AUTH_FAIL_MAX; i++) {
+	for (int i = 0; i < 3 * AUTH_FAIL_MAX; i++) {
 		ck_error(get("/v1/entries", NULL, "rbld_wrong"), 401);
-		fake_now += API_AUTH_FAIL_WINDOW / 5 + 1;
+		fake_now += AUTH_FAIL_WINDOW / 5 + 1;
 	}
 	ck_status(get("/v1/entries", NULL, READER), 200);
 }
@@ -516,7 +516,7 @@ END_TEST
  * not escape the lockout; the next /64 is another client. */
 START_TEST(test_lockout_ipv6)
 {
-	for (int i = 0; i < API_AUTH_FAIL_MAX; i++) {
+	for (int i = 0; i < AUTH_FAIL_MAX; i++) {
 		snprintf(client_ip, sizeof(client_ip), "2001:db8:5:1::%x", i + 1);
 		get("/v1/entries", NULL, "rbld_wrong");
 	}
@@ -527,7 +527,7 @@ START_TEST(test_lockout_ipv6)
 	ck_status(get("/v1/entries", NULL, READER), 200);
 	/* an IPv4 client is still one address */
 	snprintf(client_ip, sizeof(client_ip), "10.0.6.1");
-	for (int i = 0; i < API_AUTH_FAIL_MAX; i++)
+	for (int i = 0; i < AUTH_FAIL_MAX; i++)
 		get("/v1/entries", NULL, "rbld_wrong");
 	ck_error(get("/v1/entries", NULL, READER), 429);
 	snprintf(client_ip, sizeof(client_ip), "10.0.6.2");
@@ -546,7 +546,7 @@ END_TEST
 START_TEST(test_lockout_table_full)
 {
 	snprintf(client_ip, sizeof(client_ip), "10.0.5.1");
-	for (int i = 0; i < API_AUTH_FAIL_MAX; i++)
+	for (int i = 0; i < AUTH_FAIL_MAX; i++)
 		get("/v1/entries", NULL, "rbld_wrong");
 	ck_error(get("/v1/entries", NULL, READER), 429);
 	/* one failure each from 1100 other addresses, later on */
@@ -557,7 +557,7 @@ START_TEST(test_lockout_table_full)
 		ck_error(get("/v1/entries", NULL, "rbld_wrong"), 401);
 	}
 	snprintf(client_ip, sizeof(client_ip), "10.0.5.1");
-	ck_assert_uint_lt(fake_now, T0 + API_AUTH_LOCKOUT);
+	ck_assert_uint_lt(fake_now, T0 + AUTH_LOCKOUT);
 	ck_error(get("/v1/entries", NULL, READER), 429);
 }
 END_TEST

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../rbld/auth.h"
 #include "../rbld/token.h"
 #include "testutil.h"
 
@@ -83,7 +84,7 @@ START_TEST(test_generate)
 END_TEST
 
 static int
-count_cb(void *arg, const char *name, const struct token_rec *r)
+count_cb(void *arg, const char *name, const struct auth_token *r)
 {
 	char *seen = arg;
 
@@ -94,30 +95,30 @@ count_cb(void *arg, const char *name, const struct token_rec *r)
 
 START_TEST(test_records)
 {
-	struct token_rec r, got;
+	struct auth_token r, got;
 	char seen[256] = "";
 
 	memset(&r, 0, sizeof(r));
 	r.role = ROLE_ADMIN;
 	r.created = 1700000000;
 	token_hash("secret", r.hash);
-	ck_assert_int_eq(token_put(st, "root", &r), 0);
+	ck_assert_int_eq(auth_token_put(st, "root", &r), 0);
 	/* a name is taken once */
-	ck_assert_int_eq(token_put(st, "root", &r), -1);
-	ck_assert_int_eq(token_put(st, "bad name", &r), -1);
+	ck_assert_int_eq(auth_token_put(st, "root", &r), -1);
+	ck_assert_int_eq(auth_token_put(st, "bad name", &r), -1);
 	r.role = ROLE_REPORTER;
-	ck_assert_int_eq(token_put(st, "f2b", &r), 0);
-	ck_assert_int_eq(token_get(st, "root", &got), 0);
+	ck_assert_int_eq(auth_token_put(st, "f2b", &r), 0);
+	ck_assert_int_eq(auth_token_get(st, "root", &got), 0);
 	ck_assert_int_eq(got.role, ROLE_ADMIN);
 	ck_assert_int_eq(got.created, 1700000000);
 	ck_assert_str_eq(got.hash, r.hash);
-	ck_assert_int_eq(token_walk(st, count_cb, seen), 0);
+	ck_assert_int_eq(auth_token_walk(st, count_cb, seen), 0);
 	ck_assert_str_eq(seen, "f2b=other root=admin ");
-	ck_assert_int_eq(token_del(st, "f2b"), 0);
-	ck_assert_int_eq(token_del(st, "f2b"), -1);
-	ck_assert_int_eq(token_get(st, "f2b", &got), -1);
+	ck_assert_int_eq(auth_token_del(st, "f2b"), 0);
+	ck_assert_int_eq(auth_token_del(st, "f2b"), -1);
+	ck_assert_int_eq(auth_token_get(st, "f2b", &got), -1);
 	seen[0] = '\0';
-	ck_assert_int_eq(token_walk(st, count_cb, seen), 0);
+	ck_assert_int_eq(auth_token_walk(st, count_cb, seen), 0);
 	ck_assert_str_eq(seen, "root=admin ");
 }
 END_TEST

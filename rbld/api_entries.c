@@ -1,0 +1,632 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* API handlers for entries, lookups and reports. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "api_int.h"
+#include "log.h"
+#include "lookup.h"
+#include "reports.h"
+
+#define CONTROL_CHARS		"\001\002\003\004\005\006\007\010\011\012\013" \
+				"\014\015\016\017\020\021\022\023\024\025\026" \
+				"\027\030\031\032\033\034\035\036\037\177"
+
+static json_t *
+entry_json(const struct store_entry *e, uint32_t now)
+{
+	json_t *j = json_object();
+
+	json_object_set_new(j, "prefix", api_json_prefix(&e->p));
+	json_object_set_new(j, "source", json_string(e->source));
+	json_object_set_new(j, "origin",
+	    json_string(lookup_origin_name(e->origin)));
+	if (e->excl)
+		json_object_set_new(j, "exclude", json_true());
+	else {
+		json_object_set_new(j, "a", api_json_a(e->a));
+		json_object_set_new(j, "txt", e->txt ? api_json_text(e->txt) :
+		    json_null());
+	}
+	json_object_set_new(j, "added", api_json_time(e->added));
+	json_object_set_new(j, "expires", api_json_time(e->expires));
+	json_object_set_new(j, "expired",
+	    json_boolean(e->expires != 0 && e->expires <= now));
+	json_object_set_new(j, "reason", api_json_text(e->reason));
+	return j;
+}
+
+struct list_ctx {
+	json_t		*arr;
+	int		 limit, n;
+	uint32_t	 now;
+	struct store_entry last;
+	bool		 more;
+};
+
+static int
+list_cb(void *arg, const struct store_entry *e)
+{
+	struct list_ctx *lc = arg;
+
+	if (lc->n == lc->limit) {
+		lc->more = true;
+		return 1;
+	}
+	json_array_append_new(lc->arr, entry_json(e, lc->now));
+	lc->last = *e;
+	lc->n++;
+	return 0;
+}
+
+void
+api_entries_get(struct api *api, const struct api_req *rq,
+    struct api_resp *rs, const char *param, const char *who)
+{
+	const char *source = api_arg(rq, "source");
+	const char *after = api_arg(rq, "after");
+	struct list_ctx lc;
+	struct prefix ap;
+	int src = -1, asrc = 0, si;
+	json_t *j;
+
+	(void)param;
+	(void)who;
+	memset(&lc, 0, sizeof(lc));
+	if ((lc.limit = api_arg_limit(rq, rs)) < 0)
+		return;
+	if (source != NULL) {
+		if ((si = conf_source_index(api->conf, source)) < 0) {
+			api_error(rs, 400, "no source \"%s\"", source);
+			return;
+		}
+		src = api->srcids[si];
+	}
+	if (after != NULL && api_cursor_parse(api, after, &ap, &asrc, rs) != 0)
+		return;
+	lc.arr = json_array();
+	lc.now = api->now();
+	if (store_walk_after(api->st, src, after ? &ap : NULL, asrc, list_cb,
+	    &lc) != 0) {
+		json_decref(lc.arr);
+		api_error(rs, 500, "cannot read the database");
+		return;
+	}
+	j = json_pack("{s:o}", "entries", lc.arr);
+	json_object_set_new(j, "next", lc.more ? api_cursor_json(&lc.last.p,
+	    lc.last.source) : json_null());
+	api_reply(rs, 200, j);
+}
+
+struct add_job {
+	int		 src;
+	struct prefix	 p;
+	bool		 excl;
+	uint32_t	 a;
+	const char	*txt;
+	uint32_t	 expires;
+	const char	*reason;
+};
+
+static int
+add_job(struct store_txn *t, void *arg)
+{
+	struct add_job *aj = arg;
+
+	return store_txn_add(t, aj->src, &aj->p, aj->excl, aj->a, aj->txt,
+	    aj->expires, aj->reason, ORIGIN_API);
+}
+
+struct exists_ctx {
+	const struct prefix *p;
+	const char	*source;
+	enum store_origin origin;
+	bool		 found;
+};
+
+static int
+exists_cb(void *arg, const struct store_entry *e)
+{
+	struct exists_ctx *x = arg;
+
+	if (e->p.len == x->p->len && strcmp(e->source, x->source) == 0) {
+		x->found = true;
+		x->origin = e->origin;
+	}
+	return 0;
+}
+
+void
+api_entries_post(struct api *api, const struct api_req *rq,
+    struct api_resp *rs, const char *param, const char *who)
+{
+	static const char *const keys[] = { "prefix", "source", "ttl",
+	    "reason", "a", "txt", "exclude", NULL };
+	const char *pfx, *source, *reason, *a, *txt, *why;
+	struct add_job aj;
+	struct exists_ctx ex;
+	struct prefix ap;
+	json_t *j, *ttl, *excl, *out;
+	char err[256];
+	int si, rc;
+	int64_t secs = 0;
+	uint32_t now = api->now();
+
+	(void)param;
+	if ((j = api_json_body(rq, rs, keys)) == NULL)
+		return;
+	memset(&aj, 0, sizeof(aj));
+	if (api_json_string(j, "prefix", &pfx, rs) ||
+	    api_json_string(j, "source", &source, rs) ||
+	    api_json_string(j, "reason", &reason, rs) ||
+	    api_json_string(j, "a", &a, rs) ||
+	    api_json_string(j, "txt", &txt, rs))
+		goto out;
+	if (pfx == NULL) {
+		api_error(rs, 400, "\"prefix\" is required");
+		goto out;
+	}
+	if (ipaddr_parse_prefix(pfx, &aj.p, &why) != 0) {
+		api_error(rs, 400, "bad prefix \"%s\": %s", pfx, why);
+		goto out;
+	}
+	if (source == NULL)
+		source = "local";
+	if ((si = conf_source_index(api->conf, source)) < 0) {
+		api_error(rs, 400, "no source \"%s\"", source);
+		goto out;
+	}
+	aj.src = api->srcids[si];
+	ttl = json_object_get(j, "ttl");
+	if (json_is_integer(ttl))
+		secs = json_integer_value(ttl);
+	else if (json_is_string(ttl))
+		secs = conf_parse_duration(json_string_value(ttl));
+	else if (ttl != NULL && !json_is_null(ttl))
+		secs = -1;
+	if (secs < 0 || secs > (int64_t)(UINT32_MAX - now)) {
+		api_error(rs, 400, "bad ttl (seconds, or a duration such as "
+		    "30s, 10m, 12h, 7d or 2w)");
+		goto out;
+	}
+	aj.expires = secs > 0 ? now + (uint32_t)secs : 0;
+	excl = json_object_get(j, "exclude");
+	if (excl != NULL && !json_is_boolean(excl)) {
+		api_error(rs, 400, "\"exclude\" must be true or false");
+		goto out;
+	}
+	aj.excl = json_is_true(excl);
+	aj.a = api->conf->sources[si].a;
+	if (a != NULL) {
+		if (ipaddr_parse_addr(a, &ap) != 0 || ap.family != 4) {
+			api_error(rs, 400, "bad \"a\" \"%s\": an IPv4 address "
+			    "such as 127.0.0.2", a);
+			goto out;
+		}
+		aj.a = ipaddr_v4(&ap);
+	}
+	aj.txt = txt != NULL ? txt : api->conf->sources[si].txt;
+	if (aj.txt != NULL && (*aj.txt == '\0' ||
+	    strlen(aj.txt) > RBL_TXT_MAX)) {
+		api_error(rs, 400, "txt must be 1 to %d characters",
+		    RBL_TXT_MAX);
+		goto out;
+	}
+	aj.reason = reason != NULL ? reason : "";
+	if (strpbrk(aj.reason, CONTROL_CHARS) != NULL || (aj.txt != NULL &&
+	    strpbrk(aj.txt, CONTROL_CHARS) != NULL)) {
+		api_error(rs, 400, "txt and reason may not hold control "
+		    "characters");
+		goto out;
+	}
+	if (strlen(aj.reason) > STORE_REASON_MAX) {
+		api_error(rs, 400, "reason is longer than %d characters",
+		    STORE_REASON_MAX);
+		goto out;
+	}
+	/* A file's or a feed's entry would come back or vanish at the next
+	 * load: it is changed there, not here. */
+	memset(&ex, 0, sizeof(ex));
+	ex.p = &aj.p;
+	ex.source = source;
+	if (store_covering(api->st, &aj.p, exists_cb, &ex) != 0) {
+		api_error(rs, 500, "cannot read the database");
+		goto out;
+	}
+	if (ex.found && (ex.origin == ORIGIN_FILE ||
+	    ex.origin == ORIGIN_FEED)) {
+		api_error(rs, 409, "%s is listed by source %s's %s; change it "
+		    "there", pfx, source, lookup_origin_name(ex.origin));
+		goto out;
+	}
+	if ((rc = commitq_run(api->cq, add_job, &aj, err, sizeof(err))) != 0) {
+		/* EEXIST: a file or a feed took the prefix since the check. */
+		api_error(rs, rc == EINVAL ? 400 : rc == EEXIST ? 409 : 500,
+		    "not added: %s", err);
+		goto out;
+	}
+	{
+		char until[32] = "";
+		time_t tt = aj.expires;
+		struct tm tm;
+
+		if (aj.expires != 0) {
+			gmtime_r(&tt, &tm);
+			strftime(until, sizeof(until),
+			    " until %Y-%m-%dT%H:%M:%SZ", &tm);
+		}
+		log_info("api: %s added %s to %s%s", who, pfx, source, until);
+	}
+	out = json_object();
+	json_object_set_new(out, "prefix", api_json_prefix(&aj.p));
+	json_object_set_new(out, "source", json_string(source));
+	if (!aj.excl) {
+		json_object_set_new(out, "a", api_json_a(aj.a));
+		json_object_set_new(out, "txt", aj.txt ? api_json_text(aj.txt) :
+		    json_null());
+	} else
+		json_object_set_new(out, "exclude", json_true());
+	json_object_set_new(out, "expires", api_json_time(aj.expires));
+	json_object_set_new(out, "reason", json_string(aj.reason));
+	json_object_set_new(out, "replaced", json_boolean(ex.found));
+	api_reply(rs, ex.found ? 200 : 201, out);
+out:
+	json_decref(j);
+}
+
+struct del_job {
+	struct api	*api;
+	int		 src;
+	struct prefix	 p;
+	int		 n, kept;
+};
+
+static int
+del_job(struct store_txn *t, void *arg)
+{
+	struct del_job *dj = arg;
+
+	return reports_del(t, dj->api->conf, dj->api->srcids, dj->src, &dj->p,
+	    &dj->n, &dj->kept);
+}
+
+void
+api_entries_delete(struct api *api, const struct api_req *rq,
+    struct api_resp *rs, const char *pfx, const char *who)
+{
+	const char *source = api_arg(rq, "source"), *why;
+	struct del_job dj;
+	char err[256];
+	int si, rc;
+
+	memset(&dj, 0, sizeof(dj));
+	dj.api = api;
+	dj.src = -1;
+	if (ipaddr_parse_prefix(pfx, &dj.p, &why) != 0) {
+		api_error(rs, 400, "bad prefix \"%s\": %s", pfx, why);
+		return;
+	}
+	if (source != NULL) {
+		if ((si = conf_source_index(api->conf, source)) < 0) {
+			api_error(rs, 400, "no source \"%s\"", source);
+			return;
+		}
+		dj.src = api->srcids[si];
+	}
+	if ((rc = commitq_run(api->cq, del_job, &dj, err, sizeof(err))) != 0) {
+		api_error(rs, 500, "not deleted: %s", err);
+		return;
+	}
+	if (dj.n == 0 && dj.kept > 0) {
+		api_error(rs, 409, "%s is listed by a data file or a feed; "
+		    "change it there, or add it to [allow]", pfx);
+		return;
+	}
+	if (dj.n == 0) {
+		api_error(rs, 404, "%s is not an entry%s%s", pfx,
+		    source ? " of source " : "", source ? source : "");
+		return;
+	}
+	log_info("api: %s deleted %s from %s", who, pfx,
+	    source ? source : "every source");
+	api_reply(rs, 200, json_pack("{s:o,s:i}", "prefix",
+	    api_json_prefix(&dj.p), "deleted", dj.n));
+}
+
+/* ---- lookup ---- */
+
+struct lookup_ctx {
+	const struct conf *conf;
+	json_t		*zones;		/* zone name -> array of answers */
+	json_t		*arr;
+	uint32_t	 now;
+};
+
+static int
+lookup_cb(void *arg, const struct lookup_answer *an)
+{
+	struct lookup_ctx *lc = arg;
+	json_t *a = json_object();
+
+	json_object_set_new(a, "zone",
+	    json_string(lc->conf->zones[an->zone].name));
+	json_object_set_new(a, "source", an->source < 0 ? json_null() :
+	    json_string(lc->conf->sources[an->source].name));
+	json_object_set_new(a, "a", api_json_a(an->a));
+	json_object_set_new(a, "txt", an->has_txt ? api_json_text(an->txt) :
+	    json_null());
+	json_array_append_new(lc->arr, a);
+	return 0;
+}
+
+static int
+covering_cb(void *arg, const struct store_entry *e)
+{
+	struct lookup_ctx *lc = arg;
+
+	json_array_append_new(lc->arr, entry_json(e, lc->now));
+	return 0;
+}
+
+static json_t *history_json(struct api *, const struct report_history *);
+
+struct hist_ctx {
+	struct api	*api;
+	json_t		*arr;
+	int		 limit, n;
+	struct prefix	 last;
+	int		 last_src;
+	bool		 more;
+};
+
+static int
+hist_cb(void *arg, const struct report_history *h)
+{
+	struct hist_ctx *hc = arg;
+
+	if (hc->n == hc->limit) {
+		hc->more = true;
+		return 1;
+	}
+	json_array_append_new(hc->arr, history_json(hc->api, h));
+	hc->last = h->key;
+	hc->last_src = h->srcid;
+	hc->n++;
+	return 0;
+}
+
+void
+api_entries_lookup(struct api *api, const struct api_req *rq,
+    struct api_resp *rs, const char *iptext, const char *who)
+{
+	struct lookup_ctx lc;
+	struct hist_ctx hc;
+	enum lookup_never never;
+	struct prefix ip;
+	char norm[IPADDR_STRLEN];
+	json_t *j, *answers;
+	int n;
+
+	(void)rq;
+	(void)who;
+	if (ipaddr_parse_addr(iptext, &ip) != 0) {
+		api_error(rs, 400, "\"%s\" is not an IP address", iptext);
+		return;
+	}
+	lookup_normalize(&ip);
+	ipaddr_ntop(ip.family, ip.addr, norm, sizeof(norm));
+	memset(&lc, 0, sizeof(lc));
+	lc.conf = api->conf;
+	lc.now = api->now();
+	lc.arr = answers = json_array();
+	n = lookup_ip(api->conf, api->view, api->st, &ip, lc.now, &never,
+	    lookup_cb, &lc);
+	if (n < 0) {
+		json_decref(answers);
+		api_error(rs, 500, "cannot read the database");
+		return;
+	}
+	j = json_object();
+	json_object_set_new(j, "ip", json_string(norm));
+	json_object_set_new(j, "listed", json_boolean(n > 0));
+	json_object_set_new(j, "never_listed", never == LOOKUP_LOOPBACK ?
+	    json_string("RFC 5782 test point") : never == LOOKUP_ALLOWED ?
+	    json_string("in [allow]") : json_null());
+	json_object_set_new(j, "answers", answers);
+	/* Every entry that covers it, expired or not, and its reports. */
+	lc.arr = json_array();
+	json_object_set_new(j, "entries", lc.arr);
+	if (store_covering(api->st, &ip, covering_cb, &lc) != 0) {
+		json_decref(j);
+		api_error(rs, 500, "cannot read the database");
+		return;
+	}
+	memset(&hc, 0, sizeof(hc));
+	hc.api = api;
+	hc.limit = API_LIST_LIMIT_MAX;
+	hc.arr = json_array();
+	json_object_set_new(j, "reports", hc.arr);
+	if (reports_walk(api->st, api->conf, api->srcids, &ip, NULL, 0, hist_cb,
+	    &hc) != 0) {
+		json_decref(j);
+		api_error(rs, 500, "cannot read the database");
+		return;
+	}
+	api_reply(rs, 200, j);
+}
+
+/* ---- reports ---- */
+
+static const char *
+source_name_of(struct api *api, int srcid)
+{
+	for (int i = 0; i < api->conf->nsources; i++)
+		if (api->srcids[i] == srcid)
+			return api->conf->sources[i].name;
+	return "?";
+}
+
+static json_t *
+history_json(struct api *api, const struct report_history *h)
+{
+	json_t *j = json_object(), *types = json_object();
+	json_t *recent = json_array();
+	uint32_t now = api->now();
+
+	json_object_set_new(j, "source", json_string(source_name_of(api,
+	    h->srcid)));
+	json_object_set_new(j, "ip", api_json_addr(&h->key));
+	json_object_set_new(j, "reports", json_integer(h->total));
+	json_object_set_new(j, "offences", json_integer(h->offences));
+	json_object_set_new(j, "listed", json_boolean(h->banned_until > now));
+	json_object_set_new(j, "listed_until", api_json_time(h->banned_until));
+	json_object_set_new(j, "last_offence", api_json_time(h->last_offence));
+	json_object_set_new(j, "last_seen", api_json_time(h->last_seen));
+	for (int i = 0; i < h->ntypes; i++)
+		if (json_object_set_new(types, h->types[i].type,
+		    json_integer(h->types[i].n)) != 0)
+			continue;	/* a name that is not UTF-8: damaged */
+	json_object_set_new(j, "counting", types);
+	for (int i = 0; i < h->nrecent; i++) {
+		const struct report_recent *e = &h->recent[i];
+
+		json_array_append_new(recent, json_pack("{s:o,s:o,s:o,s:o,s:b,"
+		    "s:b}", "time", api_json_time(e->time),
+		    "type", api_json_text(e->type),
+		    "service", api_json_text(e->service),
+		    "reason", api_json_text(e->reason),
+		    "allowlisted", e->allowlisted, "listed", e->listed));
+	}
+	json_object_set_new(j, "recent", recent);
+	return j;
+}
+
+struct report_job {
+	struct api	*api;
+	struct report	 r;
+	struct report_result res;
+};
+
+static int
+report_job(struct store_txn *t, void *arg)
+{
+	struct report_job *rj = arg;
+
+	return reports_apply(t, rj->api->conf, rj->api->srcids, rj->api->view,
+	    &rj->r, &rj->res);
+}
+
+void
+api_entries_reports_post(struct api *api, const struct api_req *rq,
+    struct api_resp *rs, const char *param, const char *who)
+{
+	static const char *const keys[] = { "ip", "type", "service", "reason",
+	    NULL };
+	const char *ip, *type, *service, *reason, *why;
+	struct report_job rj;
+	char err[256];
+	json_t *j, *out;
+	int rc;
+
+	(void)param;
+	if ((j = api_json_body(rq, rs, keys)) == NULL)
+		return;
+	if (api_json_string(j, "ip", &ip, rs) ||
+	    api_json_string(j, "type", &type, rs) ||
+	    api_json_string(j, "service", &service, rs) ||
+	    api_json_string(j, "reason", &reason, rs))
+		goto out;
+	if (ip == NULL || type == NULL) {
+		api_error(rs, 400, "\"ip\" and \"type\" are required");
+		goto out;
+	}
+	memset(&rj, 0, sizeof(rj));
+	if (ipaddr_parse_addr(ip, &rj.r.ip) != 0) {
+		api_error(rs, 400, "\"%s\" is not an IP address", ip);
+		goto out;
+	}
+	lookup_normalize(&rj.r.ip);
+	if (!reports_type_known(api->conf, type)) {
+		api_error(rs, 400, "unknown report type \"%s\" (no reports "
+		    "source defines it)", type);
+		goto out;
+	}
+	rj.r.service = service ? service : "";
+	rj.r.reason = reason ? reason : "";
+	if (*(why = report_check_text(rj.r.service, rj.r.reason)) != '\0') {
+		api_error(rs, 400, "%s", why);
+		goto out;
+	}
+	rj.api = api;
+	rj.r.type = type;
+	rj.r.now = api->now();
+	if ((rc = commitq_run(api->cq, report_job, &rj, err,
+	    sizeof(err))) != 0) {
+		api_error(rs, 500, "report not recorded: %s", err);
+		goto out;
+	}
+	api_metrics_report(api, type);
+	if (rj.res.allowlisted)
+		atomic_fetch_add(&api->reports_allowlisted, 1);
+	if (rj.res.newly) {
+		char norm[IPADDR_STRLEN];
+
+		atomic_fetch_add(&api->listings, 1);
+		ipaddr_ntop(rj.r.ip.family, rj.r.ip.addr, norm, sizeof(norm));
+		log_info("reports: %s listed for %us after %u %s reports "
+		    "(offence %u, last from %s%s%s)", norm, rj.res.ban,
+		    rj.res.count, type, rj.res.offences, who,
+		    *rj.r.service ? ", " : "", rj.r.service);
+	}
+	out = json_object();
+	json_object_set_new(out, "listed", json_boolean(rj.res.listed));
+	json_object_set_new(out, "count", json_integer(rj.res.count));
+	json_object_set_new(out, "expires", api_json_time(rj.res.expires));
+	json_object_set_new(out, "allowlisted",
+	    json_boolean(rj.res.allowlisted));
+	json_object_set_new(out, "offences", json_integer(rj.res.offences));
+	api_reply(rs, 202, out);
+out:
+	json_decref(j);
+}
+
+void
+api_entries_reports_get(struct api *api, const struct api_req *rq,
+    struct api_resp *rs, const char *param, const char *who)
+{
+	const char *ip = api_arg(rq, "ip"), *after = api_arg(rq, "after");
+	struct hist_ctx hc;
+	struct prefix p, ap;
+	json_t *j;
+	int rc, asrc = 0;
+
+	(void)param;
+	(void)who;
+	memset(&hc, 0, sizeof(hc));
+	if ((hc.limit = api_arg_limit(rq, rs)) < 0)
+		return;
+	if (ip != NULL && ipaddr_parse_addr(ip, &p) != 0) {
+		api_error(rs, 400, "\"%s\" is not an IP address", ip);
+		return;
+	}
+	if (ip != NULL)
+		lookup_normalize(&p);
+	if (after != NULL && api_cursor_parse(api, after, &ap, &asrc, rs) != 0)
+		return;
+	hc.api = api;
+	hc.arr = json_array();
+	rc = reports_walk(api->st, api->conf, api->srcids, ip ? &p : NULL,
+	    after ? &ap : NULL, asrc, hist_cb, &hc);
+	if (rc != 0) {
+		json_decref(hc.arr);
+		api_error(rs, 500, "cannot read the database");
+		return;
+	}
+	j = json_pack("{s:o}", "reports", hc.arr);
+	json_object_set_new(j, "next", hc.more ? api_cursor_json(&hc.last,
+	    source_name_of(api, hc.last_src)) : json_null());
+	api_reply(rs, 200, j);
+}

@@ -1,0 +1,168 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* What the api*.c files share: struct api, JSON helpers and the handlers. */
+#ifndef RBLD_API_INT_H
+#define RBLD_API_INT_H
+
+#include <jansson.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "api.h"
+#include "auth.h"
+#include "conf.h"
+#include "dns.h"
+#include "ipaddr.h"
+
+#define API_LIST_LIMIT_DEFAULT	100
+#define API_LIST_LIMIT_MAX	1000
+#define API_RTYPE_METRICS_MAX	64
+#define API_NROUTES		11	/* the route table's rows and "none" */
+#define API_NSTATUS		15	/* the statuses /metrics counts */
+
+struct MHD_Daemon;
+
+struct api_rtype_count {
+	char		name[CONF_RTYPE_MAX];
+	uint64_t	n;
+};
+
+struct api {
+	struct store	*st;
+	struct commitq	*cq;
+	struct net	*net;
+	uint32_t	(*now)(void);
+
+	/* The configuration requests read; a reload takes it exclusively. */
+	pthread_rwlock_t lock;
+	const struct conf *conf;
+	int		 srcids[CONF_MAX_SOURCES];
+	struct dns_view	*view;
+
+	/* api_http.c's */
+	int		 nmhd;
+	struct MHD_Daemon *mhd[CONF_MAX_LISTEN];
+	char		*cert, *key;
+
+	struct auth_lockouts *lockouts;
+
+	/* /metrics */
+	atomic_uint_fast64_t requests[API_NROUTES][API_NSTATUS];
+	atomic_uint_fast64_t listings, reports_allowlisted;
+	atomic_uint_fast64_t expired_entries, pruned_records;
+	pthread_mutex_t	 rt_mtx;
+	int		 nrt;
+	struct api_rtype_count rt[API_RTYPE_METRICS_MAX];
+};
+
+/*
+ * A route's handler for one method. PARAM is the path's {parameter} ("" if
+ * the route has none), WHO the token's name ("" if the route needs none).
+ * It fills RS; the caller holds api->lock for reading.
+ */
+typedef void	api_handler(struct api *api, const struct api_req *rq,
+		    struct api_resp *rs, const char *param, const char *who);
+
+/* ---- api.c: responses, routes, query arguments ---- */
+
+/* J (its reference taken) as RS's body, one object per line. */
+void		 api_reply(struct api_resp *rs, int status, json_t *j);
+/* {"error": MESSAGE} as RS's body, anything but printable ASCII made "?". */
+void		 api_error(struct api_resp *rs, int status,
+		    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* The name of route R (0 .. API_NROUTES - 1) in /metrics. */
+const char	*api_route_name(size_t r);
+
+/* A 413 for PATH, counted in /metrics like every answer api_handle gives. */
+void		 api_too_big(struct api *, const char *path,
+		    struct api_resp *rs);
+
+/* The query argument NAME, or NULL. */
+const char	*api_arg(const struct api_req *rq, const char *name);
+
+/* "limit", 1 to API_LIST_LIMIT_MAX (API_LIST_LIMIT_DEFAULT if absent); -1
+ * with a 400 in RS if bad. */
+int		 api_arg_limit(const struct api_req *rq, struct api_resp *rs);
+
+/* A list's "next" cursor AFTER ("PREFIX,SOURCE") into P and *SRCID; 0, or
+ * -1 with a 400 in RS. */
+int		 api_cursor_parse(struct api *, const char *after,
+		    struct prefix *p, int *srcid, struct api_resp *rs);
+/* The cursor of the list item P of SOURCE. */
+json_t		*api_cursor_json(const struct prefix *p, const char *source);
+
+/* "local", "feed" or "reports". */
+const char	*api_kind_name(enum source_kind k);
+
+/* ---- api_json.c: JSON values and bodies ---- */
+
+/* "2024-01-02T03:04:05Z", or null for 0. */
+json_t		*api_json_time(uint32_t t);
+/* S as a string, bytes that are not UTF-8 made U+FFFD. */
+json_t		*api_json_text(const char *s);
+/* An IPv4 address in host order as "a.b.c.d". */
+json_t		*api_json_a(uint32_t a);
+/* "ADDR/LEN". */
+json_t		*api_json_prefix(const struct prefix *p);
+/* "ADDR" when P is a whole address, else "ADDR/LEN". */
+json_t		*api_json_addr(const struct prefix *p);
+
+/* The body as one JSON object whose keys are all in KEYS (NULL ended);
+ * NULL with a 400 in RS. */
+json_t		*api_json_body(const struct api_req *rq, struct api_resp *rs,
+		    const char *const *keys);
+/* J's member KEY, if present, into *OUT (else NULL); 0, or -1 with a 400 in
+ * RS if it is not a string or holds a NUL. */
+int		 api_json_string(json_t *j, const char *key, const char **out,
+		    struct api_resp *rs);
+
+/* ---- api_http.c ---- */
+
+/* Stop listening and forget the TLS key. */
+void		 api_http_free(struct api *);
+
+/* ---- api_metrics.c ---- */
+
+/* GET /metrics */
+void		 api_metrics_get(struct api *, const struct api_req *,
+		    struct api_resp *, const char *param, const char *who);
+/* Count an answer with STATUS on route R. */
+void		 api_metrics_request(struct api *, size_t r, int status);
+/* Count a report of TYPE. */
+void		 api_metrics_report(struct api *, const char *type);
+
+/* ---- api_entries.c: entries, lookups, reports ---- */
+
+/* GET, POST /v1/entries; DELETE /v1/entries/{prefix} */
+void		 api_entries_get(struct api *, const struct api_req *,
+		    struct api_resp *, const char *param, const char *who);
+void		 api_entries_post(struct api *, const struct api_req *,
+		    struct api_resp *, const char *param, const char *who);
+void		 api_entries_delete(struct api *, const struct api_req *,
+		    struct api_resp *, const char *param, const char *who);
+/* GET /v1/lookup/{ip} */
+void		 api_entries_lookup(struct api *, const struct api_req *,
+		    struct api_resp *, const char *param, const char *who);
+/* GET, POST /v1/reports */
+void		 api_entries_reports_get(struct api *, const struct api_req *,
+		    struct api_resp *, const char *param, const char *who);
+void		 api_entries_reports_post(struct api *, const struct api_req *,
+		    struct api_resp *, const char *param, const char *who);
+
+/* ---- api_zones.c: sources, zones, export ---- */
+
+/* GET /v1/sources; POST /v1/sources/{name}/refresh */
+void		 api_zones_sources_get(struct api *, const struct api_req *,
+		    struct api_resp *, const char *param, const char *who);
+void		 api_zones_refresh_post(struct api *, const struct api_req *,
+		    struct api_resp *, const char *param, const char *who);
+/* GET /v1/zones; GET /v1/zones/{zone}/export */
+void		 api_zones_get(struct api *, const struct api_req *,
+		    struct api_resp *, const char *param, const char *who);
+void		 api_zones_export_get(struct api *, const struct api_req *,
+		    struct api_resp *, const char *param, const char *who);
+
+#endif

@@ -1,0 +1,242 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* API handlers for sources, feed refreshes, zones and zone exports. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api_int.h"
+#include "export.h"
+#include "feed.h"
+#include "log.h"
+
+static json_t *
+feed_json(const struct conf_source *cs, const struct feed_status *fs,
+    bool fetched)
+{
+	json_t *f = json_object();
+
+	json_object_set_new(f, "url", api_json_text(cs->url));
+	json_object_set_new(f, "format",
+	    json_string(feed_format_name(cs->format)));
+	json_object_set_new(f, "every", json_integer(cs->every));
+	json_object_set_new(f, "status", json_string(!fetched ? "never" :
+	    fs->failures > 0 ? "error" : "ok"));
+	json_object_set_new(f, "last_attempt",
+	    api_json_time((uint32_t)fs->last_attempt));
+	json_object_set_new(f, "last_success",
+	    api_json_time((uint32_t)fs->last_success));
+	json_object_set_new(f, "http_status", json_integer(fs->http_status));
+	json_object_set_new(f, "failures", json_integer(fs->failures));
+	json_object_set_new(f, "error", *fs->error ? api_json_text(fs->error) :
+	    json_null());
+	json_object_set_new(f, "lines",
+	    json_integer((json_int_t)fs->counts.lines));
+	json_object_set_new(f, "rejected",
+	    json_integer((json_int_t)fs->counts.rejected));
+	return f;
+}
+
+static json_t *
+source_json(struct api *api, int i)
+{
+	const struct conf_source *cs = &api->conf->sources[i];
+	json_t *s = json_object(), *zones = json_array();
+	struct store_srcmeta meta;
+
+	json_object_set_new(s, "name", json_string(cs->name));
+	json_object_set_new(s, "kind", json_string(api_kind_name(cs->kind)));
+	json_object_set_new(s, "entries",
+	    json_integer(store_source_count(api->st, api->srcids[i])));
+	json_object_set_new(s, "a", api_json_a(cs->a));
+	json_object_set_new(s, "txt", cs->txt ? api_json_text(cs->txt) :
+	    json_null());
+	for (int z = 0; z < api->conf->nzones; z++)
+		for (int k = 0; k < api->conf->zones[z].nsources; k++)
+			if (api->conf->zones[z].sources[k] == i)
+				json_array_append_new(zones,
+				    json_string(api->conf->zones[z].name));
+	json_object_set_new(s, "zones", zones);
+	if (cs->file != NULL) {
+		bool have = store_source_meta(api->st, api->srcids[i],
+		    &meta) == 0;
+
+		json_object_set_new(s, "file", api_json_text(cs->file));
+		json_object_set_new(s, "last_refresh", have ?
+		    api_json_time((uint32_t)meta.loaded) : json_null());
+		json_object_set_new(s, "bad_lines", json_integer(have ?
+		    meta.bad_lines : 0));
+	}
+	if (cs->kind == SOURCE_FEED) {
+		struct feed_status fs;
+		bool fetched = feed_status_get(api->st, api->srcids[i],
+		    &fs) == 0;
+
+		json_object_set_new(s, "last_refresh", fetched ?
+		    api_json_time((uint32_t)fs.last_success) : json_null());
+		json_object_set_new(s, "feed", feed_json(cs, &fs, fetched));
+	}
+	if (cs->kind == SOURCE_REPORTS) {
+		json_t *types = json_object();
+
+		for (int t = 0; t < cs->nrtypes; t++)
+			json_object_set_new(types, cs->rtypes[t].name,
+			    json_pack("{s:i,s:i,s:i}", "count",
+			    cs->rtypes[t].count, "window", cs->rtypes[t].window,
+			    "ban", cs->rtypes[t].ban));
+		json_object_set_new(s, "types", types);
+	}
+	return s;
+}
+
+void
+api_zones_sources_get(struct api *api, const struct api_req *rq,
+    struct api_resp *rs, const char *param, const char *who)
+{
+	json_t *arr = json_array();
+
+	(void)rq;
+	(void)param;
+	(void)who;
+	for (int i = 0; i < api->conf->nsources; i++)
+		json_array_append_new(arr, source_json(api, i));
+	api_reply(rs, 200, json_pack("{s:o}", "sources", arr));
+}
+
+void
+api_zones_refresh_post(struct api *api, const struct api_req *rq,
+    struct api_resp *rs, const char *name, const char *who)
+{
+	const struct conf_source *cs;
+	struct feed_status fs;
+	const char *zone = NULL;
+	int si;
+
+	(void)rq;
+	if ((si = conf_source_index(api->conf, name)) < 0) {
+		api_error(rs, 404, "no source \"%s\"", name);
+		return;
+	}
+	cs = &api->conf->sources[si];
+	if (cs->kind != SOURCE_FEED) {
+		api_error(rs, 409, "source %s is not a feed", name);
+		return;
+	}
+	if (cs->format == FEED_AXFR && strncmp(cs->url, "axfr://", 7) == 0) {
+		const char *sl = strchr(cs->url + 7, '/');
+
+		zone = sl != NULL ? sl + 1 : NULL;
+	}
+	log_info("api: %s asked for a refresh of %s", who, name);
+	memset(&fs, 0, sizeof(fs));
+	fs.changed = -1;
+	/*
+	 * A fetch may take minutes: it runs on a private copy of the source,
+	 * without the configuration lock, so that requests and a reload go
+	 * on meanwhile. Source ids never change, so SRCID stays right.
+	 */
+	{
+		struct conf_source copy = *cs;
+		char zbuf[CONF_DNAME_MAX];
+		int srcid = api->srcids[si], rc;
+
+		copy.url = strdup(cs->url);
+		copy.txt = cs->txt != NULL ? strdup(cs->txt) : NULL;
+		copy.tsig = cs->tsig != NULL ? strdup(cs->tsig) : NULL;
+		copy.file = NULL;
+		copy.conf_file = NULL;
+		if (zone != NULL)
+			snprintf(zbuf, sizeof(zbuf), "%s", zone);
+		if (copy.url == NULL || (cs->txt != NULL && copy.txt == NULL) ||
+		    (cs->tsig != NULL && copy.tsig == NULL)) {
+			free(copy.url);
+			free(copy.txt);
+			free(copy.tsig);
+			api_error(rs, 500, "out of memory");
+			return;
+		}
+		pthread_rwlock_unlock(&api->lock);
+		rc = feed_refresh(api->st, &copy, srcid, zone != NULL ? zbuf :
+		    NULL, &fs);
+		pthread_rwlock_rdlock(&api->lock);
+		free(copy.url);
+		free(copy.txt);
+		free(copy.tsig);
+		if (rc != 0) {
+			api_error(rs, 502, "%s: %s", copy.name, fs.error);
+			return;
+		}
+		name = copy.name;	/* CS may be gone after a reload */
+		api_reply(rs, 200, json_pack("{s:s,s:I,s:I,s:o}", "source",
+		    name, "entries", (json_int_t)fs.entries, "changed",
+		    (json_int_t)fs.changed, "not_modified",
+		    json_boolean(fs.changed < 0)));
+	}
+}
+
+void
+api_zones_get(struct api *api, const struct api_req *rq,
+    struct api_resp *rs, const char *param, const char *who)
+{
+	json_t *arr = json_array();
+
+	(void)rq;
+	(void)param;
+	(void)who;
+	for (int z = 0; z < api->conf->nzones; z++) {
+		const struct conf_zone *cz = &api->conf->zones[z];
+		json_t *srcs = json_array();
+		json_int_t n = 0;
+
+		for (int i = 0; i < cz->nsources; i++) {
+			json_array_append_new(srcs, json_string(
+			    api->conf->sources[cz->sources[i]].name));
+			n += store_source_count(api->st,
+			    api->srcids[cz->sources[i]]);
+		}
+		json_array_append_new(arr, json_pack("{s:s,s:I,s:I,s:o}",
+		    "zone", cz->name,
+		    "serial", (json_int_t)store_serial(api->st, z),
+		    "entries", n, "sources", srcs));
+	}
+	api_reply(rs, 200, json_pack("{s:o}", "zones", arr));
+}
+
+void
+api_zones_export_get(struct api *api, const struct api_req *rq,
+    struct api_resp *rs, const char *zone, const char *who)
+{
+	const char *format = api_arg(rq, "format");
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+	int z;
+
+	(void)who;
+	if ((z = conf_zone_index(api->conf, zone)) < 0) {
+		api_error(rs, 404, "no zone \"%s\"", zone);
+		return;
+	}
+	if (format == NULL)
+		format = "rbldnsd";
+	if (strcmp(format, "rbldnsd") != 0 && strcmp(format, "bind") != 0) {
+		api_error(rs, 400, "unknown format %s (use rbldnsd or bind)",
+		    format);
+		return;
+	}
+	if ((f = open_memstream(&buf, &len)) == NULL) {
+		api_error(rs, 500, "out of memory");
+		return;
+	}
+	if ((strcmp(format, "bind") == 0 ? export_bind : export_rbldnsd)(f,
+	    api->conf, api->srcids, api->view, api->st, z, false, NULL) != 0) {
+		fclose(f);
+		free(buf);
+		api_error(rs, 500, "cannot export zone %s", zone);
+		return;
+	}
+	fclose(f);
+	rs->status = 200;
+	rs->content_type = "text/plain; charset=utf-8";
+	rs->body = buf;
+	rs->len = len;
+}
