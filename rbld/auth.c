@@ -17,15 +17,41 @@
 #define AUTHFAIL_SLOTS	1024
 #define BEARER_MAX	256	/* longer is no token of ours */
 
-/* A token as the database holds it: this struct as it lies in memory. */
-struct rec {
-	uint32_t	version;	/* REC_VERSION */
+/*
+ * A token record, version 2. Every field is written in turn, big-endian
+ * (network byte order), so that the record reads the same on any host:
+ *
+ *	version	 1 byte	  REC_VERSION
+ *	role	 4 bytes  signed
+ *	created	 8 bytes  signed, unix time
+ *	hashlen	 1 byte	  0..TOKEN_HASH_LEN
+ *	hash	 hashlen bytes, no NUL
+ */
+#define REC_VERSION	2
+#define REC_FIXED	(1 + 4 + 8 + 1)
+#define REC_MAX		(REC_FIXED + TOKEN_HASH_LEN)
+
+/*
+ * Version 1, written by earlier releases: this struct as it lay in memory
+ * (host byte order and padding; 88 bytes on x86_64), its version field 1.
+ * Tokens are credentials, so such records are still read; none is written.
+ * Its length tells it apart from every version 2 record.
+ */
+struct rec_v1 {
+	uint32_t	version;
 	int32_t		role;
 	int64_t		created;
 	char		hash[TOKEN_HASH_LEN + 1];
 };
 
-#define REC_VERSION	1
+_Static_assert(sizeof(struct rec_v1) > REC_MAX,
+    "a version 1 record must be longer than any version 2 record");
+
+/* The most bytes a record is read into; larger blobs are not tokens. */
+#define REC_READ_MAX	128
+
+_Static_assert(REC_READ_MAX >= sizeof(struct rec_v1) &&
+    REC_READ_MAX >= REC_MAX, "REC_READ_MAX holds every record");
 
 struct authfail {
 	struct in6_addr	addr;		/* IPv4 as ::ffff:a.b.c.d */
@@ -44,30 +70,58 @@ struct auth_lockouts {
 /* ---- record encoding ---- */
 
 static size_t
-rec_encode(const struct auth_token *t, struct rec *out)
+rec_encode(const struct auth_token *t, uint8_t out[REC_MAX])
 {
-	memset(out, 0, sizeof(*out));
-	out->version = REC_VERSION;
-	out->role = t->role;
-	out->created = t->created;
-	memcpy(out->hash, t->hash, sizeof(out->hash));
-	return sizeof(*out);
+	size_t hl = strnlen(t->hash, TOKEN_HASH_LEN);
+	uint32_t role = (uint32_t)t->role;
+	uint64_t created = (uint64_t)t->created;
+	uint8_t *p = out;
+
+	*p++ = REC_VERSION;
+	for (int i = 3; i >= 0; i--)
+		*p++ = (uint8_t)(role >> (8 * i));
+	for (int i = 7; i >= 0; i--)
+		*p++ = (uint8_t)(created >> (8 * i));
+	*p++ = (uint8_t)hl;
+	memcpy(p, t->hash, hl);
+	return REC_FIXED + hl;
 }
 
+/* Decode either version; -1 if the bytes are neither. */
 static int
-rec_decode(const void *data, size_t len, struct auth_token *out)
+rec_decode(const uint8_t *data, size_t len, struct auth_token *out)
 {
-	struct rec r;
+	uint32_t role = 0;
+	uint64_t created = 0;
+	size_t hl;
 
-	if (len != sizeof(r))
+	memset(out, 0, sizeof(*out));
+	if (len == sizeof(struct rec_v1)) {
+		struct rec_v1 v1;
+
+		memcpy(&v1, data, sizeof(v1));
+		if (v1.version != 1)
+			return -1;
+		out->role = v1.role;
+		out->created = v1.created;
+		/* whatever the database held */
+		memcpy(out->hash, v1.hash, TOKEN_HASH_LEN);
+		out->hash[TOKEN_HASH_LEN] = '\0';
+		return 0;
+	}
+	if (len < REC_FIXED || data[0] != REC_VERSION)
 		return -1;
-	memcpy(&r, data, sizeof(r));
-	if (r.version != REC_VERSION)
+	hl = data[REC_FIXED - 1];
+	if (hl > TOKEN_HASH_LEN || len != REC_FIXED + hl)
 		return -1;
-	out->role = r.role;
-	out->created = r.created;
-	memcpy(out->hash, r.hash, TOKEN_HASH_LEN);
-	out->hash[TOKEN_HASH_LEN] = '\0';	/* whatever the database held */
+	for (int i = 1; i <= 4; i++)
+		role = role << 8 | data[i];
+	for (int i = 5; i <= 12; i++)
+		created = created << 8 | data[i];
+	out->role = (int32_t)role;
+	out->created = (int64_t)created;
+	memcpy(out->hash, data + REC_FIXED, hl);
+	out->hash[hl] = '\0';
 	return 0;
 }
 
@@ -88,13 +142,13 @@ int
 auth_token_get(struct store *st, const char *name, struct auth_token *out)
 {
 	char key[sizeof(TOKEN_PREFIX) + TOKEN_NAME_MAX];
-	struct rec buf;
+	uint8_t buf[REC_READ_MAX];
 	ssize_t n;
 
 	if (key_name(name, key, sizeof(key)) != 0)
 		return -1;
-	if ((n = store_blob_get(st, key, &buf, sizeof(buf))) < 0 ||
-	    rec_decode(&buf, (size_t)n, out) != 0) {
+	if ((n = store_blob_get(st, key, buf, sizeof(buf))) < 0 ||
+	    rec_decode(buf, (size_t)n, out) != 0) {
 		errno = ENOENT;
 		return -1;
 	}
@@ -106,8 +160,8 @@ auth_token_put(struct store *st, const char *name,
     const struct auth_token *rec)
 {
 	char key[sizeof(TOKEN_PREFIX) + TOKEN_NAME_MAX];
+	uint8_t buf[REC_MAX];
 	struct auth_token old;
-	struct rec buf;
 	size_t len;
 
 	if (key_name(name, key, sizeof(key)) != 0)
@@ -116,8 +170,8 @@ auth_token_put(struct store *st, const char *name,
 		errno = EEXIST;
 		return -1;
 	}
-	len = rec_encode(rec, &buf);
-	if (store_blob_put(st, key, &buf, len) != 0) {
+	len = rec_encode(rec, buf);
+	if (store_blob_put(st, key, buf, len) != 0) {
 		errno = EIO;
 		return -1;
 	}
