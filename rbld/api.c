@@ -11,8 +11,8 @@
 #include <time.h>
 
 #include "api_int.h"
+#include "grace.h"
 #include "log.h"
-#include "source.h"
 
 #define ROUTE_METHODS	2	/* the most methods one path takes */
 #define PARAM_MAX	512	/* a longer {parameter} matches no route */
@@ -39,8 +39,9 @@ struct route {
 	struct method methods[ROUTE_METHODS];
 };
 
-static void	get_healthz(struct api *, const struct api_req *,
-		    struct api_resp *, const char *, const char *);
+static void	get_healthz(struct api *, const struct view *,
+		    const struct api_req *, struct api_resp *, const char *,
+		    const char *);
 
 static const struct route routes[] = {
 	{ "healthz", "/healthz", {
@@ -154,7 +155,7 @@ api_arg_limit(const struct api_req *rq, struct api_resp *rs)
  * page starts after it, whether or not it still exists.
  */
 int
-api_cursor_parse(struct api *api, const char *after, struct prefix *p,
+api_cursor_parse(const struct view *v, const char *after, struct prefix *p,
     int *srcid, struct api_resp *rs)
 {
 	char buf[IPADDR_STRLEN + CONF_NAME_MAX + 2], *comma;
@@ -165,9 +166,9 @@ api_cursor_parse(struct api *api, const char *after, struct prefix *p,
 		goto bad;
 	*comma = '\0';
 	if (ipaddr_parse_prefix(buf, p, NULL) != 0 ||
-	    (si = conf_source_index(api->conf, comma + 1)) < 0)
+	    (si = conf_source_index(v->conf, comma + 1)) < 0)
 		goto bad;
-	*srcid = api->srcids[si];
+	*srcid = v->srcids[si];
 	return 0;
 bad:
 	api_error(rs, 400, "bad cursor \"%s\" (use the \"next\" of the "
@@ -299,8 +300,8 @@ content_type_json(const char *ct)
  * 429 or 503) is in RS. WHO gets the token's name.
  */
 static bool
-authorized(struct api *api, const struct api_req *rq, struct api_resp *rs,
-    enum need need, char *who, size_t wholen)
+authorized(struct api *api, const struct view *v, const struct api_req *rq,
+    struct api_resp *rs, enum need need, char *who, size_t wholen)
 {
 	enum auth_result res;
 	uint32_t now = api->now(), left;
@@ -315,7 +316,7 @@ authorized(struct api *api, const struct api_req *rq, struct api_resp *rs,
 		    "address; try again in %us", left);
 		return false;
 	}
-	if (auth_bearer(api->st, api->conf, rq->authorization, &res, &role,
+	if (auth_bearer(api->st, v->conf, rq->authorization, &res, &role,
 	    who, wholen) != 0) {
 		api_error(rs, 503, "cannot read the tokens; try again");
 		return false;
@@ -344,10 +345,11 @@ authorized(struct api *api, const struct api_req *rq, struct api_resp *rs,
 }
 
 static void
-get_healthz(struct api *api, const struct api_req *rq, struct api_resp *rs,
-    const char *param, const char *who)
+get_healthz(struct api *api, const struct view *v, const struct api_req *rq,
+    struct api_resp *rs, const char *param, const char *who)
 {
 	(void)api;
+	(void)v;
 	(void)rq;
 	(void)param;
 	(void)who;
@@ -355,7 +357,8 @@ get_healthz(struct api *api, const struct api_req *rq, struct api_resp *rs,
 }
 
 static void
-dispatch(struct api *api, const struct api_req *rq, struct api_resp *rs)
+dispatch(struct api *api, const struct view *v, const struct api_req *rq,
+    struct api_resp *rs)
 {
 	const struct method *m;
 	char param[PARAM_MAX], who[TOKEN_NAME_MAX + 1] = "";
@@ -371,14 +374,14 @@ dispatch(struct api *api, const struct api_req *rq, struct api_resp *rs)
 		    rs->allow, rq->method);
 		goto out;
 	}
-	if (!authorized(api, rq, rs, m->need, who, sizeof(who)))
+	if (!authorized(api, v, rq, rs, m->need, who, sizeof(who)))
 		goto out;
 	if (strcmp(rq->method, "POST") == 0 && rq->bodylen > 0 &&
 	    !content_type_json(rq->content_type)) {
 		api_error(rs, 415, "send Content-Type: application/json");
 		goto out;
 	}
-	m->fn(api, rq, rs, param, who);
+	m->fn(api, v, rq, rs, param, who);
 out:
 	api_metrics_request(api, r, rs->status);
 }
@@ -386,13 +389,17 @@ out:
 void
 api_handle(struct api *api, const struct api_req *rq, struct api_resp *rs)
 {
+	const struct view *v;
+
 	memset(rs, 0, sizeof(*rs));
-	pthread_rwlock_rdlock(&api->lock);
-	if (api->conf == NULL)
+	/* One view for the whole request, however long it takes: a reload
+	 * meanwhile publishes the next one without waiting for it. */
+	grace_enter();
+	if ((v = view_get(api->views)) == NULL)
 		api_error(rs, 503, "not ready");
 	else
-		dispatch(api, rq, rs);
-	pthread_rwlock_unlock(&api->lock);
+		dispatch(api, v, rq, rs);
+	grace_exit();
 }
 
 void
@@ -409,9 +416,9 @@ api_too_big(struct api *api, const char *path, struct api_resp *rs)
 /* ---- setup ---- */
 
 struct api *
-api_new(struct store *st, struct commitq *cq, struct net *net)
+api_new(struct store *st, struct commitq *cq, struct net *net,
+    struct view_ref *views)
 {
-	pthread_rwlockattr_t ra;
 	struct api *api;
 
 	if ((api = calloc(1, sizeof(*api))) == NULL)
@@ -419,18 +426,12 @@ api_new(struct store *st, struct commitq *cq, struct net *net)
 	api->st = st;
 	api->cq = cq;
 	api->net = net;
+	api->views = views;
 	api->now = wall_now;
 	if ((api->lockouts = auth_lockouts_new()) == NULL) {
 		free(api);
 		return NULL;
 	}
-	/* A reload must not wait forever behind a stream of requests that
-	 * always overlap: writers go first. */
-	pthread_rwlockattr_init(&ra);
-	pthread_rwlockattr_setkind_np(&ra,
-	    PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
-	pthread_rwlock_init(&api->lock, &ra);
-	pthread_rwlockattr_destroy(&ra);
 	pthread_mutex_init(&api->rt_mtx, NULL);
 	return api;
 }
@@ -439,24 +440,6 @@ void
 api_set_clock(struct api *api, uint32_t (*now)(void))
 {
 	api->now = now;
-}
-
-int
-api_set_conf(struct api *api, const struct conf *conf, const int *srcids)
-{
-	struct dns_view *v, *old;
-
-	if ((v = view_build(conf, srcids)) == NULL)
-		return -1;
-	pthread_rwlock_wrlock(&api->lock);
-	old = api->view;
-	api->view = v;
-	api->conf = conf;
-	memcpy(api->srcids, srcids, sizeof(int) * (size_t)conf->nsources);
-	pthread_rwlock_unlock(&api->lock);
-	if (old != NULL)
-		view_free(old);
-	return 0;
 }
 
 void
@@ -474,10 +457,7 @@ api_free(struct api *api)
 	if (api == NULL)
 		return;
 	api_http_free(api);
-	if (api->view != NULL)
-		view_free(api->view);
 	auth_lockouts_free(api->lockouts);
-	pthread_rwlock_destroy(&api->lock);
 	pthread_mutex_destroy(&api->rt_mtx);
 	free(api);
 }

@@ -8,29 +8,25 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "commitq.h"
 #include "conf.h"
 #include "net.h"
-#include "reports.h"
 #include "store.h"
+#include "view.h"
 
 #define API_BODY_MAX	(1024 * 1024)	/* larger bodies get 413 */
 
 struct api;
 
 /*
- * The API over store ST. Writes go through the group commit queue CQ. NET
- * (may be NULL) gives the DNS counters for /metrics. Call api_set_conf
- * before serving. Returns NULL on error (logged).
+ * The API over store ST, answering with the view in force in VIEWS (503
+ * until there is one). Writes go through the group commit queue CQ. NET
+ * (may be NULL) gives the DNS counters for /metrics. NULL when out of
+ * memory.
  */
-struct api	*api_new(struct store *st, struct commitq *cq, struct net *net);
+struct api	*api_new(struct store *st, struct commitq *cq, struct net *net,
+		    struct view_ref *views);
 void		 api_free(struct api *);
-
-/*
- * Serve CONF (whose sources have store ids SRCIDS) from now on; waits for
- * requests using the previous one, which the caller may then free.
- */
-int		 api_set_conf(struct api *, const struct conf *conf,
-		    const int *srcids);
 
 /* Listen on CONF's api addresses (HTTPS with api-cert and api-key).
  * Returns 0, or -1 with a message in ERR. */

@@ -7,8 +7,9 @@
 #include <time.h>
 
 #include "api_int.h"
+#include "commitq.h"
+#include "listing.h"
 #include "log.h"
-#include "lookup.h"
 #include "reports.h"
 
 #define CONTROL_CHARS		"\001\002\003\004\005\006\007\010\011\012\013" \
@@ -23,7 +24,7 @@ entry_json(const struct store_entry *e, uint32_t now)
 	json_object_set_new(j, "prefix", api_json_prefix(&e->p));
 	json_object_set_new(j, "source", json_string(e->source));
 	json_object_set_new(j, "origin",
-	    json_string(lookup_origin_name(e->origin)));
+	    json_string(store_origin_name(e->origin)));
 	if (e->excl)
 		json_object_set_new(j, "exclude", json_true());
 	else {
@@ -63,8 +64,9 @@ list_cb(void *arg, const struct store_entry *e)
 }
 
 void
-api_entries_get(struct api *api, const struct api_req *rq,
-    struct api_resp *rs, const char *param, const char *who)
+api_entries_get(struct api *api, const struct view *v,
+    const struct api_req *rq, struct api_resp *rs, const char *param,
+    const char *who)
 {
 	const char *source = api_arg(rq, "source");
 	const char *after = api_arg(rq, "after");
@@ -79,13 +81,13 @@ api_entries_get(struct api *api, const struct api_req *rq,
 	if ((lc.limit = api_arg_limit(rq, rs)) < 0)
 		return;
 	if (source != NULL) {
-		if ((si = conf_source_index(api->conf, source)) < 0) {
+		if ((si = conf_source_index(v->conf, source)) < 0) {
 			api_error(rs, 400, "no source \"%s\"", source);
 			return;
 		}
-		src = api->srcids[si];
+		src = v->srcids[si];
 	}
-	if (after != NULL && api_cursor_parse(api, after, &ap, &asrc, rs) != 0)
+	if (after != NULL && api_cursor_parse(v, after, &ap, &asrc, rs) != 0)
 		return;
 	lc.arr = json_array();
 	lc.now = api->now();
@@ -140,8 +142,9 @@ exists_cb(void *arg, const struct store_entry *e)
 }
 
 void
-api_entries_post(struct api *api, const struct api_req *rq,
-    struct api_resp *rs, const char *param, const char *who)
+api_entries_post(struct api *api, const struct view *v,
+    const struct api_req *rq, struct api_resp *rs, const char *param,
+    const char *who)
 {
 	static const char *const keys[] = { "prefix", "source", "ttl",
 	    "reason", "a", "txt", "exclude", NULL };
@@ -173,13 +176,15 @@ api_entries_post(struct api *api, const struct api_req *rq,
 		api_error(rs, 400, "bad prefix \"%s\": %s", pfx, why);
 		goto out;
 	}
+	/* ::ffff:a.b.c.d is kept as a.b.c.d: lookups ask only that. */
+	listing_canonical(&aj.p);
 	if (source == NULL)
 		source = "local";
-	if ((si = conf_source_index(api->conf, source)) < 0) {
+	if ((si = conf_source_index(v->conf, source)) < 0) {
 		api_error(rs, 400, "no source \"%s\"", source);
 		goto out;
 	}
-	aj.src = api->srcids[si];
+	aj.src = v->srcids[si];
 	ttl = json_object_get(j, "ttl");
 	if (json_is_integer(ttl))
 		secs = json_integer_value(ttl);
@@ -199,7 +204,7 @@ api_entries_post(struct api *api, const struct api_req *rq,
 		goto out;
 	}
 	aj.excl = json_is_true(excl);
-	aj.a = api->conf->sources[si].a;
+	aj.a = v->conf->sources[si].a;
 	if (a != NULL) {
 		if (ipaddr_parse_addr(a, &ap) != 0 || ap.family != 4) {
 			api_error(rs, 400, "bad \"a\" \"%s\": an IPv4 address "
@@ -208,7 +213,7 @@ api_entries_post(struct api *api, const struct api_req *rq,
 		}
 		aj.a = ipaddr_v4(&ap);
 	}
-	aj.txt = txt != NULL ? txt : api->conf->sources[si].txt;
+	aj.txt = txt != NULL ? txt : v->conf->sources[si].txt;
 	if (aj.txt != NULL && (*aj.txt == '\0' ||
 	    strlen(aj.txt) > RBL_TXT_MAX)) {
 		api_error(rs, 400, "txt must be 1 to %d characters",
@@ -239,7 +244,7 @@ api_entries_post(struct api *api, const struct api_req *rq,
 	if (ex.found && (ex.origin == ORIGIN_FILE ||
 	    ex.origin == ORIGIN_FEED)) {
 		api_error(rs, 409, "%s is listed by source %s's %s; change it "
-		    "there", pfx, source, lookup_origin_name(ex.origin));
+		    "there", pfx, source, store_origin_name(ex.origin));
 		goto out;
 	}
 	if ((rc = commitq_run(api->cq, add_job, &aj, err, sizeof(err))) != 0) {
@@ -278,7 +283,7 @@ out:
 }
 
 struct del_job {
-	struct api	*api;
+	const struct view *v;
 	int		 src;
 	struct prefix	 p;
 	int		 n, kept;
@@ -289,13 +294,13 @@ del_job(struct store_txn *t, void *arg)
 {
 	struct del_job *dj = arg;
 
-	return reports_del(t, dj->api->conf, dj->api->srcids, dj->src, &dj->p,
-	    &dj->n, &dj->kept);
+	return reports_del(t, dj->v, dj->src, &dj->p, &dj->n, &dj->kept);
 }
 
 void
-api_entries_delete(struct api *api, const struct api_req *rq,
-    struct api_resp *rs, const char *pfx, const char *who)
+api_entries_delete(struct api *api, const struct view *v,
+    const struct api_req *rq, struct api_resp *rs, const char *pfx,
+    const char *who)
 {
 	const char *source = api_arg(rq, "source"), *why;
 	struct del_job dj;
@@ -303,18 +308,19 @@ api_entries_delete(struct api *api, const struct api_req *rq,
 	int si, rc;
 
 	memset(&dj, 0, sizeof(dj));
-	dj.api = api;
+	dj.v = v;
 	dj.src = -1;
 	if (ipaddr_parse_prefix(pfx, &dj.p, &why) != 0) {
 		api_error(rs, 400, "bad prefix \"%s\": %s", pfx, why);
 		return;
 	}
+	listing_canonical(&dj.p);
 	if (source != NULL) {
-		if ((si = conf_source_index(api->conf, source)) < 0) {
+		if ((si = conf_source_index(v->conf, source)) < 0) {
 			api_error(rs, 400, "no source \"%s\"", source);
 			return;
 		}
-		dj.src = api->srcids[si];
+		dj.src = v->srcids[si];
 	}
 	if ((rc = commitq_run(api->cq, del_job, &dj, err, sizeof(err))) != 0) {
 		api_error(rs, 500, "not deleted: %s", err);
@@ -339,24 +345,28 @@ api_entries_delete(struct api *api, const struct api_req *rq,
 /* ---- lookup ---- */
 
 struct lookup_ctx {
-	const struct conf *conf;
-	json_t		*zones;		/* zone name -> array of answers */
+	const struct view *v;
+	struct store_reader *rd;
+	const struct listing_addr *la;
 	json_t		*arr;
 	uint32_t	 now;
 };
 
 static int
-lookup_cb(void *arg, const struct lookup_answer *an)
+lookup_cb(void *arg, int z, const struct listing_hit *hit)
 {
 	struct lookup_ctx *lc = arg;
+	const struct view_zone *vz = &lc->v->zones[z];
+	char txt[RBL_TXT_ANSWER_MAX + 1];
 	json_t *a = json_object();
+	size_t n = listing_txt(lc->rd, lc->la, hit, txt);
 
-	json_object_set_new(a, "zone",
-	    json_string(lc->conf->zones[an->zone].name));
-	json_object_set_new(a, "source", an->source < 0 ? json_null() :
-	    json_string(lc->conf->sources[an->source].name));
-	json_object_set_new(a, "a", api_json_a(an->a));
-	json_object_set_new(a, "txt", an->has_txt ? api_json_text(an->txt) :
+	txt[n] = '\0';
+	json_object_set_new(a, "zone", json_string(vz->cz->name));
+	json_object_set_new(a, "source", hit->src < 0 ? json_null() :
+	    json_string(vz->src[hit->src]->name));
+	json_object_set_new(a, "a", api_json_a(hit->a));
+	json_object_set_new(a, "txt", n > 0 ? api_json_text(txt) :
 	    json_null());
 	json_array_append_new(lc->arr, a);
 	return 0;
@@ -371,10 +381,12 @@ covering_cb(void *arg, const struct store_entry *e)
 	return 0;
 }
 
-static json_t *history_json(struct api *, const struct report_history *);
+static json_t *history_json(struct api *, const struct view *,
+    const struct report_history *);
 
 struct hist_ctx {
 	struct api	*api;
+	const struct view *v;
 	json_t		*arr;
 	int		 limit, n;
 	struct prefix	 last;
@@ -391,7 +403,7 @@ hist_cb(void *arg, const struct report_history *h)
 		hc->more = true;
 		return 1;
 	}
-	json_array_append_new(hc->arr, history_json(hc->api, h));
+	json_array_append_new(hc->arr, history_json(hc->api, hc->v, h));
 	hc->last = h->key;
 	hc->last_src = h->srcid;
 	hc->n++;
@@ -399,12 +411,13 @@ hist_cb(void *arg, const struct report_history *h)
 }
 
 void
-api_entries_lookup(struct api *api, const struct api_req *rq,
-    struct api_resp *rs, const char *iptext, const char *who)
+api_entries_lookup(struct api *api, const struct view *v,
+    const struct api_req *rq, struct api_resp *rs, const char *iptext,
+    const char *who)
 {
 	struct lookup_ctx lc;
 	struct hist_ctx hc;
-	enum lookup_never never;
+	struct listing_addr la;
 	struct prefix ip;
 	char norm[IPADDR_STRLEN];
 	json_t *j, *answers;
@@ -416,14 +429,22 @@ api_entries_lookup(struct api *api, const struct api_req *rq,
 		api_error(rs, 400, "\"%s\" is not an IP address", iptext);
 		return;
 	}
-	lookup_normalize(&ip);
+	listing_canonical(&ip);
 	ipaddr_ntop(ip.family, ip.addr, norm, sizeof(norm));
+	listing_addr(v, &ip, &la);
 	memset(&lc, 0, sizeof(lc));
-	lc.conf = api->conf;
+	lc.v = v;
+	lc.la = &la;
 	lc.now = api->now();
 	lc.arr = answers = json_array();
-	n = lookup_ip(api->conf, api->view, api->st, &ip, lc.now, &never,
-	    lookup_cb, &lc);
+	if ((lc.rd = store_reader_new(api->st)) == NULL ||
+	    store_reader_begin(lc.rd) != 0)
+		n = -1;
+	else {
+		n = listing_each(v, lc.rd, &la, lc.now, lookup_cb, &lc);
+		store_reader_end(lc.rd);
+	}
+	store_reader_free(lc.rd);
 	if (n < 0) {
 		json_decref(answers);
 		api_error(rs, 500, "cannot read the database");
@@ -432,8 +453,8 @@ api_entries_lookup(struct api *api, const struct api_req *rq,
 	j = json_object();
 	json_object_set_new(j, "ip", json_string(norm));
 	json_object_set_new(j, "listed", json_boolean(n > 0));
-	json_object_set_new(j, "never_listed", never == LOOKUP_LOOPBACK ?
-	    json_string("RFC 5782 test point") : never == LOOKUP_ALLOWED ?
+	json_object_set_new(j, "never_listed", la.never == LISTING_LOOPBACK ?
+	    json_string("RFC 5782 test point") : la.never == LISTING_ALLOWED ?
 	    json_string("in [allow]") : json_null());
 	json_object_set_new(j, "answers", answers);
 	/* Every entry that covers it, expired or not, and its reports. */
@@ -446,11 +467,11 @@ api_entries_lookup(struct api *api, const struct api_req *rq,
 	}
 	memset(&hc, 0, sizeof(hc));
 	hc.api = api;
+	hc.v = v;
 	hc.limit = API_LIST_LIMIT_MAX;
 	hc.arr = json_array();
 	json_object_set_new(j, "reports", hc.arr);
-	if (reports_walk(api->st, api->conf, api->srcids, &ip, NULL, 0, hist_cb,
-	    &hc) != 0) {
+	if (reports_walk(api->st, v, &ip, NULL, 0, hist_cb, &hc) != 0) {
 		json_decref(j);
 		api_error(rs, 500, "cannot read the database");
 		return;
@@ -461,22 +482,23 @@ api_entries_lookup(struct api *api, const struct api_req *rq,
 /* ---- reports ---- */
 
 static const char *
-source_name_of(struct api *api, int srcid)
+source_name_of(const struct view *v, int srcid)
 {
-	for (int i = 0; i < api->conf->nsources; i++)
-		if (api->srcids[i] == srcid)
-			return api->conf->sources[i].name;
+	for (int i = 0; i < v->conf->nsources; i++)
+		if (v->srcids[i] == srcid)
+			return v->conf->sources[i].name;
 	return "?";
 }
 
 static json_t *
-history_json(struct api *api, const struct report_history *h)
+history_json(struct api *api, const struct view *v,
+    const struct report_history *h)
 {
 	json_t *j = json_object(), *types = json_object();
 	json_t *recent = json_array();
 	uint32_t now = api->now();
 
-	json_object_set_new(j, "source", json_string(source_name_of(api,
+	json_object_set_new(j, "source", json_string(source_name_of(v,
 	    h->srcid)));
 	json_object_set_new(j, "ip", api_json_addr(&h->key));
 	json_object_set_new(j, "reports", json_integer(h->total));
@@ -505,7 +527,7 @@ history_json(struct api *api, const struct report_history *h)
 }
 
 struct report_job {
-	struct api	*api;
+	const struct view *v;
 	struct report	 r;
 	struct report_result res;
 };
@@ -515,13 +537,13 @@ report_job(struct store_txn *t, void *arg)
 {
 	struct report_job *rj = arg;
 
-	return reports_apply(t, rj->api->conf, rj->api->srcids, rj->api->view,
-	    &rj->r, &rj->res);
+	return reports_apply(t, rj->v, &rj->r, &rj->res);
 }
 
 void
-api_entries_reports_post(struct api *api, const struct api_req *rq,
-    struct api_resp *rs, const char *param, const char *who)
+api_entries_reports_post(struct api *api, const struct view *v,
+    const struct api_req *rq, struct api_resp *rs, const char *param,
+    const char *who)
 {
 	static const char *const keys[] = { "ip", "type", "service", "reason",
 	    NULL };
@@ -548,8 +570,8 @@ api_entries_reports_post(struct api *api, const struct api_req *rq,
 		api_error(rs, 400, "\"%s\" is not an IP address", ip);
 		goto out;
 	}
-	lookup_normalize(&rj.r.ip);
-	if (!reports_type_known(api->conf, type)) {
+	listing_canonical(&rj.r.ip);
+	if (!reports_type_known(v->conf, type)) {
 		api_error(rs, 400, "unknown report type \"%s\" (no reports "
 		    "source defines it)", type);
 		goto out;
@@ -560,7 +582,7 @@ api_entries_reports_post(struct api *api, const struct api_req *rq,
 		api_error(rs, 400, "%s", why);
 		goto out;
 	}
-	rj.api = api;
+	rj.v = v;
 	rj.r.type = type;
 	rj.r.now = api->now();
 	if ((rc = commitq_run(api->cq, report_job, &rj, err,
@@ -594,8 +616,9 @@ out:
 }
 
 void
-api_entries_reports_get(struct api *api, const struct api_req *rq,
-    struct api_resp *rs, const char *param, const char *who)
+api_entries_reports_get(struct api *api, const struct view *v,
+    const struct api_req *rq, struct api_resp *rs, const char *param,
+    const char *who)
 {
 	const char *ip = api_arg(rq, "ip"), *after = api_arg(rq, "after");
 	struct hist_ctx hc;
@@ -613,13 +636,14 @@ api_entries_reports_get(struct api *api, const struct api_req *rq,
 		return;
 	}
 	if (ip != NULL)
-		lookup_normalize(&p);
-	if (after != NULL && api_cursor_parse(api, after, &ap, &asrc, rs) != 0)
+		listing_canonical(&p);
+	if (after != NULL && api_cursor_parse(v, after, &ap, &asrc, rs) != 0)
 		return;
 	hc.api = api;
+	hc.v = v;
 	hc.arr = json_array();
-	rc = reports_walk(api->st, api->conf, api->srcids, ip ? &p : NULL,
-	    after ? &ap : NULL, asrc, hist_cb, &hc);
+	rc = reports_walk(api->st, v, ip ? &p : NULL, after ? &ap : NULL, asrc,
+	    hist_cb, &hc);
 	if (rc != 0) {
 		json_decref(hc.arr);
 		api_error(rs, 500, "cannot read the database");
@@ -627,6 +651,6 @@ api_entries_reports_get(struct api *api, const struct api_req *rq,
 	}
 	j = json_pack("{s:o}", "reports", hc.arr);
 	json_object_set_new(j, "next", hc.more ? api_cursor_json(&hc.last,
-	    source_name_of(api, hc.last_src)) : json_null());
+	    source_name_of(v, hc.last_src)) : json_null());
 	api_reply(rs, 200, j);
 }

@@ -15,6 +15,7 @@
 #include "conf.h"
 #include "dns.h"
 #include "ipaddr.h"
+#include "view.h"
 
 #define API_LIST_LIMIT_DEFAULT	100
 #define API_LIST_LIMIT_MAX	1000
@@ -35,11 +36,9 @@ struct api {
 	struct net	*net;
 	uint32_t	(*now)(void);
 
-	/* The configuration requests read; a reload takes it exclusively. */
-	pthread_rwlock_t lock;
-	const struct conf *conf;
-	int		 srcids[CONF_MAX_SOURCES];
-	struct dns_view	*view;
+	/* The view in force: a request reads it once, inside a read
+	 * section, and uses that one throughout. */
+	struct view_ref	*views;
 
 	/* api_http.c's */
 	int		 nmhd;
@@ -58,12 +57,14 @@ struct api {
 };
 
 /*
- * A route's handler for one method. PARAM is the path's {parameter} ("" if
- * the route has none), WHO the token's name ("" if the route needs none).
- * It fills RS; the caller holds api->lock for reading.
+ * A route's handler for one method. V is the view in force for the whole
+ * request (the caller is in a grace read section); PARAM is the path's
+ * {parameter} ("" if the route has none), WHO the token's name ("" if the
+ * route needs none). It fills RS.
  */
-typedef void	api_handler(struct api *api, const struct api_req *rq,
-		    struct api_resp *rs, const char *param, const char *who);
+typedef void	api_handler(struct api *api, const struct view *v,
+		    const struct api_req *rq, struct api_resp *rs,
+		    const char *param, const char *who);
 
 /* ---- api.c: responses, routes, query arguments ---- */
 
@@ -89,7 +90,7 @@ int		 api_arg_limit(const struct api_req *rq, struct api_resp *rs);
 
 /* A list's "next" cursor AFTER ("PREFIX,SOURCE") into P and *SRCID; 0, or
  * -1 with a 400 in RS. */
-int		 api_cursor_parse(struct api *, const char *after,
+int		 api_cursor_parse(const struct view *, const char *after,
 		    struct prefix *p, int *srcid, struct api_resp *rs);
 /* The cursor of the list item P of SOURCE. */
 json_t		*api_cursor_json(const struct prefix *p, const char *source);
@@ -127,8 +128,9 @@ void		 api_http_free(struct api *);
 /* ---- api_metrics.c ---- */
 
 /* GET /metrics */
-void		 api_metrics_get(struct api *, const struct api_req *,
-		    struct api_resp *, const char *param, const char *who);
+void		 api_metrics_get(struct api *, const struct view *,
+		    const struct api_req *, struct api_resp *, const char *param,
+		    const char *who);
 /* Count an answer with STATUS on route R. */
 void		 api_metrics_request(struct api *, size_t r, int status);
 /* Count a report of TYPE. */
@@ -137,32 +139,42 @@ void		 api_metrics_report(struct api *, const char *type);
 /* ---- api_entries.c: entries, lookups, reports ---- */
 
 /* GET, POST /v1/entries; DELETE /v1/entries/{prefix} */
-void		 api_entries_get(struct api *, const struct api_req *,
-		    struct api_resp *, const char *param, const char *who);
-void		 api_entries_post(struct api *, const struct api_req *,
-		    struct api_resp *, const char *param, const char *who);
-void		 api_entries_delete(struct api *, const struct api_req *,
-		    struct api_resp *, const char *param, const char *who);
+void		 api_entries_get(struct api *, const struct view *,
+		    const struct api_req *, struct api_resp *, const char *param,
+		    const char *who);
+void		 api_entries_post(struct api *, const struct view *,
+		    const struct api_req *, struct api_resp *, const char *param,
+		    const char *who);
+void		 api_entries_delete(struct api *, const struct view *,
+		    const struct api_req *, struct api_resp *, const char *param,
+		    const char *who);
 /* GET /v1/lookup/{ip} */
-void		 api_entries_lookup(struct api *, const struct api_req *,
-		    struct api_resp *, const char *param, const char *who);
+void		 api_entries_lookup(struct api *, const struct view *,
+		    const struct api_req *, struct api_resp *, const char *param,
+		    const char *who);
 /* GET, POST /v1/reports */
-void		 api_entries_reports_get(struct api *, const struct api_req *,
-		    struct api_resp *, const char *param, const char *who);
-void		 api_entries_reports_post(struct api *, const struct api_req *,
-		    struct api_resp *, const char *param, const char *who);
+void		 api_entries_reports_get(struct api *, const struct view *,
+		    const struct api_req *, struct api_resp *, const char *param,
+		    const char *who);
+void		 api_entries_reports_post(struct api *, const struct view *,
+		    const struct api_req *, struct api_resp *, const char *param,
+		    const char *who);
 
 /* ---- api_zones.c: sources, zones, export ---- */
 
 /* GET /v1/sources; POST /v1/sources/{name}/refresh */
-void		 api_zones_sources_get(struct api *, const struct api_req *,
-		    struct api_resp *, const char *param, const char *who);
-void		 api_zones_refresh_post(struct api *, const struct api_req *,
-		    struct api_resp *, const char *param, const char *who);
+void		 api_zones_sources_get(struct api *, const struct view *,
+		    const struct api_req *, struct api_resp *, const char *param,
+		    const char *who);
+void		 api_zones_refresh_post(struct api *, const struct view *,
+		    const struct api_req *, struct api_resp *, const char *param,
+		    const char *who);
 /* GET /v1/zones; GET /v1/zones/{zone}/export */
-void		 api_zones_get(struct api *, const struct api_req *,
-		    struct api_resp *, const char *param, const char *who);
-void		 api_zones_export_get(struct api *, const struct api_req *,
-		    struct api_resp *, const char *param, const char *who);
+void		 api_zones_get(struct api *, const struct view *,
+		    const struct api_req *, struct api_resp *, const char *param,
+		    const char *who);
+void		 api_zones_export_get(struct api *, const struct view *,
+		    const struct api_req *, struct api_resp *, const char *param,
+		    const char *who);
 
 #endif

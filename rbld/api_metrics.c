@@ -52,9 +52,9 @@ metric(FILE *f, const char *name, const char *type, const char *help)
 
 /* DNS answers, from the workers' counters. */
 static void
-metrics_dns(FILE *f, struct api *api)
+metrics_dns(FILE *f, struct api *api, const struct view *v)
 {
-	const struct conf *c = api->conf;
+	const struct conf *c = v->conf;
 	struct dns_stats *ds;
 
 	if (api->net == NULL || (ds = calloc(1, sizeof(*ds))) == NULL)
@@ -90,9 +90,9 @@ metrics_dns(FILE *f, struct api *api)
 
 /* Zones, sources and feeds, from the database. */
 static void
-metrics_sources(FILE *f, struct api *api)
+metrics_sources(FILE *f, struct api *api, const struct view *v)
 {
-	const struct conf *c = api->conf;
+	const struct conf *c = v->conf;
 	struct feed_status fs;
 
 	metric(f, "rbld_zone_serial", "gauge", "Serial of each zone.");
@@ -104,13 +104,13 @@ metrics_sources(FILE *f, struct api *api)
 		fprintf(f, "rbld_source_entries{source=\"%s\",kind=\"%s\"} "
 		    "%ld\n", c->sources[i].name,
 		    api_kind_name(c->sources[i].kind),
-		    store_source_count(api->st, api->srcids[i]));
+		    store_source_count(api->st, v->srcids[i]));
 	metric(f, "rbld_feed_last_success_seconds", "gauge",
 	    "Unix time of each feed's last good refresh (0: never).");
 	for (int i = 0; i < c->nsources; i++) {
 		if (c->sources[i].kind != SOURCE_FEED)
 			continue;
-		if (feed_status_get(api->st, api->srcids[i], &fs) != 0)
+		if (feed_status_get(api->st, v->srcids[i], &fs) != 0)
 			memset(&fs, 0, sizeof(fs));
 		fprintf(f, "rbld_feed_last_success_seconds{source=\"%s\"} "
 		    "%lld\n", c->sources[i].name, (long long)fs.last_success);
@@ -120,7 +120,7 @@ metrics_sources(FILE *f, struct api *api)
 	for (int i = 0; i < c->nsources; i++) {
 		if (c->sources[i].kind != SOURCE_FEED)
 			continue;
-		if (feed_status_get(api->st, api->srcids[i], &fs) != 0)
+		if (feed_status_get(api->st, v->srcids[i], &fs) != 0)
 			memset(&fs, 0, sizeof(fs));
 		fprintf(f, "rbld_feed_failures{source=\"%s\"} %u\n",
 		    c->sources[i].name, fs.failures);
@@ -208,8 +208,9 @@ metrics_store(FILE *f, struct api *api)
 }
 
 void
-api_metrics_get(struct api *api, const struct api_req *rq,
-    struct api_resp *rs, const char *param, const char *who)
+api_metrics_get(struct api *api, const struct view *v,
+    const struct api_req *rq, struct api_resp *rs, const char *param,
+    const char *who)
 {
 	char *buf = NULL;
 	size_t len = 0;
@@ -222,8 +223,8 @@ api_metrics_get(struct api *api, const struct api_req *rq,
 		api_error(rs, 500, "out of memory");
 		return;
 	}
-	metrics_dns(f, api);
-	metrics_sources(f, api);
+	metrics_dns(f, api, v);
+	metrics_sources(f, api, v);
 	metrics_api(f, api);
 	metrics_store(f, api);
 	fclose(f);

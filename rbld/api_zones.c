@@ -7,6 +7,7 @@
 #include "api_int.h"
 #include "export.h"
 #include "feed.h"
+#include "grace.h"
 #include "log.h"
 
 static json_t *
@@ -37,27 +38,27 @@ feed_json(const struct conf_source *cs, const struct feed_status *fs,
 }
 
 static json_t *
-source_json(struct api *api, int i)
+source_json(struct api *api, const struct view *v, int i)
 {
-	const struct conf_source *cs = &api->conf->sources[i];
+	const struct conf_source *cs = &v->conf->sources[i];
 	json_t *s = json_object(), *zones = json_array();
 	struct store_srcmeta meta;
 
 	json_object_set_new(s, "name", json_string(cs->name));
 	json_object_set_new(s, "kind", json_string(api_kind_name(cs->kind)));
 	json_object_set_new(s, "entries",
-	    json_integer(store_source_count(api->st, api->srcids[i])));
+	    json_integer(store_source_count(api->st, v->srcids[i])));
 	json_object_set_new(s, "a", api_json_a(cs->a));
 	json_object_set_new(s, "txt", cs->txt ? api_json_text(cs->txt) :
 	    json_null());
-	for (int z = 0; z < api->conf->nzones; z++)
-		for (int k = 0; k < api->conf->zones[z].nsources; k++)
-			if (api->conf->zones[z].sources[k] == i)
+	for (int z = 0; z < v->conf->nzones; z++)
+		for (int k = 0; k < v->conf->zones[z].nsources; k++)
+			if (v->conf->zones[z].sources[k] == i)
 				json_array_append_new(zones,
-				    json_string(api->conf->zones[z].name));
+				    json_string(v->conf->zones[z].name));
 	json_object_set_new(s, "zones", zones);
 	if (cs->file != NULL) {
-		bool have = store_source_meta(api->st, api->srcids[i],
+		bool have = store_source_meta(api->st, v->srcids[i],
 		    &meta) == 0;
 
 		json_object_set_new(s, "file", api_json_text(cs->file));
@@ -68,7 +69,7 @@ source_json(struct api *api, int i)
 	}
 	if (cs->kind == SOURCE_FEED) {
 		struct feed_status fs;
-		bool fetched = feed_status_get(api->st, api->srcids[i],
+		bool fetched = feed_status_get(api->st, v->srcids[i],
 		    &fs) == 0;
 
 		json_object_set_new(s, "last_refresh", fetched ?
@@ -89,22 +90,24 @@ source_json(struct api *api, int i)
 }
 
 void
-api_zones_sources_get(struct api *api, const struct api_req *rq,
-    struct api_resp *rs, const char *param, const char *who)
+api_zones_sources_get(struct api *api, const struct view *v,
+    const struct api_req *rq, struct api_resp *rs, const char *param,
+    const char *who)
 {
 	json_t *arr = json_array();
 
 	(void)rq;
 	(void)param;
 	(void)who;
-	for (int i = 0; i < api->conf->nsources; i++)
-		json_array_append_new(arr, source_json(api, i));
+	for (int i = 0; i < v->conf->nsources; i++)
+		json_array_append_new(arr, source_json(api, v, i));
 	api_reply(rs, 200, json_pack("{s:o}", "sources", arr));
 }
 
 void
-api_zones_refresh_post(struct api *api, const struct api_req *rq,
-    struct api_resp *rs, const char *name, const char *who)
+api_zones_refresh_post(struct api *api, const struct view *v,
+    const struct api_req *rq, struct api_resp *rs, const char *name,
+    const char *who)
 {
 	const struct conf_source *cs;
 	struct feed_status fs;
@@ -112,11 +115,11 @@ api_zones_refresh_post(struct api *api, const struct api_req *rq,
 	int si;
 
 	(void)rq;
-	if ((si = conf_source_index(api->conf, name)) < 0) {
+	if ((si = conf_source_index(v->conf, name)) < 0) {
 		api_error(rs, 404, "no source \"%s\"", name);
 		return;
 	}
-	cs = &api->conf->sources[si];
+	cs = &v->conf->sources[si];
 	if (cs->kind != SOURCE_FEED) {
 		api_error(rs, 409, "source %s is not a feed", name);
 		return;
@@ -131,13 +134,14 @@ api_zones_refresh_post(struct api *api, const struct api_req *rq,
 	fs.changed = -1;
 	/*
 	 * A fetch may take minutes: it runs on a private copy of the source,
-	 * without the configuration lock, so that requests and a reload go
-	 * on meanwhile. Source ids never change, so SRCID stays right.
+	 * outside the read section, so that what a reload retires meanwhile
+	 * (V among it) is freed without waiting for the fetch. Nothing read
+	 * through V is used after. Source ids never change: SRCID stays right.
 	 */
 	{
 		struct conf_source copy = *cs;
 		char zbuf[CONF_DNAME_MAX];
-		int srcid = api->srcids[si], rc;
+		int srcid = v->srcids[si], rc;
 
 		copy.url = strdup(cs->url);
 		copy.txt = cs->txt != NULL ? strdup(cs->txt) : NULL;
@@ -154,10 +158,10 @@ api_zones_refresh_post(struct api *api, const struct api_req *rq,
 			api_error(rs, 500, "out of memory");
 			return;
 		}
-		pthread_rwlock_unlock(&api->lock);
+		grace_exit();
 		rc = feed_refresh(api->st, &copy, srcid, zone != NULL ? zbuf :
 		    NULL, &fs);
-		pthread_rwlock_rdlock(&api->lock);
+		grace_enter();
 		free(copy.url);
 		free(copy.txt);
 		free(copy.tsig);
@@ -174,24 +178,25 @@ api_zones_refresh_post(struct api *api, const struct api_req *rq,
 }
 
 void
-api_zones_get(struct api *api, const struct api_req *rq,
-    struct api_resp *rs, const char *param, const char *who)
+api_zones_get(struct api *api, const struct view *v,
+    const struct api_req *rq, struct api_resp *rs, const char *param,
+    const char *who)
 {
 	json_t *arr = json_array();
 
 	(void)rq;
 	(void)param;
 	(void)who;
-	for (int z = 0; z < api->conf->nzones; z++) {
-		const struct conf_zone *cz = &api->conf->zones[z];
+	for (int z = 0; z < v->conf->nzones; z++) {
+		const struct conf_zone *cz = &v->conf->zones[z];
 		json_t *srcs = json_array();
 		json_int_t n = 0;
 
 		for (int i = 0; i < cz->nsources; i++) {
 			json_array_append_new(srcs, json_string(
-			    api->conf->sources[cz->sources[i]].name));
+			    v->conf->sources[cz->sources[i]].name));
 			n += store_source_count(api->st,
-			    api->srcids[cz->sources[i]]);
+			    v->srcids[cz->sources[i]]);
 		}
 		json_array_append_new(arr, json_pack("{s:s,s:I,s:I,s:o}",
 		    "zone", cz->name,
@@ -202,8 +207,9 @@ api_zones_get(struct api *api, const struct api_req *rq,
 }
 
 void
-api_zones_export_get(struct api *api, const struct api_req *rq,
-    struct api_resp *rs, const char *zone, const char *who)
+api_zones_export_get(struct api *api, const struct view *v,
+    const struct api_req *rq, struct api_resp *rs, const char *zone,
+    const char *who)
 {
 	const char *format = api_arg(rq, "format");
 	char *buf = NULL;
@@ -212,7 +218,7 @@ api_zones_export_get(struct api *api, const struct api_req *rq,
 	int z;
 
 	(void)who;
-	if ((z = conf_zone_index(api->conf, zone)) < 0) {
+	if ((z = conf_zone_index(v->conf, zone)) < 0) {
 		api_error(rs, 404, "no zone \"%s\"", zone);
 		return;
 	}
@@ -227,8 +233,8 @@ api_zones_export_get(struct api *api, const struct api_req *rq,
 		api_error(rs, 500, "out of memory");
 		return;
 	}
-	if ((strcmp(format, "bind") == 0 ? export_bind : export_rbldnsd)(f,
-	    api->conf, api->srcids, api->view, api->st, z, false, NULL) != 0) {
+	if ((strcmp(format, "bind") == 0 ? export_bind : export_rbldnsd)(f, v,
+	    api->st, z, false, NULL) != 0) {
 		fclose(f);
 		free(buf);
 		api_error(rs, 500, "cannot export zone %s", zone);

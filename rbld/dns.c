@@ -4,475 +4,51 @@
 #include <string.h>
 
 #include "dns.h"
-#include "ipaddr.h"
-#include "rbldnsd.h"
+#include "listing.h"
+#include "wire.h"
 
-#define T_A		1
-#define T_NS		2
-#define T_SOA		6
-#define T_TXT		16
-#define T_OPT		41
-#define T_ANY		255
-#define C_IN		1
-#define C_ANY		255
-
-#define R_NOERROR	0
-#define R_FORMERR	1
-#define R_SERVFAIL	2
-#define R_NXDOMAIN	3
-#define R_NOTIMP	4
-#define R_REFUSED	5
-
-#define HDR		12
-#define MAX_RR		(2 * DNS_MAX_SOURCES * 2)
-
-/* The reply under construction; every write is bounds-checked. */
-struct pkt {
-	uint8_t	*b;
-	size_t	 len, max;
-	bool	 full;		/* something did not fit: answer goes out with TC */
-};
-
-static void
-put(struct pkt *p, const void *d, size_t n)
-{
-	if (p->full || p->len + n > p->max) {
-		p->full = true;
-		return;
-	}
-	memcpy(p->b + p->len, d, n);
-	p->len += n;
-}
-
-static void
-put16(struct pkt *p, uint16_t v)
-{
-	uint8_t b[2] = { (uint8_t)(v >> 8), (uint8_t)v };
-
-	put(p, b, 2);
-}
-
-static void
-put32(struct pkt *p, uint32_t v)
-{
-	uint8_t b[4] = { (uint8_t)(v >> 24), (uint8_t)(v >> 16),
-	    (uint8_t)(v >> 8), (uint8_t)v };
-
-	put(p, b, 4);
-}
-
-int
-dns_name_to_wire(const char *name, uint8_t *out, size_t outlen)
-{
-	size_t n = 0;
-	const char *s = name;
-
-	if (strcmp(name, ".") == 0 || *name == '\0') {
-		if (outlen < 1)
-			return -1;
-		out[0] = 0;
-		return 1;
-	}
-	while (*s != '\0') {
-		const char *dot = strchr(s, '.');
-		size_t l = dot != NULL ? (size_t)(dot - s) : strlen(s);
-
-		if (l == 0 || l > 63 || n + l + 2 > outlen || n + l + 2 > 255)
-			return -1;
-		out[n++] = (uint8_t)l;
-		for (size_t i = 0; i < l; i++)
-			out[n++] = (uint8_t)tolower((unsigned char)s[i]);
-		s += l;
-		if (*s == '.')
-			s++;
-	}
-	out[n++] = 0;
-	return (int)n;
-}
+#define QUERY_LABELS_MAX	127	/* labels of a 255-byte name */
+#define MAX_RR			(LISTING_MAX_HITS * 2)	/* an A and a TXT each */
 
 /* A parsed query. */
 struct query {
-	uint16_t	id, flags, qtype, qclass;
-	size_t		qname_len;		/* wire length of the name */
-	size_t		qend;			/* offset just past the question */
-	uint8_t		lname[DNS_NAME_WIRE];	/* lowercase copy */
-	int		nlabels;
-	uint8_t		loff[128];		/* label offsets in lname */
-	bool		edns;
-	uint16_t	edns_size;
-	uint8_t		edns_version;
-	bool		edns_do;
+	const uint8_t	*q;
+	size_t		 qlen;
+	uint16_t	 id, qtype, qclass;
+	int		 opcode;
+	bool		 rd;
+	size_t		 qname_len;		/* wire length of the name */
+	size_t		 qend;			/* offset just past the question */
+	uint8_t		 lname[WIRE_NAME_MAX];	/* lowercase copy */
+	int		 nlabels;
+	uint8_t		 loff[QUERY_LABELS_MAX + 1];	/* label offsets in lname */
+	bool		 edns, edns_do;
+	uint16_t	 edns_size;
+	uint8_t		 edns_version;
+	int		 zi;			/* the zone asked about, -1: none */
+	int		 rel;			/* labels in front of the zone's */
 };
 
-static int
-parse_name(const uint8_t *q, size_t qlen, size_t off, struct query *qq)
-{
-	size_t n = 0;
-
-	qq->nlabels = 0;
-	for (;;) {
-		uint8_t l;
-
-		if (off >= qlen)
-			return -1;
-		l = q[off];
-		if (l == 0)
-			break;
-		if (l > 63 || qq->nlabels >= 127)
-			return -1;	/* compression has no place in a question */
-		if (off + 1 + l > qlen || n + 1 + l + 1 > 255)
-			return -1;
-		qq->loff[qq->nlabels++] = (uint8_t)n;
-		qq->lname[n++] = l;
-		for (uint8_t i = 0; i < l; i++)
-			qq->lname[n++] = (uint8_t)tolower(q[off + 1 + i]);
-		off += 1 + l;
-	}
-	qq->lname[n++] = 0;
-	qq->qname_len = n;
-	return 0;
-}
-
-/* Skip a resource record's owner name (compression allowed); -1 if bad. */
-static long
-skip_name(const uint8_t *q, size_t qlen, size_t off)
-{
-	for (int hops = 0; hops < 128; hops++) {
-		if (off >= qlen)
-			return -1;
-		if ((q[off] & 0xc0) == 0xc0)
-			return off + 2 <= qlen ? (long)(off + 2) : -1;
-		if (q[off] > 63)
-			return -1;
-		if (q[off] == 0)
-			return (long)(off + 1);
-		off += 1 + q[off];
-	}
-	return -1;
-}
-
-/*
- * The additional section of a query: find an OPT record. Returns -1 when the
- * packet is malformed.
- */
-static int
-parse_edns(const uint8_t *q, size_t qlen, size_t off, unsigned an,
-    unsigned ns, unsigned ar, struct query *qq)
-{
-	unsigned total = an + ns + ar;
-
-	for (unsigned i = 0; i < total; i++) {
-		long o = skip_name(q, qlen, off);
-		uint16_t type, rdlen;
-
-		if (o < 0 || (size_t)o + 10 > qlen)
-			return -1;
-		type = (uint16_t)(q[o] << 8 | q[o + 1]);
-		rdlen = (uint16_t)(q[o + 8] << 8 | q[o + 9]);
-		if ((size_t)o + 10 + rdlen > qlen)
-			return -1;
-		if (i >= an + ns && type == T_OPT) {
-			if (qq->edns || q[off] != 0)
-				return -1;	/* two OPTs, or not at the root */
-			qq->edns = true;
-			qq->edns_size = (uint16_t)(q[o + 2] << 8 | q[o + 3]);
-			qq->edns_version = q[o + 5];
-			qq->edns_do = q[o + 6] & 0x80;
-		}
-		off = (size_t)o + 10 + rdlen;
-	}
-	return 0;
-}
-
-/* Header and question, as echoed in every reply. */
-static void
-reply_start(struct pkt *p, const uint8_t *q, const struct query *qq,
-    uint16_t flags, bool with_question)
-{
-	put16(p, qq->id);
-	put16(p, flags);
-	put16(p, with_question ? 1 : 0);
-	put16(p, 0);
-	put16(p, 0);
-	put16(p, 0);
-	if (with_question)
-		put(p, q + HDR, qq->qend - HDR);	/* the name as asked: case kept */
-}
-
-static void
-set_count(struct pkt *p, int which, uint16_t v)
-{
-	if (p->len < HDR)
-		return;		/* not even the header fitted the buffer */
-	p->b[4 + 2 * which] = (uint8_t)(v >> 8);
-	p->b[5 + 2 * which] = (uint8_t)v;
-}
-
-static void
-put_opt(struct pkt *p, const struct query *qq, uint8_t ext_rcode)
-{
-	uint8_t zero = 0;
-
-	put(p, &zero, 1);
-	put16(p, T_OPT);
-	put16(p, DNS_EDNS_SIZE);
-	put(p, &ext_rcode, 1);
-	put(p, &zero, 1);		/* version 0 */
-	put16(p, qq->edns_do ? 0x8000 : 0);
-	put16(p, 0);
-}
-
-/* An error reply: header, question if it parsed, OPT if the query had one. */
-static size_t
-reply_error(struct pkt *p, const uint8_t *q, const struct query *qq,
-    int rcode, bool with_question)
-{
-	/* RD is echoed; AA is never set on errors. */
-	uint16_t flags = (uint16_t)(0x8000 | (qq->flags & 0x7900) |
-	    (rcode & 0xf));
-
-	p->len = 0;
-	p->full = false;
-	reply_start(p, q, qq, flags, with_question);
-	if (qq->edns) {
-		put_opt(p, qq, 0);
-		set_count(p, 3, 1);
-	}
-	return p->full ? 0 : p->len;
-}
-
-/* Octet label: 1..3 digits, value <= 255 (leading zeros allowed, as rbldnsd). */
-static int
-label_octet(const uint8_t *l)
-{
-	int v = 0;
-
-	if (l[0] < 1 || l[0] > 3)
-		return -1;
-	for (int i = 1; i <= l[0]; i++) {
-		if (!isdigit(l[i]))
-			return -1;
-		v = v * 10 + (l[i] - '0');
-	}
-	return v <= 255 ? v : -1;
-}
-
-static int
-label_nibble(const uint8_t *l)
-{
-	if (l[0] != 1)
-		return -1;
-	if (isdigit(l[1]))
-		return l[1] - '0';
-	if (l[1] >= 'a' && l[1] <= 'f')
-		return l[1] - 'a' + 10;
-	return -1;
-}
-
-/* One RR under construction: A or TXT, from a source. */
+/* One record of an answer before it is written: an A or a TXT. */
 struct rr {
 	uint16_t	type;
 	uint32_t	ttl;
 	uint32_t	a;
-	char		txt[RBL_TXT_ANSWER_MAX];
 	uint8_t		txtlen;
+	char		txt[RBL_TXT_ANSWER_MAX];
 };
 
-struct answer {
-	struct rr	rr[MAX_RR];
+struct rrset {
 	int		n;
+	struct rr	rr[MAX_RR];
 };
 
-static void
-add_rr(struct answer *an, uint16_t type, uint32_t ttl, uint32_t a,
-    const char *txt, size_t txtlen)
-{
-	struct rr *r;
-
-	/* Identical records merge; one type shares the lowest TTL (RFC 2181). */
-	for (int i = 0; i < an->n; i++) {
-		r = &an->rr[i];
-		if (r->type != type)
-			continue;
-		if (type == T_A ? r->a == a : (r->txtlen == txtlen &&
-		    memcmp(r->txt, txt, txtlen) == 0)) {
-			if (ttl < r->ttl)
-				r->ttl = ttl;
-			return;
-		}
-	}
-	if (an->n >= MAX_RR)
-		return;
-	r = &an->rr[an->n++];
-	r->type = type;
-	r->ttl = ttl;
-	r->a = a;
-	r->txtlen = (uint8_t)txtlen;
-	if (txtlen > 0)
-		memcpy(r->txt, txt, txtlen);
-}
-
-static void
-min_ttls(struct answer *an)
-{
-	uint32_t mina = UINT32_MAX, mintxt = UINT32_MAX;
-
-	for (int i = 0; i < an->n; i++) {
-		uint32_t *m = an->rr[i].type == T_A ? &mina : &mintxt;
-
-		if (an->rr[i].ttl < *m)
-			*m = an->rr[i].ttl;
-	}
-	for (int i = 0; i < an->n; i++)
-		an->rr[i].ttl = an->rr[i].type == T_A ? mina : mintxt;
-}
-
-/* The zone's SOA and NS: the config's, else the first source file's. */
-struct zmeta {
-	const uint8_t	*mname, *rname;
-	size_t		 mlen, rlen;
-	uint32_t	 soa_ttl, serial, refresh, retry, expire, minimum;
-	int		 nns;
-	const uint8_t	*ns[DNS_MAX_NS];
-	size_t		 nslen[DNS_MAX_NS];
-	uint32_t	 ns_ttl;
-	/* wire forms of names from files */
-	uint8_t		 fm[DNS_NAME_WIRE], fr[DNS_NAME_WIRE];
-	uint8_t		 fns[DNS_MAX_NS][DNS_NAME_WIRE];
+/* What the name under the zone says. */
+enum name_kind {
+	NAME_ADDRESS,		/* a full IPv4 or IPv6 address */
+	NAME_PARTIAL,		/* fewer labels of one: it exists (RFC 8020) */
+	NAME_OTHER,		/* nothing of ours */
 };
-
-static uint32_t
-src_ttl(const struct dns_zone *z, struct store_reader *r, int i)
-{
-	const struct store_srcmeta *m = store_reader_srcmeta(r, z->srcids[i]);
-
-	return m != NULL && m->ttl != 0 ? m->ttl : z->ttl;
-}
-
-static void
-zone_meta(const struct dns_zone *z, struct store_reader *r, struct zmeta *zm)
-{
-	const struct store_srcmeta *fsoa = NULL, *fns = NULL;
-
-	for (int i = 0; i < z->nsrc; i++) {
-		const struct store_srcmeta *m = store_reader_srcmeta(r,
-		    z->srcids[i]);
-
-		if (m == NULL)
-			continue;
-		if (fsoa == NULL && m->has_soa)
-			fsoa = m;
-		if (fns == NULL && m->nns > 0)
-			fns = m;
-	}
-	zm->serial = store_reader_serial(r, z->index);
-	if (z->has_soa || fsoa == NULL) {
-		zm->mname = z->soa_mname;
-		zm->mlen = z->soa_mlen;
-		zm->rname = z->soa_rname;
-		zm->rlen = z->soa_rlen;
-		zm->soa_ttl = z->ttl;
-		zm->refresh = z->soa_refresh;
-		zm->retry = z->soa_retry;
-		zm->expire = z->soa_expire;
-		zm->minimum = z->soa_minimum;
-	} else {
-		int ml = dns_name_to_wire(fsoa->soa_mname, zm->fm, sizeof(zm->fm));
-		int rl = dns_name_to_wire(fsoa->soa_rname, zm->fr, sizeof(zm->fr));
-
-		zm->mname = zm->fm;
-		zm->mlen = ml > 0 ? (size_t)ml : 0;
-		zm->rname = zm->fr;
-		zm->rlen = rl > 0 ? (size_t)rl : 0;
-		if (ml <= 0 || rl <= 0) {
-			zm->fm[0] = zm->fr[0] = 0;
-			zm->mlen = zm->rlen = 1;
-		}
-		zm->soa_ttl = fsoa->soa_ttl != 0 ? fsoa->soa_ttl : z->ttl;
-		zm->refresh = fsoa->soa_refresh;
-		zm->retry = fsoa->soa_retry;
-		zm->expire = fsoa->soa_expire;
-		zm->minimum = fsoa->soa_minttl;
-	}
-	zm->nns = 0;
-	zm->ns_ttl = z->ttl;
-	if (z->nns > 0 || fns == NULL) {
-		for (int i = 0; i < z->nns; i++) {
-			zm->ns[i] = z->ns[i];
-			zm->nslen[i] = z->nslen[i];
-		}
-		zm->nns = z->nns;
-	} else {
-		for (int i = 0; i < fns->nns && i < DNS_MAX_NS; i++) {
-			int l = dns_name_to_wire(fns->ns[i], zm->fns[zm->nns],
-			    DNS_NAME_WIRE);
-
-			if (l <= 0)
-				continue;
-			zm->ns[zm->nns] = zm->fns[zm->nns];
-			zm->nslen[zm->nns++] = (size_t)l;
-		}
-		if (fns->ns_ttl != 0)
-			zm->ns_ttl = fns->ns_ttl;
-	}
-}
-
-static void
-put_soa(struct pkt *p, uint16_t owner, const struct zmeta *zm, uint32_t ttl)
-{
-	size_t rdstart;
-
-	put16(p, owner);
-	put16(p, T_SOA);
-	put16(p, C_IN);
-	put32(p, ttl);
-	rdstart = p->len;
-	put16(p, 0);
-	put(p, zm->mname, zm->mlen);
-	put(p, zm->rname, zm->rlen);
-	put32(p, zm->serial);
-	put32(p, zm->refresh);
-	put32(p, zm->retry);
-	put32(p, zm->expire);
-	put32(p, zm->minimum);
-	if (!p->full) {
-		size_t rdlen = p->len - rdstart - 2;
-
-		p->b[rdstart] = (uint8_t)(rdlen >> 8);
-		p->b[rdstart + 1] = (uint8_t)rdlen;
-	}
-}
-
-static void
-put_ns(struct pkt *p, uint16_t owner, const uint8_t *ns, size_t nslen,
-    uint32_t ttl)
-{
-	put16(p, owner);
-	put16(p, T_NS);
-	put16(p, C_IN);
-	put32(p, ttl);
-	put16(p, (uint16_t)nslen);
-	put(p, ns, nslen);
-}
-
-static void
-put_rr(struct pkt *p, const struct rr *r)
-{
-	put16(p, 0xc000 | HDR);		/* the owner is the question name */
-	put16(p, r->type);
-	put16(p, C_IN);
-	put32(p, r->ttl);
-	if (r->type == T_A) {
-		put16(p, 4);
-		put32(p, r->a);
-	} else {
-		uint8_t l = r->txtlen;
-
-		put16(p, (uint16_t)(l + 1));
-		put(p, &l, 1);
-		put(p, r->txt, l);
-	}
-}
 
 static const char *const rcode_slot_names[DNS_RC_SLOTS] = {
 	[DNS_RC_NOERROR] = "NOERROR",
@@ -506,390 +82,620 @@ count_rcode(struct dns_stats *st, int zi, int slot)
 		st->nozone_rcode[slot]++;
 }
 
-/* Find the zone QQ falls in: the longest zone that is a suffix. */
-static const struct dns_zone *
-find_zone(const struct dns_view *v, const struct query *qq, int *rel)
-{
-	const struct dns_zone *best = NULL;
+/* ---- parsing ---- */
 
+/* The question's name, lowercased, with its label offsets; -1 if bad. */
+static int
+parse_name(struct query *qq, size_t off)
+{
+	const uint8_t *q = qq->q;
+	size_t n = 0;
+
+	qq->nlabels = 0;
+	for (;;) {
+		uint8_t l;
+
+		if (off >= qq->qlen)
+			return -1;
+		if ((l = q[off]) == 0)
+			break;
+		if (l > WIRE_LABEL_MAX || qq->nlabels >= QUERY_LABELS_MAX)
+			return -1;	/* compression has no place in a question */
+		if (off + 1 + l > qq->qlen || n + 1 + l + 1 > WIRE_NAME_MAX)
+			return -1;
+		qq->loff[qq->nlabels++] = (uint8_t)n;
+		qq->lname[n++] = l;
+		for (uint8_t i = 0; i < l; i++)
+			qq->lname[n++] = (uint8_t)tolower(q[off + 1 + i]);
+		off += 1u + l;
+	}
+	qq->lname[n++] = 0;
+	qq->qname_len = n;
+	return 0;
+}
+
+/* The question section: one question, its name, type and class. */
+static int
+parse_question(struct query *qq)
+{
+	if (wire_count(qq->q, WIRE_QD) != 1 || parse_name(qq, WIRE_HEADER) != 0)
+		return -1;
+	/* The wire name is as long as its lowercase copy. */
+	qq->qend = WIRE_HEADER + qq->qname_len + 4;
+	if (qq->qend > qq->qlen)
+		return -1;
+	qq->qtype = wire_get16(qq->q + qq->qend - 4);
+	qq->qclass = wire_get16(qq->q + qq->qend - 2);
+	return 0;
+}
+
+/* The other sections: find the OPT record; -1 when malformed. */
+static int
+parse_edns(struct query *qq)
+{
+	const uint8_t *q = qq->q;
+	unsigned an = wire_count(q, WIRE_AN), ns = wire_count(q, WIRE_NS);
+	unsigned total = an + ns + wire_count(q, WIRE_AR);
+	size_t off = qq->qend;
+
+	for (unsigned i = 0; i < total; i++) {
+		long o = wire_name_skip(q, qq->qlen, off);
+		uint16_t type, rdlen;
+
+		if (o < 0 || (size_t)o + WIRE_RR_FIXED > qq->qlen)
+			return -1;
+		type = wire_get16(q + o);
+		rdlen = wire_get16(q + o + 8);
+		if ((size_t)o + WIRE_RR_FIXED + rdlen > qq->qlen)
+			return -1;
+		if (i >= an + ns && type == TYPE_OPT) {
+			if (qq->edns || q[off] != 0)
+				return -1;	/* two OPTs, or not at the root */
+			qq->edns = true;
+			qq->edns_size = wire_get16(q + o + 2);
+			qq->edns_version = q[o + 5];
+			qq->edns_do = q[o + 6] & 0x80;
+		}
+		off = (size_t)o + WIRE_RR_FIXED + rdlen;
+	}
+	return 0;
+}
+
+/* The zone the question falls in: the longest that is a suffix. */
+static void
+find_zone(const struct view *v, struct query *qq)
+{
+	int best = -1;
+
+	qq->zi = -1;
 	for (int i = 0; i < v->nzones; i++) {
-		const struct dns_zone *z = &v->zones[i];
+		const struct view_zone *z = &v->zones[i];
 		int skip = qq->nlabels - z->nlabels;
 		size_t off;
 
 		if (skip < 0)
 			continue;
 		off = skip == qq->nlabels ? qq->qname_len - 1 : qq->loff[skip];
-		if (qq->qname_len - off != z->wirelen ||
-		    memcmp(qq->lname + off, z->wire, z->wirelen) != 0)
+		if (qq->qname_len - off != z->namelen ||
+		    memcmp(qq->lname + off, z->name, z->namelen) != 0)
 			continue;
-		if (best == NULL || z->nlabels > best->nlabels) {
-			best = z;
-			*rel = skip;
+		if (best < 0 || z->nlabels > v->zones[best].nlabels) {
+			best = i;
+			qq->rel = skip;
 		}
 	}
-	return best;
+	qq->zi = best;
 }
 
-/* [allow]: addresses never listed in any zone, whatever a source says. */
-bool
-dns_allowed(const struct dns_view *v, int family, const uint8_t *addr)
-{
-	struct prefix a;
-
-	a.family = (uint8_t)family;
-	a.len = family == 4 ? 32 : 128;
-	memset(a.addr, 0, sizeof(a.addr));
-	memcpy(a.addr, addr, family == 4 ? 4 : 16);
-	for (int i = 0; i < v->nallow; i++)
-		if (ipaddr_contains(&v->allow[i], &a))
-			return true;
-	return false;
-}
-
-/* Collect every source's listing of one address. */
+/* Octet label: 1..3 digits, value <= 255 (leading zeros allowed, as rbldnsd). */
 static int
-lookup_sources(const struct dns_zone *z, struct store_reader *r, uint32_t now,
-    int family, const uint8_t *addr, uint16_t qtype, struct answer *an,
-    bool *listed)
+label_octet(const uint8_t *l)
 {
-	struct store_hit hits[DNS_MAX_SOURCES];
-	char iptext[IPADDR_STRLEN];
-	bool want_a = qtype == T_A || qtype == T_ANY;
-	bool want_txt = qtype == T_TXT || qtype == T_ANY;
+	int v = 0;
 
-	if (store_lookup(r, family, addr, z->srcids, z->nsrc, now, hits) != 0)
+	if (l[0] < 1 || l[0] > 3)
 		return -1;
-	iptext[0] = '\0';
-	for (int i = 0; i < z->nsrc; i++) {
-		uint32_t ttl;
+	for (int i = 1; i <= l[0]; i++) {
+		if (!isdigit(l[i]))
+			return -1;
+		v = v * 10 + (l[i] - '0');
+	}
+	return v <= 255 ? v : -1;
+}
 
-		if (!hits[i].listed)
+static int
+label_nibble(const uint8_t *l)
+{
+	if (l[0] != 1)
+		return -1;
+	if (isdigit(l[1]))
+		return l[1] - '0';
+	if (l[1] >= 'a' && l[1] <= 'f')
+		return l[1] - 'a' + 10;
+	return -1;
+}
+
+/* The labels in front of the zone as an address (reversed octets or
+ * nibbles), a part of one, or neither. */
+static enum name_kind
+parse_address(const struct query *qq, struct prefix *ip)
+{
+	int nl = qq->rel;
+	bool v4 = nl <= 4, v6 = nl <= 32;
+
+	for (int i = 0; i < nl && (v4 || v6); i++) {
+		const uint8_t *l = qq->lname + qq->loff[i];
+
+		v4 = v4 && label_octet(l) >= 0;
+		v6 = v6 && label_nibble(l) >= 0;
+	}
+	memset(ip, 0, sizeof(*ip));
+	if (v4 && nl == 4) {
+		ip->family = 4;
+		ip->len = 32;
+		for (int i = 0; i < 4; i++)
+			ip->addr[3 - i] = (uint8_t)label_octet(qq->lname +
+			    qq->loff[i]);
+		return NAME_ADDRESS;
+	}
+	if (v6 && nl == 32) {
+		ip->family = 6;
+		ip->len = 128;
+		for (int i = 0; i < 32; i++) {
+			int nib = label_nibble(qq->lname + qq->loff[i]);
+			int pos = 31 - i;
+
+			ip->addr[pos / 2] |= (uint8_t)(pos % 2 ? nib : nib << 4);
+		}
+		return NAME_ADDRESS;
+	}
+	return v4 || v6 ? NAME_PARTIAL : NAME_OTHER;
+}
+
+/* ---- writing ---- */
+
+/* Header and question, as every reply echoes them; the flags are set
+ * through the header accessors by the stage that knows them. */
+static void
+reply_start(struct wire_buf *w, const struct query *qq, bool with_question)
+{
+	wire_buf_truncate(w, 0);
+	wire_put16(w, qq->id);
+	wire_put16(w, 0);
+	wire_put16(w, with_question ? 1 : 0);
+	wire_put16(w, 0);
+	wire_put16(w, 0);
+	wire_put16(w, 0);
+	if (with_question)	/* the name as asked: case kept */
+		wire_put(w, qq->q + WIRE_HEADER, qq->qend - WIRE_HEADER);
+	if (w->full)
+		return;		/* not even the header fits */
+	wire_set_qr(w->b);
+	if (qq->rd)
+		wire_set_rd(w->b);
+}
+
+/* An answer from our data: authoritative for class IN. */
+static void
+reply_answer(struct wire_buf *w, const struct query *qq, int rcode)
+{
+	reply_start(w, qq, true);
+	if (w->full)
+		return;
+	if (qq->qclass == CLASS_IN)
+		wire_set_aa(w->b);
+	wire_set_rcode(w->b, rcode);
+}
+
+static void
+put_opt(struct wire_buf *w, const struct query *qq, uint8_t ext_rcode)
+{
+	wire_put8(w, 0);		/* the root */
+	wire_put16(w, TYPE_OPT);
+	wire_put16(w, DNS_EDNS_SIZE);
+	wire_put8(w, ext_rcode);
+	wire_put8(w, 0);		/* version 0 */
+	wire_put16(w, qq->edns_do ? 0x8000 : 0);
+	wire_put16(w, 0);
+}
+
+static void
+set_count(struct wire_buf *w, enum wire_section s, uint16_t n)
+{
+	if (w->len >= WIRE_HEADER)
+		wire_set_count(w->b, s, n);
+}
+
+static void
+put_soa(struct wire_buf *w, uint16_t owner, const struct apex *ap,
+    uint32_t serial, uint32_t ttl)
+{
+	size_t rdlen_at;
+
+	wire_put16(w, owner);
+	wire_put16(w, TYPE_SOA);
+	wire_put16(w, CLASS_IN);
+	wire_put32(w, ttl);
+	rdlen_at = w->len;
+	wire_put16(w, 0);
+	wire_put(w, ap->mname, ap->mlen);
+	wire_put(w, ap->rname, ap->rlen);
+	wire_put32(w, serial);
+	wire_put32(w, ap->refresh);
+	wire_put32(w, ap->retry);
+	wire_put32(w, ap->expire);
+	wire_put32(w, ap->minimum);
+	if (!w->full)
+		wire_patch16(w, rdlen_at, (uint16_t)(w->len - rdlen_at - 2));
+}
+
+static void
+put_ns(struct wire_buf *w, uint16_t owner, const struct apex *ap, int i)
+{
+	wire_put16(w, owner);
+	wire_put16(w, TYPE_NS);
+	wire_put16(w, CLASS_IN);
+	wire_put32(w, ap->ns_ttl);
+	wire_put16(w, (uint16_t)ap->nslen[i]);
+	wire_put(w, ap->ns[i], ap->nslen[i]);
+}
+
+static void
+put_rr(struct wire_buf *w, const struct rr *r)
+{
+	wire_put16(w, WIRE_PTR_HEADER);	/* the owner is the question's name */
+	wire_put16(w, r->type);
+	wire_put16(w, CLASS_IN);
+	wire_put32(w, r->ttl);
+	if (r->type == TYPE_A) {
+		wire_put16(w, 4);
+		wire_put32(w, r->a);
+	} else {
+		wire_put16(w, (uint16_t)(r->txtlen + 1));
+		wire_put8(w, r->txtlen);
+		wire_put(w, r->txt, r->txtlen);
+	}
+}
+
+/* A pointer to the zone's name inside the question. */
+static uint16_t
+zone_ptr(const struct query *qq)
+{
+	return (uint16_t)(0xc000 | (WIRE_HEADER +
+	    (qq->rel == 0 ? 0 : qq->loff[qq->rel])));
+}
+
+/* ---- the records of a positive answer ---- */
+
+static void
+add_rr(struct rrset *rs, uint16_t type, uint32_t ttl, uint32_t a,
+    const char *txt, size_t txtlen)
+{
+	struct rr *r;
+
+	/* Identical records merge; one type shares the lowest TTL (RFC 2181). */
+	for (int i = 0; i < rs->n; i++) {
+		r = &rs->rr[i];
+		if (r->type != type)
 			continue;
-		*listed = true;
-		ttl = src_ttl(z, r, i);
-		if (want_a)
-			add_rr(an, T_A, ttl, hits[i].a, NULL, 0);
-		if (want_txt && hits[i].txt != RBL_NO_TXT) {
-			char txt[RBL_TXT_ANSWER_MAX];
-			const char *t;
-			size_t tlen, n;
-
-			if (store_text(r, hits[i].txt, &t, &tlen) != 0)
-				continue;
-			if (iptext[0] == '\0')
-				ipaddr_ntop(family, addr, iptext, sizeof(iptext));
-			n = rbldnsd_expand(t, tlen, iptext, txt);
-			if (n > 0)
-				add_rr(an, T_TXT, ttl, 0, txt, n);
+		if (type == TYPE_A ? r->a == a : (r->txtlen == txtlen &&
+		    memcmp(r->txt, txt, txtlen) == 0)) {
+			if (ttl < r->ttl)
+				r->ttl = ttl;
+			return;
 		}
 	}
-	return 0;
+	if (rs->n >= MAX_RR)
+		return;
+	r = &rs->rr[rs->n++];
+	r->type = type;
+	r->ttl = ttl;
+	r->a = a;
+	r->txtlen = (uint8_t)txtlen;
+	if (txtlen > 0)
+		memcpy(r->txt, txt, txtlen);
+}
+
+static void
+min_ttls(struct rrset *rs)
+{
+	uint32_t mina = UINT32_MAX, mintxt = UINT32_MAX;
+
+	for (int i = 0; i < rs->n; i++) {
+		uint32_t *m = rs->rr[i].type == TYPE_A ? &mina : &mintxt;
+
+		if (rs->rr[i].ttl < *m)
+			*m = rs->rr[i].ttl;
+	}
+	for (int i = 0; i < rs->n; i++)
+		rs->rr[i].ttl = rs->rr[i].type == TYPE_A ? mina : mintxt;
+}
+
+/* The A and TXT records the hits give for QTYPE, in rbldnsd's order:
+ * each source's A, then its TXT. */
+static void
+hits_rrs(const struct dns_ctx *cx, const struct listing_addr *la,
+    const struct listing_hit *hits, int n, uint16_t qtype, struct rrset *rs)
+{
+	bool want_a = qtype == TYPE_A || qtype == TYPE_ANY;
+	bool want_txt = qtype == TYPE_TXT || qtype == TYPE_ANY;
+
+	rs->n = 0;
+	for (int i = 0; i < n; i++) {
+		if (want_a)
+			add_rr(rs, TYPE_A, hits[i].ttl, hits[i].a, NULL, 0);
+		if (want_txt) {
+			char txt[RBL_TXT_ANSWER_MAX];
+			size_t len = listing_txt(cx->rd, la, &hits[i], txt);
+
+			if (len > 0)
+				add_rr(rs, TYPE_TXT, hits[i].ttl, 0, txt, len);
+		}
+	}
+	min_ttls(rs);
+}
+
+/* ---- the stages ---- */
+
+/* How a stage ends: the reply is built, or another stage makes it. */
+enum next {
+	NEXT_DONE,		/* W holds the reply (or nothing fits: none) */
+	NEXT_NODATA,		/* the name exists, no record of the type */
+	NEXT_NXDOMAIN,		/* no such name */
+	NEXT_SERVFAIL,		/* the store could not be read */
+};
+
+/* A reply with an error rcode: header, the question if it parsed, OPT if
+ * the query had one; never authoritative. */
+static size_t
+answer_error(const struct dns_ctx *cx, struct wire_buf *w,
+    const struct query *qq, int rcode, int slot, bool with_question)
+{
+	count_rcode(cx->stats, qq->zi, slot);
+	reply_start(w, qq, with_question);
+	if (!w->full) {
+		wire_set_opcode(w->b, qq->opcode);
+		wire_set_rcode(w->b, rcode);
+	}
+	if (qq->edns) {
+		put_opt(w, qq, 0);
+		set_count(w, WIRE_AR, 1);
+	}
+	return w->full ? 0 : w->len;
+}
+
+/* EDNS of another version: BADVERS, which lives in the OPT record. */
+static size_t
+answer_badvers(const struct dns_ctx *cx, struct wire_buf *w,
+    const struct query *qq)
+{
+	cx->stats->formerr++;
+	count_rcode(cx->stats, qq->zi, DNS_RC_BADVERS);
+	reply_start(w, qq, true);
+	put_opt(w, qq, RCODE_BADVERS >> 4);
+	set_count(w, WIRE_AR, 1);
+	return w->full ? 0 : w->len;
+}
+
+/* The apex: SOA, NS and ANY; anything else is NODATA. */
+static enum next
+answer_apex(const struct dns_ctx *cx, struct wire_buf *w,
+    const struct query *qq, const struct apex *ap)
+{
+	uint16_t n = 0, owner = zone_ptr(qq);
+
+	if (qq->qtype != TYPE_SOA && qq->qtype != TYPE_NS &&
+	    qq->qtype != TYPE_ANY)
+		return NEXT_NODATA;
+	if (qq->qtype == TYPE_NS && ap->nns == 0)
+		return NEXT_NODATA;
+	reply_answer(w, qq, RCODE_NOERROR);
+	if (qq->qtype != TYPE_NS) {
+		put_soa(w, owner, ap, store_reader_serial(cx->rd, qq->zi),
+		    ap->soa_ttl);
+		n++;
+	}
+	if (qq->qtype != TYPE_SOA)
+		for (int i = 0; i < ap->nns; i++, n++)
+			put_ns(w, owner, ap, i);
+	set_count(w, WIRE_AN, n);
+	cx->stats->noerror++;
+	count_rcode(cx->stats, qq->zi, DNS_RC_NOERROR);
+	return NEXT_DONE;
+}
+
+/* A name under the apex: an address is listed, or it is not. */
+static enum next
+answer_address(const struct dns_ctx *cx, struct wire_buf *w,
+    const struct query *qq, const struct apex *ap, enum name_kind kind,
+    const struct prefix *ip)
+{
+	struct listing_hit hits[LISTING_MAX_HITS];
+	struct listing_addr la;
+	struct rrset rs;
+	int n;
+
+	if (kind == NAME_PARTIAL)
+		return NEXT_NODATA;
+	if (kind == NAME_OTHER)
+		return NEXT_NXDOMAIN;
+	listing_addr(cx->view, ip, &la);
+	if (la.never != LISTING_LISTABLE)
+		return NEXT_NXDOMAIN;
+	if ((n = listing_find(cx->view, qq->zi, ap, cx->rd, &la, cx->now,
+	    hits)) < 0)
+		return NEXT_SERVFAIL;
+	if (n == 0)
+		return NEXT_NXDOMAIN;
+	hits_rrs(cx, &la, hits, n, qq->qtype, &rs);
+	if (rs.n == 0)
+		return NEXT_NODATA;
+	reply_answer(w, qq, RCODE_NOERROR);
+	for (int i = 0; i < rs.n; i++)
+		if (qq->qtype == TYPE_ANY || rs.rr[i].type == qq->qtype)
+			put_rr(w, &rs.rr[i]);
+	set_count(w, WIRE_AN, (uint16_t)rs.n);
+	cx->stats->listed++;
+	cx->stats->noerror++;
+	if (qq->zi < DNS_STATS_ZONES)
+		cx->stats->zone_listed[qq->zi]++;
+	count_rcode(cx->stats, qq->zi, DNS_RC_NOERROR);
+	return NEXT_DONE;
+}
+
+/* NXDOMAIN or NODATA, with the SOA for negative caching (RFC 2308). */
+static void
+answer_negative(const struct dns_ctx *cx, struct wire_buf *w,
+    const struct query *qq, const struct apex *ap, bool exists)
+{
+	int rcode = exists ? RCODE_NOERROR : RCODE_NXDOMAIN;
+
+	reply_answer(w, qq, rcode);
+	/* The SOA's TTL here is its minimum: the negative caching time. */
+	put_soa(w, zone_ptr(qq), ap, store_reader_serial(cx->rd, qq->zi),
+	    ap->minimum);
+	set_count(w, WIRE_NS, 1);
+	if (exists)
+		cx->stats->nodata++;
+	else
+		cx->stats->nxdomain++;
+	count_rcode(cx->stats, qq->zi, exists ? DNS_RC_NOERROR :
+	    DNS_RC_NXDOMAIN);
 }
 
 /*
- * RFC 5782 test point 127.0.0.2: listed even when no source says so, with
- * the first source's A, TXT and TTL, as if it listed it.
+ * The OPT record, then: what did not fit goes out as header, question and
+ * OPT with TC set (over UDP; TCP's 64 KiB always fit an answer of ours).
  */
-static void
-test_point(const struct dns_zone *z, struct store_reader *r, uint16_t qtype,
-    struct answer *an)
+static size_t
+answer_finish(const struct dns_ctx *cx, struct wire_buf *w,
+    const struct query *qq)
 {
-	uint32_t ttl;
+	int rcode = w->len >= WIRE_HEADER ? wire_rcode(w->b) : RCODE_NOERROR;
 
-	if (z->nsrc == 0)
-		return;
-	ttl = src_ttl(z, r, 0);
-	if (qtype == T_A || qtype == T_ANY)
-		add_rr(an, T_A, ttl, z->src_a[0], NULL, 0);
-	if ((qtype == T_TXT || qtype == T_ANY) && z->src_txt[0] != NULL) {
-		char txt[RBL_TXT_ANSWER_MAX];
-		size_t n = rbldnsd_expand(z->src_txt[0], strlen(z->src_txt[0]),
-		    "127.0.0.2", txt);
+	if (qq->edns && !w->full) {
+		size_t before = w->len;
 
-		if (n > 0)
-			add_rr(an, T_TXT, ttl, 0, txt, n);
+		put_opt(w, qq, 0);
+		if (!w->full)
+			set_count(w, WIRE_AR, 1);
+		else
+			w->len = before;
 	}
+	if (!w->full)
+		return w->len;
+	reply_answer(w, qq, rcode);
+	if (!w->full)
+		wire_set_tc(w->b);
+	if (qq->edns) {
+		put_opt(w, qq, 0);
+		set_count(w, WIRE_AR, 1);
+	}
+	cx->stats->truncated++;
+	return w->full ? 0 : w->len;
+}
+
+/* The UDP limit: the query's EDNS size (at least 512), or 512. */
+static size_t
+reply_limit(const struct query *qq, size_t outmax, bool tcp)
+{
+	size_t limit = 512;
+
+	if (tcp)
+		return outmax;
+	if (qq->edns && qq->edns_size > 512)
+		limit = qq->edns_size;
+	return limit < outmax ? limit : outmax;
 }
 
 size_t
-dns_answer(const struct dns_view *v, struct store_reader *r, uint32_t now,
-    const uint8_t *q, size_t qlen, uint8_t *out, size_t outmax, bool tcp,
-    struct dns_stats *st)
+dns_answer(const struct dns_ctx *cx, const uint8_t *q, size_t qlen,
+    uint8_t *out, size_t outmax, bool tcp)
 {
-	struct pkt p = { out, 0, outmax, false };
+	struct dns_stats *st = cx->stats;
+	struct wire_buf w;
 	struct query qq;
-	const struct dns_zone *z;
-	struct answer an;
-	struct zmeta zm;
-	uint16_t qd, ancnt, nscnt, arcnt, zone_ptr;
-	int rel = 0, rcode = R_NOERROR, zi;
-	bool listed = false, apex, exists = true, ipq = false;
-	size_t limit;
+	struct prefix ip;
+	const struct apex *ap;
+	enum name_kind kind = NAME_OTHER;
+	enum next next;
 
 	st->queries++;
 	memset(&qq, 0, sizeof(qq));
-	if (qlen < HDR) {
-		st->dropped++;
-		return 0;
-	}
-	qq.id = (uint16_t)(q[0] << 8 | q[1]);
-	qq.flags = (uint16_t)(q[2] << 8 | q[3]);
-	qd = (uint16_t)(q[4] << 8 | q[5]);
-	ancnt = (uint16_t)(q[6] << 8 | q[7]);
-	nscnt = (uint16_t)(q[8] << 8 | q[9]);
-	arcnt = (uint16_t)(q[10] << 8 | q[11]);
-	if (qq.flags & 0x8000) {
+	qq.q = q;
+	qq.qlen = qlen;
+	qq.zi = -1;
+	wire_buf_init(&w, out, outmax);
+	if (qlen < WIRE_HEADER || wire_qr(q)) {
 		st->dropped++;	/* a response: answering could loop */
 		return 0;
 	}
-	if (qd != 1 || parse_name(q, qlen, HDR, &qq) != 0) {
+	qq.id = wire_id(q);
+	qq.opcode = wire_opcode(q);
+	qq.rd = wire_rd(q);
+	if (parse_question(&qq) != 0) {
 		st->formerr++;
-		count_rcode(st, -1, DNS_RC_FORMERR);
-		return reply_error(&p, q, &qq, R_FORMERR, false);
+		return answer_error(cx, &w, &qq, RCODE_FORMERR, DNS_RC_FORMERR,
+		    false);
 	}
-	{
-		/* Offset past the question: wire name length equals lname's. */
-		size_t qend = HDR + qq.qname_len + 4;
-
-		if (qend > qlen) {
-			st->formerr++;
-			count_rcode(st, -1, DNS_RC_FORMERR);
-			return reply_error(&p, q, &qq, R_FORMERR, false);
-		}
-		qq.qend = qend;
-		qq.qtype = (uint16_t)(q[qend - 4] << 8 | q[qend - 3]);
-		qq.qclass = (uint16_t)(q[qend - 2] << 8 | q[qend - 1]);
-		/*
-		 * The zone is needed for every answer from here on, errors
-		 * included: they count against it in the stats.
-		 */
-		z = find_zone(v, &qq, &rel);
-		zi = z != NULL ? (int)(z - v->zones) : -1;
-		if (parse_edns(q, qlen, qend, ancnt, nscnt, arcnt, &qq) != 0) {
-			st->formerr++;
-			count_rcode(st, zi, DNS_RC_FORMERR);
-			return reply_error(&p, q, &qq, R_FORMERR, true);
-		}
-	}
-	if (((qq.flags >> 11) & 0xf) != 0) {
-		st->notimp++;
-		count_rcode(st, zi, DNS_RC_NOTIMP);
-		return reply_error(&p, q, &qq, R_NOTIMP, true);
-	}
-	if (qq.edns && qq.edns_version != 0) {
-		/* BADVERS: extended rcode 16 = 1 in the OPT, 0 in the header. */
-		p.len = 0;
-		reply_start(&p, q, &qq, (uint16_t)(0x8000 | (qq.flags & 0x0100)),
+	/* Every reply from here on counts against the zone, errors too. */
+	find_zone(cx->view, &qq);
+	if (parse_edns(&qq) != 0) {
+		st->formerr++;
+		return answer_error(cx, &w, &qq, RCODE_FORMERR, DNS_RC_FORMERR,
 		    true);
-		put_opt(&p, &qq, 1);
-		set_count(&p, 3, 1);
-		st->formerr++;
-		count_rcode(st, zi, DNS_RC_BADVERS);
-		return p.full ? 0 : p.len;
 	}
-	if (qq.qclass != C_IN && qq.qclass != C_ANY) {
-		st->refused++;
-		count_rcode(st, zi, DNS_RC_REFUSED);
-		return reply_error(&p, q, &qq, R_REFUSED, true);
-	}
-	if (qq.qtype == T_OPT || (qq.qtype >= 128 && qq.qtype != T_ANY)) {
-		/* meta types and AXFR/IXFR (not served here) */
+	if (qq.opcode != OPCODE_QUERY) {
 		st->notimp++;
-		count_rcode(st, zi, DNS_RC_NOTIMP);
-		return reply_error(&p, q, &qq, R_NOTIMP, true);
+		return answer_error(cx, &w, &qq, RCODE_NOTIMP, DNS_RC_NOTIMP,
+		    true);
 	}
-	if (z == NULL) {
+	if (qq.edns && qq.edns_version != 0)
+		return answer_badvers(cx, &w, &qq);
+	if (qq.qclass != CLASS_IN && qq.qclass != CLASS_ANY) {
 		st->refused++;
-		count_rcode(st, -1, DNS_RC_REFUSED);
-		return reply_error(&p, q, &qq, R_REFUSED, true);
+		return answer_error(cx, &w, &qq, RCODE_REFUSED, DNS_RC_REFUSED,
+		    true);
 	}
-	if (tcp)
-		limit = outmax;
-	else if (qq.edns)
-		limit = qq.edns_size < 512 ? 512 : qq.edns_size;
-	else
-		limit = 512;
-	if (limit > outmax)
-		limit = outmax;
-	p.max = limit;
-
-	an.n = 0;
-	apex = rel == 0;
-	zone_ptr = (uint16_t)(0xc000 | (HDR + (apex ? 0 : qq.loff[rel])));
-	if (!apex) {
-		uint8_t addr[16];
-		int nl = rel;
-		bool v4 = true, v6 = true;
-
-		for (int i = 0; i < nl; i++) {
-			const uint8_t *l = qq.lname + qq.loff[i];
-
-			if (v4 && (nl > 4 || label_octet(l) < 0))
-				v4 = false;
-			if (v6 && (nl > 32 || label_nibble(l) < 0))
-				v6 = false;
-		}
-		/* A question about an address, for listed/unlisted counts. */
-		ipq = ((v4 && nl == 4) || (v6 && nl == 32)) &&
-		    (qq.qtype == T_A || qq.qtype == T_TXT || qq.qtype == T_ANY);
-		if (v4 && nl == 4) {
-			for (int i = 0; i < 4; i++)
-				addr[3 - i] = (uint8_t)label_octet(qq.lname +
-				    qq.loff[i]);
-			goto v4lookup;
-		} else if (v6 && nl == 32) {
-			memset(addr, 0, sizeof(addr));
-			for (int i = 0; i < 32; i++) {
-				int nib = label_nibble(qq.lname + qq.loff[i]);
-				int pos = 31 - i;
-
-				addr[pos / 2] |= (uint8_t)(pos % 2 ? nib : nib << 4);
-			}
-			{
-				static const uint8_t mapped[12] = { 0, 0, 0, 0,
-				    0, 0, 0, 0, 0, 0, 0xff, 0xff };
-
-				if (memcmp(addr, mapped, 12) == 0) {
-					/* ::ffff:a.b.c.d is the IPv4 address. */
-					memmove(addr, addr + 12, 4);
-					goto v4lookup;
-				}
-			}
-			if (!dns_allowed(v, 6, addr) && lookup_sources(z, r, now, 6,
-			    addr, qq.qtype, &an, &listed) != 0)
-				goto servfail;
-			if (addr[0] == 0x20 && addr[1] == 0x02) {
-				/* 6to4: the embedded IPv4 address answers too. */
-				memmove(addr, addr + 2, 4);
-				goto v4lookup;
-			}
-			goto looked_up;
-		} else if ((v4 && nl < 4) || (v6 && nl < 32)) {
-			/* A partial name: it exists, so NODATA (RFC 8020). */
-			goto nodata;
-		} else {
-			exists = false;
-			goto negative;
-		}
-v4lookup:
-		if (addr[0] == 127 && addr[1] == 0 && addr[2] == 0 &&
-		    addr[3] == 1)
-			goto looked_up;		/* RFC 5782: never listed */
-		/* RFC 5782's positive test point stays, even inside [allow]. */
-		if (dns_allowed(v, 4, addr) && !(addr[0] == 127 && addr[1] == 0 &&
-		    addr[2] == 0 && addr[3] == 2))
-			goto looked_up;
-		if (lookup_sources(z, r, now, 4, addr, qq.qtype, &an,
-		    &listed) != 0)
-			goto servfail;
-		if (!listed && addr[0] == 127 && addr[1] == 0 && addr[2] == 0 &&
-		    addr[3] == 2) {
-			listed = true;
-			test_point(z, r, qq.qtype, &an);
-		}
-looked_up:
-		if (!listed) {
-			exists = false;
-			goto negative;
-		}
-		if (an.n == 0)
-			goto nodata;
-		min_ttls(&an);
-		p.len = 0;
-		reply_start(&p, q, &qq, (uint16_t)(0x8000 |
-		    (qq.qclass == C_IN ? 0x0400 : 0) | (qq.flags & 0x0100)), true);
-		if (qq.qtype == T_ANY) {
-			/* rbldnsd's order: each source's A, then its TXT. */
-			for (int i = 0; i < an.n; i++)
-				put_rr(&p, &an.rr[i]);
-		} else {
-			for (int i = 0; i < an.n; i++)
-				if (an.rr[i].type == qq.qtype)
-					put_rr(&p, &an.rr[i]);
-		}
-		set_count(&p, 1, (uint16_t)an.n);
-		st->listed++;
-		st->noerror++;
-		if (zi < DNS_STATS_ZONES)
-			st->zone_listed[zi]++;
-		goto finish;
+	if (qq.qtype == TYPE_OPT || (qq.qtype >= TYPE_META_MIN &&
+	    qq.qtype != TYPE_ANY)) {
+		/* meta types, and AXFR/IXFR, which this path does not serve */
+		st->notimp++;
+		return answer_error(cx, &w, &qq, RCODE_NOTIMP, DNS_RC_NOTIMP,
+		    true);
+	}
+	if (qq.zi < 0) {
+		st->refused++;
+		return answer_error(cx, &w, &qq, RCODE_REFUSED, DNS_RC_REFUSED,
+		    true);
 	}
 
-	/* The apex: SOA, NS, ANY; anything else is NODATA. */
-	zone_meta(z, r, &zm);
-	if (qq.qtype == T_SOA || qq.qtype == T_NS || qq.qtype == T_ANY) {
-		uint16_t n = 0;
-
-		p.len = 0;
-		reply_start(&p, q, &qq, (uint16_t)(0x8000 |
-		    (qq.qclass == C_IN ? 0x0400 : 0) | (qq.flags & 0x0100)), true);
-		if (qq.qtype != T_NS) {
-			put_soa(&p, zone_ptr, &zm, zm.soa_ttl);
-			n++;
-		}
-		if (qq.qtype != T_SOA) {
-			for (int i = 0; i < zm.nns; i++, n++)
-				put_ns(&p, zone_ptr, zm.ns[i], zm.nslen[i],
-				    zm.ns_ttl);
-		}
-		if (n == 0)
-			goto nodata;
-		set_count(&p, 1, n);
-		st->noerror++;
-		goto finish;
+	w.max = reply_limit(&qq, outmax, tcp);
+	ap = view_apex_cached(cx->view, qq.zi, cx->rd, cx->apexes);
+	if (qq.rel == 0)
+		next = answer_apex(cx, &w, &qq, ap);
+	else {
+		kind = parse_address(&qq, &ip);
+		next = answer_address(cx, &w, &qq, ap, kind, &ip);
 	}
-nodata:
-	exists = true;
-negative:
-	if (!apex)
-		zone_meta(z, r, &zm);
-	rcode = exists ? R_NOERROR : R_NXDOMAIN;
-	p.len = 0;
-	p.full = false;
-	reply_start(&p, q, &qq, (uint16_t)(0x8000 |
-	    (qq.qclass == C_IN ? 0x0400 : 0) | (qq.flags & 0x0100) | rcode), true);
-	/* The SOA's TTL here is its minimum: the negative caching time. */
-	put_soa(&p, zone_ptr, &zm, zm.minimum);
-	set_count(&p, 2, 1);
-	if (exists)
-		st->nodata++;
-	else
-		st->nxdomain++;
-	/*
-	 * "Listed" means a positive answer, so the zones' listed counts add
-	 * up to st->listed; NODATA (asked TXT, listed without one) is not.
-	 */
-	if (ipq && zi < DNS_STATS_ZONES)
-		st->zone_unlisted[zi]++;
-finish:
-	count_rcode(st, zi, rcode == R_NXDOMAIN ? DNS_RC_NXDOMAIN :
-	    DNS_RC_NOERROR);
-	if (qq.edns) {
-		size_t before = p.len;
-
-		put_opt(&p, &qq, 0);
-		if (!p.full)
-			set_count(&p, 3, 1);
-		else
-			p.len = before;
+	switch (next) {
+	case NEXT_DONE:
+		break;
+	case NEXT_SERVFAIL:
+		st->servfail++;
+		return answer_error(cx, &w, &qq, RCODE_SERVFAIL, DNS_RC_SERVFAIL,
+		    true);
+	case NEXT_NODATA:
+	case NEXT_NXDOMAIN:
+		answer_negative(cx, &w, &qq, ap, next == NEXT_NODATA);
+		/* "Unlisted" counts questions about an address answered
+		 * without records; the zones' listed counts add up to
+		 * st->listed. */
+		if (kind == NAME_ADDRESS && (qq.qtype == TYPE_A ||
+		    qq.qtype == TYPE_TXT || qq.qtype == TYPE_ANY) &&
+		    qq.zi < DNS_STATS_ZONES)
+			st->zone_unlisted[qq.zi]++;
+		break;
 	}
-	if (p.full) {
-		/* Did not fit: header, question and OPT with TC; TCP has it all. */
-		p.len = 0;
-		p.full = false;
-		reply_start(&p, q, &qq, (uint16_t)(0x8000 | 0x0200 |
-		    (qq.qclass == C_IN ? 0x0400 : 0) | (qq.flags & 0x0100) |
-		    rcode), true);
-		if (qq.edns) {
-			put_opt(&p, &qq, 0);
-			set_count(&p, 3, 1);
-		}
-		st->truncated++;
-	}
-	return p.full ? 0 : p.len;
-servfail:
-	st->servfail++;
-	count_rcode(st, zi, DNS_RC_SERVFAIL);
-	return reply_error(&p, q, &qq, R_SERVFAIL, true);
+	return answer_finish(cx, &w, &qq);
 }

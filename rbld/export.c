@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* A zone as one rbldnsd "combined" dataset file, for rbldctl and the API. */
+/* A zone as one rbldnsd "combined" dataset file, or as a master file, for rbldctl and the API. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,9 +7,68 @@
 #include <time.h>
 
 #include "export.h"
-#include "lookup.h"
-#include "source.h"
+#include "listing.h"
+#include "wire.h"
 
+/* The snapshot a whole export reads, and the zone's apex in it. */
+struct snap {
+	struct store_reader	*rd;
+	struct apex		 ap;
+};
+
+static int
+snap_begin(struct snap *s, const struct view *v, struct store *st, int z)
+{
+	if ((s->rd = store_reader_new(st)) == NULL ||
+	    store_reader_begin(s->rd) != 0) {
+		store_reader_free(s->rd);
+		s->rd = NULL;
+		errno = EIO;
+		return -1;
+	}
+	view_apex(v, z, s->rd, &s->ap);
+	return 0;
+}
+
+static void
+snap_end(struct snap *s)
+{
+	if (s->rd == NULL)
+		return;
+	store_reader_end(s->rd);
+	store_reader_free(s->rd);
+	s->rd = NULL;
+}
+
+static void
+put_wire_name(FILE *f, const uint8_t *w, size_t len)
+{
+	char text[WIRE_NAME_TEXT];
+
+	if (wire_name_to_text(w, len, text, sizeof(text)) != 0)
+		snprintf(text, sizeof(text), ".");
+	fputs(text, f);
+}
+
+/* The SOA's fields after its owner, TTL and type, as a master file has them. */
+static void
+put_soa_data(FILE *f, const struct apex *ap, uint32_t serial)
+{
+	put_wire_name(f, ap->mname, ap->mlen);
+	fputc(' ', f);
+	put_wire_name(f, ap->rname, ap->rlen);
+	fprintf(f, " %u %u %u %u %u\n", serial, ap->refresh, ap->retry,
+	    ap->expire, ap->minimum);
+}
+
+static void
+put_a(FILE *f, uint32_t a)
+{
+	fprintf(f, "%u.%u.%u.%u", a >> 24, (a >> 16) & 0xff, (a >> 8) & 0xff,
+	    a & 0xff);
+}
+
+/* ---- the zone as an rbldnsd combined dataset ---- */
 
 struct exportctx {
 	FILE		*f;
@@ -17,28 +76,8 @@ struct exportctx {
 	uint32_t	 now;
 	unsigned long	 n;
 	bool		 tty;
-	const struct dns_view *view;	/* its [allow] list */
-	const struct conf *conf;
-	const int	*srcids;
-	struct store	*st;
+	const struct view *view;
 };
-
-static bool
-export_allowed(const struct exportctx *x, const struct prefix *p)
-{
-	struct prefix lo, tp;
-
-	ipaddr_set_v4(&lo, 0x7f000001, 32);
-	ipaddr_set_v4(&tp, 0x7f000002, 32);
-	if (ipaddr_contains(&lo, p))
-		return true;
-	if (ipaddr_contains(p, &tp) && p->len == 32)
-		return false;	/* the RFC 5782 test point outranks [allow] */
-	for (int i = 0; i < x->view->nallow; i++)
-		if (ipaddr_contains(&x->view->allow[i], p))
-			return true;
-	return false;
-}
 
 /* Every value is written out (":A:TXT") so that no default line of
  * rbldnsd's can change it; the stored template holds only "$" and "$$". */
@@ -52,210 +91,113 @@ export_cb(void *arg, const struct store_entry *e)
 		return 0;
 	if (e->expires != 0 && e->expires <= x->now)
 		return 0;
-	if (!e->excl && export_allowed(x, &e->p))
+	if (!e->excl && listing_is_unasked(x->view, &e->p))
 		return 0;	/* never listed by rbld: not by rbldnsd either */
 	ipaddr_format(&e->p, true, p, sizeof(p));
 	if (e->excl)
 		fprintf(x->f, "!%s\n", p);
-	else
-		fprintf(x->f, "%s :%u.%u.%u.%u:%s\n", p, e->a >> 24,
-		    (e->a >> 16) & 0xff, (e->a >> 8) & 0xff, e->a & 0xff,
-		    e->txt ? e->txt : "");
+	else {
+		fprintf(x->f, "%s :", p);
+		put_a(x->f, e->a);
+		fprintf(x->f, ":%s\n", e->txt ? e->txt : "");
+	}
 	if (x->tty && ++x->n % 100000 == 0)
 		fprintf(stderr, "exported %lu entries\r", x->n);
 	return ferror(x->f) ? 1 : 0;
 }
 
-static void
-put_name(FILE *f, const char *name)
+/* An exclusion line; in rbldnsd the first line for a prefix wins, so
+ * these go before the entries. */
+static int
+exclude_cb(void *arg, const struct prefix *p)
 {
-	size_t l = strlen(name);
+	FILE *f = arg;
+	char text[IPADDR_STRLEN];
 
-	fprintf(f, "%s%s", name, l > 0 && name[l - 1] == '.' ? "" : ".");
-}
-
-/* The zone's SOA and NS as its answers give them. */
-struct zmeta {
-	char		mname[STORE_DNAME_MAX + 1], rname[STORE_DNAME_MAX + 16];
-	uint32_t	soa_ttl, serial, refresh, retry, expire, minimum;
-	int		nns;
-	char		ns[STORE_MAX_NS][STORE_DNAME_MAX + 1];
-	uint32_t	ns_ttl;
-};
-
-/* The zone's SOA and NS: the config's, else those of its first source file
- * with one; the serial is the store's. */
-static void
-zone_meta(const struct conf *conf, const int *srcids, struct store *st, int z,
-    struct zmeta *zm)
-{
-	const struct conf_zone *cz = &conf->zones[z];
-	uint32_t ttl = cz->ttl ? cz->ttl : DNS_DEFAULT_TTL;
-	struct store_srcmeta m, fsoa, fns;
-	bool have_soa = false, have_ns = false;
-
-	memset(zm, 0, sizeof(*zm));
-	for (int i = 0; i < cz->nsources; i++) {
-		if (store_source_meta(st, srcids[cz->sources[i]], &m) != 0)
-			continue;
-		if (!have_soa && m.has_soa) {
-			fsoa = m;
-			have_soa = true;
-		}
-		if (!have_ns && m.nns > 0) {
-			fns = m;
-			have_ns = true;
-		}
-	}
-	zm->serial = store_serial(st, z);
-	if (cz->has_soa || !have_soa) {
-		snprintf(zm->mname, sizeof(zm->mname), "%s", cz->has_soa ?
-		    cz->soa_mname : cz->nns > 0 ? cz->ns[0] : cz->name);
-		if (cz->has_soa)
-			snprintf(zm->rname, sizeof(zm->rname), "%s",
-			    cz->soa_rname);
-		else
-			snprintf(zm->rname, sizeof(zm->rname), "hostmaster.%s",
-			    cz->name);
-		zm->soa_ttl = ttl;
-		zm->refresh = cz->has_soa ? cz->soa_refresh : 3600;
-		zm->retry = cz->has_soa ? cz->soa_retry : 600;
-		zm->expire = cz->has_soa ? cz->soa_expire : 604800;
-		zm->minimum = cz->has_soa ? cz->soa_minimum : ttl;
-	} else {
-		snprintf(zm->mname, sizeof(zm->mname), "%s", fsoa.soa_mname);
-		snprintf(zm->rname, sizeof(zm->rname), "%s", fsoa.soa_rname);
-		zm->soa_ttl = fsoa.soa_ttl ? fsoa.soa_ttl : ttl;
-		zm->refresh = fsoa.soa_refresh;
-		zm->retry = fsoa.soa_retry;
-		zm->expire = fsoa.soa_expire;
-		zm->minimum = fsoa.soa_minttl;
-	}
-	if (cz->nns > 0 || have_ns) {
-		zm->nns = cz->nns > 0 ? cz->nns : fns.nns;
-		if (zm->nns > STORE_MAX_NS)
-			zm->nns = STORE_MAX_NS;
-		zm->ns_ttl = cz->nns > 0 || fns.ns_ttl == 0 ? ttl : fns.ns_ttl;
-		for (int i = 0; i < zm->nns; i++)
-			snprintf(zm->ns[i], sizeof(zm->ns[i]), "%s",
-			    cz->nns > 0 ? cz->ns[i] : fns.ns[i]);
-	}
-}
-
-/* $SOA and $NS lines. */
-static void
-export_soa_ns(struct exportctx *x, int z)
-{
-	struct zmeta zm;
-
-	zone_meta(x->conf, x->srcids, x->st, z, &zm);
-	fprintf(x->f, "$SOA %u ", zm.soa_ttl);
-	put_name(x->f, zm.mname);
-	fputc(' ', x->f);
-	put_name(x->f, zm.rname);
-	fprintf(x->f, " %u %u %u %u %u\n", zm.serial, zm.refresh, zm.retry,
-	    zm.expire, zm.minimum);
-	if (zm.nns > 0) {
-		fprintf(x->f, "$NS %u", zm.ns_ttl);
-		for (int i = 0; i < zm.nns; i++) {
-			fputc(' ', x->f);
-			put_name(x->f, zm.ns[i]);
-		}
-		fputc('\n', x->f);
-	}
+	ipaddr_format(p, true, text, sizeof(text));
+	fprintf(f, "!%s\n", text);
+	return 0;
 }
 
 /*
- * RFC 5782: rbld lists 127.0.0.2 even when no source does, with the first
- * source's values and TTL; so must the export.
+ * 127.0.0.2 is answered apart from the sources' datasets, each of which
+ * excludes it: a dataset per answer rbld gives for it, with that answer's
+ * TTL, A and TXT template. So whatever makes rbld list it (its sources,
+ * the test point in [allow] or not), rbldnsd lists it the same way.
  */
-static void
-export_test_point(struct exportctx *x, const struct conf_zone *cz)
+static int
+export_test_point(FILE *f, const struct view *v, int z, struct snap *s,
+    uint32_t now)
 {
-	const struct conf_source *first = &x->conf->sources[cz->sources[0]];
-	struct store_srcmeta meta;
-	struct store_hit hits[CONF_MAX_ZONE_SOURCES];
-	int ids[CONF_MAX_ZONE_SOURCES];
-	uint8_t tp[4] = { 127, 0, 0, 2 };
-	struct store_reader *rd;
-	bool listed = false;
+	struct listing_hit hits[LISTING_MAX_HITS];
+	struct listing_addr la;
+	struct prefix tp;
+	int n;
 
-	for (int i = 0; i < cz->nsources; i++)
-		ids[i] = x->srcids[cz->sources[i]];
-	if ((rd = store_reader_new(x->st)) != NULL &&
-	    store_reader_begin(rd) == 0) {
-		if (store_lookup(rd, 4, tp, ids, cz->nsources,
-		    (uint32_t)time(NULL), hits) == 0)
-			for (int i = 0; i < cz->nsources; i++)
-				listed |= hits[i].listed;
-		store_reader_end(rd);
+	ipaddr_set_v4(&tp, 0x7f000002, 32);
+	listing_addr(v, &tp, &la);
+	if ((n = listing_find(v, z, &s->ap, s->rd, &la, now, hits)) < 0)
+		return -1;
+	for (int i = 0; i < n; i++) {
+		const char *t = "";
+		size_t tl = 0;
+
+		listing_template(s->rd, &hits[i], &t, &tl);
+		if (i == 0)
+			fprintf(f, "$DATASET ip4trie:rfc5782 @\n");
+		else
+			fprintf(f, "$DATASET ip4trie:rfc5782-%d @\n", i + 1);
+		fprintf(f, "$TTL %u\n127.0.0.2 :", hits[i].ttl);
+		put_a(f, hits[i].a);
+		fprintf(f, ":%.*s\n", (int)tl, t);
 	}
-	store_reader_free(rd);
-	if (listed)
-		return;
-	if (store_source_meta(x->st, ids[0], &meta) != 0 || meta.ttl == 0)
-		meta.ttl = cz->ttl ? cz->ttl : DNS_DEFAULT_TTL;
-	fprintf(x->f, "$DATASET ip4trie:rfc5782 @\n$TTL %u\n127.0.0.2 :%u.%u.%u.%u:%s\n",
-	    meta.ttl, first->a >> 24,
-	    (first->a >> 16) & 0xff, (first->a >> 8) & 0xff, first->a & 0xff,
-	    first->txt ? first->txt : "");
+	return 0;
 }
 
-
 int
-export_rbldnsd(FILE *f, const struct conf *conf, const int *srcids,
-    const struct dns_view *view, struct store *st, int z, bool progress,
-    unsigned long *count)
+export_rbldnsd(FILE *f, const struct view *v, struct store *st, int z,
+    bool progress, unsigned long *count)
 {
-	const struct conf_zone *cz = &conf->zones[z];
-	struct dns_view *own = NULL;
+	const struct view_zone *vz = &v->zones[z];
 	struct exportctx x;
+	struct snap s;
 	int rc = 0;
 
 	memset(&x, 0, sizeof(x));
-	if (view == NULL && (view = own = view_build(conf, srcids)) == NULL)
-		return -1;
-	x.view = view;
+	x.view = v;
 	x.f = f;
-	x.conf = conf;
-	x.srcids = srcids;
-	x.st = st;
 	x.now = (uint32_t)time(NULL);
 	x.tty = progress;
+	if (snap_begin(&s, v, st, z) != 0)
+		return -1;
 	fprintf(f, "# rbldnsd combined dataset for zone %s, exported by rbld\n"
-	    "# serve with: rbldnsd ... %s:combined:FILE\n", cz->name, cz->name);
-	export_soa_ns(&x, z);
-	for (int i = 0; i < cz->nsources && rc == 0; i++) {
-		const struct conf_source *cs = &conf->sources[cz->sources[i]];
-		int src = srcids[cz->sources[i]];
-		struct store_srcmeta meta;
-		uint32_t ttl = cz->ttl ? cz->ttl : DNS_DEFAULT_TTL;
-
-		if (store_source_meta(st, src, &meta) == 0 && meta.ttl != 0)
-			ttl = meta.ttl;
+	    "# serve with: rbldnsd ... %s:combined:FILE\n", vz->cz->name,
+	    vz->cz->name);
+	fprintf(f, "$SOA %u ", s.ap.soa_ttl);
+	put_soa_data(f, &s.ap, store_reader_serial(s.rd, z));
+	if (s.ap.nns > 0) {
+		fprintf(f, "$NS %u", s.ap.ns_ttl);
+		for (int i = 0; i < s.ap.nns; i++) {
+			fputc(' ', f);
+			put_wire_name(f, s.ap.ns[i], s.ap.nslen[i]);
+		}
+		fputc('\n', f);
+	}
+	for (int i = 0; i < vz->nsrc && rc == 0; i++) {
 		for (int fam = 4; fam <= 6 && rc == 0; fam += 2) {
 			fprintf(f, "$DATASET ip%dtrie:%s @\n$TTL %u\n", fam,
-			    cs->name, ttl);
-			/* Exclusions first: in rbldnsd the first line wins. */
+			    vz->src[i]->name, s.ap.src_ttl[i]);
 			if (fam == 4)
-				fprintf(f, "!127.0.0.1\n");
-			for (int a = 0; a < x.view->nallow; a++) {
-				char ap[IPADDR_STRLEN];
-
-				if (x.view->allow[a].family != fam)
-					continue;
-				ipaddr_format(&x.view->allow[a], true, ap,
-				    sizeof(ap));
-				fprintf(f, "!%s\n", ap);
-			}
+				fprintf(f, "!127.0.0.2\n");
+			listing_unasked(v, fam, exclude_cb, f);
 			x.family = fam;
-			if (store_walk(st, src, export_cb, &x) != 0)
+			if (store_walk(st, vz->srcids[i], export_cb, &x) != 0)
 				rc = -1;
 		}
 	}
 	if (rc == 0)
-		export_test_point(&x, cz);
-	view_free(own);
+		rc = export_test_point(f, v, z, &s, x.now);
+	snap_end(&s);
 	if (count != NULL)
 		*count = x.n;
 	if (rc == 0 && (fflush(f) != 0 || ferror(f)))
@@ -420,33 +362,12 @@ put_txt(FILE *f, const char *s)
 	fputc('"', f);
 }
 
-struct rrs {
-	int		 zone;
-	int		 n;
-	struct lookup_answer a[CONF_MAX_ZONE_SOURCES + 1];
-};
-
-static int
-rrs_cb(void *arg, const struct lookup_answer *an)
-{
-	struct rrs *r = arg;
-
-	if (an->zone == r->zone && r->n < (int)(sizeof(r->a) / sizeof(r->a[0])))
-		r->a[r->n++] = *an;
-	return 0;
-}
-
 struct bindctx {
 	FILE		*f;
-	const struct conf *conf;
-	const int	*srcids;
-	const struct dns_view *view;
-	struct store	*st;
-	struct store_reader *rd;	/* one snapshot for the whole export */
+	const struct view *view;
+	struct snap	 s;		/* one snapshot for the whole export */
 	int		 z;
-	uint32_t	 now, zttl;
-	uint32_t	 ttl[CONF_MAX_SOURCES];	/* by conf source index */
-	uint32_t	 tpttl;		/* 127.0.0.2 listed by no source */
+	uint32_t	 now;
 	unsigned long	 names;
 };
 
@@ -456,50 +377,48 @@ static int
 bind_records(struct bindctx *b, const char *owner, const struct prefix *addr,
     const char *range)
 {
-	struct rrs r;
-	enum lookup_never never;
-	uint32_t a[CONF_MAX_ZONE_SOURCES + 1], atl = UINT32_MAX, ttl_txt = UINT32_MAX;
-	char txt[CONF_MAX_ZONE_SOURCES + 1][RBL_TXT_ANSWER_MAX + 1];
-	int na = 0, nt = 0;
+	struct listing_hit hits[LISTING_MAX_HITS];
+	struct listing_addr la;
+	uint32_t a[LISTING_MAX_HITS], atl = UINT32_MAX, ttl_txt = UINT32_MAX;
+	char txt[LISTING_MAX_HITS][RBL_TXT_ANSWER_MAX + 1];
+	int n, na = 0, nt = 0;
 
-	memset(&r, 0, sizeof(r));
-	r.zone = b->z;
-	if (lookup_ip_reader(b->conf, b->view, b->rd, addr, b->now, &never,
-	    rrs_cb, &r) < 0)
+	listing_addr(b->view, addr, &la);
+	if ((n = listing_find(b->view, b->z, &b->s.ap, b->s.rd, &la, b->now,
+	    hits)) < 0)
 		return -1;
-	for (int i = 0; i < r.n; i++) {
-		const struct lookup_answer *an = &r.a[i];
-		uint32_t t = an->source < 0 ? b->tpttl : b->ttl[an->source];
+	for (int i = 0; i < n; i++) {
+		const struct listing_hit *h = &hits[i];
+		const char *t;
+		size_t l, tl;
 		int k;
 
-		for (k = 0; k < na && a[k] != an->a; k++)
+		for (k = 0; k < na && a[k] != h->a; k++)
 			;
 		if (k == na)
-			a[na++] = an->a;
-		if (t < atl)
-			atl = t;
-		if (!an->has_txt)
-			continue;
-		if (range != NULL) {
-			size_t l = rbldnsd_expand(an->tmpl, strlen(an->tmpl),
-			    range, txt[nt]);
-
-			txt[nt][l] = '\0';
-		} else
-			snprintf(txt[nt], sizeof(txt[nt]), "%s", an->txt);
-		if (txt[nt][0] == '\0')
+			a[na++] = h->a;
+		if (h->ttl < atl)
+			atl = h->ttl;
+		if (range != NULL)
+			l = listing_template(b->s.rd, h, &t, &tl) ?
+			    rbldnsd_expand(t, tl, range, txt[nt]) : 0;
+		else
+			l = listing_txt(b->s.rd, &la, h, txt[nt]);
+		txt[nt][l] = '\0';
+		if (l == 0)
 			continue;
 		for (k = 0; k < nt && strcmp(txt[k], txt[nt]) != 0; k++)
 			;
 		if (k == nt)
 			nt++;
-		if (t < ttl_txt)
-			ttl_txt = t;
+		if (h->ttl < ttl_txt)
+			ttl_txt = h->ttl;
 	}
-	for (int i = 0; i < na; i++)
-		fprintf(b->f, "%s\t%u\tIN\tA\t%u.%u.%u.%u\n", owner, atl,
-		    a[i] >> 24, (a[i] >> 16) & 0xff, (a[i] >> 8) & 0xff,
-		    a[i] & 0xff);
+	for (int i = 0; i < na; i++) {
+		fprintf(b->f, "%s\t%u\tIN\tA\t", owner, atl);
+		put_a(b->f, a[i]);
+		fputc('\n', b->f);
+	}
 	for (int i = 0; i < nt; i++) {
 		fprintf(b->f, "%s\t%u\tIN\tTXT\t", owner, ttl_txt);
 		put_txt(b->f, txt[i]);
@@ -535,65 +454,54 @@ free_child(const struct nodes *ns, const struct node *n, uint8_t *a)
 	return false;
 }
 
-/* Does rbld list ADDR in the zone? 1, 0, or -1 on a read error. */
+/* Does rbld list ADDR in the zone? *LISTED says; -1 on a read error. */
 static int
-has_records(struct bindctx *b, const struct prefix *addr)
+has_records(struct bindctx *b, const struct prefix *addr, bool *listed)
 {
-	struct rrs r;
-	enum lookup_never never;
+	struct listing_hit hits[LISTING_MAX_HITS];
+	struct listing_addr la;
+	int n;
 
-	memset(&r, 0, sizeof(r));
-	r.zone = b->z;
-	if (lookup_ip_reader(b->conf, b->view, b->rd, addr, b->now, &never,
-	    rrs_cb, &r) < 0)
+	listing_addr(b->view, addr, &la);
+	if ((n = listing_find(b->view, b->z, &b->s.ap, b->s.rd, &la, b->now,
+	    hits)) < 0)
 		return -1;
-	return r.n > 0;
+	*listed = n > 0;
+	return 0;
+}
+
+static int
+node_range_cb(void *arg, const struct prefix *p)
+{
+	return nodes_add(arg, p) != 0;
 }
 
 int
-export_bind(FILE *f, const struct conf *conf, const int *srcids,
-    const struct dns_view *view, struct store *st, int z, bool progress,
-    unsigned long *count)
+export_bind(FILE *f, const struct view *v, struct store *st, int z,
+    bool progress, unsigned long *count)
 {
-	const struct conf_zone *cz = &conf->zones[z];
-	struct dns_view *own = NULL;
+	const struct view_zone *vz = &v->zones[z];
 	struct nodes ns;
 	struct bindctx b;
-	struct zmeta zm;
 	struct prefix tp, *rep = NULL;
 	uint8_t *flags = NULL;
-	int rc = -1, k;
+	bool listed;
+	int rc = -1;
 
 	memset(&ns, 0, sizeof(ns));
 	memset(&b, 0, sizeof(b));
-	if (view == NULL && (view = own = view_build(conf, srcids)) == NULL)
-		return -1;
 	b.f = f;
-	b.conf = conf;
-	b.srcids = srcids;
-	b.view = view;
-	b.st = st;
+	b.view = v;
 	b.z = z;
 	b.now = ns.now = (uint32_t)time(NULL);
-	b.zttl = cz->ttl ? cz->ttl : DNS_DEFAULT_TTL;
-	for (int i = 0; i < conf->nsources; i++) {
-		struct store_srcmeta m;
 
-		b.ttl[i] = store_source_meta(st, srcids[i], &m) == 0 && m.ttl ?
-		    m.ttl : b.zttl;
-	}
-	b.tpttl = cz->nsources > 0 ? b.ttl[cz->sources[0]] : b.zttl;
-
-	/* Every name the zone needs. */
-	for (int i = 0; i < cz->nsources; i++)
-		if (store_walk(st, srcids[cz->sources[i]], nodes_entry_cb,
-		    &ns) != 0)
+	/* Every name the zone needs: the entries', and names around what is
+	 * never listed and the test point, so that they answer as rbld does. */
+	for (int i = 0; i < vz->nsrc; i++)
+		if (store_walk(st, vz->srcids[i], nodes_entry_cb, &ns) != 0)
 			goto out;
-	for (int i = 0; i < view->nallow; i++)
-		if (nodes_add(&ns, &view->allow[i]) != 0)
-			goto out;
-	ipaddr_set_v4(&tp, 0x7f000001, 32);
-	if (nodes_add(&ns, &tp) != 0)
+	if (listing_unasked(v, 4, node_range_cb, &ns) != 0 ||
+	    listing_unasked(v, 6, node_range_cb, &ns) != 0)
 		goto out;
 	ipaddr_set_v4(&tp, 0x7f000002, 32);
 	if (nodes_add(&ns, &tp) != 0)
@@ -611,21 +519,15 @@ export_bind(FILE *f, const struct conf *conf, const int *srcids,
 
 	/* One snapshot for every lookup: the file is one version of the
 	 * zone, and a reader per name would cost more than the lookup. */
-	if ((b.rd = store_reader_new(st)) == NULL ||
-	    store_reader_begin(b.rd) != 0)
+	if (snap_begin(&b.s, v, st, z) != 0)
 		goto out;
-	zone_meta(conf, srcids, st, z, &zm);
 	fprintf(f, "; zone %s exported by rbld: serve it with any standard "
-	    "DNS server\n$ORIGIN %s.\n@\t%u\tIN\tSOA\t", cz->name, cz->name,
-	    zm.soa_ttl);
-	put_name(f, zm.mname);
-	fputc(' ', f);
-	put_name(f, zm.rname);
-	fprintf(f, " %u %u %u %u %u\n", zm.serial, zm.refresh, zm.retry,
-	    zm.expire, zm.minimum);
-	for (int i = 0; i < zm.nns; i++) {
-		fprintf(f, "@\t%u\tIN\tNS\t", zm.ns_ttl);
-		put_name(f, zm.ns[i]);
+	    "DNS server\n$ORIGIN %s.\n@\t%u\tIN\tSOA\t", vz->cz->name,
+	    vz->cz->name, b.s.ap.soa_ttl);
+	put_soa_data(f, &b.s.ap, store_reader_serial(b.s.rd, z));
+	for (int i = 0; i < b.s.ap.nns; i++) {
+		fprintf(f, "@\t%u\tIN\tNS\t", b.s.ap.ns_ttl);
+		put_wire_name(f, b.s.ap.ns[i], b.s.ap.nslen[i]);
 		fputc('\n', f);
 	}
 
@@ -649,9 +551,9 @@ export_bind(FILE *f, const struct conf *conf, const int *srcids,
 		if (n->depth < max_depth(n->family) &&
 		    !free_child(&ns, n, rep[i].addr))
 			continue;	/* no address of its own */
-		if ((k = has_records(&b, &rep[i])) < 0)
+		if (has_records(&b, &rep[i], &listed) != 0)
 			goto out;
-		if (k)
+		if (listed)
 			flags[i] |= F_ANSWERS | F_EXISTS;
 	}
 	for (size_t i = ns.n; i-- > 0;) {
@@ -743,13 +645,9 @@ export_bind(FILE *f, const struct conf *conf, const int *srcids,
 out:
 	if (count != NULL)
 		*count = b.names;
-	if (b.rd != NULL) {
-		store_reader_end(b.rd);
-		store_reader_free(b.rd);
-	}
+	snap_end(&b.s);
 	free(rep);
 	free(flags);
 	free(ns.v);
-	view_free(own);
 	return rc;
 }

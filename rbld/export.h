@@ -1,24 +1,22 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* A zone as one rbldnsd "combined" dataset file, for rbldctl and the API. */
+/* A zone as one rbldnsd "combined" dataset file, or as a master file, for rbldctl and the API. */
 #ifndef RBLD_EXPORT_H
 #define RBLD_EXPORT_H
 
 #include <stdbool.h>
 #include <stdio.h>
 
-#include "conf.h"
-#include "dns.h"
 #include "store.h"
+#include "view.h"
 
 /*
- * Write zone Z of CONF (SRCIDS: store ids of its sources) to F as an
- * rbldnsd combined dataset that rbldnsd serves with rbld's answers. VIEW
- * gives the [allow] list DNS uses (NULL: read it now). With PROGRESS, a
- * count goes to stderr as it runs. *COUNT (may be NULL) gets the entries
+ * Write zone Z of view V to F as an rbldnsd combined dataset that rbldnsd
+ * serves with rbld's answers: what the listing rules never list is
+ * excluded in every dataset, and 127.0.0.2 answered apart. With PROGRESS,
+ * a count goes to stderr as it runs. *COUNT (may be NULL) gets the entries
  * written. Returns 0, or -1 on a read or write error.
  */
-int	export_rbldnsd(FILE *f, const struct conf *conf, const int *srcids,
-	    const struct dns_view *view, struct store *st, int z,
+int	export_rbldnsd(FILE *f, const struct view *v, struct store *st, int z,
 	    bool progress, unsigned long *count);
 
 /*
@@ -28,8 +26,7 @@ int	export_rbldnsd(FILE *f, const struct conf *conf, const int *srcids,
  * address. Same arguments and result as export_rbldnsd; *COUNT gets the
  * names with records.
  */
-int	export_bind(FILE *f, const struct conf *conf, const int *srcids,
-	    const struct dns_view *view, struct store *st, int z,
+int	export_bind(FILE *f, const struct view *v, struct store *st, int z,
 	    bool progress, unsigned long *count);
 
 #endif

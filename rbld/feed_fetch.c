@@ -19,9 +19,9 @@
 #include <time.h>
 #include <zlib.h>
 
-#include "dns.h"
 #include "feed_fetch.h"
 #include "tsig.h"
+#include "wire.h"
 
 #define FETCH_CONNECT_TIMEOUT	10L	/* seconds */
 #define FETCH_MAX_REDIRS	5L
@@ -487,9 +487,10 @@ fetch_axfr(const struct fetch_request *q, struct fetch_result *r)
 	socklen_t sslen;
 	struct tsig_key key;
 	struct tsig_ctx tc;
-	uint8_t query[1024], *msg = NULL, lenb[2];
+	uint8_t query[1024], zname[WIRE_NAME_MAX], *msg = NULL, lenb[2];
+	struct wire_buf qb;
 	ssize_t qlen;
-	size_t nl;
+	int nl;
 	uint16_t id;
 	int port, fd = -1, nsoa = 0, rc = -1, nmsg = 0, last_signed = 0;
 	bool use_tsig = q->tsig != NULL;
@@ -518,26 +519,23 @@ fetch_axfr(const struct fetch_request *q, struct fetch_result *r)
 	}
 
 	/* The question: ZONE AXFR IN, no recursion. */
-	memset(query, 0, 12);
 	if (getrandom(&id, sizeof(id), 0) != sizeof(id))
 		id = (uint16_t)time(NULL);
-	query[0] = (uint8_t)(id >> 8);
-	query[1] = (uint8_t)id;
-	query[5] = 1;
-	{
-		int wl = dns_name_to_wire(zone, query + 12, 256);
-
-		if (wl < 0) {
-			ferr(r, "axfr: bad zone name \"%s\"", zone);
-			return -1;
-		}
-		nl = (size_t)wl;
+	if ((nl = wire_name_from_text(zone, zname, sizeof(zname))) < 0) {
+		ferr(r, "axfr: bad zone name \"%s\"", zone);
+		return -1;
 	}
-	query[12 + nl] = 0;
-	query[13 + nl] = 252;	/* AXFR */
-	query[14 + nl] = 0;
-	query[15 + nl] = 1;	/* IN */
-	qlen = (ssize_t)(16 + nl);
+	wire_buf_init(&qb, query, sizeof(query));
+	wire_put16(&qb, id);
+	wire_put16(&qb, 0);		/* a query, opcode QUERY, no flags */
+	wire_put16(&qb, 1);		/* one question */
+	wire_put16(&qb, 0);
+	wire_put16(&qb, 0);
+	wire_put16(&qb, 0);
+	wire_put(&qb, zname, (size_t)nl);
+	wire_put16(&qb, TYPE_AXFR);
+	wire_put16(&qb, CLASS_IN);
+	qlen = (ssize_t)qb.len;
 	if (use_tsig) {
 		tsig_start(&tc, &key, NULL, 0);
 		if ((qlen = tsig_sign(&tc, query, (size_t)qlen, sizeof(query),
@@ -575,8 +573,7 @@ fetch_axfr(const struct fetch_request *q, struct fetch_result *r)
 			goto out;
 		}
 	}
-	lenb[0] = (uint8_t)(qlen >> 8);
-	lenb[1] = (uint8_t)qlen;
+	wire_set16(lenb, (uint16_t)qlen);
 	if (axfr_io(fd, lenb, 2, true, deadline, q->cancel) != 0 ||
 	    axfr_io(fd, query, (size_t)qlen, true, deadline, q->cancel) != 0) {
 		ferr(r, "axfr from %s port %d: cannot send the query", host,
@@ -595,7 +592,7 @@ fetch_axfr(const struct fetch_request *q, struct fetch_result *r)
 		int v;
 
 		if (axfr_io(fd, lenb, 2, false, deadline, q->cancel) != 0 ||
-		    (mlen = (size_t)(lenb[0] << 8 | lenb[1])) < 12 ||
+		    (mlen = wire_get16(lenb)) < WIRE_HEADER ||
 		    axfr_io(fd, msg, mlen, false, deadline, q->cancel) != 0) {
 			ferr(r, "axfr from %s port %d: %s", host, port,
 			    time(NULL) >= deadline ? "timed out" : nmsg == 0 ?
@@ -604,21 +601,21 @@ fetch_axfr(const struct fetch_request *q, struct fetch_result *r)
 			goto out;
 		}
 		nmsg++;
-		if ((msg[0] << 8 | msg[1]) != id || !(msg[2] & 0x80)) {
+		if (wire_id(msg) != id || !wire_qr(msg)) {
 			ferr(r, "axfr from %s port %d: an answer to another "
 			    "question", host, port);
 			goto out;
 		}
-		if ((msg[3] & 0x0f) != 0) {
+		if (wire_rcode(msg) != RCODE_NOERROR) {
 			/* The server says why: REFUSED (not allowed), or
 			 * NOTAUTH (a key it does not know, a wrong secret). */
-			unsigned rcode = msg[3] & 0x0f;
+			int rcode = wire_rcode(msg);
 			ldns_lookup_table *lt = ldns_lookup_by_id(ldns_rcodes,
-			    (int)rcode);
+			    rcode);
 
 			ferr(r, "axfr from %s port %d: the server answered "
 			    "%s%s", host, port, lt != NULL ? lt->name : "an error",
-			    rcode != LDNS_RCODE_NOTAUTH ? "" : use_tsig ?
+			    rcode != RCODE_NOTAUTH ? "" : use_tsig ?
 			    " (check the tsig key name and secret)" :
 			    " (it may want a tsig key)");
 			goto out;

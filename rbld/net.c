@@ -15,8 +15,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "grace.h"
 #include "log.h"
 #include "net.h"
+#include "wire.h"
 
 #define NET_BATCH		32	/* packets per recvmmsg/sendmmsg */
 #define NET_UDP_IN		4096	/* larger queries are not DNSBL queries */
@@ -27,13 +29,6 @@
 #define NET_MAX_SOCKS		(CONF_MAX_LISTEN * 64)
 #define NET_COALESCE_US		100	/* pause after a short batch, see udp_worker */
 
-/*
- * dns.h keeps its own copy so as not to depend on conf.h; were they to
- * differ, zones past DNS_STATS_ZONES would be counted as unattributed.
- */
-_Static_assert(DNS_STATS_ZONES == CONF_MAX_ZONES,
-    "DNS_STATS_ZONES must match CONF_MAX_ZONES");
-
 struct worker {
 	struct net		*net;
 	pthread_t		 thread;
@@ -41,15 +36,15 @@ struct worker {
 	int			 fd;
 	bool			 tcp;
 	struct store_reader	*rd;
+	struct apex_cache	*apexes;
 	struct dns_stats	 stats;
-	_Atomic uint64_t	 epoch;		/* bumped every loop: a grace period */
 };
 
 struct net {
 	int			 nworkers;
 	struct worker		 workers[NET_MAX_SOCKS];
 	struct store		*st;
-	_Atomic(struct dns_view *) view;
+	struct view_ref		*views;
 	atomic_bool		 stop;
 	long			 coalesce_us;
 };
@@ -96,7 +91,7 @@ net_socket(const struct conf_listen *l, int type, in_port_t port, char *err,
 		    ((struct sockaddr_in6 *)&got)->sin6_port);
 	}
 	if (type == SOCK_DGRAM) {
-		/* Wake up every second so a stop or a view swap is seen. */
+		/* Wake up every second so that a stop is seen. */
 		struct timeval tv = { 1, 0 };
 		int buf = 4 * 1024 * 1024;
 
@@ -185,6 +180,17 @@ fail:
 
 /* ---- UDP ---- */
 
+/* What W answers from in this batch: inside grace_enter and a snapshot. */
+static void
+worker_ctx(struct worker *w, struct dns_ctx *cx)
+{
+	cx->view = view_get(w->net->views);
+	cx->rd = w->rd;
+	cx->apexes = w->apexes;
+	cx->now = (uint32_t)time(NULL);
+	cx->stats = &w->stats;
+}
+
 static void *
 udp_worker(void *arg)
 {
@@ -198,9 +204,8 @@ udp_worker(void *arg)
 	bool short_batch = false;
 
 	while (!atomic_load_explicit(&n->stop, memory_order_relaxed)) {
-		struct dns_view *v;
+		struct dns_ctx cx;
 		int got, nrep = 0;
-		uint32_t now;
 
 		for (int i = 0; i < NET_BATCH; i++) {
 			iov[i].iov_base = in[i];
@@ -219,18 +224,19 @@ udp_worker(void *arg)
 		 */
 		got = recvmmsg(w->fd, msgs, NET_BATCH,
 		    short_batch ? MSG_DONTWAIT : MSG_WAITFORONE, NULL);
-		atomic_fetch_add_explicit(&w->epoch, 1, memory_order_release);
 		if (got <= 0) {
 			short_batch = false;
 			continue;
 		}
 		short_batch = got < NET_BATCH;
-		v = atomic_load_explicit(&n->view, memory_order_acquire);
+		/* One read section and one snapshot for the whole batch. */
+		grace_enter();
 		if (store_reader_begin(w->rd) != 0) {
+			grace_exit();
 			w->stats.servfail += (uint64_t)got;
 			continue;
 		}
-		now = (uint32_t)time(NULL);
+		worker_ctx(w, &cx);
 		for (int i = 0; i < got; i++) {
 			size_t len;
 
@@ -238,8 +244,8 @@ udp_worker(void *arg)
 				w->stats.dropped++;
 				continue;
 			}
-			len = dns_answer(v, w->rd, now, in[i], msgs[i].msg_len,
-			    out[nrep], NET_UDP_OUT, false, &w->stats);
+			len = dns_answer(&cx, in[i], msgs[i].msg_len, out[nrep],
+			    NET_UDP_OUT, false);
 			if (len == 0)
 				continue;
 			oiov[nrep].iov_base = out[nrep];
@@ -252,6 +258,7 @@ udp_worker(void *arg)
 			nrep++;
 		}
 		store_reader_end(w->rd);
+		grace_exit();
 		for (int sent = 0; sent < nrep;) {
 			int r = sendmmsg(w->fd, reps + sent,
 			    (unsigned)(nrep - sent), 0);
@@ -306,29 +313,25 @@ tconn_close(struct tconn *c)
 static void
 tconn_process(struct worker *w, struct tconn *c)
 {
-	struct net *n = w->net;
-
 	while (c->inlen >= 2 && c->outlen == 0) {
-		size_t mlen = (size_t)c->in[0] << 8 | c->in[1], len;
-		struct dns_view *v;
+		size_t mlen = wire_get16(c->in), len = 0;
+		struct dns_ctx cx;
 
 		if (c->inlen < 2 + mlen)
 			return;
-		v = atomic_load_explicit(&n->view, memory_order_acquire);
-		if (store_reader_begin(w->rd) != 0) {
-			len = 0;
-		} else {
-			len = dns_answer(v, w->rd, (uint32_t)time(NULL),
-			    c->in + 2, mlen, c->out + 2, NET_TCP_MSG, true,
-			    &w->stats);
+		grace_enter();
+		if (store_reader_begin(w->rd) == 0) {
+			worker_ctx(w, &cx);
+			len = dns_answer(&cx, c->in + 2, mlen, c->out + 2,
+			    NET_TCP_MSG, true);
 			store_reader_end(w->rd);
 		}
+		grace_exit();
 		memmove(c->in, c->in + 2 + mlen, c->inlen - 2 - mlen);
 		c->inlen -= 2 + mlen;
 		if (len == 0)
 			continue;
-		c->out[0] = (uint8_t)(len >> 8);
-		c->out[1] = (uint8_t)len;
+		wire_set16(c->out, (uint16_t)len);
 		c->outlen = len + 2;
 		c->outoff = 0;
 	}
@@ -350,7 +353,6 @@ tcp_worker(void *arg)
 		int np = 0, map[NET_TCP_MAX_CONN + 1];
 		uint64_t t;
 
-		atomic_fetch_add_explicit(&w->epoch, 1, memory_order_release);
 		pfd[np].fd = w->fd;
 		pfd[np].events = POLLIN;
 		map[np++] = -1;
@@ -468,16 +470,17 @@ tcp_worker(void *arg)
 }
 
 int
-net_start(struct net *n, struct store *st, struct dns_view *view)
+net_start(struct net *n, struct store *st, struct view_ref *views)
 {
 	n->st = st;
-	atomic_store(&n->view, view);
+	n->views = views;
 	n->coalesce_us = NET_COALESCE_US;
 	for (int i = 0; i < n->nworkers; i++) {
 		struct worker *w = &n->workers[i];
 
 		w->net = n;
-		if ((w->rd = store_reader_new(st)) == NULL)
+		if ((w->rd = store_reader_new(st)) == NULL ||
+		    (w->apexes = calloc(1, sizeof(*w->apexes))) == NULL)
 			return -1;
 		if (pthread_create(&w->thread, NULL, w->tcp ? tcp_worker :
 		    udp_worker, w) != 0)
@@ -485,26 +488,6 @@ net_start(struct net *n, struct store *st, struct dns_view *view)
 		w->started = true;
 	}
 	return 0;
-}
-
-struct dns_view *
-net_swap_view(struct net *n, struct dns_view *view)
-{
-	struct dns_view *old = atomic_exchange(&n->view, view);
-	uint64_t seen[NET_MAX_SOCKS];
-
-	/* Every worker goes round its loop at least once a second; after two
-	 * rounds none can still hold the old view. */
-	for (int i = 0; i < n->nworkers; i++)
-		seen[i] = atomic_load(&n->workers[i].epoch);
-	for (int i = 0; i < n->nworkers; i++) {
-		for (int tries = 0; tries < 400 && n->workers[i].started; tries++) {
-			if (atomic_load(&n->workers[i].epoch) >= seen[i] + 2)
-				break;
-			usleep(10000);
-		}
-	}
-	return old;
 }
 
 void
@@ -520,6 +503,7 @@ net_stop(struct net *n)
 			pthread_join(w->thread, NULL);
 		close(w->fd);
 		store_reader_free(w->rd);
+		free(w->apexes);
 	}
 	free(n);
 }

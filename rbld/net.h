@@ -6,6 +6,7 @@
 #include "conf.h"
 #include "dns.h"
 #include "store.h"
+#include "view.h"
 
 struct net;
 
@@ -17,14 +18,10 @@ struct net;
  */
 struct net	*net_bind(const struct conf *conf, char *err, size_t errlen);
 
-/* Start the worker threads answering from ST with VIEW. */
-int		 net_start(struct net *, struct store *st, struct dns_view *view);
-
-/*
- * Serve VIEW from now on. Returns the previous view once no worker can
- * still be using it, for the caller to free.
- */
-struct dns_view	*net_swap_view(struct net *, struct dns_view *view);
+/* Start the worker threads answering from ST with the view in force in
+ * VIEWS, read again for every batch of packets. */
+int		 net_start(struct net *, struct store *st,
+		    struct view_ref *views);
 
 /* Stop all threads and close the sockets. */
 void		 net_stop(struct net *);

@@ -15,12 +15,15 @@
 
 #include "api.h"
 #include "auth.h"
+#include "commitq.h"
 #include "conf.h"
 #include "feed.h"
 #include "feed_fetch.h"
+#include "grace.h"
 #include "log.h"
 #include "net.h"
 #include "reports.h"
+#include "runtime.h"
 #include "source.h"
 #include "store.h"
 
@@ -136,13 +139,12 @@ stamp(const char *path)
 	return fs;
 }
 
-/* Load every file-backed source that changed (or all when FORCE). */
+/* Load every file-backed source of V that changed (or all when FORCE). */
 static void
-load_sources(const struct conf *conf, struct store *st, const int *srcids,
-    bool force)
+load_sources(const struct view *v, struct store *st, bool force)
 {
-	for (int i = 0; i < conf->nsources; i++)
-		source_load(st, &conf->sources[i], srcids[i], force);
+	for (int i = 0; i < v->conf->nsources; i++)
+		source_load(st, &v->conf->sources[i], v->srcids[i], force);
 }
 
 int
@@ -157,14 +159,15 @@ main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *path = "rbld.conf";
-	struct conf *conf;
+	const struct conf *conf;
+	struct conf *nc;
+	struct view *nv;
+	struct runtime *rt;
 	struct store *st;
 	struct net *net;
-	struct dns_view *view;
 	struct feeds *feeds;
 	struct commitq *cq;
 	struct api *api;
-	int srcids[CONF_MAX_SOURCES];
 	bool check = false, debug = false;
 	time_t last_files, last_reap;
 	struct filestamp allow_stamp;
@@ -199,24 +202,24 @@ main(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	if ((conf = conf_load(path, stderr)) == NULL)
+	if ((nc = conf_load(path, stderr)) == NULL)
 		fatalx("%s: configuration has errors, not starting", path);
-	warn_unsupported(conf, NULL);
+	warn_unsupported(nc, NULL);
 	fetch_global_init();
-	if ((net = net_bind(conf, err, sizeof(err))) == NULL)
+	if ((net = net_bind(nc, err, sizeof(err))) == NULL)
 		fatalx("dns: %s", err);
-	if ((st = store_open(conf->database, conf->mapsize, false, err,
+	if ((st = store_open(nc->database, nc->mapsize, false, err,
 	    sizeof(err))) == NULL)
 		fatalx("database: %s", err);
-	if (source_register(conf, st, srcids) != 0)
-		fatalx("database: cannot register sources and zones");
-	if ((view = view_build(conf, srcids)) == NULL)
-		fatalx("cannot build zones");
+	if ((rt = runtime_new(st)) == NULL ||
+	    (nv = runtime_build(nc, st, err, sizeof(err))) == NULL)
+		fatalx("database: %s", err);
+	runtime_publish(rt, nc, nv);
+	conf = nc;
 	if (store_index_start(st) != 0)
 		fatal("cannot start the indexer");
 	if ((cq = commitq_start(st)) == NULL ||
-	    (api = api_new(st, cq, net)) == NULL ||
-	    api_set_conf(api, conf, srcids) != 0)
+	    (api = api_new(st, cq, net, runtime_views(rt))) == NULL)
 		fatalx("cannot set up the API");
 	if (conf->napi > 0) {
 		if (auth_first_token(st, conf, stderr, NULL) != 0)
@@ -226,14 +229,14 @@ main(int argc, char **argv)
 			fatalx("api: %s", err);
 	}
 	/* Serve what the database holds at once; files are checked after. */
-	if (net_start(net, st, view) != 0)
+	if (net_start(net, st, runtime_views(rt)) != 0)
 		fatal("cannot start DNS workers");
 	drop_privileges(conf->user);
 	log_info("rbld %s ready: %d zone(s), %d source(s), database %s",
 	    RBLD_VERSION, conf->nzones, conf->nsources, conf->database);
-	load_sources(conf, st, srcids, false);
+	load_sources(runtime_view(rt), st, false);
 	/* Feeds are fetched by a thread of their own: never in the way of DNS. */
-	if ((feeds = feeds_start(st, conf, srcids)) == NULL)
+	if ((feeds = feeds_start(st, conf, runtime_view(rt)->srcids)) == NULL)
 		fatal("cannot start the feed scheduler");
 	last_files = last_reap = time(NULL);
 	allow_stamp = stamp(conf->allow_file);
@@ -243,15 +246,13 @@ main(int argc, char **argv)
 		time_t now;
 		int sig = sigtimedwait(&sigs, NULL, &tmo);
 
+		/* Old views and configurations go once no reader holds them. */
+		grace_reclaim();
 		if (sig == SIGTERM || sig == SIGINT) {
 			log_info("signal %d: stopping", sig);
 			break;
 		}
 		if (sig == SIGHUP) {
-			struct conf *nc;
-			int nids[CONF_MAX_SOURCES];
-			struct dns_view *nv, *old;
-
 			log_info("SIGHUP: reloading %s", path);
 			if ((nc = conf_load(path, stderr)) == NULL) {
 				log_err("%s: new configuration has errors, "
@@ -263,31 +264,20 @@ main(int argc, char **argv)
 			    strcmp(conf->database, nc->database) != 0)
 				log_warnx("listen addresses, workers and "
 				    "database change only on restart");
-			if (source_register(nc, st, nids) != 0 ||
-			    (nv = view_build(nc, nids)) == NULL) {
-				log_err("new configuration cannot be applied, "
-				    "keeping the old one");
-				conf_free(nc);
-				continue;
-			}
-			load_sources(nc, st, nids, true);
-			feeds_update(feeds, nc, nids);
-			if (api_set_conf(api, nc, nids) != 0) {
-				log_err("new configuration cannot be applied "
-				    "to the API, keeping the old one");
-				feeds_update(feeds, conf, srcids);
-				view_free(nv);
-				conf_free(nc);
-				continue;
-			}
 			if (nc->napi != conf->napi)
 				log_warnx("api addresses change only on restart");
-			old = net_swap_view(net, nv);
-			view_free(old);
-			view = nv;
-			conf_free(conf);
+			if ((nv = runtime_build(nc, st, err, sizeof(err))) ==
+			    NULL) {
+				log_err("new configuration cannot be applied "
+				    "(%s), keeping the old one", err);
+				conf_free(nc);
+				continue;
+			}
+			/* Its files first: a new zone is served with its data. */
+			load_sources(nv, st, true);
+			feeds_update(feeds, nc, nv->srcids);
+			runtime_publish(rt, nc, nv);
 			conf = nc;
-			memcpy(srcids, nids, sizeof(srcids));
 			allow_stamp = stamp(conf->allow_file);
 			log_info("configuration reloaded: %d zone(s), %d "
 			    "source(s)", conf->nzones, conf->nsources);
@@ -297,36 +287,32 @@ main(int argc, char **argv)
 		if (now - last_files >= RBLD_FILE_CHECK_SECS) {
 			struct filestamp as = stamp(conf->allow_file);
 
-			load_sources(conf, st, srcids, false);
+			load_sources(runtime_view(rt), st, false);
 			last_files = now;
 			/* The [allow] list lives in the view: a changed file
 			 * means a new view for DNS and the API. */
 			if (as.mtime_ns != allow_stamp.mtime_ns ||
 			    as.size != allow_stamp.size) {
-				struct dns_view *nv = view_build(conf, srcids);
-
 				allow_stamp = as;
-				if (nv != NULL && api_set_conf(api, conf,
-				    srcids) == 0) {
-					view_free(net_swap_view(net, nv));
-					view = nv;
+				if (runtime_reload_allow(rt, err,
+				    sizeof(err)) == 0)
 					log_info("allow: %s changed: %d "
-					    "prefixes never listed", conf->allow_file,
-					    nv->nallow);
-				} else {
+					    "prefixes never listed",
+					    conf->allow_file,
+					    runtime_view(rt)->nallow);
+				else
 					/* Tried again when the file next
 					 * changes, or at SIGHUP. */
 					log_err("allow: %s changed, but the new "
 					    "list could not be put in place "
-					    "(out of memory?); the old one "
-					    "stays", conf->allow_file);
-					view_free(nv);
-				}
+					    "(%s); the old one stays",
+					    conf->allow_file, err);
 			}
 		}
 		if (now - last_reap >= RBLD_REAP_SECS) {
 			long n = store_expire(st, (uint32_t)now);
-			long r = reports_prune(st, conf, srcids, (uint32_t)now);
+			long r = reports_prune(st, runtime_view(rt),
+			    (uint32_t)now);
 
 			if (n > 0)
 				log_info("expired %ld entries", n);
@@ -341,9 +327,8 @@ main(int argc, char **argv)
 	feeds_stop(feeds);
 	net_stop(net);
 	api_free(api);
-	view_free(view);
+	runtime_free(rt);
 	store_close(st);
-	conf_free(conf);
 	log_info("stopped");
 	return 0;
 }

@@ -11,15 +11,15 @@
 
 #include "auth.h"
 #include "conf.h"
-#include "dns.h"
 #include "export.h"
 #include "feed.h"
 #include "feed_fetch.h"
 #include "ipaddr.h"
+#include "listing.h"
 #include "log.h"
-#include "lookup.h"
 #include "rbldnsd.h"
 #include "reports.h"
+#include "runtime.h"
 #include "source.h"
 #include "store.h"
 #include "token.h"
@@ -33,6 +33,7 @@ struct ctl {
 	struct conf	*conf;
 	struct store	*st;
 	int		 srcids[CONF_MAX_SOURCES];
+	struct view	*view;		/* for the commands that answer as rbld */
 };
 
 static void
@@ -123,8 +124,20 @@ ctl_open(struct ctl *c, const char *path)
 	if ((c->st = store_open(c->conf->database, c->conf->mapsize, false,
 	    err, sizeof(err))) == NULL)
 		return fail("database: %s", err);
-	if (source_register(c->conf, c->st, c->srcids) != 0)
-		return fail("database: cannot register sources");
+	if (source_register(c->conf, c->st, c->srcids, err, sizeof(err)) != 0)
+		return fail("database: %s", err);
+	return EX_OK;
+}
+
+/* The view rbld would serve with the same config ([allow] read now). */
+static int
+ctl_view(struct ctl *c)
+{
+	char err[512];
+
+	if ((c->view = runtime_build(c->conf, c->st, err, sizeof(err))) ==
+	    NULL)
+		return fail("cannot build the zones: %s", err);
 	return EX_OK;
 }
 
@@ -166,10 +179,10 @@ print_entry(FILE *f, const struct store_entry *e)
 	fmt_time(e->expires, exp, sizeof(exp));
 	if (e->excl)
 		fprintf(f, "!%s\t%s\texcluded\t%s\tadded %s\texpires %s",
-		    p, e->source, lookup_origin_name(e->origin), added, exp);
+		    p, e->source, store_origin_name(e->origin), added, exp);
 	else
 		fprintf(f, "%s\t%s\tA %s\tTXT \"%s\"\t%s\tadded %s\texpires %s",
-		    p, e->source, a, e->txt ? e->txt : "", lookup_origin_name(e->origin),
+		    p, e->source, a, e->txt ? e->txt : "", store_origin_name(e->origin),
 		    added, exp);
 	if (e->reason[0] != '\0')
 		fprintf(f, "\treason \"%s\"", e->reason);
@@ -194,28 +207,33 @@ cover_cb(void *arg, const struct store_entry *e)
 }
 
 struct lookup_print {
-	const struct conf *conf;
+	const struct view *view;
+	struct store_reader *rd;
+	const struct listing_addr *la;
 	const char	*iptext;
 };
 
 static int
-lookup_print_cb(void *arg, const struct lookup_answer *an)
+lookup_print_cb(void *arg, int z, const struct listing_hit *hit)
 {
 	struct lookup_print *lp = arg;
-	char a[IPADDR_STRLEN];
-	uint8_t ab[4] = { (uint8_t)(an->a >> 24), (uint8_t)(an->a >> 16),
-	    (uint8_t)(an->a >> 8), (uint8_t)an->a };
+	const struct view_zone *vz = &lp->view->zones[z];
+	char a[IPADDR_STRLEN], txt[RBL_TXT_ANSWER_MAX + 1];
+	uint8_t ab[4] = { (uint8_t)(hit->a >> 24), (uint8_t)(hit->a >> 16),
+	    (uint8_t)(hit->a >> 8), (uint8_t)hit->a };
+	size_t n;
 
-	if (an->source < 0) {
+	if (hit->src < 0) {
 		printf("%s: listed in %s (RFC 5782 test point)\n", lp->iptext,
-		    lp->conf->zones[an->zone].name);
+		    vz->cz->name);
 		return 0;
 	}
 	ipaddr_ntop(4, ab, a, sizeof(a));
+	n = listing_txt(lp->rd, lp->la, hit, txt);
+	txt[n] = '\0';
 	printf("%s: listed in %s by %s: A %s%s%s%s\n", lp->iptext,
-	    lp->conf->zones[an->zone].name, lp->conf->sources[an->source].name,
-	    a, an->has_txt ? ", TXT \"" : "", an->txt,
-	    an->has_txt ? "\"" : "");
+	    vz->cz->name, vz->src[hit->src]->name, a, n > 0 ? ", TXT \"" : "",
+	    txt, n > 0 ? "\"" : "");
 	return 0;
 }
 
@@ -223,10 +241,10 @@ static int
 cmd_lookup(struct ctl *c, int argc, char **argv)
 {
 	struct prefix ip;
-	struct dns_view *view;
+	struct store_reader *rd;
 	struct cover cv = { 0 };
 	struct lookup_print lp;
-	enum lookup_never never;
+	struct listing_addr la;
 	char iptext[IPADDR_STRLEN];
 	int n;
 
@@ -234,20 +252,29 @@ cmd_lookup(struct ctl *c, int argc, char **argv)
 		return bad_usage("lookup IP");
 	if (ipaddr_parse_addr(argv[1], &ip) != 0)
 		return fail("\"%s\" is not an IP address", argv[1]);
-	lookup_normalize(&ip);
+	listing_canonical(&ip);
 	ipaddr_ntop(ip.family, ip.addr, iptext, sizeof(iptext));
-	if ((view = view_build(c->conf, c->srcids)) == NULL)
-		return fail("cannot build the zones");
-	lp.conf = c->conf;
+	if (ctl_view(c) != EX_OK)
+		return EX_FAIL;
+	listing_addr(c->view, &ip, &la);
+	if ((rd = store_reader_new(c->st)) == NULL ||
+	    store_reader_begin(rd) != 0) {
+		store_reader_free(rd);
+		return fail("database: cannot read");
+	}
+	lp.view = c->view;
+	lp.rd = rd;
+	lp.la = &la;
 	lp.iptext = iptext;
-	n = lookup_ip(c->conf, view, c->st, &ip, (uint32_t)time(NULL), &never,
+	n = listing_each(c->view, rd, &la, (uint32_t)time(NULL),
 	    lookup_print_cb, &lp);
-	view_free(view);
+	store_reader_end(rd);
+	store_reader_free(rd);
 	if (n < 0)
 		return fail("database: cannot read");
-	if (never == LOOKUP_LOOPBACK)
+	if (la.never == LISTING_LOOPBACK)
 		printf("%s: never listed (RFC 5782 test point)\n", iptext);
-	else if (never == LOOKUP_ALLOWED)
+	else if (la.never == LISTING_ALLOWED)
 		printf("%s: never listed (in [allow])\n", iptext);
 	else if (n == 0)
 		printf("%s: not listed\n", iptext);
@@ -309,6 +336,7 @@ cmd_add(struct ctl *c, int argc, char **argv)
 		    "[--reason TEXT] [--a A] [--txt TXT] [--exclude]");
 	if (ipaddr_parse_prefix(argv[optind], &p, &why) != 0)
 		return fail("bad prefix \"%s\": %s", argv[optind], why);
+	listing_canonical(&p);
 	if (ctl_source(c, source, &si) != EX_OK)
 		return EX_FAIL;
 	aval = have_a ? ipaddr_v4(&a) : c->conf->sources[si].a;
@@ -328,8 +356,7 @@ cmd_add(struct ctl *c, int argc, char **argv)
 }
 
 struct del_arg {
-	const struct conf *conf;
-	const int	*srcids;
+	const struct view *view;
 	int		 src, n, kept;
 	struct prefix	 p;
 };
@@ -340,8 +367,7 @@ del_fn(struct store_txn *t, void *arg, int job)
 	struct del_arg *da = arg;
 
 	(void)job;
-	return reports_del(t, da->conf, da->srcids, da->src, &da->p, &da->n,
-	    &da->kept);
+	return reports_del(t, da->view, da->src, &da->p, &da->n, &da->kept);
 }
 
 static int
@@ -366,11 +392,13 @@ cmd_del(struct ctl *c, int argc, char **argv)
 	if (optind != argc - 1)
 		return bad_usage("del PREFIX [--source S]");
 	memset(&da, 0, sizeof(da));
-	da.conf = c->conf;
-	da.srcids = c->srcids;
 	da.src = -1;
 	if (ipaddr_parse_prefix(argv[optind], &da.p, &why) != 0)
 		return fail("bad prefix \"%s\": %s", argv[optind], why);
+	listing_canonical(&da.p);
+	if (ctl_view(c) != EX_OK)
+		return EX_FAIL;
+	da.view = c->view;
 	if (source != NULL) {
 		if (ctl_source(c, source, &si) != EX_OK)
 			return EX_FAIL;
@@ -516,9 +544,11 @@ cmd_export(struct ctl *c, int argc, char **argv)
 		return fail("no zone \"%s\" in %s", argv[optind], c->conf->path);
 	cz = &c->conf->zones[z];
 
+	if (ctl_view(c) != EX_OK)
+		return EX_FAIL;
 	errno = 0;
 	if ((strcmp(format, "bind") == 0 ? export_bind : export_rbldnsd)(stdout,
-	    c->conf, c->srcids, NULL, c->st, z, isatty(STDERR_FILENO), &n) != 0)
+	    c->view, c->st, z, isatty(STDERR_FILENO), &n) != 0)
 		return fail("exporting %s: %s", cz->name, errno ? strerror(errno) :
 		    "cannot read the database");
 	if (isatty(STDERR_FILENO))
@@ -529,9 +559,7 @@ cmd_export(struct ctl *c, int argc, char **argv)
 /* ---- report ---- */
 
 struct report_arg {
-	const struct conf *conf;
-	const int	*srcids;
-	const struct dns_view *view;
+	const struct view *view;
 	struct report	 r;
 	struct report_result res;
 };
@@ -542,8 +570,7 @@ report_fn(struct store_txn *t, void *arg, int job)
 	struct report_arg *ra = arg;
 
 	(void)job;
-	return reports_apply(t, ra->conf, ra->srcids, ra->view, &ra->r,
-	    &ra->res);
+	return reports_apply(t, ra->view, &ra->r, &ra->res);
 }
 
 static int
@@ -577,24 +604,20 @@ cmd_report(struct ctl *c, int argc, char **argv)
 		    "[--reason TEXT]");
 	if (ipaddr_parse_addr(argv[optind], &ra.r.ip) != 0)
 		return fail("\"%s\" is not an IP address", argv[optind]);
-	lookup_normalize(&ra.r.ip);
+	listing_canonical(&ra.r.ip);
 	if (!reports_type_known(c->conf, ra.r.type))
 		return fail("unknown report type \"%s\": no source with kind = "
 		    "reports defines it", ra.r.type);
 	if (*(why = report_check_text(ra.r.service, ra.r.reason)) != '\0')
 		return fail("%s", why);
-	if ((ra.view = view_build(c->conf, c->srcids)) == NULL)
-		return fail("cannot build the zones");
-	ra.conf = c->conf;
-	ra.srcids = c->srcids;
+	if (ctl_view(c) != EX_OK)
+		return EX_FAIL;
+	ra.view = c->view;
 	ra.r.now = (uint32_t)time(NULL);
 	if (store_batch(c->st, 1, report_fn, &ra, &result, err,
-	    sizeof(err)) != 0 || result != 0) {
-		view_free((struct dns_view *)ra.view);
+	    sizeof(err)) != 0 || result != 0)
 		return fail("report not recorded: %s", result ?
 		    strerror(result) : err);
-	}
-	view_free((struct dns_view *)ra.view);
 	ipaddr_ntop(ra.r.ip.family, ra.r.ip.addr, iptext, sizeof(iptext));
 	fmt_time(ra.res.expires, until, sizeof(until));
 	if (ra.res.allowlisted)
@@ -835,6 +858,7 @@ main(int argc, char **argv)
 		if ((rc = ctl_open(&c, path)) != EX_OK)
 			return rc;
 		rc = cmds[i].fn(&c, argc, argv);
+		view_free(c.view);
 		store_close(c.st);
 		conf_free(c.conf);
 		return rc;

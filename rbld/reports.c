@@ -1,13 +1,12 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* Abuse reports: counting per IP and type, thresholds, escalating bans. */
 #include <errno.h>
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "log.h"
+#include "listing.h"
 #include "reports.h"
 
 /*
@@ -399,20 +398,21 @@ apply_source(struct store_txn *t, const struct conf_source *cs, int srcid,
 }
 
 int
-reports_apply(struct store_txn *t, const struct conf *conf, const int *srcids,
-    const struct dns_view *allow, const struct report *rp,
-    struct report_result *out)
+reports_apply(struct store_txn *t, const struct view *v,
+    const struct report *rp, struct report_result *out)
 {
+	const struct conf *conf = v->conf;
+	struct listing_addr la;
 	struct rec *r;
 	uint8_t *buf;
 	bool allowed;
 	int rc = 0;
 
 	memset(out, 0, sizeof(*out));
-	allowed = allow != NULL && dns_allowed(allow, rp->ip.family, rp->ip.addr);
-	/* RFC 5782: 127.0.0.1 is never listed; nor is it worth counting. */
-	if (rp->ip.family == 4 && ipaddr_v4(&rp->ip) == 0x7f000001)
-		allowed = true;
+	/* An address no zone would list ([allow], RFC 5782's 127.0.0.1) is
+	 * recorded, never listed. */
+	listing_addr(v, &rp->ip, &la);
+	allowed = la.never != LISTING_LISTABLE;
 	out->allowlisted = allowed;
 	if ((r = malloc(sizeof(*r))) == NULL || (buf = malloc(REC_MAX)) == NULL) {
 		free(r);
@@ -423,7 +423,7 @@ reports_apply(struct store_txn *t, const struct conf *conf, const int *srcids,
 
 		if (cs->kind != SOURCE_REPORTS || conf_rtype(cs, rp->type) == NULL)
 			continue;
-		rc = apply_source(t, cs, srcids[i], allowed, rp, out, r, buf);
+		rc = apply_source(t, cs, v->srcids[i], allowed, rp, out, r, buf);
 	}
 	free(buf);
 	free(r);
@@ -431,9 +431,10 @@ reports_apply(struct store_txn *t, const struct conf *conf, const int *srcids,
 }
 
 int
-reports_del(struct store_txn *t, const struct conf *conf, const int *srcids,
-    int src, const struct prefix *p, int *n, int *kept)
+reports_del(struct store_txn *t, const struct view *v, int src,
+    const struct prefix *p, int *n, int *kept)
 {
+	const struct conf *conf = v->conf;
 	int rc;
 
 	if ((rc = store_txn_del(t, src, p, n, kept)) != 0 || *n == 0)
@@ -441,15 +442,16 @@ reports_del(struct store_txn *t, const struct conf *conf, const int *srcids,
 	/* A report listing lifted by hand: its record must say so too. */
 	for (int i = 0; i < conf->nsources && rc == 0; i++)
 		if (conf->sources[i].kind == SOURCE_REPORTS && (src < 0 ||
-		    src == srcids[i]))
-			rc = reports_unlist(t, conf, srcids, srcids[i], p);
+		    src == v->srcids[i]))
+			rc = reports_unlist(t, v, v->srcids[i], p);
 	return rc;
 }
 
 int
-reports_unlist(struct store_txn *t, const struct conf *conf, const int *srcids,
-    int srcid, const struct prefix *p)
+reports_unlist(struct store_txn *t, const struct view *v, int srcid,
+    const struct prefix *p)
 {
+	const struct conf *conf = v->conf;
 	uint8_t key[REC_KEY_LEN], *buf;
 	struct rec *r;
 	size_t len;
@@ -457,7 +459,8 @@ reports_unlist(struct store_txn *t, const struct conf *conf, const int *srcids,
 	int rc = 0;
 
 	for (int i = 0; i < conf->nsources; i++)
-		if (srcids[i] == srcid && conf->sources[i].kind == SOURCE_REPORTS)
+		if (v->srcids[i] == srcid &&
+		    conf->sources[i].kind == SOURCE_REPORTS)
 			ours = true;
 	if (!ours)
 		return 0;
@@ -532,7 +535,7 @@ walk_cb(void *arg, const void *key, size_t klen, const void *data, size_t len)
 }
 
 int
-reports_walk(struct store *st, const struct conf *conf, const int *srcids,
+reports_walk(struct store *st, const struct view *v,
     const struct prefix *ip, const struct prefix *after, int after_srcid,
     int (*fn)(void *arg, const struct report_history *), void *arg)
 {
@@ -554,15 +557,15 @@ reports_walk(struct store *st, const struct conf *conf, const int *srcids,
 	if (ip == NULL) {
 		rc = store_rec_walk(st, "R", 1, walk_cb, wa);
 	} else {
-		for (int i = 0; i < conf->nsources && rc == 0 && !wa->stopped;
-		    i++) {
-			const struct conf_source *cs = &conf->sources[i];
+		for (int i = 0; i < v->conf->nsources && rc == 0 &&
+		    !wa->stopped; i++) {
+			const struct conf_source *cs = &v->conf->sources[i];
 			struct prefix kp;
 
 			if (cs->kind != SOURCE_REPORTS)
 				continue;
 			rec_prefix(cs, ip, &kp);
-			rec_key(key, srcids[i], &kp);
+			rec_key(key, v->srcids[i], &kp);
 			rc = store_rec_walk(st, key, sizeof(key), walk_cb, wa);
 		}
 	}
@@ -572,8 +575,7 @@ reports_walk(struct store *st, const struct conf *conf, const int *srcids,
 }
 
 struct prune_ctx {
-	const struct conf *conf;
-	const int	*srcids;
+	const struct view *v;
 	uint32_t	 now;
 	struct rec	*r;
 };
@@ -589,10 +591,10 @@ prune_cb(void *arg, const void *key, size_t klen, const void *data,
 
 	if (key_decode(key, klen, &srcid, &kp) != 0)
 		return false;	/* not ours */
-	for (int i = 0; i < pc->conf->nsources; i++)
-		if (pc->srcids[i] == srcid &&
-		    pc->conf->sources[i].kind == SOURCE_REPORTS)
-			cs = &pc->conf->sources[i];
+	for (int i = 0; i < pc->v->conf->nsources; i++)
+		if (pc->v->srcids[i] == srcid &&
+		    pc->v->conf->sources[i].kind == SOURCE_REPORTS)
+			cs = &pc->v->conf->sources[i];
 	if (cs == NULL || rec_decode(data, len, pc->r) != 0)
 		return true;
 	return pc->r->h.banned_until <= pc->now &&
@@ -600,10 +602,9 @@ prune_cb(void *arg, const void *key, size_t klen, const void *data,
 }
 
 long
-reports_prune(struct store *st, const struct conf *conf, const int *srcids,
-    uint32_t now)
+reports_prune(struct store *st, const struct view *v, uint32_t now)
 {
-	struct prune_ctx pc = { conf, srcids, now, NULL };
+	struct prune_ctx pc = { v, now, NULL };
 	long n;
 
 	if ((pc.r = malloc(sizeof(*pc.r))) == NULL)
@@ -611,155 +612,4 @@ reports_prune(struct store *st, const struct conf *conf, const int *srcids,
 	n = store_rec_prune(st, prune_cb, &pc);
 	free(pc.r);
 	return n;
-}
-
-/* ---- group commit ---- */
-
-struct cjob {
-	int		(*fn)(struct store_txn *, void *);
-	void		*arg;
-	int		 result;
-	bool		 done;
-	char		*err;
-	size_t		 errlen;
-	struct cjob	*next;
-};
-
-struct commitq {
-	struct store	*st;
-	pthread_t	 thread;
-	pthread_mutex_t	 mtx;
-	pthread_cond_t	 work, done;
-	struct cjob	*head, **tail;
-	bool		 stop;
-	atomic_uint_fast64_t batches, jobs;
-};
-
-#define COMMITQ_BATCH_MAX	512
-
-static int
-cq_job(struct store_txn *t, void *arg, int j)
-{
-	struct cjob **jobs = arg;
-
-	return jobs[j]->fn(t, jobs[j]->arg);
-}
-
-static void *
-cq_main(void *arg)
-{
-	struct commitq *q = arg;
-	struct cjob **jobs;
-	int *results;
-
-	jobs = calloc(COMMITQ_BATCH_MAX, sizeof(*jobs));
-	results = calloc(COMMITQ_BATCH_MAX, sizeof(*results));
-	if (jobs == NULL || results == NULL)
-		fatalx("commit queue: out of memory");
-	pthread_mutex_lock(&q->mtx);
-	for (;;) {
-		char err[256];
-		int n = 0, rc;
-
-		while (q->head == NULL && !q->stop)
-			pthread_cond_wait(&q->work, &q->mtx);
-		if (q->head == NULL)
-			break;
-		while (q->head != NULL && n < COMMITQ_BATCH_MAX) {
-			jobs[n++] = q->head;
-			q->head = q->head->next;
-		}
-		if (q->head == NULL)
-			q->tail = &q->head;
-		pthread_mutex_unlock(&q->mtx);
-
-		/* Whatever queued while the last batch committed goes in
-		 * this one: the more writers wait, the bigger the batch. */
-		rc = store_batch(q->st, n, cq_job, jobs, results, err,
-		    sizeof(err));
-		atomic_fetch_add(&q->batches, 1);
-		atomic_fetch_add(&q->jobs, (uint_fast64_t)n);
-
-		pthread_mutex_lock(&q->mtx);
-		for (int i = 0; i < n; i++) {
-			if (rc != 0) {
-				jobs[i]->result = -1;
-				snprintf(jobs[i]->err, jobs[i]->errlen, "%s", err);
-			} else {
-				jobs[i]->result = results[i];
-				if (results[i] != 0)
-					snprintf(jobs[i]->err, jobs[i]->errlen,
-					    "%s", store_strerror(results[i]));
-			}
-			jobs[i]->done = true;
-		}
-		pthread_cond_broadcast(&q->done);
-	}
-	pthread_mutex_unlock(&q->mtx);
-	free(jobs);
-	free(results);
-	return NULL;
-}
-
-struct commitq *
-commitq_start(struct store *st)
-{
-	struct commitq *q;
-
-	if ((q = calloc(1, sizeof(*q))) == NULL)
-		return NULL;
-	q->st = st;
-	q->tail = &q->head;
-	pthread_mutex_init(&q->mtx, NULL);
-	pthread_cond_init(&q->work, NULL);
-	pthread_cond_init(&q->done, NULL);
-	if (pthread_create(&q->thread, NULL, cq_main, q) != 0) {
-		free(q);
-		return NULL;
-	}
-	return q;
-}
-
-void
-commitq_stop(struct commitq *q)
-{
-	if (q == NULL)
-		return;
-	pthread_mutex_lock(&q->mtx);
-	q->stop = true;
-	pthread_cond_signal(&q->work);
-	pthread_mutex_unlock(&q->mtx);
-	pthread_join(q->thread, NULL);
-	pthread_mutex_destroy(&q->mtx);
-	pthread_cond_destroy(&q->work);
-	pthread_cond_destroy(&q->done);
-	free(q);
-}
-
-int
-commitq_run(struct commitq *q, int (*fn)(struct store_txn *, void *),
-    void *arg, char *err, size_t errlen)
-{
-	struct cjob job = { fn, arg, 0, false, err, errlen, NULL };
-
-	pthread_mutex_lock(&q->mtx);
-	if (q->stop) {
-		pthread_mutex_unlock(&q->mtx);
-		snprintf(err, errlen, "shutting down");
-		return -1;
-	}
-	*q->tail = &job;
-	q->tail = &job.next;
-	pthread_cond_signal(&q->work);
-	while (!job.done)
-		pthread_cond_wait(&q->done, &q->mtx);
-	pthread_mutex_unlock(&q->mtx);
-	return job.result;
-}
-
-void
-commitq_stats(struct commitq *q, uint64_t *batches, uint64_t *jobs)
-{
-	*batches = atomic_load(&q->batches);
-	*jobs = atomic_load(&q->jobs);
 }

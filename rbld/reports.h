@@ -8,9 +8,9 @@
 #include <stdint.h>
 
 #include "conf.h"
-#include "dns.h"
 #include "ipaddr.h"
 #include "store.h"
+#include "view.h"
 
 #define REPORT_SERVICE_MAX	64	/* with NUL */
 #define REPORT_REASON_MAX	201
@@ -43,14 +43,13 @@ const char	*report_check_text(const char *service, const char *reason);
 bool		 reports_type_known(const struct conf *conf, const char *type);
 
 /*
- * Count report R in every reports source of CONF that defines its type
- * (SRCIDS: the sources' store ids; ALLOW: the [allow] list), inside batch
- * transaction T. When a source's threshold is reached the IP (IPv6: its
- * ipv6-prefix) is listed in that source until the ban ends. Returns 0 or an
- * error code for the batch.
+ * Count report R in every reports source of V's config that defines its
+ * type, inside batch transaction T. When a source's threshold is reached
+ * the IP (IPv6: its ipv6-prefix) is listed in that source until the ban
+ * ends; an address the listing rules never list (in [allow], 127.0.0.1)
+ * is recorded and never listed. Returns 0 or an error code for the batch.
  */
-int		 reports_apply(struct store_txn *t, const struct conf *conf,
-		    const int *srcids, const struct dns_view *allow,
+int		 reports_apply(struct store_txn *t, const struct view *v,
 		    const struct report *r, struct report_result *out);
 
 /* The stored history of one IP in one reports source. */
@@ -87,16 +86,16 @@ struct report_history {
  * of source AFTER_SRCID when AFTER is not NULL) until FN returns non-zero.
  * 0, or -1 on a read error.
  */
-int		 reports_walk(struct store *st, const struct conf *conf,
-		    const int *srcids, const struct prefix *ip,
+int		 reports_walk(struct store *st, const struct view *v,
+		    const struct prefix *ip,
 		    const struct prefix *after, int after_srcid,
 		    int (*fn)(void *arg, const struct report_history *),
 		    void *arg);
 
 /* A listing of source SRCID covering P was deleted by hand: its record no
  * longer says "listed". Inside batch T; 0 or an error code. */
-int		 reports_unlist(struct store_txn *t, const struct conf *conf,
-		    const int *srcids, int srcid, const struct prefix *p);
+int		 reports_unlist(struct store_txn *t, const struct view *v,
+		    int srcid, const struct prefix *p);
 
 /*
  * Delete prefix P by hand from source SRC (every source when SRC < 0) inside
@@ -104,37 +103,17 @@ int		 reports_unlist(struct store_txn *t, const struct conf *conf,
  * (reports_unlist). *N counts the entries deleted, *KEPT those a data file
  * or a feed owns and that stay (see store_del). 0 or an error code.
  */
-int		 reports_del(struct store_txn *t, const struct conf *conf,
-		    const int *srcids, int src, const struct prefix *p, int *n,
-		    int *kept);
+int		 reports_del(struct store_txn *t, const struct view *v, int src,
+		    const struct prefix *p, int *n, int *kept);
 
 /* Forget the IPs of sources with no report within their history and no
  * listing left; also those of sources no longer configured. Returns the
  * number forgotten or -1. */
-long		 reports_prune(struct store *st, const struct conf *conf,
-		    const int *srcids, uint32_t now);
+long		 reports_prune(struct store *st, const struct view *v,
+		    uint32_t now);
 
 /* The listing length of offence number N (1 = first) for type RT of CS. */
 uint32_t	 reports_ban(const struct conf_source *cs,
 		    const struct conf_rtype *rt, uint32_t n);
-
-/*
- * Group commit: threads queue batch jobs; one thread runs every job queued
- * meanwhile in one transaction, so concurrent writers share a disk sync.
- */
-struct commitq;
-struct commitq	*commitq_start(struct store *st);
-void		 commitq_stop(struct commitq *);
-/*
- * Run FN(T, ARG) in the next batch; return after its commit with FN's
- * result (0 = committed), or -1 when the batch could not be committed.
- * Whenever the result is not 0, ERR says why.
- */
-int		 commitq_run(struct commitq *,
-		    int (*fn)(struct store_txn *, void *), void *arg,
-		    char *err, size_t errlen);
-/* Batches committed and jobs run, for metrics. */
-void		 commitq_stats(struct commitq *, uint64_t *batches,
-		    uint64_t *jobs);
 
 #endif

@@ -17,7 +17,8 @@
 static bool missing[SOURCE_MAX_IDS];
 
 int
-source_register(const struct conf *conf, struct store *st, int *srcids)
+source_register(const struct conf *conf, struct store *st, int *srcids,
+    char *err, size_t errlen)
 {
 	const char *names[CONF_MAX_ZONES];
 	int nsrc[CONF_MAX_ZONES], ids[CONF_MAX_ZONES][CONF_MAX_ZONE_SOURCES];
@@ -26,8 +27,8 @@ source_register(const struct conf *conf, struct store *st, int *srcids)
 	for (int i = 0; i < conf->nsources; i++) {
 		srcids[i] = store_source_id(st, conf->sources[i].name, true);
 		if (srcids[i] < 0) {
-			log_err("source %s: cannot register it in the database",
-			    conf->sources[i].name);
+			snprintf(err, errlen, "source %s: cannot register it in "
+			    "the database", conf->sources[i].name);
 			return -1;
 		}
 	}
@@ -39,7 +40,8 @@ source_register(const struct conf *conf, struct store *st, int *srcids)
 		idp[z] = ids[z];
 	}
 	if (store_set_zones(st, conf->nzones, names, nsrc, idp) != 0) {
-		log_err("cannot register the zones in the database");
+		snprintf(err, errlen, "cannot register the zones in the "
+		    "database");
 		return -1;
 	}
 	return 0;
@@ -175,130 +177,37 @@ source_check_file(const char *path, FILE *errs)
 	return cc.n;
 }
 
-static int
-name_wire(const char *name, uint8_t *out, size_t *len)
+int
+source_allow_read(const struct conf *conf, struct prefix **out, int *n,
+    char *err, size_t errlen)
 {
-	int l = dns_name_to_wire(name, out, DNS_NAME_WIRE);
+	struct rbl_data d;
+	struct logctx lc = { 0, 0 };
+	struct prefix *v;
+	size_t cap = (size_t)conf->nallow + 1;
+	int k = 0;
 
-	if (l < 0)
+	rbldnsd_init(&d, 0x7f000002, NULL);
+	if (conf->allow_file != NULL && rbldnsd_parse_file(&d, conf->allow_file,
+	    log_bad_line, &lc) == -1)
+		log_warn("allow: cannot read %s", conf->allow_file);
+	if (lc.more > 0)
+		log_warnx("%s: %u more bad lines not shown", conf->allow_file,
+		    lc.more);
+	cap += d.nents;
+	if ((v = calloc(cap, sizeof(*v))) == NULL) {
+		rbldnsd_free(&d);
+		snprintf(err, errlen, "out of memory");
+		errno = ENOMEM;
 		return -1;
-	*len = (size_t)l;
+	}
+	for (int i = 0; i < conf->nallow; i++)
+		v[k++] = conf->allow[i];
+	for (size_t i = 0; i < d.nents; i++)
+		if (!d.ents[i].excl)
+			v[k++] = d.ents[i].p;
+	rbldnsd_free(&d);
+	*out = v;
+	*n = k;
 	return 0;
-}
-
-struct dns_view *
-view_build(const struct conf *conf, const int *srcids)
-{
-	struct dns_view *v;
-
-	if ((v = calloc(1, sizeof(*v))) == NULL ||
-	    (v->zones = calloc((size_t)conf->nzones + 1,
-	    sizeof(*v->zones))) == NULL)
-		goto fail;
-	v->nzones = conf->nzones;
-	for (int i = 0; i < conf->nzones; i++) {
-		const struct conf_zone *cz = &conf->zones[i];
-		struct dns_zone *z = &v->zones[i];
-		char rname[CONF_DNAME_MAX + 16];
-
-		if (name_wire(cz->name, z->wire, &z->wirelen) != 0)
-			goto fail;
-		z->nlabels = 0;
-		for (size_t o = 0; z->wire[o] != 0; o += z->wire[o] + 1)
-			z->nlabels++;
-		z->index = i;
-		z->ttl = cz->ttl != 0 ? cz->ttl : DNS_DEFAULT_TTL;
-		z->nsrc = cz->nsources < DNS_MAX_SOURCES ? cz->nsources :
-		    DNS_MAX_SOURCES;
-		for (int s = 0; s < z->nsrc; s++) {
-			const struct conf_source *cs =
-			    &conf->sources[cz->sources[s]];
-
-			z->srcids[s] = srcids[cz->sources[s]];
-			z->src_a[s] = cs->a;
-			z->src_txt[s] = cs->txt;
-		}
-		/* Without a configured SOA: a plain one naming the zone. */
-		z->has_soa = cz->has_soa;
-		if (cz->has_soa) {
-			if (name_wire(cz->soa_mname, z->soa_mname,
-			    &z->soa_mlen) != 0 || name_wire(cz->soa_rname,
-			    z->soa_rname, &z->soa_rlen) != 0)
-				goto fail;
-			z->soa_refresh = cz->soa_refresh;
-			z->soa_retry = cz->soa_retry;
-			z->soa_expire = cz->soa_expire;
-			z->soa_minimum = cz->soa_minimum;
-		} else {
-			snprintf(rname, sizeof(rname), "hostmaster.%s", cz->name);
-			if (name_wire(cz->nns > 0 ? cz->ns[0] : cz->name,
-			    z->soa_mname, &z->soa_mlen) != 0 ||
-			    name_wire(rname, z->soa_rname, &z->soa_rlen) != 0) {
-				z->soa_mname[0] = z->soa_rname[0] = 0;
-				z->soa_mlen = z->soa_rlen = 1;
-			}
-			z->soa_refresh = 3600;
-			z->soa_retry = 600;
-			z->soa_expire = 604800;
-			z->soa_minimum = z->ttl;
-		}
-		z->nns = 0;
-		for (int n = 0; n < cz->nns && n < DNS_MAX_NS; n++)
-			if (name_wire(cz->ns[n], z->ns[z->nns],
-			    &z->nslen[z->nns]) == 0)
-				z->nns++;
-	}
-
-	/* [allow]: nets from the config and every listing of the file. */
-	{
-		size_t cap = (size_t)conf->nallow + 16;
-
-		if ((v->allow = calloc(cap, sizeof(*v->allow))) == NULL)
-			goto fail;
-		for (int i = 0; i < conf->nallow; i++)
-			v->allow[v->nallow++] = conf->allow[i];
-		if (conf->allow_file != NULL) {
-			struct rbl_data d;
-			struct logctx lc = { 0, 0 };
-
-			rbldnsd_init(&d, 0x7f000002, NULL);
-			if (rbldnsd_parse_file(&d, conf->allow_file,
-			    log_bad_line, &lc) == -1)
-				log_warn("allow: cannot read %s",
-				    conf->allow_file);
-			for (size_t i = 0; i < d.nents; i++) {
-				struct prefix *np;
-
-				if (d.ents[i].excl)
-					continue;
-				if ((size_t)v->nallow == cap) {
-					cap *= 2;
-					np = realloc(v->allow, cap *
-					    sizeof(*v->allow));
-					if (np == NULL) {
-						rbldnsd_free(&d);
-						goto fail;
-					}
-					v->allow = np;
-				}
-				v->allow[v->nallow++] = d.ents[i].p;
-			}
-			rbldnsd_free(&d);
-		}
-	}
-	return v;
-fail:
-	log_err("cannot build the zones");
-	view_free(v);
-	return NULL;
-}
-
-void
-view_free(struct dns_view *v)
-{
-	if (v == NULL)
-		return;
-	free(v->zones);
-	free(v->allow);
-	free(v);
 }

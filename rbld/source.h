@@ -7,14 +7,15 @@
 #include <stdio.h>
 
 #include "conf.h"
-#include "dns.h"
 #include "store.h"
 
 /*
  * Register every source and zone of CONF in ST (source ids, zone serials).
- * Fills SRCIDS[i] with the id of conf->sources[i]. Returns 0 or -1 (logged).
+ * Fills SRCIDS[i] with the id of conf->sources[i]. Returns 0, or -1 with
+ * a message in ERR.
  */
-int	source_register(const struct conf *conf, struct store *st, int *srcids);
+int	source_register(const struct conf *conf, struct store *st, int *srcids,
+	    char *err, size_t errlen);
 
 /*
  * Load CS's data file into source SRCID when its mtime or size changed since
@@ -29,8 +30,13 @@ int	source_load(struct store *st, const struct conf_source *cs, int srcid,
  * returns the number of problems (an unreadable file counts as one). */
 int	source_check_file(const char *path, FILE *errs);
 
-/* Build the answer builder's view of CONF's zones; NULL on error (logged). */
-struct dns_view *view_build(const struct conf *conf, const int *srcids);
-void	view_free(struct dns_view *);
+/*
+ * [allow]: its nets and every listing of its file, in a new array in *OUT
+ * (*N prefixes; the caller frees it). An unreadable file or bad lines are
+ * logged and skipped, as a data file's are. -1 (message in ERR) when out
+ * of memory.
+ */
+int	source_allow_read(const struct conf *conf, struct prefix **out, int *n,
+	    char *err, size_t errlen);
 
 #endif

@@ -1846,6 +1846,7 @@ store_lookup(struct store_reader *r, int family, const uint8_t *addr,
 				left--;
 				if (!iv->excl) {
 					hits[i].listed = true;
+					hits[i].plen = plens[pi];
 					hits[i].a = iv->a;
 					hits[i].txt = iv->txt;
 				}
@@ -1876,6 +1877,7 @@ store_lookup(struct store_reader *r, int family, const uint8_t *addr,
 				left--;
 				if (!(ev.flags & VAL_EXCL)) {
 					hits[i].listed = true;
+					hits[i].plen = plens[pi];
 					hits[i].a = ev.a;
 					hits[i].txt = ev.txt;
 				}
@@ -1902,6 +1904,12 @@ store_text(struct store_reader *r, uint32_t id, const char **s, size_t *len)
 	*s = v.mv_data;
 	*len = v.mv_size;
 	return 0;
+}
+
+uint64_t
+store_reader_snapshot(const struct store_reader *r)
+{
+	return r->txnid;
 }
 
 uint32_t
@@ -2480,6 +2488,19 @@ store_rec_prune(struct store *st, bool (*drop)(void *arg, const void *key,
 	if (st_write(st, w_prune, &pa) != 0)
 		return -1;
 	return pa.n;
+}
+
+const char *
+store_origin_name(enum store_origin o)
+{
+	switch (o) {
+	case ORIGIN_FILE: return "file";
+	case ORIGIN_CLI: return "cli";
+	case ORIGIN_API: return "api";
+	case ORIGIN_FEED: return "feed";
+	case ORIGIN_REPORT: return "report";
+	}
+	return "?";
 }
 
 const char *

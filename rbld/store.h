@@ -59,6 +59,7 @@ struct store_entry {
 /* A source's answer for one address. */
 struct store_hit {
 	bool		listed;
+	uint8_t		plen;		/* of the entry that matched */
 	uint32_t	a;
 	uint32_t	txt;		/* text id, or RBL_NO_TXT */
 };
@@ -212,6 +213,9 @@ long		 store_rec_prune(struct store *, bool (*drop)(void *arg,
 		    const void *key, size_t klen, const void *data, size_t len),
 		    void *arg);
 
+/* "file", "cli", "api", "feed", "report". */
+const char	*store_origin_name(enum store_origin);
+
 /* What an error code of a batch job means (LMDB's or errno's). */
 const char	*store_strerror(int code);
 
@@ -257,6 +261,9 @@ int		 store_lookup(struct store_reader *, int family, const uint8_t *addr,
 /* The template with id ID; 0 with *S and *LEN set, -1 if missing. */
 int		 store_text(struct store_reader *, uint32_t id, const char **s,
 		    size_t *len);
+
+/* Which snapshot the reader holds: equal numbers, equal contents. */
+uint64_t	 store_reader_snapshot(const struct store_reader *);
 
 /* Zone Z's serial, and a source's metadata, in the reader's snapshot. */
 uint32_t	 store_reader_serial(struct store_reader *, int zone);

@@ -10,8 +10,8 @@
 #include <ldns/ldns.h>
 #include <strings.h>
 
-#include "dns.h"
 #include "tsig.h"
+#include "wire.h"
 
 /*
  * ldns can sign a query but checks only one-message answers, and neither
@@ -19,10 +19,6 @@
  * the server may leave up to 99 in a row unsigned. So the digests are made
  * here, with HMAC over ldns's hash functions.
  */
-
-#define T_TSIG		250
-#define C_ANY		255
-#define DNS_HEADER	12
 
 struct hmac {
 	enum tsig_alg	alg;
@@ -152,7 +148,7 @@ tsig_key_parse(const char *spec, struct tsig_key *k, char *err, size_t errlen)
 	}
 	k->alg = algs[i].alg;
 	snprintf(name, sizeof(name), "%.*s", (int)(c2 - c1 - 1), c1 + 1);
-	if ((n = dns_name_to_wire(name, k->name, sizeof(k->name))) <= 1) {
+	if ((n = wire_name_from_text(name, k->name, sizeof(k->name))) <= 1) {
 		snprintf(err, errlen, "bad tsig key name \"%s\"", name);
 		return -1;
 	}
@@ -226,13 +222,6 @@ pend(struct tsig_ctx *c, const uint8_t *msg, size_t len)
 }
 
 static void
-put16(uint8_t *p, unsigned v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void
 put48(uint8_t *p, uint64_t v)
 {
 	for (int i = 5; i >= 0; i--, v >>= 8)
@@ -248,7 +237,7 @@ alg_wire(enum tsig_alg a, size_t *len)
 
 	/* Made once; the same bytes every time, so a race is harmless. */
 	if (wl[i] == 0)
-		wl[i] = (size_t)dns_name_to_wire(alg_name(a), w[i],
+		wl[i] = (size_t)wire_name_from_text(alg_name(a), w[i],
 		    sizeof(w[i]));
 	*len = wl[i];
 	return w[i];
@@ -269,33 +258,33 @@ digest(struct tsig_ctx *c, const uint8_t *hdr, const uint8_t *body,
 
 	hmac_init(&m, c->key);
 	if (c->priorlen > 0) {
-		put16(b, (unsigned)c->priorlen);
+		wire_set16(b, (uint16_t)c->priorlen);
 		h_update(&m, b, 2);
 		h_update(&m, c->prior, c->priorlen);
 	}
 	if (c->pendlen > 0)
 		h_update(&m, c->pending, c->pendlen);
-	h_update(&m, hdr, DNS_HEADER);
+	h_update(&m, hdr, WIRE_HEADER);
 	h_update(&m, body, bodylen);
 	if (c->first) {
 		size_t al;
 		const uint8_t *aw = alg_wire(c->key->alg, &al);
 
 		h_update(&m, c->key->name, c->key->namelen);
-		put16(b, C_ANY);
+		wire_set16(b, CLASS_ANY);
 		memset(b + 2, 0, 4);	/* TTL */
 		h_update(&m, b, 6);
 		h_update(&m, aw, al);
 		put48(b, tsigned);
-		put16(b + 6, fudge);
-		put16(b + 8, error);
-		put16(b + 10, (unsigned)otherlen);
+		wire_set16(b + 6, (uint16_t)fudge);
+		wire_set16(b + 8, (uint16_t)error);
+		wire_set16(b + 10, (uint16_t)otherlen);
 		h_update(&m, b, 12);
 		if (otherlen > 0)
 			h_update(&m, other, otherlen);
 	} else {
 		put48(b, tsigned);
-		put16(b + 6, fudge);
+		wire_set16(b + 6, (uint16_t)fudge);
 		h_update(&m, b, 8);
 	}
 	hmac_final(&m, mac);
@@ -320,36 +309,34 @@ tsig_sign(struct tsig_ctx *c, uint8_t *msg, size_t len, size_t max,
 	size_t al, ml = alg_size(k->alg), rdlen, need;
 	const uint8_t *aw = alg_wire(k->alg, &al);
 	uint8_t *p;
-	unsigned arcount;
 
-	if (len < DNS_HEADER)
+	if (len < WIRE_HEADER)
 		return -1;
 	rdlen = al + 6 + 2 + 2 + ml + 2 + 2 + 2;
 	need = k->namelen + 10 + rdlen;
 	if (len + need > max)
 		return -1;
-	digest(c, msg, msg + DNS_HEADER, len - DNS_HEADER, now, TSIG_FUDGE, 0,
+	digest(c, msg, msg + WIRE_HEADER, len - WIRE_HEADER, now, TSIG_FUDGE, 0,
 	    NULL, 0, mac);
 	p = msg + len;
 	memcpy(p, k->name, k->namelen);
 	p += k->namelen;
-	put16(p, T_TSIG);
-	put16(p + 2, C_ANY);
+	wire_set16(p, TYPE_TSIG);
+	wire_set16(p + 2, CLASS_ANY);
 	memset(p + 4, 0, 4);
-	put16(p + 8, (unsigned)rdlen);
+	wire_set16(p + 8, (uint16_t)rdlen);
 	p += 10;
 	memcpy(p, aw, al);
 	p += al;
 	put48(p, now);
-	put16(p + 6, TSIG_FUDGE);
-	put16(p + 8, (unsigned)ml);
+	wire_set16(p + 6, TSIG_FUDGE);
+	wire_set16(p + 8, (uint16_t)ml);
 	memcpy(p + 10, mac, ml);
 	p += 10 + ml;
 	memcpy(p, msg, 2);		/* original ID */
-	put16(p + 2, 0);		/* error */
-	put16(p + 4, 0);		/* other length */
-	arcount = (unsigned)(msg[10] << 8 | msg[11]) + 1;
-	put16(msg + 10, arcount);
+	wire_set16(p + 2, 0);		/* error */
+	wire_set16(p + 4, 0);		/* other length */
+	wire_set_count(msg, WIRE_AR, (uint16_t)(wire_count(msg, WIRE_AR) + 1));
 	signed_ok(c, mac, ml);
 	return (ssize_t)(len + need);
 }
@@ -363,89 +350,45 @@ tsig_skip(struct tsig_ctx *c, const uint8_t *msg, size_t len)
 
 /* ---- reading messages ---- */
 
-static int
-skip_name(const uint8_t *m, size_t len, size_t *off)
-{
-	for (int labels = 0; labels < 128; labels++) {
-		uint8_t l;
-
-		if (*off >= len)
-			return -1;
-		l = m[*off];
-		if (l == 0) {
-			(*off)++;
-			return 0;
-		}
-		if ((l & 0xc0) == 0xc0) {
-			if (*off + 2 > len)
-				return -1;
-			*off += 2;
-			return 0;
-		}
-		if (l & 0xc0)
-			return -1;
-		*off += 1u + l;
-	}
-	return -1;
-}
-
-/* An uncompressed name at OFF equal (ignoring case) to wire name W. */
-static int
-name_equal(const uint8_t *m, size_t len, size_t *off, const uint8_t *w,
-    size_t wlen)
-{
-	size_t start = *off;
-
-	if (skip_name(m, len, off) != 0 || *off - start != wlen)
-		return 0;
-	for (size_t i = 0; i < wlen; i++)
-		if (tolower(m[start + i]) != tolower(w[i]))
-			return 0;
-	/* A pointer would end the name early: wlen equal rules it out
-	 * unless the bytes matched, and W holds no pointer bytes. */
-	return 1;
-}
-
-static unsigned
-get16(const uint8_t *p)
-{
-	return (unsigned)(p[0] << 8 | p[1]);
-}
-
 /* Where the last record of MSG starts, if it is a TSIG: 0, 1 (no TSIG) or
  * -1 (malformed). */
 static int
 find_tsig(const uint8_t *m, size_t len, size_t *tsig_off)
 {
-	size_t off = DNS_HEADER;
+	size_t off = WIRE_HEADER;
 	unsigned qd, rrs;
 
-	if (len < DNS_HEADER)
+	if (len < WIRE_HEADER)
 		return -1;
-	qd = get16(m + 4);
-	rrs = get16(m + 6) + get16(m + 8) + get16(m + 10);
+	qd = wire_count(m, WIRE_QD);
+	rrs = (unsigned)wire_count(m, WIRE_AN) + wire_count(m, WIRE_NS) +
+	    wire_count(m, WIRE_AR);
 	for (unsigned i = 0; i < qd; i++) {
-		if (skip_name(m, len, &off) != 0 || (off += 4) > len)
+		long end = wire_name_skip(m, len, off);
+
+		if (end < 0 || (off = (size_t)end + 4) > len)
 			return -1;
 	}
 	if (rrs == 0)
 		return 1;
 	for (unsigned i = 0; i < rrs; i++) {
 		size_t start = off;
+		long end = wire_name_skip(m, len, off);
 
-		if (skip_name(m, len, &off) != 0 || off + 10 > len)
+		if (end < 0 || (off = (size_t)end) + WIRE_RR_FIXED > len)
 			return -1;
 		if (i == rrs - 1) {
-			if (get16(m + off) != T_TSIG)
+			if (wire_get16(m + off) != TYPE_TSIG)
 				return 1;
 			/* RFC 8945 5.1: the last record of the additional
 			 * section; anywhere else it is a malformed message. */
-			if (get16(m + 10) == 0)
+			if (wire_count(m, WIRE_AR) == 0)
 				return -1;
 			*tsig_off = start;
-			return off + 10 + get16(m + off + 8) == len ? 0 : -1;
+			return off + WIRE_RR_FIXED + wire_get16(m + off + 8) == len ?
+			    0 : -1;
 		}
-		off += 10u + get16(m + off + 8);
+		off += WIRE_RR_FIXED + wire_get16(m + off + 8);
 		if (off > len)
 			return -1;
 	}
@@ -469,7 +412,7 @@ tsig_verify(struct tsig_ctx *c, const uint8_t *m, size_t len, uint64_t now,
     char *err, size_t errlen)
 {
 	const struct tsig_key *k = c->key;
-	uint8_t hdr[DNS_HEADER], mac[TSIG_MAC_MAX];
+	uint8_t hdr[WIRE_HEADER], mac[TSIG_MAC_MAX];
 	size_t toff = 0, off, al, ml;
 	const uint8_t *aw = alg_wire(k->alg, &al);
 	uint64_t tsigned = 0;
@@ -500,16 +443,16 @@ tsig_verify(struct tsig_ctx *c, const uint8_t *m, size_t len, uint64_t now,
 	}
 	/* The record: the key's name, TSIG, ANY, TTL 0, then the data. */
 	off = toff;
-	if (!name_equal(m, len, &off, k->name, k->namelen)) {
+	if (!wire_name_equal(m, len, &off, k->name, k->namelen)) {
 		snprintf(err, errlen, "signed with another key");
 		return -1;
 	}
-	if (get16(m + off + 2) != C_ANY) {
+	if (wire_get16(m + off + 2) != CLASS_ANY) {
 		snprintf(err, errlen, "malformed TSIG record");
 		return -1;
 	}
 	off += 10;
-	if (!name_equal(m, len, &off, aw, al)) {
+	if (!wire_name_equal(m, len, &off, aw, al)) {
 		snprintf(err, errlen, "signed with another algorithm than %s",
 		    alg_name(k->alg));
 		return -1;
@@ -520,8 +463,8 @@ tsig_verify(struct tsig_ctx *c, const uint8_t *m, size_t len, uint64_t now,
 	}
 	for (int i = 0; i < 6; i++)
 		tsigned = tsigned << 8 | m[off + (size_t)i];
-	fudge = get16(m + off + 6);
-	macsize = get16(m + off + 8);
+	fudge = wire_get16(m + off + 6);
+	macsize = wire_get16(m + off + 8);
 	off += 10;
 	theirs = m + off;
 	if (off + macsize + 6 > len) {
@@ -529,8 +472,8 @@ tsig_verify(struct tsig_ctx *c, const uint8_t *m, size_t len, uint64_t now,
 		return -1;
 	}
 	off += macsize;
-	error = get16(m + off + 2);
-	otherlen = get16(m + off + 4);
+	error = wire_get16(m + off + 2);
+	otherlen = wire_get16(m + off + 4);
 	other = m + off + 6;
 	if (off + 6 + otherlen != len) {
 		snprintf(err, errlen, "malformed TSIG record");
@@ -548,10 +491,10 @@ tsig_verify(struct tsig_ctx *c, const uint8_t *m, size_t len, uint64_t now,
 	}
 	/* The message as it was before the TSIG went in: its original ID,
 	 * one record less. */
-	memcpy(hdr, m, DNS_HEADER);
+	memcpy(hdr, m, WIRE_HEADER);
 	memcpy(hdr, m + off, 2);
-	put16(hdr + 10, get16(m + 10) - 1);
-	digest(c, hdr, m + DNS_HEADER, toff - DNS_HEADER, tsigned, fudge, 0,
+	wire_set_count(hdr, WIRE_AR, (uint16_t)(wire_count(m, WIRE_AR) - 1));
+	digest(c, hdr, m + WIRE_HEADER, toff - WIRE_HEADER, tsigned, fudge, 0,
 	    other, otherlen, mac);
 	{
 		unsigned diff = 0;

@@ -14,13 +14,15 @@
 #include <unistd.h>
 
 #include "../rbld/api.h"
+#include "../rbld/auth.h"
+#include "../rbld/commitq.h"
 #include "../rbld/conf.h"
 #include "../rbld/log.h"
 #include "../rbld/rbldnsd.h"
 #include "../rbld/reports.h"
+#include "../rbld/runtime.h"
 #include "../rbld/source.h"
 #include "../rbld/store.h"
-#include "../rbld/auth.h"
 #include "../rbld/token.h"
 #include "testutil.h"
 
@@ -38,6 +40,8 @@ static struct store	*st;
 static struct commitq	*cq;
 static struct api	*api;
 static int		 srcids[CONF_MAX_SOURCES];
+static struct view	*view;
+static struct view_ref	 views;
 static uint32_t		 fake_now;
 
 /* The last response. */
@@ -107,10 +111,12 @@ setup(void)
 	ck_assert_int_eq(conf->nsources, 2);
 	st = store_open(conf->database, MAPSIZE, false, err, sizeof(err));
 	ck_assert_msg(st != NULL, "store_open: %s", err);
-	ck_assert_int_eq(source_register(conf, st, srcids), 0);
+	view = runtime_build(conf, st, err, sizeof(err));
+	ck_assert_msg(view != NULL, "%s", err);
+	memcpy(srcids, view->srcids, sizeof(srcids));
+	views.cur = view;
 	ck_assert_ptr_nonnull(cq = commitq_start(st));
-	ck_assert_ptr_nonnull(api = api_new(st, cq, NULL));
-	ck_assert_int_eq(api_set_conf(api, conf, srcids), 0);
+	ck_assert_ptr_nonnull(api = api_new(st, cq, NULL, &views));
 	fake_now = T0;
 	api_set_clock(api, clock_fn);
 	memset(&last, 0, sizeof(last));
@@ -127,6 +133,7 @@ teardown(void)
 	last.body = NULL;
 	api_free(api);
 	commitq_stop(cq);
+	view_free(view);
 	store_close(st);
 	conf_free(conf);
 	rm_rf(tmpdir);
@@ -1217,12 +1224,13 @@ START_TEST(test_export)
 }
 END_TEST
 
-/* Before api_set_conf: 503, not a crash. */
+/* Before a view is in force: 503, not a crash. */
 START_TEST(test_not_ready)
 {
+	struct view_ref none = { NULL };
 	struct api *a2, *keep = api;
 
-	ck_assert_ptr_nonnull(a2 = api_new(st, cq, NULL));
+	ck_assert_ptr_nonnull(a2 = api_new(st, cq, NULL, &none));
 	api = a2;
 	ck_status(get("/healthz", NULL, NULL), 503);
 	api = keep;

@@ -18,6 +18,7 @@
 #include "../rbld/dns.h"
 #include "../rbld/log.h"
 #include "../rbld/rbldnsd.h"
+#include "../rbld/runtime.h"
 #include "../rbld/source.h"
 #include "../rbld/store.h"
 #include "testutil.h"
@@ -46,9 +47,11 @@ static char		 tmpdir[64];	/* "/tmp/rbld-check-dns.XXXXXX" */
 static struct store	*st;
 static struct store_reader *rd;
 static int		 A, B, C, D;
-static struct dns_zone	 Z[2];
+static struct conf	*CF;
+static int		 IDS[CONF_MAX_SOURCES];
+static struct view	*V;
+static struct apex_cache APEX;
 static struct prefix	 allow[4];
-static struct dns_view	 V;
 static struct dns_stats	 S;
 static char		 err[256];
 static uint32_t		 NOW;
@@ -60,6 +63,41 @@ static uint8_t		 R[65536];
 static size_t		 RLEN;
 static ldns_pkt		*P;
 
+/* Zone 0 has a soa and ns of its own; zone 1 takes them from its file. */
+static const char CONF_TEXT[] =
+    "[rbld]\n"
+    "database = db\n"
+    "[zone " ZONE "]\n"
+    "sources = a b c\n"
+    "ns = ns1.example.test ns2.example.test\n"
+    "soa = ns1.example.test hostmaster.example.test 1h 10m 1w 2m\n"
+    "ttl = 300\n"
+    "[zone " ZONE1 "]\n"
+    "sources = d\n"
+    "ttl = 600\n"
+    "[source a]\n"
+    "kind = local\n"
+    "txt = Listed: $\n"
+    "[source b]\n"
+    "kind = local\n"
+    "a = 127.0.0.3\n"
+    "[source c]\n"
+    "kind = local\n"
+    "a = 127.0.0.4\n"
+    "txt = C $\n"
+    "[source d]\n"
+    "kind = local\n"
+    "a = 127.0.0.4\n"
+    "txt = D $\n";
+
+/* The view, again, with the first N prefixes of allow[] as [allow]. */
+static void
+allow_set(int n)
+{
+	view_free(V);
+	V = view_build(CF, IDS, allow, n, err, sizeof(err));
+	ck_assert_msg(V != NULL, "%s", err);
+}
 
 /* Source SRC's file: TEXT as rbldnsd lines, with default TXT DEFTXT. */
 static void
@@ -109,35 +147,6 @@ import(int src, const char *prefix, int c)
 	rbldnsd_free(&d);
 }
 
-static void
-wire(const char *name, uint8_t *out, size_t *len)
-{
-	int l = dns_name_to_wire(name, out, DNS_NAME_WIRE);
-
-	ck_assert_int_gt(l, 0);
-	*len = (size_t)l;
-}
-
-static void
-zone_init(struct dns_zone *z, const char *name, int index, uint32_t ttl)
-{
-	memset(z, 0, sizeof(*z));
-	wire(name, z->wire, &z->wirelen);
-	for (size_t o = 0; z->wire[o] != 0; o += z->wire[o] + 1)
-		z->nlabels++;
-	z->index = index;
-	z->ttl = ttl;
-}
-
-static void
-zone_src(struct dns_zone *z, int id, uint32_t a, const char *txt)
-{
-	z->srcids[z->nsrc] = id;
-	z->src_a[z->nsrc] = a;
-	z->src_txt[z->nsrc] = txt;
-	z->nsrc++;
-}
-
 static char *
 repeat(int c, size_t n)
 {
@@ -154,29 +163,24 @@ repeat(int c, size_t n)
 static void
 setup(void)
 {
-	static const char *names[] = { ZONE, ZONE1 };
-	static const int nsrc[] = { 3, 1 };
-	int z0[3], z1[1];
-	const int *ids[2] = { z0, z1 };
-	char text[2048];
+	char text[2048], path[PATH_MAX];
+	FILE *f;
 
 	log_init("check_dns", LOG_LVL_ERR);
 	snprintf(tmpdir, sizeof(tmpdir), "/tmp/rbld-check-dns.XXXXXX");
 	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
-	{
-		char db[PATH_MAX];
-
-		snprintf(db, sizeof(db), "%s/db", tmpdir);
-		st = store_open(db, 16u << 20, false, err, sizeof(err));
-		ck_assert_msg(st != NULL, "%s", err);
-	}
-	A = store_source_id(st, "a", true);
-	B = store_source_id(st, "b", true);
-	C = store_source_id(st, "c", true);
-	D = store_source_id(st, "d", true);
-	z0[0] = A, z0[1] = B, z0[2] = C;
-	z1[0] = D;
-	ck_assert_int_eq(store_set_zones(st, 2, names, nsrc, ids), 0);
+	snprintf(path, sizeof(path), "%s/rbld.conf", tmpdir);
+	ck_assert_ptr_nonnull(f = fopen(path, "w"));
+	fputs(CONF_TEXT, f);
+	fclose(f);
+	ck_assert_ptr_nonnull(CF = conf_load(path, stderr));
+	st = store_open(CF->database, 16u << 20, false, err, sizeof(err));
+	ck_assert_msg(st != NULL, "%s", err);
+	ck_assert_int_eq(source_register(CF, st, IDS, err, sizeof(err)), 0);
+	A = IDS[0], B = IDS[1], C = IDS[2], D = IDS[3];
+	V = NULL;
+	allow_set(0);
+	memset(&APEX, 0, sizeof(APEX));
 	ck_assert_ptr_nonnull(rd = store_reader_new(st));
 
 	load(A, "Listed: $",
@@ -207,37 +211,6 @@ setup(void)
 	    "$NS 0 ns-a.file.test ns-b.file.test\n"
 	    "$TTL 66\n"
 	    "6.6.6.6 :6:six\n");
-
-	zone_init(&Z[0], ZONE, 0, 300);
-	zone_src(&Z[0], A, DEF_A, "Listed: $");
-	zone_src(&Z[0], B, 0x7f000003u, NULL);
-	zone_src(&Z[0], C, 0x7f000004u, "C $");
-	Z[0].has_soa = true;
-	wire("ns1.example.test", Z[0].soa_mname, &Z[0].soa_mlen);
-	wire("hostmaster.example.test", Z[0].soa_rname, &Z[0].soa_rlen);
-	Z[0].soa_refresh = 3600;
-	Z[0].soa_retry = 600;
-	Z[0].soa_expire = 604800;
-	Z[0].soa_minimum = 120;
-	Z[0].nns = 2;
-	wire("ns1.example.test", Z[0].ns[0], &Z[0].nslen[0]);
-	wire("ns2.example.test", Z[0].ns[1], &Z[0].nslen[1]);
-
-	/* As view_build makes a zone without soa/ns in the config. */
-	zone_init(&Z[1], ZONE1, 1, 600);
-	zone_src(&Z[1], D, 0x7f000004u, "D $");
-	Z[1].has_soa = false;
-	wire(ZONE1, Z[1].soa_mname, &Z[1].soa_mlen);
-	wire("hostmaster." ZONE1, Z[1].soa_rname, &Z[1].soa_rlen);
-	Z[1].soa_refresh = 3600;
-	Z[1].soa_retry = 600;
-	Z[1].soa_expire = 604800;
-	Z[1].soa_minimum = 600;
-
-	V.nzones = 2;
-	V.zones = Z;
-	V.nallow = 0;
-	V.allow = allow;
 	memset(&S, 0, sizeof(S));
 	NOW = (uint32_t)time(NULL);
 	P = NULL;
@@ -250,7 +223,10 @@ teardown(void)
 		ldns_pkt_free(P);
 	P = NULL;
 	store_reader_free(rd);
+	view_free(V);
+	V = NULL;
 	store_close(st);
+	conf_free(CF);
 	rm_rf(tmpdir);
 }
 
@@ -316,7 +292,11 @@ run(size_t outmax, bool tcp)
 		ldns_pkt_free(P);
 	P = NULL;
 	ck_assert_int_eq(store_reader_begin(rd), 0);
-	RLEN = dns_answer(&V, rd, NOW, Q, QLEN, R, outmax, tcp, &S);
+	{
+		struct dns_ctx cx = { V, rd, &APEX, NOW, &S };
+
+		RLEN = dns_answer(&cx, Q, QLEN, R, outmax, tcp);
+	}
 	store_reader_end(rd);
 	ck_assert_uint_le(RLEN, outmax);
 	if (RLEN > 0) {
@@ -963,7 +943,7 @@ START_TEST(test_allow)
 	ck_assert_int_eq(ipaddr_parse_prefix("3.3.3.3", &allow[0], NULL), 0);
 	ck_assert_int_eq(ipaddr_parse_prefix("2001:db8::/48", &allow[1], NULL),
 	    0);
-	V.nallow = 2;
+	allow_set(2);
 	ask("3.3.3.3." ZONE, T_A);
 	ck_assert_uint_eq(rcode(), LDNS_RCODE_NXDOMAIN);
 	ask(v6name("::ffff:3.3.3.3", ZONE), T_A);
@@ -982,7 +962,7 @@ END_TEST
 START_TEST(test_allow_keeps_test_point)
 {
 	ck_assert_int_eq(ipaddr_parse_prefix("127.0.0.0/8", &allow[0], NULL), 0);
-	V.nallow = 1;
+	allow_set(1);
 	ask("2.0.0.127." ZONE, T_A);
 	ck_assert_uint_eq(rcode(), LDNS_RCODE_NOERROR);
 	ck_assert_uint_eq(count(AN), 1);
@@ -1311,7 +1291,11 @@ answer_raw(const uint8_t *buf, size_t len, size_t outmax, bool tcp)
 
 	memset(OUT, 0xa5, sizeof(OUT));
 	ck_assert_int_eq(store_reader_begin(rd), 0);
-	n = dns_answer(&V, rd, NOW, buf, len, OUT, outmax, tcp, &S);
+	{
+		struct dns_ctx cx = { V, rd, &APEX, NOW, &S };
+
+		n = dns_answer(&cx, buf, len, OUT, outmax, tcp);
+	}
 	store_reader_end(rd);
 	/* One assertion per call: Check reports each through a pipe. */
 	{
@@ -1444,9 +1428,9 @@ START_TEST(test_view_from_conf)
 	char path[PATH_MAX], db[PATH_MAX];
 	struct store *s2;
 	struct store_reader *r2;
-	struct dns_view *v;
+	struct view *v;
 	struct conf *c;
-	int ids[CONF_MAX_SOURCES];
+	struct apex_cache *ac;
 	FILE *f;
 	uint8_t out[512];
 	size_t n;
@@ -1482,15 +1466,21 @@ START_TEST(test_view_from_conf)
 	snprintf(db, sizeof(db), "%s/db2", tmpdir);
 	ck_assert_ptr_nonnull(s2 = store_open(db, 1u << 20, false, err,
 	    sizeof(err)));
-	ck_assert_int_eq(source_register(c, s2, ids), 0);
-	ck_assert_int_eq(source_load(s2, &c->sources[0], ids[0], true), 1);
-	ck_assert_ptr_nonnull(v = view_build(c, ids));
+	v = runtime_build(c, s2, err, sizeof(err));
+	ck_assert_msg(v != NULL, "%s", err);
+	ck_assert_int_eq(source_load(s2, &c->sources[0], v->srcids[0], true),
+	    1);
 	ck_assert_ptr_nonnull(r2 = store_reader_new(s2));
+	ck_assert_ptr_nonnull(ac = calloc(1, sizeof(*ac)));
 
 #define ASK2(name, type) do {						\
 	mkquery(&QDEF, (name), (type));					\
 	ck_assert_int_eq(store_reader_begin(r2), 0);			\
-	n = dns_answer(v, r2, NOW, Q, QLEN, out, sizeof(out), false, &S); \
+	{								\
+		struct dns_ctx cx = { v, r2, ac, NOW, &S };		\
+									\
+		n = dns_answer(&cx, Q, QLEN, out, sizeof(out), false);	\
+	}								\
 	store_reader_end(r2);						\
 	ck_assert_uint_gt(n, 0);					\
 	if (p != NULL)							\
@@ -1531,6 +1521,7 @@ START_TEST(test_view_from_conf)
 #undef ASK2
 #undef PUT
 	store_reader_free(r2);
+	free(ac);
 	view_free(v);
 	conf_free(c);
 	store_close(s2);

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../rbld/commitq.h"
 #include "../rbld/conf.h"
 #include "../rbld/log.h"
 #include "../rbld/reports.h"
@@ -29,7 +30,7 @@ static char			 tmpdir[64];	/* /tmp/rbld-check-reports.XXXXXX */
 static struct conf		*conf;
 static struct store		*st;
 static struct store_reader	*rd;
-static struct dns_view		*view;
+static struct view		*view;
 static int			 srcids[CONF_MAX_SOURCES];
 
 static void
@@ -39,7 +40,8 @@ open_store(void)
 
 	st = store_open(conf->database, MAPSIZE, false, err, sizeof(err));
 	ck_assert_msg(st != NULL, "store_open: %s", err);
-	ck_assert_int_eq(source_register(conf, st, srcids), 0);
+	ck_assert_int_eq(source_register(conf, st, srcids, err, sizeof(err)),
+	    0);
 	ck_assert_ptr_nonnull(rd = store_reader_new(st));
 }
 
@@ -55,7 +57,7 @@ close_store(void)
 static void
 setup(void)
 {
-	char path[PATH_MAX];
+	char path[PATH_MAX], err[256];
 	FILE *f;
 
 	log_init("check_reports", LOG_LVL_WARN);
@@ -88,7 +90,9 @@ setup(void)
 	ck_assert_str_eq(conf->sources[R].name, "r");
 	ck_assert_str_eq(conf->sources[R2].name, "r2");
 	open_store();
-	ck_assert_ptr_nonnull(view = view_build(conf, srcids));
+	view = view_build(conf, srcids, conf->allow, conf->nallow, err,
+	    sizeof(err));
+	ck_assert_msg(view != NULL, "%s", err);
 }
 
 static void
@@ -123,7 +127,7 @@ rjob_fn(struct store_txn *t, void *arg, int j)
 {
 	struct rjob *jobs = arg;
 
-	return reports_apply(t, conf, srcids, view, &jobs[j].r, &jobs[j].res);
+	return reports_apply(t, view, &jobs[j].r, &jobs[j].res);
 }
 
 /* Report IP for TYPE at NOW in a batch of its own. */
@@ -244,7 +248,7 @@ history(const char *ip)
 	memset(&hl, 0, sizeof(hl));
 	if (ip != NULL)
 		p = addr(ip);
-	ck_assert_int_eq(reports_walk(st, conf, srcids, ip ? &p : NULL, NULL, 0,
+	ck_assert_int_eq(reports_walk(st, view, ip ? &p : NULL, NULL, 0,
 	    hist_cb, &hl), 0);
 	return hl;
 }
@@ -624,22 +628,22 @@ START_TEST(test_prune)
 	report("198.51.100.3", "failed-login", "", T + 3000);
 	ck_assert_int_eq(history(NULL).n, 4);
 
-	ck_assert_int_eq(reports_prune(st, conf, srcids, T + 10), 0);
-	ck_assert_int_eq(reports_prune(st, conf, srcids, T + HOUR - 1), 0);
+	ck_assert_int_eq(reports_prune(st, view, T + 10), 0);
+	ck_assert_int_eq(reports_prune(st, view, T + HOUR - 1), 0);
 	/* history = 1h: the quiet one is forgotten */
-	ck_assert_int_eq(reports_prune(st, conf, srcids, T + HOUR), 1);
+	ck_assert_int_eq(reports_prune(st, view, T + HOUR), 1);
 	ck_assert_int_eq(history("198.51.100.1").n, 0);
 	ck_assert_int_eq(history("198.51.100.2").n, 2);
 	ck_assert_int_eq(history("198.51.100.3").n, 1);
 	/* the listed one stays until its ban ends, then goes with r's history
 	 * (1h) and r2's (default 30d) */
-	ck_assert_int_eq(reports_prune(st, conf, srcids, T + 3000 + HOUR), 1);
+	ck_assert_int_eq(reports_prune(st, view, T + 3000 + HOUR), 1);
 	ck_assert_int_eq(history("198.51.100.3").n, 0);
-	ck_assert_int_eq(reports_prune(st, conf, srcids, T + 86400), 0);
-	ck_assert_int_eq(reports_prune(st, conf, srcids, T + 1 + 86400), 1);
+	ck_assert_int_eq(reports_prune(st, view, T + 86400), 0);
+	ck_assert_int_eq(reports_prune(st, view, T + 1 + 86400), 1);
 	ck_assert_int_eq(history("198.51.100.2").n, 1);
 	ck_assert_int_eq(history("198.51.100.2").h[0].srcid, srcids[R2]);
-	ck_assert_int_eq(reports_prune(st, conf, srcids, T + 1 + 30 * 86400),
+	ck_assert_int_eq(reports_prune(st, view, T + 1 + 30 * 86400),
 	    1);
 	ck_assert_int_eq(history(NULL).n, 0);
 
@@ -673,12 +677,12 @@ START_TEST(test_prune_many)
 	for (int i = 0; i < N; i++)
 		ck_assert_int_eq(results[i], 0);
 	ck_assert_int_eq(history(NULL).n, N);
-	ck_assert_int_eq(reports_prune(st, conf, srcids, T + HOUR), N / 2);
+	ck_assert_int_eq(reports_prune(st, view, T + HOUR), N / 2);
 	ck_assert_int_eq(history(NULL).n, N / 2);
 	ck_assert_int_eq(history("10.0.0.0").n, 0);
 	ck_assert_int_eq(history("10.0.0.1").n, 1);
 	ck_assert_int_eq(history("10.0.11.183").n, 1);	/* the last */
-	ck_assert_int_eq(reports_prune(st, conf, srcids, T + 3000 + HOUR),
+	ck_assert_int_eq(reports_prune(st, view, T + 3000 + HOUR),
 	    N / 2);
 	ck_assert_int_eq(history(NULL).n, 0);
 	free(jobs);
@@ -693,7 +697,7 @@ START_TEST(test_prune_resets_offences)
 
 	ck_assert_uint_eq(report_n("198.51.100.7", "failed-login", 3, T).ban,
 	    HOUR);
-	ck_assert_int_eq(reports_prune(st, conf, srcids, T + 2 + 2 * HOUR), 1);
+	ck_assert_int_eq(reports_prune(st, view, T + 2 + 2 * HOUR), 1);
 	ck_assert_uint_eq(report_n("198.51.100.7", "failed-login", 3, t2).ban,
 	    HOUR);
 }
@@ -847,7 +851,7 @@ cq_fn(struct store_txn *t, void *arg)
 {
 	struct cqjob *j = arg;
 
-	return reports_apply(t, conf, srcids, view, &j->r, &j->res);
+	return reports_apply(t, view, &j->r, &j->res);
 }
 
 static int
@@ -968,14 +972,14 @@ START_TEST(test_walk_after)
 	report("198.51.100.2", "failed-login", "", T);
 	report("198.51.100.3", "failed-login", "", T);
 	memset(&h, 0, sizeof(h));
-	ck_assert_int_eq(reports_walk(st, conf, srcids, NULL, NULL, 0,
+	ck_assert_int_eq(reports_walk(st, view, NULL, NULL, 0,
 	    first_cb, &h), 0);
 	ipaddr_format(&h.key, true, buf, sizeof(buf));
 	ck_assert_str_eq(buf, "198.51.100.1");
 	after = h.key;
 	asrc = h.srcid;
 	memset(&h, 0, sizeof(h));
-	ck_assert_int_eq(reports_walk(st, conf, srcids, NULL, &after, asrc,
+	ck_assert_int_eq(reports_walk(st, view, NULL, &after, asrc,
 	    first_cb, &h), 0);
 	ipaddr_format(&h.key, true, buf, sizeof(buf));
 	ck_assert_msg(strcmp(buf, "198.51.100.2") == 0, "the walk after "
@@ -991,15 +995,15 @@ START_TEST(test_walk_ip_after)
 
 	report("198.51.100.1", "spam", "", T);	/* both r and r2 count it */
 	memset(&h, 0, sizeof(h));
-	ck_assert_int_eq(reports_walk(st, conf, srcids, &ip, NULL, 0,
+	ck_assert_int_eq(reports_walk(st, view, &ip, NULL, 0,
 	    first_cb, &h), 0);
 	ck_assert_int_eq(h.srcid, srcids[R]);
 	memset(&h2, 0, sizeof(h2));
-	ck_assert_int_eq(reports_walk(st, conf, srcids, &ip, &h.key, h.srcid,
+	ck_assert_int_eq(reports_walk(st, view, &ip, &h.key, h.srcid,
 	    first_cb, &h2), 0);
 	ck_assert_int_eq(h2.srcid, srcids[R2]);
 	memset(&h, 0, sizeof(h));
-	ck_assert_int_eq(reports_walk(st, conf, srcids, &ip, &h2.key,
+	ck_assert_int_eq(reports_walk(st, view, &ip, &h2.key,
 	    h2.srcid, first_cb, &h), 0);
 	ck_assert_int_eq(h.total, 0);		/* nothing after the last */
 }

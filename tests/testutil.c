@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* Helpers the Check suites share: the fixture folder and temporary folders. */
+/* Helpers the Check suites share: running a suite, the fixture folder, temporary folders. */
 #include <sys/stat.h>
 
 #include <dirent.h>
@@ -10,6 +10,18 @@
 #include <unistd.h>
 
 #include "testutil.h"
+
+int
+test_run(Suite *s)
+{
+	SRunner *sr = srunner_create(s);
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
 
 const char *
 test_dir(void)

@@ -22,8 +22,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	(void)argv;
 	fuzz_env_init(&env);
 	if ((cq = commitq_start(env.st)) == NULL ||
-	    (api = api_new(env.st, cq, NULL)) == NULL ||
-	    api_set_conf(api, env.conf, env.srcids) != 0)
+	    (api = api_new(env.st, cq, NULL, &env.views)) == NULL)
 		abort();
 	return 0;
 }

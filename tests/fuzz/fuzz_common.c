@@ -6,6 +6,7 @@
 
 #include "fuzz_common.h"
 #include "log.h"
+#include "runtime.h"
 #include "source.h"
 #include "token.h"
 
@@ -58,10 +59,10 @@ fuzz_env_init(struct fuzz_env *e)
 	if ((e->conf = conf_load(path, NULL)) == NULL ||
 	    (e->st = store_open(e->conf->database, 64u << 20, false, err,
 	    sizeof(err))) == NULL ||
-	    source_register(e->conf, e->st, e->srcids) != 0)
+	    (e->view = runtime_build(e->conf, e->st, err, sizeof(err))) == NULL)
 		abort();
+	memcpy(e->srcids, e->view->srcids, sizeof(e->srcids));
+	e->views.cur = e->view;
 	for (int i = 0; i < e->conf->nsources; i++)
 		source_load(e->st, &e->conf->sources[i], e->srcids[i], true);
-	if ((e->view = view_build(e->conf, e->srcids)) == NULL)
-		abort();
 }

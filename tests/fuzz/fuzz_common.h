@@ -15,7 +15,8 @@ struct fuzz_env {
 	struct conf	*conf;
 	struct store	*st;
 	int		 srcids[CONF_MAX_SOURCES];
-	struct dns_view	*view;
+	struct view	*view;
+	struct view_ref	 views;		/* VIEW in force, for the API */
 };
 
 #define FUZZ_ADMIN_TOKEN	"rbld_fuzz_admin_token_0123456789abcdef0123"

@@ -7,6 +7,7 @@
 
 static struct fuzz_env env;
 static struct store_reader *rd;
+static struct apex_cache apexes;
 
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
@@ -29,8 +30,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(&stats, 0, sizeof(stats));
 	if (store_reader_begin(rd) != 0)
 		abort();
-	n = dns_answer(env.view, rd, 1800000000u, data, size, out, max,
-	    max > 512, &stats);
+	{
+		struct dns_ctx cx = { env.view, rd, &apexes, 1800000000u,
+		    &stats };
+
+		n = dns_answer(&cx, data, size, out, max, max > 512);
+	}
 	store_reader_end(rd);
 	/* An answer fits, and answers the question's ID. */
 	if (n > max || (n > 0 && (n < 12 || size < 2 || out[0] != data[0] ||

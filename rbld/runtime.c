@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* The state in force: a configuration and its view, built once per reload and published for DNS and the API. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "grace.h"
+#include "runtime.h"
+#include "source.h"
+
+struct runtime {
+	struct store	*st;
+	struct view_ref	 views;
+	struct conf	*conf;		/* of the view in force */
+	struct view	*view;
+};
+
+struct view *
+runtime_build(const struct conf *conf, struct store *st, char *err,
+    size_t errlen)
+{
+	int srcids[CONF_MAX_SOURCES];
+	struct prefix *allow = NULL;
+	struct view *v;
+	int nallow = 0;
+
+	if (source_register(conf, st, srcids, err, errlen) != 0 ||
+	    source_allow_read(conf, &allow, &nallow, err, errlen) != 0)
+		return NULL;
+	v = view_build(conf, srcids, allow, nallow, err, errlen);
+	free(allow);
+	return v;
+}
+
+struct runtime *
+runtime_new(struct store *st)
+{
+	struct runtime *rt = calloc(1, sizeof(*rt));
+
+	if (rt != NULL)
+		rt->st = st;
+	return rt;
+}
+
+static void
+conf_retire_fn(void *conf)
+{
+	conf_free(conf);
+}
+
+void
+runtime_publish(struct runtime *rt, struct conf *conf, struct view *v)
+{
+	struct conf *old = rt->conf;
+
+	rt->view = v;
+	view_set(&rt->views, v);
+	if (old != conf) {
+		rt->conf = conf;
+		/* Readers reach a configuration only through its view, which
+		 * view_set retired first: both go in the same grace period. */
+		grace_retire(old, conf_retire_fn);
+	}
+}
+
+int
+runtime_reload_allow(struct runtime *rt, char *err, size_t errlen)
+{
+	struct view *v;
+
+	if (rt->conf == NULL) {
+		snprintf(err, errlen, "no configuration in force");
+		errno = EINVAL;
+		return -1;
+	}
+	if ((v = runtime_build(rt->conf, rt->st, err, errlen)) == NULL)
+		return -1;
+	runtime_publish(rt, rt->conf, v);
+	return 0;
+}
+
+const struct view *
+runtime_view(const struct runtime *rt)
+{
+	return rt->view;
+}
+
+struct view_ref *
+runtime_views(struct runtime *rt)
+{
+	return &rt->views;
+}
+
+void
+runtime_free(struct runtime *rt)
+{
+	if (rt == NULL)
+		return;
+	view_set(&rt->views, NULL);
+	grace_retire(rt->conf, conf_retire_fn);
+	grace_barrier();
+	free(rt);
+}

@@ -1,0 +1,266 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* The DNS wire format: constants, header fields, names, and a bounded message builder. */
+#ifndef RBLD_WIRE_H
+#define RBLD_WIRE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#define WIRE_HEADER	12	/* bytes of the message header */
+#define WIRE_NAME_MAX	255	/* a name in wire form, root label included */
+#define WIRE_LABEL_MAX	63
+#define WIRE_NAME_TEXT	1024	/* a name in presentation form, escapes included */
+#define WIRE_RR_FIXED	10	/* type, class, TTL and RDLENGTH after an owner */
+#define WIRE_PTR_HEADER	0xc00c	/* a compression pointer to the question name */
+
+/* Record types (RFC 1035, 1995, 5936, 6891, 8945). */
+#define TYPE_A		1
+#define TYPE_NS		2
+#define TYPE_SOA	6
+#define TYPE_TXT	16
+#define TYPE_OPT	41
+#define TYPE_TSIG	250
+#define TYPE_IXFR	251
+#define TYPE_AXFR	252
+#define TYPE_ANY	255
+#define TYPE_META_MIN	128	/* 128..255: meta types and questions only */
+
+#define CLASS_IN	1
+#define CLASS_ANY	255
+
+#define RCODE_NOERROR	0
+#define RCODE_FORMERR	1
+#define RCODE_SERVFAIL	2
+#define RCODE_NXDOMAIN	3
+#define RCODE_NOTIMP	4
+#define RCODE_REFUSED	5
+#define RCODE_NOTAUTH	9
+#define RCODE_BADVERS	16	/* extended: 1 in the OPT record, 0 in the header */
+
+#define OPCODE_QUERY	0
+#define OPCODE_NOTIFY	4
+
+/* ---- 16- and 32-bit fields, network byte order ---- */
+
+static inline uint16_t
+wire_get16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static inline uint32_t
+wire_get32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	    (uint32_t)p[2] << 8 | p[3];
+}
+
+static inline void
+wire_set16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+static inline void
+wire_set32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+}
+
+/* ---- the header: H points at a message of at least WIRE_HEADER bytes ---- */
+
+static inline uint16_t
+wire_id(const uint8_t *h)
+{
+	return wire_get16(h);
+}
+
+static inline bool
+wire_qr(const uint8_t *h)
+{
+	return h[2] & 0x80;
+}
+
+static inline int
+wire_opcode(const uint8_t *h)
+{
+	return (h[2] >> 3) & 0xf;
+}
+
+static inline bool
+wire_rd(const uint8_t *h)
+{
+	return h[2] & 0x01;
+}
+
+static inline bool
+wire_tc(const uint8_t *h)
+{
+	return h[2] & 0x02;
+}
+
+static inline int
+wire_rcode(const uint8_t *h)
+{
+	return h[3] & 0xf;
+}
+
+/* Section counts: 0 question, 1 answer, 2 authority, 3 additional. */
+enum wire_section { WIRE_QD, WIRE_AN, WIRE_NS, WIRE_AR };
+
+static inline uint16_t
+wire_count(const uint8_t *h, enum wire_section s)
+{
+	return wire_get16(h + 4 + 2 * s);
+}
+
+static inline void
+wire_set_count(uint8_t *h, enum wire_section s, uint16_t v)
+{
+	wire_set16(h + 4 + 2 * s, v);
+}
+
+static inline void
+wire_set_qr(uint8_t *h)
+{
+	h[2] |= 0x80;
+}
+
+static inline void
+wire_set_opcode(uint8_t *h, int opcode)
+{
+	h[2] = (uint8_t)((h[2] & 0x87) | (opcode & 0xf) << 3);
+}
+
+static inline void
+wire_set_aa(uint8_t *h)
+{
+	h[2] |= 0x04;
+}
+
+static inline void
+wire_set_tc(uint8_t *h)
+{
+	h[2] |= 0x02;
+}
+
+static inline void
+wire_set_rd(uint8_t *h)
+{
+	h[2] |= 0x01;
+}
+
+static inline void
+wire_set_rcode(uint8_t *h, int rcode)
+{
+	h[3] = (uint8_t)((h[3] & 0xf0) | (rcode & 0xf));
+}
+
+/* ---- names ---- */
+
+/*
+ * Text name ("bl.example.test", with or without the final dot; "" or "."
+ * is the root) to lowercase wire form in OUT (OUTLEN bytes). Returns the
+ * length, or -1 (errno EINVAL) for an empty label, a label over 63 bytes or
+ * a name over 255. Backslash escapes are not read: rbld's names are
+ * hostnames.
+ */
+int	wire_name_from_text(const char *name, uint8_t *out, size_t outlen);
+
+/*
+ * Wire name W (no compression) to text with a final dot in OUT (OUTLEN
+ * bytes, WIRE_NAME_TEXT always suffices); bytes other than letters, digits,
+ * "-" and "_" are written as \DDD. Returns 0, or -1 (errno EINVAL) when W
+ * is not a valid name or OUT too small.
+ */
+int	wire_name_to_text(const uint8_t *w, size_t wlen, char *out,
+	    size_t outlen);
+
+/*
+ * The offset just past the name at OFF in message M (LEN bytes), which may
+ * end in a compression pointer; -1 when the name runs past the end or has
+ * a bad label.
+ */
+long	wire_name_skip(const uint8_t *m, size_t len, size_t off);
+
+/* Is the name at *OFF in M, uncompressed, equal to wire name W ignoring
+ * case? Moves *OFF past it when it is a name at all. */
+bool	wire_name_equal(const uint8_t *m, size_t len, size_t *off,
+	    const uint8_t *w, size_t wlen);
+
+/* ---- the builder: writes that do not fit set a sticky flag ---- */
+
+struct wire_buf {
+	uint8_t	*b;
+	size_t	 len, max;
+	bool	 full;		/* something did not fit; nothing is written after */
+};
+
+static inline void
+wire_buf_init(struct wire_buf *w, uint8_t *b, size_t max)
+{
+	w->b = b;
+	w->len = 0;
+	w->max = max;
+	w->full = false;
+}
+
+/* Start again from LEN bytes (no more than now), forgetting a full flag. */
+static inline void
+wire_buf_truncate(struct wire_buf *w, size_t len)
+{
+	if (len <= w->len)
+		w->len = len;
+	w->full = false;
+}
+
+static inline void
+wire_put(struct wire_buf *w, const void *d, size_t n)
+{
+	if (w->full || n > w->max - w->len) {
+		w->full = true;
+		return;
+	}
+	memcpy(w->b + w->len, d, n);
+	w->len += n;
+}
+
+static inline void
+wire_put8(struct wire_buf *w, uint8_t v)
+{
+	wire_put(w, &v, 1);
+}
+
+static inline void
+wire_put16(struct wire_buf *w, uint16_t v)
+{
+	uint8_t b[2];
+
+	wire_set16(b, v);
+	wire_put(w, b, 2);
+}
+
+static inline void
+wire_put32(struct wire_buf *w, uint32_t v)
+{
+	uint8_t b[4];
+
+	wire_set32(b, v);
+	wire_put(w, b, 4);
+}
+
+/* Overwrite the 16 bits at OFF, written before (an RDLENGTH, a count). */
+static inline void
+wire_patch16(struct wire_buf *w, size_t off, uint16_t v)
+{
+	if (off + 2 <= w->len)
+		wire_set16(w->b + off, v);
+}
+
+#endif
