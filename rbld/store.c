@@ -387,8 +387,9 @@ w_commit(struct wctx *w)
 			goto fail;
 	}
 	if (!w->wrote && w->changes == w->changes0) {
-		/* Nothing changed: a commit would only move the txnid and
-		 * make every reader's index look stale. */
+		/* Nothing changed: a commit would cost a disk sync and only
+		 * move the txnid, making every reader read its snapshot's
+		 * counters and serials again. */
 		w_abort(w);
 		return 0;
 	}

@@ -12,7 +12,7 @@
 static void	st_release_map(struct store *);
 
 static struct index *
-st_index_build(struct store *st, size_t *txnid)
+st_index_build(struct store *st, size_t *gen)
 {
 	struct index *ix = NULL;
 	MDB_txn *txn;
@@ -29,14 +29,14 @@ st_index_build(struct store *st, size_t *txnid)
 		uint64_t ch = 0;
 
 		st_meta_get(txn, st, "changes", &ch, sizeof(ch));
-		*txnid = (size_t)ch;
+		*gen = (size_t)ch;
 	}
 	if (mdb_stat(txn, st->entries, &ms) != 0 ||
 	    mdb_cursor_open(txn, st->entries, &cur) != 0) {
 		st_rend(st, txn);
 		return NULL;
 	}
-	if ((ix = index_new(ms.ms_entries, *txnid)) == NULL)
+	if ((ix = index_new(ms.ms_entries, *gen)) == NULL)
 		goto out;
 	rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
 	while (rc == 0) {
@@ -158,12 +158,12 @@ st_indexer(void *arg)
 			seen = last;
 			quiet = 0;
 		} else if (last != built && ++quiet >= 2) {
-			size_t txnid;
-			struct index *ix = st_index_build(st, &txnid);
+			size_t gen;
+			struct index *ix = st_index_build(st, &gen);
 
 			if (ix != NULL) {
 				st_index_publish(st, ix);
-				built = txnid;
+				built = gen;
 			}
 		}
 		usleep(100000);

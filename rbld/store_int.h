@@ -84,14 +84,14 @@ struct store_reader {
 	struct store	*st;
 	MDB_txn		*txn;
 	MDB_cursor	*cur;
-	size_t		 txnid;
+	size_t		 txnid;		/* LMDB's id of the snapshot read last */
 	int		 n4, n6;
 	uint8_t		 plens4[33], plens6[129];	/* in use, longest first */
 	uint32_t	 serials[STORE_MAX_ZONES];
-	size_t		 changes;	/* entry changes in this snapshot */
+	size_t		 gen;		/* its "changes": see index_new */
 	uint64_t	 zt_gen;	/* the serials were read for this table */
 	int		 nzones;
-	uint32_t	 srcgen[STORE_MAX_SOURCES];	/* txnid+1 when cached */
+	uint32_t	 srctxn[STORE_MAX_SOURCES];	/* txnid+1 when cached */
 	struct store_srcmeta *srcmeta[STORE_MAX_SOURCES];
 	bool		 srchave[STORE_MAX_SOURCES];
 	bool		 held;

@@ -72,7 +72,7 @@ rd_refresh(struct store_reader *r)
 		uint64_t ch = 0;
 
 		st_meta_get(r->txn, st, "changes", &ch, sizeof(ch));
-		r->changes = (size_t)ch;
+		r->gen = (size_t)ch;
 	}
 	/*
 	 * The generation first: a swap after it makes the next begin read the
@@ -144,7 +144,7 @@ store_reader_begin(struct store_reader *r)
 			ix = atomic_load(&st->index);
 			atomic_store(&r->inuse, ix);
 		} while (ix != atomic_load(&st->index));
-		r->fast = ix != NULL && index_txnid(ix) == r->changes ? ix : NULL;
+		r->fast = ix != NULL && index_gen(ix) == r->gen ? ix : NULL;
 	}
 	return 0;
 fail:
@@ -196,19 +196,19 @@ store_lookup(struct store_reader *r, int family, const uint8_t *addr,
 				    srcids[i]);
 		for (int pi = 0; pi < np && left > 0; pi++) {
 			for (int i = 0; i < nsrc; i++) {
-				const struct index_val *iv;
+				struct index_val iv;
 
-				if (done[i] || (iv = index_get(r->fast, family,
-				    plens[pi], addr, srcids[i])) == NULL)
+				if (done[i] || !index_get(r->fast, family,
+				    plens[pi], addr, srcids[i], &iv))
 					continue;
-				if (iv->expires != 0 && iv->expires <= now)
+				if (iv.expires != 0 && iv.expires <= now)
 					continue;
 				done[i] = true;
 				left--;
-				if (!iv->excl) {
+				if (!iv.excl) {
 					hits[i].listed = true;
-					hits[i].a = iv->a;
-					hits[i].txt = iv->txt;
+					hits[i].a = iv.a;
+					hits[i].txt = iv.txt;
 				}
 			}
 		}
@@ -279,8 +279,8 @@ store_reader_srcmeta(struct store_reader *r, int src)
 	if (src <= 0 || src >= STORE_MAX_SOURCES)
 		return NULL;
 	/* Cached per snapshot, a missing record too: this is on the query path. */
-	if (r->srcgen[src] != (uint32_t)r->txnid + 1) {
-		r->srcgen[src] = (uint32_t)r->txnid + 1;
+	if (r->srctxn[src] != (uint32_t)r->txnid + 1) {
+		r->srctxn[src] = (uint32_t)r->txnid + 1;
 		r->srchave[src] = false;
 		if (st_srcrec_get(r->txn, r->st, src, &rec) != 0 ||
 		    !rec.has_meta)
