@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* The LMDB store: environment, write transactions, sources and zones. */
+#include <assert.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -12,20 +13,62 @@
 #include "store_int.h"
 
 /*
- * Schema (version 1). Every multi-byte key field is big-endian so that keys
- * sort numerically; values are host order (an LMDB file is not portable
- * across architectures anyway).
+ * Schema, version 2 (meta "version"): seven named databases in one LMDB
+ * environment. Key fields of more than one byte are big-endian, so that
+ * keys sort numerically. Values are in host order (an LMDB file is not
+ * portable across architectures anyway), but for the source records,
+ * which are encoded field by field, big-endian, so that their layout is
+ * written down here and not left to a C struct.
  *
- *   entries  family(1) plen(1) masked-address(4|16) source-id(2) -> entval + reason
- *   sources  name -> srcrec          srcids  source-id(2) -> name
- *   texts    text-id(4) -> template  textidx template -> text-id(4)
- *   meta     "version" "changes" "plen4" "plen6" "nexttext" "nextsrc"
- *            "zone:NAME" -> serial   "count:ID" -> entries of a source
+ *   entries  key    family(1: 4|6) plen(1) address(4|16, masked to plen)
+ *                   source id(2)
+ *            value  struct entval, 20 bytes, fixed: flags(1: bit 0 an
+ *                   exclusion, bits 4-7 enum store_origin) pad(3) A(4)
+ *                   text id(4, RBL_NO_TXT = none) added(4) expires(4:
+ *                   0 = never; times in unix seconds), then the reason:
+ *                   0..STORE_REASON_MAX bytes, no NUL
+ *   sources  key    source name (no NUL)
+ *            value  source record (below)
+ *   srcids   key    source id(2)          value  source name (no NUL)
+ *   texts    key    text id(4)            value  TXT template (no NUL)
+ *   textidx  key    TXT template          value  text id(4, host order)
+ *   records  key    the owner's (reports.c: 'R' source id(2) family(1)
+ *                   address(16) prefix length(1))
+ *            value  the owner's encoding (reports.c describes its own)
+ *   meta     key    a name (no NUL), value in host order:
+ *            "version"    uint32       schema version, STORE_VERSION
+ *            "changes"    uint64       entry changes ever committed: the
+ *                                      generation of the in-memory index
+ *            "plen4"      uint32[33]   entries per IPv4 prefix length
+ *            "plen6"      uint32[129]  entries per IPv6 prefix length
+ *            "nexttext"   uint32       the next text id
+ *            "nextsrc"    uint32       the next source id (from 1)
+ *            "count:ID"   int64        entries of source ID (decimal)
+ *            "zone:NAME"  uint32       serial of zone NAME
+ *            "blob:..."   small named records of other modules
+ *                         (store_blob_*), each with its own layout:
+ *              "blob:feed:ID"     struct feed_status, its first field a
+ *                                 version (feed.c)
+ *              "blob:feedkey:ID"  uint64, a hash of the settings feed
+ *                                 ID's list was parsed with (feed.c)
+ *              "blob:token:NAME"  struct token_rec, its first field a
+ *                                 version (token.c)
+ *
+ * A source record (SRCREC_VERSION 2), every integer big-endian:
+ *
+ *   version(1) id(2) flags(1: bit 0 has metadata, bit 1 has $SOA)
+ *   ttl(4) soa_ttl(4) soa_refresh(4) soa_retry(4) soa_expire(4)
+ *   soa_minttl(4) soa_mname(s) soa_rname(s) ns_ttl(4) nns(1) ns(s)*nns
+ *   file_mtime(8, signed, ns) file_size(8, signed) loaded(8) bad_lines(4)
+ *
+ * where (s) is a string: its length(1, < STORE_DNAME_MAX) and its bytes,
+ * no NUL. The record ends there; anything else is damage. Version 1 of the
+ * schema kept the raw bytes of a C struct; store_upgrade.c rewrites them.
  *
  * A lookup probes only the prefix lengths in use (the plen counters), one
  * MDB_SET_RANGE seek each, longest first.
  */
-#define STORE_VERSION		1
+#define STORE_VERSION		2
 
 static struct zonetab zt_empty;
 
@@ -88,14 +131,97 @@ st_mkdirs(const char *path)
 	return 0;
 }
 
+/*
+ * Open the databases and check the schema version (writing it in a new
+ * database, upgrading an older one) in one committed transaction: a DBI
+ * opened in a transaction that is not committed is closed with it. 0, or
+ * -1 with errno (ENOSPC the map is full, EPROTO another schema version, EIO
+ * a database error) and a message in ERR; *GROW says that an upgrade ran
+ * out of map and a larger one may succeed.
+ */
+static int
+st_open_dbs(struct store *st, const char *path, bool *grow, char *err,
+    size_t errlen)
+{
+	MDB_txn *txn = NULL;
+	unsigned create = st->readonly ? 0 : MDB_CREATE;
+	uint32_t version;
+	bool upgrading = false;
+	int rc, eno = EIO;
+
+	*grow = false;
+	if ((rc = mdb_txn_begin(st->env, NULL, st->readonly ? MDB_RDONLY : 0,
+	    &txn)) != 0) {
+		st_err(err, errlen, path, rc);
+		goto fail;
+	}
+	if ((rc = mdb_dbi_open(txn, "entries", create, &st->entries)) ||
+	    (rc = mdb_dbi_open(txn, "sources", create, &st->sources)) ||
+	    (rc = mdb_dbi_open(txn, "srcids", create, &st->srcids)) ||
+	    (rc = mdb_dbi_open(txn, "texts", create, &st->texts)) ||
+	    (rc = mdb_dbi_open(txn, "textidx", create, &st->textidx)) ||
+	    (rc = mdb_dbi_open(txn, "meta", create, &st->meta)) ||
+	    (rc = mdb_dbi_open(txn, "records", create, &st->records))) {
+		st_err(err, errlen, st->readonly ?
+		    "database not initialised (run rbld once)" : path, rc);
+		goto fail;
+	}
+	rc = st_meta_get(txn, st, "version", &version, sizeof(version));
+	if (rc == MDB_NOTFOUND && !st->readonly) {
+		version = STORE_VERSION;
+		rc = st_meta_put(txn, st, "version", &version, sizeof(version));
+	}
+	if (rc != 0) {
+		st_err(err, errlen, "schema version", rc);
+		goto fail;
+	}
+	if (version == 1 && st->readonly) {
+		snprintf(err, errlen, "%s: database schema version 1, this "
+		    "rbld reads version %u: run rbld or rbldctl once to upgrade "
+		    "it", path, STORE_VERSION);
+		eno = EPROTO;
+		goto fail;
+	}
+	if (version == 1) {
+		upgrading = true;
+		if (st_upgrade_v1(txn, st, err, errlen) == -1) {
+			int e = errno;
+
+			*grow = e == ENOSPC;
+			mdb_txn_abort(txn);
+			errno = e;
+			return -1;
+		}
+		version = STORE_VERSION;
+	}
+	if (version != STORE_VERSION) {
+		snprintf(err, errlen, "%s: database schema version %u, this "
+		    "rbld reads version %u", path, version, STORE_VERSION);
+		eno = EPROTO;
+		goto fail;
+	}
+	rc = mdb_txn_commit(txn);
+	txn = NULL;
+	if (rc != 0) {
+		st_err(err, errlen, path, rc);
+		*grow = upgrading && rc == MDB_MAP_FULL;
+		goto fail;
+	}
+	return 0;
+fail:
+	if (txn != NULL)
+		mdb_txn_abort(txn);
+	errno = rc == MDB_MAP_FULL ? ENOSPC : eno;
+	return -1;
+}
+
 struct store *
 store_open(const char *path, uint64_t mapsize, bool readonly, char *err,
     size_t errlen)
 {
 	struct store *st;
-	MDB_txn *txn = NULL;
 	unsigned flags = MDB_NOTLS | (readonly ? MDB_RDONLY : 0);
-	uint32_t version;
+	bool grow;
 	int rc, dead;
 
 	if ((st = calloc(1, sizeof(*st))) == NULL) {
@@ -131,50 +257,23 @@ store_open(const char *path, uint64_t mapsize, bool readonly, char *err,
 	/* Readers left by a killed process would pin old pages forever. */
 	mdb_reader_check(st->env, &dead);
 
-	/* DBIs must be opened in a committed transaction to stay valid. */
-	if ((rc = mdb_txn_begin(st->env, NULL, readonly ? MDB_RDONLY : 0,
-	    &txn)) != 0) {
-		st_err(err, errlen, path, rc);
-		goto fail;
-	}
-	{
-		unsigned create = readonly ? 0 : MDB_CREATE;
+	/* An upgrade writes every record it converts anew (copy on write):
+	 * a small map may have to grow for it. */
+	for (int tries = 0; st_open_dbs(st, path, &grow, err, errlen) != 0;
+	    tries++) {
+		MDB_envinfo info;
 
-		if ((rc = mdb_dbi_open(txn, "entries", create, &st->entries)) ||
-		    (rc = mdb_dbi_open(txn, "sources", create, &st->sources)) ||
-		    (rc = mdb_dbi_open(txn, "srcids", create, &st->srcids)) ||
-		    (rc = mdb_dbi_open(txn, "texts", create, &st->texts)) ||
-		    (rc = mdb_dbi_open(txn, "textidx", create, &st->textidx)) ||
-		    (rc = mdb_dbi_open(txn, "meta", create, &st->meta)) ||
-		    (rc = mdb_dbi_open(txn, "records", create, &st->records))) {
-			st_err(err, errlen, readonly ?
-			    "database not initialised (run rbld once)" : path, rc);
+		if (!grow || tries == 16)
+			goto fail;
+		if ((rc = mdb_env_set_mapsize(st->env, st->mapsize * 2)) != 0) {
+			st_err(err, errlen, path, rc);
 			goto fail;
 		}
-	}
-	rc = st_meta_get(txn, st, "version", &version, sizeof(version));
-	if (rc == MDB_NOTFOUND && !readonly) {
-		version = STORE_VERSION;
-		rc = st_meta_put(txn, st, "version", &version, sizeof(version));
-	}
-	if (rc != 0) {
-		st_err(err, errlen, "schema version", rc);
-		goto fail;
-	}
-	if (version != STORE_VERSION) {
-		snprintf(err, errlen, "%s: database schema version %u, this rbld "
-		    "reads version %u", path, version, STORE_VERSION);
-		goto fail;
-	}
-	if ((rc = mdb_txn_commit(txn)) != 0) {
-		txn = NULL;
-		st_err(err, errlen, path, rc);
-		goto fail;
+		mdb_env_info(st->env, &info);
+		st->mapsize = info.me_mapsize;
 	}
 	return st;
 fail:
-	if (txn != NULL)
-		mdb_txn_abort(txn);
 	if (st->env != NULL)
 		mdb_env_close(st->env);
 	pthread_rwlock_destroy(&st->resize);
@@ -482,12 +581,13 @@ w_source_id(struct wctx *w, void *arg)
 	struct store *st = w->st;
 	MDB_val k = { strlen(a->name), (void *)a->name }, v, ik;
 	struct srcrec rec;
-	uint8_t idk[2];
+	uint8_t idk[2], buf[SRCREC_MAX];
 	uint32_t next = 1;
 	int rc;
 
 	if ((rc = mdb_get(w->txn, st->sources, &k, &v)) == 0) {
-		memcpy(&rec.id, v.mv_data, sizeof(rec.id));
+		if (st_srcrec_decode(v.mv_data, v.mv_size, &rec) != 0)
+			return MDB_CORRUPTED;
 		a->id = rec.id;
 		return 0;
 	}
@@ -502,8 +602,8 @@ w_source_id(struct wctx *w, void *arg)
 	rec.id = (uint16_t)next;
 	rec.meta.file_mtime = -1;
 	w->wrote = true;
-	v.mv_size = sizeof(rec);
-	v.mv_data = &rec;
+	v.mv_size = st_srcrec_encode(&rec, buf);
+	v.mv_data = buf;
 	if ((rc = mdb_put(w->txn, st->sources, &k, &v, 0)) != 0)
 		return rc;
 	idk[0] = (uint8_t)(next >> 8);
@@ -530,11 +630,11 @@ store_source_id(struct store *st, const char *name, bool create)
 	if ((rc = st_rbegin(st, &txn)) == 0) {
 		rc = mdb_get(txn, st->sources, &k, &v);
 		if (rc == 0) {
-			uint16_t id;
+			struct srcrec rec;
 
-			memcpy(&id, v.mv_data, sizeof(id));
+			rc = st_srcrec_decode(v.mv_data, v.mv_size, &rec);
 			st_rend(st, txn);
-			return id;
+			return rc == 0 ? rec.id : -1;
 		}
 		st_rend(st, txn);
 	}
@@ -625,6 +725,142 @@ store_set_zones(struct store *st, int nzones, const char **names,
 	return 0;
 }
 
+/* ---- source records: encoded field by field (see the schema above) ---- */
+
+#define SRCREC_HAS_META		0x01
+#define SRCREC_HAS_SOA		0x02
+
+static uint8_t *
+put_be(uint8_t *p, uint64_t v, int n)
+{
+	for (int i = n - 1; i >= 0; i--) {
+		p[i] = (uint8_t)v;
+		v >>= 8;
+	}
+	return p + n;
+}
+
+static uint8_t *
+put_str(uint8_t *p, const char *s)
+{
+	/* The arrays hold at most STORE_DNAME_MAX - 1 characters. */
+	size_t n = strnlen(s, STORE_DNAME_MAX - 1);
+
+	*p++ = (uint8_t)n;
+	memcpy(p, s, n);
+	return p + n;
+}
+
+size_t
+st_srcrec_encode(const struct srcrec *rec, uint8_t *buf)
+{
+	const struct store_srcmeta *m = &rec->meta;
+	uint8_t *p = buf;
+
+	assert(m->nns >= 0 && m->nns <= STORE_MAX_NS);
+	*p++ = SRCREC_VERSION;
+	p = put_be(p, rec->id, 2);
+	*p++ = (uint8_t)((rec->has_meta ? SRCREC_HAS_META : 0) |
+	    (m->has_soa ? SRCREC_HAS_SOA : 0));
+	p = put_be(p, m->ttl, 4);
+	p = put_be(p, m->soa_ttl, 4);
+	p = put_be(p, m->soa_refresh, 4);
+	p = put_be(p, m->soa_retry, 4);
+	p = put_be(p, m->soa_expire, 4);
+	p = put_be(p, m->soa_minttl, 4);
+	p = put_str(p, m->soa_mname);
+	p = put_str(p, m->soa_rname);
+	p = put_be(p, m->ns_ttl, 4);
+	*p++ = (uint8_t)m->nns;
+	for (int i = 0; i < m->nns; i++)
+		p = put_str(p, m->ns[i]);
+	p = put_be(p, (uint64_t)m->file_mtime, 8);
+	p = put_be(p, (uint64_t)m->file_size, 8);
+	p = put_be(p, m->loaded, 8);
+	p = put_be(p, m->bad_lines, 4);
+	assert((size_t)(p - buf) <= SRCREC_MAX);
+	return (size_t)(p - buf);
+}
+
+/* Reading a record: the first overrun sticks, and is checked once. */
+struct srcrd {
+	const uint8_t	*p;
+	size_t		 left;
+	bool		 bad;
+};
+
+static uint64_t
+get_be(struct srcrd *r, size_t n)
+{
+	uint64_t v = 0;
+
+	if (r->bad || r->left < n) {
+		r->bad = true;
+		return 0;
+	}
+	for (size_t i = 0; i < n; i++)
+		v = v << 8 | r->p[i];
+	r->p += n;
+	r->left -= n;
+	return v;
+}
+
+static void
+get_str(struct srcrd *r, char *out, size_t max)
+{
+	size_t n = (size_t)get_be(r, 1);
+
+	if (r->bad || n >= max || r->left < n) {
+		r->bad = true;
+		out[0] = '\0';
+		return;
+	}
+	memcpy(out, r->p, n);
+	out[n] = '\0';
+	r->p += n;
+	r->left -= n;
+}
+
+int
+st_srcrec_decode(const void *data, size_t len, struct srcrec *rec)
+{
+	struct store_srcmeta *m = &rec->meta;
+	struct srcrd r = { data, len, false };
+	unsigned version, flags;
+
+	memset(rec, 0, sizeof(*rec));
+	version = (unsigned)get_be(&r, 1);
+	rec->id = (uint16_t)get_be(&r, 2);
+	flags = (unsigned)get_be(&r, 1);
+	rec->has_meta = (flags & SRCREC_HAS_META) != 0;
+	m->has_soa = (flags & SRCREC_HAS_SOA) != 0;
+	m->ttl = (uint32_t)get_be(&r, 4);
+	m->soa_ttl = (uint32_t)get_be(&r, 4);
+	m->soa_refresh = (uint32_t)get_be(&r, 4);
+	m->soa_retry = (uint32_t)get_be(&r, 4);
+	m->soa_expire = (uint32_t)get_be(&r, 4);
+	m->soa_minttl = (uint32_t)get_be(&r, 4);
+	get_str(&r, m->soa_mname, sizeof(m->soa_mname));
+	get_str(&r, m->soa_rname, sizeof(m->soa_rname));
+	m->ns_ttl = (uint32_t)get_be(&r, 4);
+	m->nns = (int)get_be(&r, 1);
+	if (m->nns > STORE_MAX_NS)
+		r.bad = true;
+	for (int i = 0; i < m->nns && !r.bad; i++)
+		get_str(&r, m->ns[i], sizeof(m->ns[i]));
+	m->file_mtime = (int64_t)get_be(&r, 8);
+	m->file_size = (int64_t)get_be(&r, 8);
+	m->loaded = get_be(&r, 8);
+	m->bad_lines = (uint32_t)get_be(&r, 4);
+	if (r.bad || r.left != 0 || version != SRCREC_VERSION ||
+	    (flags & ~(unsigned)(SRCREC_HAS_META | SRCREC_HAS_SOA)) != 0) {
+		memset(rec, 0, sizeof(*rec));
+		errno = EIO;
+		return -1;
+	}
+	return 0;
+}
+
 int
 st_srcrec_get(MDB_txn *txn, struct store *st, int src, struct srcrec *rec)
 {
@@ -638,23 +874,23 @@ st_srcrec_get(MDB_txn *txn, struct store *st, int src, struct srcrec *rec)
 	k.mv_data = name;
 	if ((rc = mdb_get(txn, st->sources, &k, &v)) != 0)
 		return rc;
-	if (v.mv_size != sizeof(*rec))
-		return MDB_CORRUPTED;
-	memcpy(rec, v.mv_data, sizeof(*rec));
-	return 0;
+	return st_srcrec_decode(v.mv_data, v.mv_size, rec) == 0 ? 0 :
+	    MDB_CORRUPTED;
 }
 
 int
 st_srcrec_put(MDB_txn *txn, struct store *st, int src, const struct srcrec *rec)
 {
 	char name[STORE_NAME_MAX];
-	MDB_val k, v = { sizeof(*rec), (void *)rec };
+	uint8_t buf[SRCREC_MAX];
+	MDB_val k, v = { 0, buf };
 	int rc;
 
 	if ((rc = st_source_name(txn, st, src, name, sizeof(name))) != 0)
 		return rc;
 	k.mv_size = strlen(name);
 	k.mv_data = name;
+	v.mv_size = st_srcrec_encode(rec, buf);
 	return mdb_put(txn, st->sources, &k, &v, 0);
 }
 

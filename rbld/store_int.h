@@ -38,12 +38,18 @@ struct entval {
 	/* reason text follows, not NUL-terminated */
 };
 
+/* A source record as the code uses it; `sources` holds it encoded
+ * (st_srcrec_encode, the schema in store.c). */
 struct srcrec {
 	uint16_t	id;
-	uint16_t	pad;
 	struct store_srcmeta meta;
 	bool		has_meta;
 };
+
+#define SRCREC_VERSION		2
+/* The longest encoded record: fixed fields, and every string at its longest. */
+#define SRCREC_MAX		(4 + 7 * 4 + 1 + 3 * 8 + 4 + \
+				(2 + STORE_MAX_NS) * STORE_DNAME_MAX)
 
 struct zoneinfo {
 	char		name[STORE_DNAME_MAX];
@@ -231,11 +237,28 @@ int		 w_text_id(struct wctx *, const char *txt, uint32_t *id);
 int		 st_source_name(MDB_txn *, struct store *, int src, char *out,
 		    size_t len);
 
+/* REC encoded into BUF[SRCREC_MAX]; the length. */
+size_t		 st_srcrec_encode(const struct srcrec *, uint8_t *buf);
+/* A record of `sources` decoded; 0, or -1 (errno EIO) if it is damaged or
+ * of another version. */
+int		 st_srcrec_decode(const void *data, size_t len,
+		    struct srcrec *);
+
 /* Source SRC's record in `sources`. */
 int		 st_srcrec_get(MDB_txn *, struct store *, int src,
 		    struct srcrec *);
 int		 st_srcrec_put(MDB_txn *, struct store *, int src,
 		    const struct srcrec *);
+
+/* ---- store_upgrade.c ---- */
+
+/*
+ * Rewrite a version 1 database as version 2 in TXN: every source record in
+ * its new encoding, then meta "version". 0, or -1 with errno (ENOSPC the map
+ * is full, EIO a damaged record or a database error) and a message in ERR.
+ */
+int		 st_upgrade_v1(MDB_txn *, struct store *, char *err,
+		    size_t errlen);
 
 /* ---- store_write.c: what batches share with single writes ---- */
 
