@@ -14,7 +14,11 @@
 #include "index.h"
 #include "store.h"
 
-/* The schema itself is described at the top of store.c. */
+/*
+ * The schema is described at the top of store.c. Functions named st_ take
+ * the store or an LMDB transaction; those named w_ run inside a write
+ * transaction (struct wctx, begun and committed by st_write).
+ */
 #define STORE_MAX_SOURCES	1024
 #define STORE_MAX_ZONES		32
 /*
@@ -28,6 +32,7 @@
 #define VAL_EXCL		0x01
 #define VAL_ORIGIN_SHIFT	4
 
+/* The value of an entry: a fixed layout, host order (see the schema). */
 struct entval {
 	uint8_t		flags;
 	uint8_t		pad[3];
@@ -47,7 +52,8 @@ struct srcrec {
 };
 
 #define SRCREC_VERSION		2
-/* The longest encoded record: fixed fields, and every string at its longest. */
+/* The longest encoded record: the fixed fields, and every string a length
+ * byte and STORE_DNAME_MAX - 1 bytes. */
 #define SRCREC_MAX		(4 + 7 * 4 + 1 + 3 * 8 + 4 + \
 				(2 + STORE_MAX_NS) * STORE_DNAME_MAX)
 
@@ -124,6 +130,7 @@ struct wctx {
 	const struct zonetab *zt;	/* as the transaction began */
 };
 
+/* A change in source SRC: the serials of its zones move at commit. */
 static inline void
 w_touch(struct wctx *w, int src)
 {
