@@ -38,7 +38,7 @@ struct ent6 {
 };
 
 struct index {
-	size_t		 txnid;
+	size_t		 gen;		/* see index_new */
 	size_t		 cap, n;
 
 	struct ival	*vals;
@@ -148,14 +148,14 @@ pow2_for(size_t n)
 }
 
 struct index *
-index_new(size_t n, size_t txnid)
+index_new(size_t n, size_t gen)
 {
 	struct index *ix = calloc(1, sizeof(*ix));
 	size_t size = pow2_for(n);
 
 	if (ix == NULL)
 		return NULL;
-	ix->txnid = txnid;
+	ix->gen = gen;
 	ix->cap = n;
 	/*
 	 * Families are unknown until the scan: size both for N. Large
@@ -292,9 +292,9 @@ index_finish(struct index *ix)
 }
 
 size_t
-index_txnid(const struct index *ix)
+index_gen(const struct index *ix)
 {
-	return ix->txnid;
+	return ix->gen;
 }
 
 size_t
@@ -331,22 +331,20 @@ index_prefetch(const struct index *ix, int family, int plen,
 		    src) & ix->mask4]);
 }
 
-/* Values are copied into a thread's buffer so the caller sees one type. */
-static __thread struct index_val ix_out;
-
-static const struct index_val *
-out(const struct ival *v)
+/* The caller sees the public type, not how the table stores it. */
+static bool
+out(const struct ival *v, struct index_val *o)
 {
-	ix_out.a = v->a;
-	ix_out.txt = v->txt;
-	ix_out.expires = v->expires;
-	ix_out.excl = v->excl;
-	return &ix_out;
+	o->a = v->a;
+	o->txt = v->txt;
+	o->expires = v->expires;
+	o->excl = v->excl;
+	return true;
 }
 
-const struct index_val *
+bool
 index_get(const struct index *ix, int family, int plen, const uint8_t *addr,
-    int src)
+    int src, struct index_val *o)
 {
 	size_t h;
 
@@ -361,7 +359,7 @@ index_get(const struct index *ix, int family, int plen, const uint8_t *addr,
 				continue;
 			v = &ix->vals[ix->s4[h].val - 1];
 			if (v->plen == plen && v->src == src)
-				return out(v);
+				return out(v, o);
 		}
 	} else {
 		uint64_t hv;
@@ -385,8 +383,8 @@ index_get(const struct index *ix, int family, int plen, const uint8_t *addr,
 			v = &ix->vals[e->val];
 			if (v->plen == plen && v->src == src &&
 			    memcmp(e->addr, m, 16) == 0)
-				return out(v);
+				return out(v, o);
 		}
 	}
-	return NULL;
+	return false;
 }

@@ -17,8 +17,13 @@ struct index_val {
 
 struct index;
 
-/* An empty index for N entries that will describe snapshot TXNID. */
-struct index	*index_new(size_t n, size_t txnid);
+/*
+ * An empty index for N entries of the snapshot whose generation is GEN: the
+ * store's count of entry changes ever committed ("changes" in its meta), not
+ * LMDB's transaction id, so that a commit that changes no entry (a feed's
+ * status, say) leaves the index exact.
+ */
+struct index	*index_new(size_t n, size_t gen);
 void		 index_free(struct index *);
 
 /* Add a key (family 4|6, prefix length, masked address, source id); the
@@ -29,12 +34,14 @@ int		 index_add(struct index *, int family, int plen,
 /* Mark the prefix lengths in use, computed from the keys added. */
 void		 index_finish(struct index *);
 
-size_t		 index_txnid(const struct index *);
+/* The GEN the index was made with. */
+size_t		 index_gen(const struct index *);
 size_t		 index_bytes(const struct index *);
 
-/* The value for an exact key, or NULL. */
-const struct index_val *index_get(const struct index *, int family, int plen,
-		    const uint8_t *addr, int src);
+/* Fill OUT with the value of an exact key and return true; false (OUT left
+ * alone) if the index has no such key. */
+bool		 index_get(const struct index *, int family, int plen,
+		    const uint8_t *addr, int src, struct index_val *out);
 
 /* Start loading the slot of a key into the cache (IPv4): issuing all of a
  * query's probes before using any overlaps their memory latency. */

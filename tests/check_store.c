@@ -1279,6 +1279,187 @@ START_TEST(test_noop_write_not_committed)
 }
 END_TEST
 
+/* ---- the upgrade of a version 1 database ---- */
+
+/* A file of the version 1 fixture (tests/data/store-v1, see its README). */
+static const char *
+v1_file(const char *name)
+{
+	static char buf[PATH_MAX];
+
+	snprintf(buf, sizeof(buf), "%s/data/store-v1/%s", test_dir(), name);
+	return buf;
+}
+
+/* The fixture's data.mdb as the database of dbdir(). */
+static void
+copy_v1_fixture(void)
+{
+	char dst[PATH_MAX + 16], buf[8192];
+	FILE *in, *out;
+	size_t n;
+
+	ck_assert_int_eq(mkdir(dbdir(), 0750), 0);
+	snprintf(dst, sizeof(dst), "%s/data.mdb", dbdir());
+	ck_assert_ptr_nonnull(in = fopen(v1_file("data.mdb"), "rb"));
+	ck_assert_ptr_nonnull(out = fopen(dst, "wb"));
+	while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
+		ck_assert_uint_eq(fwrite(buf, 1, n, out), n);
+	ck_assert(!ferror(in));
+	fclose(in);
+	ck_assert_int_eq(fclose(out), 0);
+}
+
+/* Meta "version", as mdb_dump reads it in another process. */
+static long
+schema_version(void)
+{
+	char cmd[PATH_MAX + 64], line[256];
+	bool next = false;
+	long version = -1;
+	FILE *f;
+
+	snprintf(cmd, sizeof(cmd), "mdb_dump -p -s meta '%s' 2>/dev/null",
+	    dbdir());
+	ck_assert_ptr_nonnull(f = popen(cmd, "r"));
+	while (fgets(line, sizeof(line), f) != NULL) {
+		unsigned b[4];
+
+		if (next && sscanf(line, " \\%2x\\%2x\\%2x\\%2x", &b[0], &b[1],
+		    &b[2], &b[3]) == 4) {
+			/* Host order; the fixture was made on a little-endian
+			 * machine, as are those the tests run on. */
+			version = (long)(b[0] | b[1] << 8 | b[2] << 16 |
+			    (unsigned long)b[3] << 24);
+			break;
+		}
+		next = strcmp(line, " version\n") == 0;
+	}
+	pclose(f);
+	ck_assert_msg(version >= 0, "mdb_dump found no schema version "
+	    "(is lmdb-utils installed?)");
+	return version;
+}
+
+/* The metadata of the fixture's sources, as its data files set it. */
+static void
+check_v1_meta(void)
+{
+	struct store_srcmeta m;
+	struct stat sb;
+
+	ck_assert_int_eq(store_source_meta(st, A, &m), 0);
+	ck_assert_uint_eq(m.ttl, 3600);
+	ck_assert(m.has_soa);
+	ck_assert_uint_eq(m.soa_ttl, 7200);
+	ck_assert_str_eq(m.soa_mname, "ns1.fixture.test.");
+	ck_assert_str_eq(m.soa_rname, "hostmaster.fixture.test.");
+	ck_assert_uint_eq(m.soa_refresh, 3600);
+	ck_assert_uint_eq(m.soa_retry, 600);
+	ck_assert_uint_eq(m.soa_expire, 604800);
+	ck_assert_uint_eq(m.soa_minttl, 300);
+	ck_assert_int_eq(m.nns, 2);
+	ck_assert_uint_eq(m.ns_ttl, 10800);
+	ck_assert_str_eq(m.ns[0], "ns1.fixture.test.");
+	ck_assert_str_eq(m.ns[1], "ns2.fixture.test.");
+	ck_assert_int_eq(stat(v1_file("zones/local.rbl"), &sb), 0);
+	ck_assert_int_eq(m.file_size, (int64_t)sb.st_size);
+	ck_assert_int_gt(m.file_mtime, 0);
+	ck_assert_uint_gt(m.loaded, 0);
+	ck_assert_uint_eq(m.bad_lines, 0);
+
+	ck_assert_int_eq(store_source_meta(st, B, &m), 0);
+	ck_assert_uint_eq(m.ttl, 0);
+	ck_assert(!m.has_soa);
+	ck_assert_int_eq(m.nns, 0);
+	ck_assert_int_eq(stat(v1_file("zones/plain.rbl"), &sb), 0);
+	ck_assert_int_eq(m.file_size, (int64_t)sb.st_size);
+
+	/* Source hand has no data file: its record holds no metadata. */
+	ck_assert_int_eq(store_source_meta(st, C, &m), -1);
+}
+
+/*
+ * A database the previous rbld wrote (schema version 1, source records as
+ * raw structs) is upgraded when opened for writing: version 2, the sources'
+ * $TTL, $SOA and $NS and every entry intact. Read-only, it is refused with
+ * what to do; a second open changes nothing.
+ */
+START_TEST(test_upgrade_v1)
+{
+	char blob[512];
+	long t0;
+
+	close_store();
+	rm_rf(dbdir());
+	copy_v1_fixture();
+	ck_assert_int_eq(schema_version(), 1);
+
+	err[0] = '\0';
+	ck_assert_ptr_null(store_open(dbdir(), MAPSIZE, true, err,
+	    sizeof(err)));
+	ck_assert_msg(strstr(err, "schema version 1") != NULL &&
+	    strstr(err, "run rbld or rbldctl once to upgrade it") != NULL,
+	    "read-only open: %s", err);
+	ck_assert_int_eq(schema_version(), 1);
+
+	/* The smallest map: the upgrade's new pages make it grow. */
+	st = store_open(dbdir(), TINY_MAP, false, err, sizeof(err));
+	ck_assert_msg(st != NULL, "store_open: %s", err);
+	ck_assert_int_eq(schema_version(), 2);
+	A = store_source_id(st, "local", false);
+	B = store_source_id(st, "plain", false);
+	C = store_source_id(st, "hand", false);
+	ck_assert_int_eq(A, 1);
+	ck_assert_int_eq(B, 2);
+	ck_assert_int_eq(C, 3);
+	check_v1_meta();
+	ck_assert_str_eq(walk(-1),
+	    "10.9.9.0/24 hand 127.0.0.4 hand entry o2 why\n"
+	    "198.51.100.0/24 local 127.0.0.3 Spam network $ o1\n"
+	    "!198.51.100.128/25 local 0.0.0.0 - o1\n"
+	    "192.0.2.7/32 local 127.0.0.2 "
+	    "Listed: see https://example.test/lookup?ip=$ o1\n"
+	    "203.0.113.5/32 plain 127.0.0.2 - o1\n"
+	    "2001:db8::/32 local 127.0.0.2 "
+	    "Listed: see https://example.test/lookup?ip=$ o1\n");
+	ck_assert_int_eq(store_source_count(st, A), 4);
+	ck_assert_int_eq(store_source_count(st, B), 1);
+	ck_assert_int_eq(store_source_count(st, C), 1);
+	ck_assert_ptr_nonnull(rd = store_reader_new(st));
+	ck_assert_str_eq(look("192.0.2.7"),
+	    "a 127.0.0.2 \"Listed: see https://example.test/lookup?ip=$\"");
+	ck_assert_str_eq(look("198.51.100.5"),
+	    "a 127.0.0.3 \"Spam network $\"");
+	ck_assert_str_eq(look("198.51.100.200"), "");
+	ck_assert_str_eq(look("10.9.9.9"), "c 127.0.0.4 \"hand entry\"");
+	ck_assert_str_eq(look("2001:db8::1"),
+	    "a 127.0.0.2 \"Listed: see https://example.test/lookup?ip=$\"");
+	/* Records of other modules are left as they were. */
+	ck_assert_int_gt(store_blob_get(st, "blob:token:fixture", blob,
+	    sizeof(blob)), 0);
+	close_store();
+
+	/* Version 2 already: nothing to do, nothing committed. */
+	t0 = last_txnid();
+	st = store_open(dbdir(), MAPSIZE, false, err, sizeof(err));
+	ck_assert_msg(st != NULL, "store_open: %s", err);
+	ck_assert_int_eq(store_source_id(st, "local", false), A);
+	check_v1_meta();
+	store_close(st);
+	st = NULL;
+	ck_assert_int_eq(last_txnid(), t0);
+	ck_assert_int_eq(schema_version(), 2);
+
+	/* And read-only now works. */
+	st = store_open(dbdir(), MAPSIZE, true, err, sizeof(err));
+	ck_assert_msg(st != NULL, "read-only store_open: %s", err);
+	check_v1_meta();
+	store_close(st);
+	st = NULL;
+}
+END_TEST
+
 /*
  * An index big enough for its slot tables to be mapped on huge-page
  * boundaries (2 MiB and more): every key is found with its own value, keys
@@ -1289,7 +1470,7 @@ START_TEST(test_index_large)
 	const size_t n4 = 200000, n6 = 100000;
 	struct index *ix = index_new(n4 + n6, 7);
 	struct index_val v = { 0 };
-	const struct index_val *got;
+	struct index_val got;
 	uint8_t a[16];
 
 	ck_assert_ptr_nonnull(ix);
@@ -1310,19 +1491,18 @@ START_TEST(test_index_large)
 		ck_assert_int_eq(index_add(ix, 6, 72, a, 1, &v), 0);
 	}
 	index_finish(ix);
-	ck_assert_uint_eq(index_txnid(ix), 7);
+	ck_assert_uint_eq(index_gen(ix), 7);
 	ck_assert_uint_ge(index_bytes(ix), (n4 + n6) * 8);
 	for (size_t i = 0; i < n4; i++) {
 		uint32_t addr = 0x0a000000u + (uint32_t)i * 2;
 
 		a[0] = (uint8_t)(addr >> 24), a[1] = (uint8_t)(addr >> 16);
 		a[2] = (uint8_t)(addr >> 8), a[3] = (uint8_t)addr;
-		got = index_get(ix, 4, 32, a, (int)(i % 3));
-		ck_assert_ptr_nonnull(got);
-		ck_assert_uint_eq(got->a, 0x7f000000u | (uint32_t)(i % 250 + 2));
-		ck_assert_ptr_null(index_get(ix, 4, 32, a, (int)(i % 3) + 1));
+		ck_assert(index_get(ix, 4, 32, a, (int)(i % 3), &got));
+		ck_assert_uint_eq(got.a, 0x7f000000u | (uint32_t)(i % 250 + 2));
+		ck_assert(!index_get(ix, 4, 32, a, (int)(i % 3) + 1, &got));
 		a[3] |= 1;	/* the odd neighbour was never added */
-		ck_assert_ptr_null(index_get(ix, 4, 32, a, (int)(i % 3)));
+		ck_assert(!index_get(ix, 4, 32, a, (int)(i % 3), &got));
 	}
 	memset(a, 0, sizeof(a));
 	a[0] = 0x20, a[1] = 0x01, a[2] = 0x0d, a[3] = 0xb8;
@@ -1330,10 +1510,9 @@ START_TEST(test_index_large)
 		a[6] = (uint8_t)(i >> 16), a[7] = (uint8_t)(i >> 8);
 		a[8] = (uint8_t)i;
 		a[15] = 0x55;	/* host bits beyond /72 do not matter */
-		got = index_get(ix, 6, 72, a, 1);
-		ck_assert_ptr_nonnull(got);
-		ck_assert_uint_eq(got->a, 0x7f000100u | (uint32_t)(i % 200));
-		ck_assert_ptr_null(index_get(ix, 6, 64, a, 1));
+		ck_assert(index_get(ix, 6, 72, a, 1, &got));
+		ck_assert_uint_eq(got.a, 0x7f000100u | (uint32_t)(i % 200));
+		ck_assert(!index_get(ix, 6, 64, a, 1, &got));
 		a[15] = 0;
 	}
 	index_free(ix);
@@ -1375,6 +1554,7 @@ store_suite(void)
 	tcase_add_test(tc, test_index_same_answers);
 	tcase_add_test(tc, test_index_large);
 	tcase_add_test(tc, test_noop_write_not_committed);
+	tcase_add_test(tc, test_upgrade_v1);
 	suite_add_tcase(s, tc);
 	return s;
 }
