@@ -29,7 +29,8 @@ void	grace_retire(void *obj, void (*fn)(void *obj));
 /* Free what no reader can hold any more (also done by grace_retire). */
 void	grace_reclaim(void);
 
-/* Wait until everything retired so far is freed (at shutdown). */
+/* Wait until everything retired so far is freed (at shutdown); never
+ * from inside a read section, which would wait for itself. */
 void	grace_barrier(void);
 
 #endif

@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "grace.h"
 #include "store_int.h"
 
 /*
@@ -293,7 +294,8 @@ store_close(struct store *st)
 	index_free(atomic_load(&st->index));
 	if (atomic_load(&st->zt) != &zt_empty)
 		free(atomic_load(&st->zt));
-	free(st->zt_old);
+	/* Tables and indexes retired before: no reader is left to hold them. */
+	grace_barrier();
 	mdb_env_close(st->env);
 	pthread_rwlock_destroy(&st->resize);
 	free(st);
@@ -406,10 +408,9 @@ w_begin(struct store *st, struct wctx *w)
 		pthread_rwlock_unlock(&st->resize);
 		return rc;
 	}
-	/*
-	 * Only now, holding LMDB's writer lock: store_set_zones frees a table
-	 * after its own write transaction, so none can go while we run.
-	 */
+	/* The table stays while the transaction runs (w_commit and w_abort
+	 * leave the read section). */
+	grace_enter();
 	w->zt = atomic_load(&st->zt);
 	rc = st_meta_get(w->txn, st, "plen4", w->plen4, sizeof(w->plen4));
 	if (rc == 0 || rc == MDB_NOTFOUND)
@@ -428,6 +429,7 @@ w_begin(struct store *st, struct wctx *w)
 		rc = ENOMEM;
 	if (rc != 0) {
 		mdb_txn_abort(w->txn);
+		grace_exit();
 		pthread_rwlock_unlock(&st->resize);
 	}
 	return rc;
@@ -438,6 +440,7 @@ w_abort(struct wctx *w)
 {
 	mdb_txn_abort(w->txn);
 	free(w->cntdelta);
+	grace_exit();
 	pthread_rwlock_unlock(&w->st->resize);
 }
 
@@ -497,6 +500,7 @@ w_commit(struct wctx *w)
 		goto fail;
 	rc = mdb_txn_commit(w->txn);
 	free(w->cntdelta);
+	grace_exit();
 	pthread_rwlock_unlock(&st->resize);
 	return rc;
 fail:
@@ -696,7 +700,7 @@ int
 store_set_zones(struct store *st, int nzones, const char **names,
     const int *nsrc, const int *const *srcids)
 {
-	struct zonetab *zt;
+	struct zonetab *zt, *old;
 
 	if (nzones > STORE_MAX_ZONES || (zt = calloc(1, sizeof(*zt))) == NULL)
 		return -1;
@@ -716,12 +720,10 @@ store_set_zones(struct store *st, int nzones, const char **names,
 		free(zt);
 		return -1;
 	}
-	/* Readers of the table before the last swap are long gone. */
-	free(st->zt_old);
-	st->zt_old = atomic_exchange(&st->zt, zt);
+	old = atomic_exchange(&st->zt, zt);
 	atomic_fetch_add(&st->zt_gen, 1);
-	if (st->zt_old == &zt_empty)
-		st->zt_old = NULL;
+	if (old != &zt_empty)
+		grace_retire(old, free);
 	return 0;
 }
 

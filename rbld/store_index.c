@@ -7,6 +7,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "grace.h"
 #include "store_int.h"
 
 static void	st_release_map(struct store *);
@@ -101,29 +102,17 @@ st_release_map(struct store *st)
 	fclose(f);
 }
 
-/* Publish IX and free the one it replaces once no reader holds it. */
+static void
+index_retire_fn(void *ix)
+{
+	index_free(ix);
+}
+
+/* Publish IX; the one it replaces goes once no reader can hold it. */
 static void
 st_index_publish(struct store *st, struct index *ix)
 {
-	struct index *old = atomic_exchange(&st->index, ix);
-
-	if (old == NULL)
-		return;
-	for (int tries = 0; tries < 100000; tries++) {
-		bool busy = false;
-
-		pthread_mutex_lock(&st->readers_mtx);
-		for (int i = 0; i < st->nreaders; i++)
-			if (atomic_load(&st->readers[i]->inuse) == old)
-				busy = true;
-		pthread_mutex_unlock(&st->readers_mtx);
-		if (!busy) {
-			index_free(old);
-			return;
-		}
-		usleep(100);
-	}
-	/* A reader stuck for 10 s: leaking beats freeing under it. */
+	grace_retire(atomic_exchange(&st->index, ix), index_retire_fn);
 }
 
 /* How many entry changes were ever committed (any process). */

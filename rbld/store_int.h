@@ -74,14 +74,14 @@ struct store {
 	uint64_t	 mapsize;
 	/* Writers and readers hold it shared; growing the map takes it alone. */
 	pthread_rwlock_t resize;
-	/* The zones as the config names them. A SIGHUP publishes a new table
-	 * while other threads read the old one: it is freed a swap later. */
+	/* The zones as the config names them. A reload publishes a new table
+	 * while other threads read the old one, which goes after a grace
+	 * period (grace.h); readers and writers load it in a read section. */
 	_Atomic(struct zonetab *) zt;
-	struct zonetab	*zt_old;
 	_Atomic uint64_t zt_gen;	/* bumped at each swap */
 
-	/* The in-memory index of the newest snapshot it was built from, and
-	 * the readers that may be using an older one. */
+	/* The in-memory index of the newest snapshot it was built from,
+	 * published the same way; the readers, for quiescing a resize. */
 	_Atomic(struct index *) index;
 	pthread_mutex_t	 readers_mtx;
 	struct store_reader *readers[STORE_MAX_READERS];
@@ -106,14 +106,12 @@ struct store_reader {
 	uint32_t	 srctxn[STORE_MAX_SOURCES];	/* txnid+1 when cached */
 	struct store_srcmeta *srcmeta[STORE_MAX_SOURCES];
 	bool		 srchave[STORE_MAX_SOURCES];
-	bool		 held;
-	/* Hazard pointer: the index this reader may be reading. */
-	_Atomic(struct index *) inuse;
+	bool		 held;		/* inside begin/end, and a read section */
 	/* Set while this reader holds a transaction: a resize waits for it.
 	 * One flag per reader, not a shared lock, so that two workers never
 	 * fight over one cache line for every batch. */
 	atomic_int	 active;
-	struct index	*fast;		/* inuse, when it matches the snapshot */
+	struct index	*fast;		/* the index, when it is this snapshot */
 };
 
 /* One write transaction and the counters it changes. */

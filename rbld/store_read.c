@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "grace.h"
 #include "store_int.h"
 
 /* ---- reading many ---- */
@@ -159,17 +160,18 @@ out:
 uint32_t
 store_serial(struct store *st, int zone)
 {
-	char name[STORE_DNAME_MAX + 8];
+	char name[STORE_DNAME_MAX + 8] = "";
+	const struct zonetab *zt;
 	uint32_t serial = 0;
 	MDB_txn *txn;
 
-	const struct zonetab *zt = atomic_load(&st->zt);
-
-	if (zone < 0 || zone >= zt->nzones)
+	grace_enter();
+	zt = atomic_load(&st->zt);
+	if (zone >= 0 && zone < zt->nzones)
+		snprintf(name, sizeof(name), "zone:%s", zt->zones[zone].name);
+	grace_exit();
+	if (name[0] == '\0' || st_rbegin(st, &txn) != 0)
 		return 0;
-	if (st_rbegin(st, &txn) != 0)
-		return 0;
-	snprintf(name, sizeof(name), "zone:%s", zt->zones[zone].name);
 	st_meta_get(txn, st, name, &serial, sizeof(serial));
 	st_rend(st, txn);
 	return serial;

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "grace.h"
 #include "store_int.h"
 
 struct store_reader *
@@ -98,6 +99,9 @@ store_reader_begin(struct store_reader *r)
 	struct store *st = r->st;
 	int rc;
 
+	/* The index and the zone table are read inside a read section:
+	 * what a swap retires stays until store_reader_end. */
+	grace_enter();
 	for (;;) {
 		atomic_store(&r->active, 1);
 		if (atomic_load(&st->resizing) != 0) {
@@ -138,12 +142,9 @@ store_reader_begin(struct store_reader *r)
 	}
 	/* Use the index only if it is exactly this snapshot. */
 	{
-		struct index *ix;
+		struct index *ix = atomic_load_explicit(&st->index,
+		    memory_order_acquire);
 
-		do {
-			ix = atomic_load(&st->index);
-			atomic_store(&r->inuse, ix);
-		} while (ix != atomic_load(&st->index));
 		r->fast = ix != NULL && index_gen(ix) == r->gen ? ix : NULL;
 	}
 	return 0;
@@ -156,6 +157,7 @@ fail:
 	r->cur = NULL;
 	r->txn = NULL;
 	atomic_store(&r->active, 0);
+	grace_exit();
 	return -1;
 }
 
@@ -167,8 +169,8 @@ store_reader_end(struct store_reader *r)
 	mdb_txn_reset(r->txn);
 	r->held = false;
 	r->fast = NULL;
-	atomic_store(&r->inuse, NULL);
 	atomic_store(&r->active, 0);
+	grace_exit();
 }
 
 int

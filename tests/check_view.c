@@ -282,6 +282,8 @@ START_TEST(test_grace)
 	pthread_t t;
 	int *old;
 
+	/* The fixture's reader holds a read section of this thread's. */
+	store_reader_end(rd);
 	atomic_store(&freed, 0);
 	atomic_store(&stage, 0);
 	atomic_store(&shared, calloc(1, sizeof(int)));
@@ -308,6 +310,7 @@ START_TEST(test_grace)
 	grace_retire(atomic_exchange(&shared, NULL), count_free);
 	ck_assert_int_eq(atomic_load(&freed), 2);
 	grace_barrier();
+	ck_assert_int_eq(store_reader_begin(rd), 0);
 }
 END_TEST
 
@@ -316,6 +319,7 @@ START_TEST(test_view_ref)
 	struct view_ref ref = { NULL };
 	struct view *v2;
 
+	store_reader_end(rd);
 	grace_enter();
 	ck_assert_ptr_null(view_get(&ref));
 	grace_exit();
@@ -333,6 +337,7 @@ START_TEST(test_view_ref)
 	grace_exit();
 	view_set(&ref, NULL);
 	grace_barrier();
+	ck_assert_int_eq(store_reader_begin(rd), 0);
 }
 END_TEST
 
