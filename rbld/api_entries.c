@@ -154,7 +154,7 @@ api_entries_post(struct api *api, const struct view *v,
 	struct prefix ap;
 	json_t *j, *ttl, *excl, *out;
 	char err[256];
-	int si, rc;
+	int si;
 	int64_t secs = 0;
 	uint32_t now = api->now();
 
@@ -247,10 +247,10 @@ api_entries_post(struct api *api, const struct view *v,
 		    "there", pfx, source, store_origin_name(ex.origin));
 		goto out;
 	}
-	if ((rc = commitq_run(api->cq, add_job, &aj, err, sizeof(err))) != 0) {
+	if (commitq_run(api->cq, add_job, &aj, err, sizeof(err)) != 0) {
 		/* EEXIST: a file or a feed took the prefix since the check. */
-		api_error(rs, rc == EINVAL ? 400 : rc == EEXIST ? 409 : 500,
-		    "not added: %s", err);
+		api_error(rs, errno == EINVAL ? 400 : errno == EEXIST ? 409 :
+		    500, "not added: %s", err);
 		goto out;
 	}
 	{
@@ -305,7 +305,7 @@ api_entries_delete(struct api *api, const struct view *v,
 	const char *source = api_arg(rq, "source"), *why;
 	struct del_job dj;
 	char err[256];
-	int si, rc;
+	int si;
 
 	memset(&dj, 0, sizeof(dj));
 	dj.v = v;
@@ -322,7 +322,7 @@ api_entries_delete(struct api *api, const struct view *v,
 		}
 		dj.src = v->srcids[si];
 	}
-	if ((rc = commitq_run(api->cq, del_job, &dj, err, sizeof(err))) != 0) {
+	if (commitq_run(api->cq, del_job, &dj, err, sizeof(err)) != 0) {
 		api_error(rs, 500, "not deleted: %s", err);
 		return;
 	}
@@ -551,7 +551,6 @@ api_entries_reports_post(struct api *api, const struct view *v,
 	struct report_job rj;
 	char err[256];
 	json_t *j, *out;
-	int rc;
 
 	(void)param;
 	if ((j = api_json_body(rq, rs, keys)) == NULL)
@@ -585,8 +584,7 @@ api_entries_reports_post(struct api *api, const struct view *v,
 	rj.v = v;
 	rj.r.type = type;
 	rj.r.now = api->now();
-	if ((rc = commitq_run(api->cq, report_job, &rj, err,
-	    sizeof(err))) != 0) {
+	if (commitq_run(api->cq, report_job, &rj, err, sizeof(err)) != 0) {
 		api_error(rs, 500, "report not recorded: %s", err);
 		goto out;
 	}

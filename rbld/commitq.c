@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* Group commit: threads queue changes, one thread commits all that queued meanwhile at once. */
+#include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -11,7 +12,7 @@
 struct cjob {
 	int		(*fn)(struct store_txn *, void *);
 	void		*arg;
-	int		 result;
+	int		 errnum;	/* 0: committed */
 	bool		 done;
 	char		*err;
 	size_t		 errlen;
@@ -52,7 +53,7 @@ cq_main(void *arg)
 	pthread_mutex_lock(&q->mtx);
 	for (;;) {
 		char err[256];
-		int n = 0, rc;
+		int n = 0, rc, batch_errno;
 
 		while (q->head == NULL && !q->stop)
 			pthread_cond_wait(&q->work, &q->mtx);
@@ -70,16 +71,17 @@ cq_main(void *arg)
 		 * this one: the more writers wait, the bigger the batch. */
 		rc = store_batch(q->st, n, cq_job, jobs, results, err,
 		    sizeof(err));
+		batch_errno = errno;
 		atomic_fetch_add(&q->batches, 1);
 		atomic_fetch_add(&q->jobs, (uint_fast64_t)n);
 
 		pthread_mutex_lock(&q->mtx);
 		for (int i = 0; i < n; i++) {
 			if (rc != 0) {
-				jobs[i]->result = -1;
+				jobs[i]->errnum = batch_errno;
 				snprintf(jobs[i]->err, jobs[i]->errlen, "%s", err);
 			} else {
-				jobs[i]->result = results[i];
+				jobs[i]->errnum = results[i];
 				if (results[i] != 0)
 					snprintf(jobs[i]->err, jobs[i]->errlen,
 					    "%s", store_strerror(results[i]));
@@ -139,6 +141,7 @@ commitq_run(struct commitq *q, int (*fn)(struct store_txn *, void *),
 	if (q->stop) {
 		pthread_mutex_unlock(&q->mtx);
 		snprintf(err, errlen, "shutting down");
+		errno = ESHUTDOWN;
 		return -1;
 	}
 	*q->tail = &job;
@@ -147,7 +150,11 @@ commitq_run(struct commitq *q, int (*fn)(struct store_txn *, void *),
 	while (!job.done)
 		pthread_cond_wait(&q->done, &q->mtx);
 	pthread_mutex_unlock(&q->mtx);
-	return job.result;
+	if (job.errnum == 0)
+		return 0;
+	/* The job ran in the committing thread: its errno comes home. */
+	errno = job.errnum;
+	return -1;
 }
 
 void

@@ -16,9 +16,9 @@ struct commitq;
 struct commitq	*commitq_start(struct store *st);
 void		 commitq_stop(struct commitq *);
 /*
- * Run FN(T, ARG) in the next batch; return after its commit with FN's
- * result (0 = committed), or -1 when the batch could not be committed.
- * Whenever the result is not 0, ERR says why.
+ * Run FN(T, ARG) in the next batch (FN returns 0, or -1 with errno set, as
+ * store_batch's jobs do). Returns 0 once committed, or -1 with errno (FN's,
+ * or the batch's when nothing could be committed) and a message in ERR.
  */
 int		 commitq_run(struct commitq *,
 		    int (*fn)(struct store_txn *, void *), void *arg,

@@ -492,7 +492,8 @@ fetch_axfr(const struct fetch_request *q, struct fetch_result *r)
 	ssize_t qlen;
 	int nl;
 	uint16_t id;
-	int port, fd = -1, nsoa = 0, rc = -1, nmsg = 0, last_signed = 0;
+	int port, fd = -1, nsoa = 0, rc = -1, nmsg = 0;
+	bool last_signed = false;
 	bool use_tsig = q->tsig != NULL;
 	time_t deadline = time(NULL) + (time_t)q->timeout;
 
@@ -589,7 +590,6 @@ fetch_axfr(const struct fetch_request *q, struct fetch_result *r)
 	while (nsoa < 2) {
 		ldns_pkt *pkt = NULL;
 		size_t mlen;
-		int v;
 
 		if (axfr_io(fd, lenb, 2, false, deadline, q->cancel) != 0 ||
 		    (mlen = wire_get16(lenb)) < WIRE_HEADER ||
@@ -620,15 +620,11 @@ fetch_axfr(const struct fetch_request *q, struct fetch_result *r)
 			    " (it may want a tsig key)");
 			goto out;
 		}
-		if (use_tsig) {
-			v = tsig_verify(&tc, msg, mlen, (uint64_t)time(NULL), err,
-			    sizeof(err));
-			if (v < 0) {
-				ferr(r, "axfr from %s port %d: message %d: %s",
-				    host, port, nmsg, err);
-				goto out;
-			}
-			last_signed = v;
+		if (use_tsig && tsig_verify(&tc, msg, mlen, (uint64_t)time(NULL),
+		    &last_signed, err, sizeof(err)) != 0) {
+			ferr(r, "axfr from %s port %d: message %d: %s", host,
+			    port, nmsg, err);
+			goto out;
 		}
 		if (ldns_wire2pkt(&pkt, msg, mlen) != LDNS_STATUS_OK) {
 			ferr(r, "axfr from %s port %d: a malformed message",

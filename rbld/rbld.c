@@ -50,7 +50,7 @@ usage(FILE *f)
 	    "SIGTERM and SIGINT stop. Exit status: 0 ok, 1 error, 2 bad usage.\n");
 }
 
-/* Settings SPEC.md names that this release reads but does not act on. */
+/* Settings rbld.conf takes that this release reads but does not act on. */
 static void
 warn_unsupported(const struct conf *conf, FILE *out)
 {
@@ -139,12 +139,34 @@ stamp(const char *path)
 	return fs;
 }
 
-/* Load every file-backed source of V that changed (or all when FORCE). */
+/*
+ * Load every file-backed source of V that changed (or all when FORCE). A
+ * missing file is logged once, not every few seconds: MISSING (one flag
+ * per source of V) remembers which were.
+ */
 static void
-load_sources(const struct view *v, struct store *st, bool force)
+load_sources(const struct view *v, struct store *st, bool force,
+    bool *missing)
 {
-	for (int i = 0; i < v->conf->nsources; i++)
-		source_load(st, &v->conf->sources[i], v->srcids[i], force);
+	char err[512];
+	bool loaded, gone;
+
+	for (int i = 0; i < v->conf->nsources; i++) {
+		const struct conf_source *cs = &v->conf->sources[i];
+
+
+		if (source_load(st, cs, v->srcids[i], force, &loaded, err,
+		    sizeof(err)) == 0) {
+			missing[i] = false;
+			continue;
+		}
+		gone = errno == ENOENT;
+		if (!gone)
+			log_err("source %s: %s", cs->name, err);
+		else if (!missing[i])
+			log_warnx("source %s: %s", cs->name, err);
+		missing[i] = gone;
+	}
 }
 
 int
@@ -170,6 +192,7 @@ main(int argc, char **argv)
 	struct api *api;
 	bool check = false, debug = false;
 	time_t last_files, last_reap;
+	bool missing[CONF_MAX_SOURCES] = { false };
 	struct filestamp allow_stamp;
 	sigset_t sigs;
 	char err[512];
@@ -234,7 +257,7 @@ main(int argc, char **argv)
 	drop_privileges(conf->user);
 	log_info("rbld %s ready: %d zone(s), %d source(s), database %s",
 	    RBLD_VERSION, conf->nzones, conf->nsources, conf->database);
-	load_sources(runtime_view(rt), st, false);
+	load_sources(runtime_view(rt), st, false, missing);
 	/* Feeds are fetched by a thread of their own: never in the way of DNS. */
 	if ((feeds = feeds_start(st, conf, runtime_view(rt)->srcids)) == NULL)
 		fatal("cannot start the feed scheduler");
@@ -274,7 +297,8 @@ main(int argc, char **argv)
 				continue;
 			}
 			/* Its files first: a new zone is served with its data. */
-			load_sources(nv, st, true);
+			memset(missing, 0, sizeof(missing));
+			load_sources(nv, st, true, missing);
 			feeds_update(feeds, nc, nv->srcids);
 			runtime_publish(rt, nc, nv);
 			conf = nc;
@@ -287,7 +311,7 @@ main(int argc, char **argv)
 		if (now - last_files >= RBLD_FILE_CHECK_SECS) {
 			struct filestamp as = stamp(conf->allow_file);
 
-			load_sources(runtime_view(rt), st, false);
+			load_sources(runtime_view(rt), st, false, missing);
 			last_files = now;
 			/* The [allow] list lives in the view: a changed file
 			 * means a new view for DNS and the API. */

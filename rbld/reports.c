@@ -309,16 +309,17 @@ apply_source(struct store_txn *t, const struct conf_source *cs, int srcid,
 	rec_prefix(cs, &rp->ip, &kp);
 	rec_key(key, srcid, &kp);
 	rc = store_txn_rec_get(t, key, sizeof(key), buf, REC_MAX, &len);
+	if (rc != 0 && errno != ENOENT)
+		return -1;
 	if (rc == 0 && rec_decode(buf, len, r) != 0) {
 		log_warnx("reports: damaged record in source %s, starting it "
 		    "afresh", cs->name);
-		rc = ENOENT;
+		rc = -1;
 	}
-	if (rc == ENOENT) {
+	if (rc != 0) {
 		memset(r, 0, sizeof(*r));
 		r->h.version = REC_VERSION;
-	} else if (rc != 0)
-		return rc;
+	}
 
 	/* A listing deleted by hand is over, whatever the record says. */
 	if (r->h.banned_until > now && !store_txn_listed(t, srcid, &kp, now))
@@ -373,10 +374,10 @@ apply_source(struct store_txn *t, const struct conf_source *cs, int srcid,
 			if (strlen(txt) > RBL_TXT_MAX)
 				snprintf(txt, sizeof(txt), "%s", cs->txt);
 		}
-		rc = store_txn_add(t, srcid, &kp, false, cs->a,
-		    cs->txt != NULL ? txt : NULL, until, reason, ORIGIN_REPORT);
-		if (rc != 0)
-			return rc;
+		if (store_txn_add(t, srcid, &kp, false, cs->a,
+		    cs->txt != NULL ? txt : NULL, until, reason,
+		    ORIGIN_REPORT) != 0)
+			return -1;
 		r->h.banned_until = until;
 		r->types[slot].n = 0;	/* as fail2ban: a ban starts afresh */
 		e->listed = true;
@@ -416,7 +417,8 @@ reports_apply(struct store_txn *t, const struct view *v,
 	out->allowlisted = allowed;
 	if ((r = malloc(sizeof(*r))) == NULL || (buf = malloc(REC_MAX)) == NULL) {
 		free(r);
-		return ENOMEM;
+		errno = ENOMEM;
+		return -1;
 	}
 	for (int i = 0; i < conf->nsources && rc == 0; i++) {
 		const struct conf_source *cs = &conf->sources[i];
@@ -466,11 +468,12 @@ reports_unlist(struct store_txn *t, const struct view *v, int srcid,
 		return 0;
 	if ((r = malloc(sizeof(*r))) == NULL || (buf = malloc(REC_MAX)) == NULL) {
 		free(r);
-		return ENOMEM;
+		errno = ENOMEM;
+		return -1;
 	}
 	rec_key(key, srcid, p);
 	rc = store_txn_rec_get(t, key, sizeof(key), buf, REC_MAX, &len);
-	if (rc == ENOENT)
+	if (rc != 0 && errno == ENOENT)
 		rc = 0;
 	else if (rc == 0 && rec_decode(buf, len, r) == 0 &&
 	    r->h.banned_until != 0) {

@@ -47,7 +47,8 @@ bool		 reports_type_known(const struct conf *conf, const char *type);
  * type, inside batch transaction T. When a source's threshold is reached
  * the IP (IPv6: its ipv6-prefix) is listed in that source until the ban
  * ends; an address the listing rules never list (in [allow], 127.0.0.1)
- * is recorded and never listed. Returns 0 or an error code for the batch.
+ * is recorded and never listed. Returns 0, or -1 with errno (a batch
+ * job's: see store_batch).
  */
 int		 reports_apply(struct store_txn *t, const struct view *v,
 		    const struct report *r, struct report_result *out);
@@ -93,7 +94,7 @@ int		 reports_walk(struct store *st, const struct view *v,
 		    void *arg);
 
 /* A listing of source SRCID covering P was deleted by hand: its record no
- * longer says "listed". Inside batch T; 0 or an error code. */
+ * longer says "listed". Inside batch T; 0, or -1 with errno. */
 int		 reports_unlist(struct store_txn *t, const struct view *v,
 		    int srcid, const struct prefix *p);
 
@@ -101,7 +102,7 @@ int		 reports_unlist(struct store_txn *t, const struct view *v,
  * Delete prefix P by hand from source SRC (every source when SRC < 0) inside
  * batch T, and tell the records of the reports sources it was deleted from
  * (reports_unlist). *N counts the entries deleted, *KEPT those a data file
- * or a feed owns and that stay (see store_del). 0 or an error code.
+ * or a feed owns and that stay (see store_del). 0, or -1 with errno.
  */
 int		 reports_del(struct store_txn *t, const struct view *v, int src,
 		    const struct prefix *p, int *n, int *kept);

@@ -11,10 +11,6 @@
 #include "source.h"
 
 #define SOURCE_MAX_LOGGED	20	/* bad lines logged per load; the rest counted */
-#define SOURCE_MAX_IDS		1024
-
-/* Sources whose file is missing and said so (only the main thread loads). */
-static bool missing[SOURCE_MAX_IDS];
 
 int
 source_register(const struct conf *conf, struct store *st, int *srcids,
@@ -70,58 +66,60 @@ mtime_ns(const struct stat *sb)
 
 int
 source_load(struct store *st, const struct conf_source *cs, int srcid,
-    bool force)
+    bool force, bool *loaded, char *err, size_t errlen)
 {
 	struct store_srcmeta old, meta;
 	struct rbl_data d;
 	struct logctx lc = { 0, 0 };
 	struct timespec t0, t1;
 	struct stat sb;
-	char err[256];
+	char why[256];
 	long changed;
 	bool have_old;
 
+	*loaded = false;
 	have_old = store_source_meta(st, srcid, &old) == 0;
 	if (cs->file == NULL) {
 		/* The file was taken out of the config: so are its entries. */
-		if (have_old && old.file_mtime != -1 && cs->kind == SOURCE_LOCAL) {
-			rbldnsd_init(&d, cs->a, cs->txt);
-			rbldnsd_finish(&d);
-			memset(&meta, 0, sizeof(meta));
-			meta.file_mtime = -1;
-			changed = store_replace_file(st, srcid, &d, &meta, err,
-			    sizeof(err));
-			rbldnsd_free(&d);
-			if (changed < 0) {
-				log_err("source %s: %s", cs->name, err);
-				return -1;
-			}
-			log_info("source %s: no file any more, %ld file entries "
-			    "removed", cs->name, changed);
-			return 1;
+		if (!have_old || old.file_mtime == -1 ||
+		    cs->kind != SOURCE_LOCAL)
+			return 0;
+		rbldnsd_init(&d, cs->a, cs->txt);
+		rbldnsd_finish(&d);
+		memset(&meta, 0, sizeof(meta));
+		meta.file_mtime = -1;
+		changed = store_replace_file(st, srcid, &d, &meta, why,
+		    sizeof(why));
+		rbldnsd_free(&d);
+		if (changed < 0) {
+			snprintf(err, errlen, "%s", why);
+			return -1;
 		}
+		log_info("source %s: no file any more, %ld file entries "
+		    "removed", cs->name, changed);
+		*loaded = true;
 		return 0;
 	}
 	if (stat(cs->file, &sb) == -1) {
-		/* Once per outage, not every few seconds. */
-		if (srcid >= 0 && srcid < SOURCE_MAX_IDS && !missing[srcid])
-			log_warn("source %s: %s (the entries already loaded "
-			    "keep serving)", cs->name, cs->file);
-		if (srcid >= 0 && srcid < SOURCE_MAX_IDS)
-			missing[srcid] = true;
+		int e = errno;
+
+		snprintf(err, errlen, "%s: %s (the entries already loaded keep "
+		    "serving)", cs->file, strerror(e));
+		errno = e;
 		return -1;
 	}
-	if (srcid >= 0 && srcid < SOURCE_MAX_IDS)
-		missing[srcid] = false;
 	if (!force && have_old && old.file_mtime == mtime_ns(&sb) &&
 	    old.file_size == (int64_t)sb.st_size)
 		return 0;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	rbldnsd_init(&d, cs->a, cs->txt);
 	if (rbldnsd_parse_file(&d, cs->file, log_bad_line, &lc) == -1) {
-		log_warn("source %s: cannot read %s, keeping the entries "
-		    "already loaded", cs->name, cs->file);
+		int e = errno;
+
+		snprintf(err, errlen, "cannot read %s, keeping the entries "
+		    "already loaded: %s", cs->file, strerror(e));
 		rbldnsd_free(&d);
+		errno = e;
 		return -1;
 	}
 	if (lc.more > 0)
@@ -133,10 +131,10 @@ source_load(struct store *st, const struct conf_source *cs, int srcid,
 	meta.file_size = (int64_t)sb.st_size;
 	meta.loaded = (uint64_t)time(NULL);
 
-	changed = store_replace_file(st, srcid, &d, &meta, err, sizeof(err));
+	changed = store_replace_file(st, srcid, &d, &meta, why, sizeof(why));
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	if (changed < 0) {
-		log_err("source %s: %s: %s", cs->name, cs->file, err);
+		snprintf(err, errlen, "%s: %s", cs->file, why);
 		rbldnsd_free(&d);
 		return -1;
 	}
@@ -145,7 +143,8 @@ source_load(struct store *st, const struct conf_source *cs, int srcid,
 	    (double)(t1.tv_sec - t0.tv_sec) +
 	    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
 	rbldnsd_free(&d);
-	return 1;
+	*loaded = true;
+	return 0;
 }
 
 struct checkctx {

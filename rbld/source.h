@@ -19,12 +19,13 @@ int	source_register(const struct conf *conf, struct store *st, int *srcids,
 
 /*
  * Load CS's data file into source SRCID when its mtime or size changed since
- * the last load (always when FORCE). Bad lines are logged as warnings with
- * file:line. Returns 1 if loaded, 0 if unchanged, -1 on error (logged); on
- * error the entries already stored keep serving.
+ * the last load (always when FORCE); *LOADED says whether it was. Bad lines
+ * are logged as warnings with file:line, and a load as an event. Returns
+ * 0, or -1 with errno (ENOENT: no such file) and a message in ERR; the
+ * entries already stored keep serving.
  */
 int	source_load(struct store *st, const struct conf_source *cs, int srcid,
-	    bool force);
+	    bool force, bool *loaded, char *err, size_t errlen);
 
 /* Parse a data file only, printing each bad line to ERRS as file:line;
  * returns the number of problems (an unreadable file counts as one). */

@@ -78,6 +78,7 @@ st_err(char *err, size_t errlen, const char *what, int rc)
 {
 	if (err != NULL && errlen > 0)
 		snprintf(err, errlen, "%s: %s", what, mdb_strerror(rc));
+	errno = rc == MDB_MAP_FULL ? ENOSPC : rc > 0 ? rc : EIO;
 }
 
 /* ---- opening ---- */

@@ -169,16 +169,22 @@ int		 store_covering(struct store *, const struct prefix *addr,
 /*
  * Batches: run FN(txn, ARG, job) for job 0..NJOBS-1 in one write
  * transaction and one commit (one disk sync for all). Each job is all or
- * nothing: a job whose FN returns non-zero leaves no change and its code in
- * RESULTS[job]; the others commit. Returns 0 once committed (durable), or
- * -1 with a message in ERR when nothing was.
+ * nothing: FN returns 0, or -1 with errno set, and then leaves no change.
+ * RESULTS[job] is 0 for a job that committed, else its errno. Returns 0
+ * once committed (durable), or -1 (errno, and a message in ERR) when
+ * nothing was.
  */
 struct store_txn;
 int		 store_batch(struct store *, int njobs,
 		    int (*fn)(struct store_txn *, void *arg, int job), void *arg,
 		    int *results, char *err, size_t errlen);
-/* store_add inside a batch; 0 or an error code for FN to return (EINVAL
- * for bad values, EEXIST for a prefix a file or a feed lists). */
+
+/*
+ * The operations of a batch's jobs: 0, or -1 with errno EINVAL (bad
+ * values), EEXIST (a prefix a data file or a feed lists in SRC), ENOENT
+ * (a record that is not there), EOVERFLOW (one larger than MAX), ENOSPC
+ * (the database is full: the batch runs again in a larger map) or EIO.
+ */
 int		 store_txn_add(struct store_txn *, int src, const struct prefix *p,
 		    bool excl, uint32_t a, const char *txt, uint32_t expires,
 		    const char *reason, enum store_origin origin);
@@ -192,11 +198,9 @@ bool		 store_txn_listed(struct store_txn *, int src,
 int		 store_txn_del(struct store_txn *, int src, const struct prefix *p,
 		    int *n, int *kept);
 
-/*
- * Records: small keyed values beside the entries (report counters). In a
- * batch: get copies at most MAX bytes to OUT (ENOENT if missing, EOVERFLOW
- * if larger); put replaces; del of a missing key is not an error.
- */
+/* Records: small keyed values beside the entries (report counters). Get
+ * copies at most MAX bytes to OUT; put replaces; deleting a missing key is
+ * no error. */
 int		 store_txn_rec_get(struct store_txn *, const void *key,
 		    size_t klen, void *out, size_t max, size_t *len);
 int		 store_txn_rec_put(struct store_txn *, const void *key,
@@ -216,8 +220,8 @@ long		 store_rec_prune(struct store *, bool (*drop)(void *arg,
 /* "file", "cli", "api", "feed", "report". */
 const char	*store_origin_name(enum store_origin);
 
-/* What an error code of a batch job means (LMDB's or errno's). */
-const char	*store_strerror(int code);
+/* What a store operation's errno means, in the store's words. */
+const char	*store_strerror(int errnum);
 
 /* Current serial of zone Z (index as given to store_set_zones). */
 uint32_t	 store_serial(struct store *, int zone);

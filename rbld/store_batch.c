@@ -18,11 +18,12 @@ struct batch_arg {
 	void		*arg;
 	int		 njobs;
 	int		*results;
-	struct wctx	*w;
 };
 
+/* One job's view of the batch; MAP_FULL sticks once LMDB said so. */
 struct store_txn {
 	struct wctx	*w;
+	bool		 map_full;
 };
 
 struct wsave {
@@ -32,6 +33,46 @@ struct wsave {
 	uint64_t	 changes;
 	int64_t		 cnt[STORE_MAX_SOURCES];
 };
+
+/*
+ * LMDB's code RC for a job, as the store's boundary gives it: -1 with
+ * errno ENOSPC when the map is full (the batch then grows it and runs
+ * again), EIO for anything else LMDB says; an errno value passes as is.
+ */
+static int
+txn_fail(struct store_txn *t, int rc)
+{
+	if (rc == MDB_MAP_FULL) {
+		t->map_full = true;
+		errno = ENOSPC;
+	} else
+		errno = rc > 0 ? rc : EIO;
+	return -1;
+}
+
+static void
+w_save(const struct wctx *w, struct wsave *sv)
+{
+	memcpy(sv->plen4, w->plen4, sizeof(sv->plen4));
+	memcpy(sv->plen6, w->plen6, sizeof(sv->plen6));
+	memcpy(sv->cnt, w->cntdelta, sizeof(sv->cnt));
+	sv->plen_dirty = w->plen_dirty;
+	sv->wrote = w->wrote;
+	sv->touched = w->touched;
+	sv->changes = w->changes;
+}
+
+static void
+w_restore(struct wctx *w, const struct wsave *sv)
+{
+	memcpy(w->plen4, sv->plen4, sizeof(sv->plen4));
+	memcpy(w->plen6, sv->plen6, sizeof(sv->plen6));
+	memcpy(w->cntdelta, sv->cnt, sizeof(sv->cnt));
+	w->plen_dirty = sv->plen_dirty;
+	w->wrote = sv->wrote;
+	w->touched = sv->touched;
+	w->changes = sv->changes;
+}
 
 static int
 w_batch(struct wctx *w, void *arg)
@@ -44,20 +85,16 @@ w_batch(struct wctx *w, void *arg)
 	if ((sv = malloc(sizeof(*sv))) == NULL)
 		return ENOMEM;
 	for (int j = 0; j < ba->njobs; j++) {
-		struct store_txn t = { w };
+		struct store_txn t = { w, false };
 		MDB_txn *inner;
 
-		memcpy(sv->plen4, w->plen4, sizeof(sv->plen4));
-		memcpy(sv->plen6, w->plen6, sizeof(sv->plen6));
-		memcpy(sv->cnt, w->cntdelta, sizeof(sv->cnt));
-		sv->plen_dirty = w->plen_dirty;
-		sv->wrote = w->wrote;
-		sv->touched = w->touched;
-		sv->changes = w->changes;
+		w_save(w, sv);
 		if ((rc = mdb_txn_begin(w->st->env, outer, 0, &inner)) != 0)
 			break;
 		w->txn = inner;
-		ba->results[j] = ba->fn(&t, ba->arg, j);
+		errno = 0;
+		ba->results[j] = ba->fn(&t, ba->arg, j) == 0 ? 0 :
+		    errno != 0 ? errno : EIO;
 		w->txn = outer;
 		if (ba->results[j] == 0) {
 			if ((rc = mdb_txn_commit(inner)) != 0)
@@ -65,15 +102,9 @@ w_batch(struct wctx *w, void *arg)
 			continue;
 		}
 		mdb_txn_abort(inner);
-		memcpy(w->plen4, sv->plen4, sizeof(sv->plen4));
-		memcpy(w->plen6, sv->plen6, sizeof(sv->plen6));
-		memcpy(w->cntdelta, sv->cnt, sizeof(sv->cnt));
-		w->plen_dirty = sv->plen_dirty;
-		w->wrote = sv->wrote;
-		w->touched = sv->touched;
-		w->changes = sv->changes;
-		/* The map is full: the whole batch is retried in a larger one. */
-		if (ba->results[j] == MDB_MAP_FULL) {
+		w_restore(w, sv);
+		/* The map is full: the whole batch runs again in a larger one. */
+		if (t.map_full) {
 			rc = MDB_MAP_FULL;
 			break;
 		}
@@ -87,11 +118,12 @@ store_batch(struct store *st, int njobs,
     int (*fn)(struct store_txn *, void *arg, int job), void *arg,
     int *results, char *err, size_t errlen)
 {
-	struct batch_arg ba = { fn, arg, njobs, results, NULL };
+	struct batch_arg ba = { fn, arg, njobs, results };
 	int rc;
 
 	if ((rc = st_write(st, w_batch, &ba)) != 0) {
 		st_err(err, errlen, "write", rc);
+		errno = rc == MDB_MAP_FULL ? ENOSPC : rc > 0 ? rc : EIO;
 		return -1;
 	}
 	return 0;
@@ -103,13 +135,16 @@ store_txn_add(struct store_txn *t, int src, const struct prefix *p, bool excl,
     enum store_origin origin)
 {
 	struct add_arg aa = { src, p, excl, a, txt, expires, reason, origin };
+	int rc;
 
 	if (src <= 0 || src >= STORE_MAX_SOURCES ||
 	    (txt != NULL && (strlen(txt) == 0 || strlen(txt) > RBL_TXT_MAX)) ||
 	    (reason != NULL && strlen(reason) > STORE_REASON_MAX) ||
 	    !text_ok(txt) || !text_ok(reason))
-		return EINVAL;
-	return w_add(t->w, &aa);
+		return txn_fail(t, EINVAL);
+	if ((rc = w_add(t->w, &aa)) != 0)
+		return txn_fail(t, rc);
+	return 0;
 }
 
 bool
@@ -139,7 +174,7 @@ store_txn_del(struct store_txn *t, int src, const struct prefix *p, int *n,
 	*n = da.n;
 	if (kept != NULL)
 		*kept = da.kept;
-	return rc;
+	return rc != 0 ? txn_fail(t, rc) : 0;
 }
 
 int
@@ -150,9 +185,9 @@ store_txn_rec_get(struct store_txn *t, const void *key, size_t klen,
 	int rc;
 
 	if ((rc = mdb_get(t->w->txn, t->w->st->records, &k, &v)) != 0)
-		return rc == MDB_NOTFOUND ? ENOENT : rc;
+		return txn_fail(t, rc == MDB_NOTFOUND ? ENOENT : rc);
 	if (v.mv_size > max)
-		return EOVERFLOW;
+		return txn_fail(t, EOVERFLOW);
 	memcpy(out, v.mv_data, v.mv_size);
 	*len = v.mv_size;
 	return 0;
@@ -163,9 +198,12 @@ store_txn_rec_put(struct store_txn *t, const void *key, size_t klen,
     const void *data, size_t len)
 {
 	MDB_val k = { klen, (void *)key }, v = { len, (void *)data };
+	int rc;
 
 	t->w->wrote = true;
-	return mdb_put(t->w->txn, t->w->st->records, &k, &v, 0);
+	if ((rc = mdb_put(t->w->txn, t->w->st->records, &k, &v, 0)) != 0)
+		return txn_fail(t, rc);
+	return 0;
 }
 
 int
@@ -176,7 +214,9 @@ store_txn_rec_del(struct store_txn *t, const void *key, size_t klen)
 
 	t->w->wrote = true;
 	rc = mdb_del(t->w->txn, t->w->st->records, &k, NULL);
-	return rc == MDB_NOTFOUND ? 0 : rc;
+	if (rc != 0 && rc != MDB_NOTFOUND)
+		return txn_fail(t, rc);
+	return 0;
 }
 
 int
@@ -257,10 +297,12 @@ store_rec_prune(struct store *st, bool (*drop)(void *arg, const void *key,
 
 
 const char *
-store_strerror(int code)
+store_strerror(int errnum)
 {
-	if (code == EEXIST)	/* from w_add */
+	if (errnum == EEXIST)	/* from w_add */
 		return "a data file or a feed lists this prefix in this "
 		    "source; change it there";
-	return code < 0 ? mdb_strerror(code) : strerror(code);
+	if (errnum == ENOSPC)
+		return "the database is full";
+	return strerror(errnum);
 }

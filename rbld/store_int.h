@@ -212,7 +212,8 @@ text_ok(const char *s)
 
 /* ---- store.c: environment, write core, sources ---- */
 
-/* "WHAT: LMDB's message for RC" into ERR. */
+/* "WHAT: LMDB's message for RC" into ERR, and errno for RC: the store's
+ * boundary, where LMDB's codes end. */
 void		 st_err(char *err, size_t errlen, const char *what, int rc);
 
 /* A meta record of exactly LEN bytes; LMDB codes (MDB_CORRUPTED if the

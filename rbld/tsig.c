@@ -350,14 +350,15 @@ tsig_skip(struct tsig_ctx *c, const uint8_t *msg, size_t len)
 
 /* ---- reading messages ---- */
 
-/* Where the last record of MSG starts, if it is a TSIG: 0, 1 (no TSIG) or
- * -1 (malformed). */
+/* Whether the last record of MSG is a TSIG (*FOUND), and where it starts;
+ * -1 when the message is malformed. */
 static int
-find_tsig(const uint8_t *m, size_t len, size_t *tsig_off)
+find_tsig(const uint8_t *m, size_t len, bool *found, size_t *tsig_off)
 {
 	size_t off = WIRE_HEADER;
 	unsigned qd, rrs;
 
+	*found = false;
 	if (len < WIRE_HEADER)
 		return -1;
 	qd = wire_count(m, WIRE_QD);
@@ -370,7 +371,7 @@ find_tsig(const uint8_t *m, size_t len, size_t *tsig_off)
 			return -1;
 	}
 	if (rrs == 0)
-		return 1;
+		return 0;
 	for (unsigned i = 0; i < rrs; i++) {
 		size_t start = off;
 		long end = wire_name_skip(m, len, off);
@@ -379,12 +380,13 @@ find_tsig(const uint8_t *m, size_t len, size_t *tsig_off)
 			return -1;
 		if (i == rrs - 1) {
 			if (wire_get16(m + off) != TYPE_TSIG)
-				return 1;
+				return 0;
 			/* RFC 8945 5.1: the last record of the additional
 			 * section; anywhere else it is a malformed message. */
 			if (wire_count(m, WIRE_AR) == 0)
 				return -1;
 			*tsig_off = start;
+			*found = true;
 			return off + WIRE_RR_FIXED + wire_get16(m + off + 8) == len ?
 			    0 : -1;
 		}
@@ -409,7 +411,7 @@ tsig_error(unsigned e)
 
 int
 tsig_verify(struct tsig_ctx *c, const uint8_t *m, size_t len, uint64_t now,
-    char *err, size_t errlen)
+    bool *is_signed, char *err, size_t errlen)
 {
 	const struct tsig_key *k = c->key;
 	uint8_t hdr[WIRE_HEADER], mac[TSIG_MAC_MAX];
@@ -418,13 +420,14 @@ tsig_verify(struct tsig_ctx *c, const uint8_t *m, size_t len, uint64_t now,
 	uint64_t tsigned = 0;
 	unsigned fudge, macsize, error, otherlen;
 	const uint8_t *theirs, *other;
-	int rc = find_tsig(m, len, &toff);
+	bool found;
 
-	if (rc < 0) {
+	*is_signed = false;
+	if (find_tsig(m, len, &found, &toff) != 0) {
 		snprintf(err, errlen, "malformed message");
 		return -1;
 	}
-	if (rc == 1) {
+	if (!found) {
 		if (c->first) {
 			snprintf(err, errlen, "the answer is not signed (TSIG "
 			    "required)");
@@ -515,5 +518,6 @@ tsig_verify(struct tsig_ctx *c, const uint8_t *m, size_t len, uint64_t now,
 		return -1;
 	}
 	signed_ok(c, mac, ml);
-	return 1;
+	*is_signed = true;
+	return 0;
 }

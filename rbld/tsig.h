@@ -66,13 +66,13 @@ int	tsig_skip(struct tsig_ctx *, const uint8_t *msg, size_t len);
 const uint8_t *tsig_mac(const struct tsig_ctx *, size_t *len);
 
 /*
- * Verify one received message. Returns 1 if it carries a good signature,
- * 0 if it is unsigned and may be (it then counts towards the next one), or
- * -1 with the reason in ERR: a bad or missing signature, another key or
- * algorithm, a time outside the fudge, a TSIG error from the server, or too
- * many unsigned messages.
+ * Verify one received message: 0 when it carries a good signature
+ * (*IS_SIGNED true) or is unsigned and may be (false; it then counts
+ * towards the next signature), or -1 with the reason in ERR: a bad or
+ * missing signature, another key or algorithm, a time outside the fudge,
+ * a TSIG error from the server, or too many unsigned messages.
  */
 int	tsig_verify(struct tsig_ctx *, const uint8_t *msg, size_t len,
-	    uint64_t now, char *err, size_t errlen);
+	    uint64_t now, bool *is_signed, char *err, size_t errlen);
 
 #endif

@@ -1431,6 +1431,7 @@ START_TEST(test_view_from_conf)
 	struct view *v;
 	struct conf *c;
 	struct apex_cache *ac;
+	bool loaded;
 	FILE *f;
 	uint8_t out[512];
 	size_t n;
@@ -1468,8 +1469,9 @@ START_TEST(test_view_from_conf)
 	    sizeof(err)));
 	v = runtime_build(c, s2, err, sizeof(err));
 	ck_assert_msg(v != NULL, "%s", err);
-	ck_assert_int_eq(source_load(s2, &c->sources[0], v->srcids[0], true),
-	    1);
+	ck_assert_int_eq(source_load(s2, &c->sources[0], v->srcids[0], true,
+	    &loaded, err, sizeof(err)), 0);
+	ck_assert(loaded);
 	ck_assert_ptr_nonnull(r2 = store_reader_new(s2));
 	ck_assert_ptr_nonnull(ac = calloc(1, sizeof(*ac)));
 

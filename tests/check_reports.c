@@ -750,16 +750,18 @@ bjob_fn(struct store_txn *t, void *arg, int j)
 	struct bjob *jobs = arg;
 	struct prefix p;
 	char key[32];
-	int rc;
-
 	ck_assert_int_eq(ipaddr_parse_prefix(jobs[j].prefix, &p, NULL), 0);
-	if ((rc = store_txn_add(t, srcids[R], &p, false, 0x7f000003, NULL, 0,
-	    "batch", ORIGIN_API)) != 0)
-		return rc;
+	if (store_txn_add(t, srcids[R], &p, false, 0x7f000003, NULL, 0,
+	    "batch", ORIGIN_API) != 0)
+		return -1;
 	snprintf(key, sizeof(key), "Xtest%d", j);
-	if ((rc = store_txn_rec_put(t, key, strlen(key), "v", 1)) != 0)
-		return rc;
-	return jobs[j].fail ? EINVAL : 0;
+	if (store_txn_rec_put(t, key, strlen(key), "v", 1) != 0)
+		return -1;
+	if (jobs[j].fail) {
+		errno = EINVAL;
+		return -1;
+	}
+	return 0;
 }
 
 static int
@@ -863,7 +865,8 @@ cq_fail(struct store_txn *t, void *arg)
 	ck_assert_int_eq(ipaddr_parse_prefix("198.51.100.99", &p, NULL), 0);
 	ck_assert_int_eq(store_txn_add(t, srcids[R], &p, false, 0x7f000003,
 	    NULL, 0, "", ORIGIN_API), 0);
-	return EPERM;
+	errno = EPERM;
+	return -1;
 }
 
 struct thr {
@@ -925,8 +928,9 @@ START_TEST(test_commitq)
 	/* committed on return */
 	ck_assert(listed("198.51.100.7", R, T + 2, NULL));
 	/* a job's error comes back, and leaves no trace */
-	ck_assert_int_eq(commitq_run(cq, cq_fail, NULL, err, sizeof(err)),
-	    EPERM);
+	errno = 0;
+	ck_assert_int_eq(commitq_run(cq, cq_fail, NULL, err, sizeof(err)), -1);
+	ck_assert_int_eq(errno, EPERM);
 	ck_assert_int_eq(entries_of("198.51.100.99", NULL).n, 0);
 
 	/* many writers at once: no report is lost */

@@ -63,6 +63,11 @@ fuzz_env_init(struct fuzz_env *e)
 		abort();
 	memcpy(e->srcids, e->view->srcids, sizeof(e->srcids));
 	e->views.cur = e->view;
-	for (int i = 0; i < e->conf->nsources; i++)
-		source_load(e->st, &e->conf->sources[i], e->srcids[i], true);
+	for (int i = 0; i < e->conf->nsources; i++) {
+		bool loaded;
+
+		if (source_load(e->st, &e->conf->sources[i], e->srcids[i], true,
+		    &loaded, err, sizeof(err)) != 0)
+			abort();
+	}
 }
