@@ -12,6 +12,8 @@
 #include <time.h>
 
 #include "auth.h"
+#include "log.h"
+#include "wire.h"
 
 #define TOKEN_PREFIX	"blob:token:"
 #define AUTHFAIL_SLOTS	1024
@@ -72,28 +74,23 @@ struct auth_lockouts {
 static size_t
 rec_encode(const struct auth_token *t, uint8_t out[REC_MAX])
 {
-	size_t hl = strnlen(t->hash, TOKEN_HASH_LEN);
-	uint32_t role = (uint32_t)t->role;
-	uint64_t created = (uint64_t)t->created;
-	uint8_t *p = out;
+	char hash[TOKEN_HASH_LEN + 1];
+	struct wire_buf w;
 
-	*p++ = REC_VERSION;
-	for (int i = 3; i >= 0; i--)
-		*p++ = (uint8_t)(role >> (8 * i));
-	for (int i = 7; i >= 0; i--)
-		*p++ = (uint8_t)(created >> (8 * i));
-	*p++ = (uint8_t)hl;
-	memcpy(p, t->hash, hl);
-	return REC_FIXED + hl;
+	snprintf(hash, sizeof(hash), "%s", t->hash);
+	wire_buf_init(&w, out, REC_MAX);
+	wire_put8(&w, REC_VERSION);
+	wire_put32(&w, (uint32_t)t->role);
+	wire_put64(&w, (uint64_t)t->created);
+	wire_put_str(&w, hash);
+	return w.len;
 }
 
 /* Decode either version; -1 if the bytes are neither. */
 static int
 rec_decode(const uint8_t *data, size_t len, struct auth_token *out)
 {
-	uint32_t role = 0;
-	uint64_t created = 0;
-	size_t hl;
+	struct wire_rd r;
 
 	memset(out, 0, sizeof(*out));
 	if (len == sizeof(struct rec_v1)) {
@@ -109,19 +106,16 @@ rec_decode(const uint8_t *data, size_t len, struct auth_token *out)
 		out->hash[TOKEN_HASH_LEN] = '\0';
 		return 0;
 	}
-	if (len < REC_FIXED || data[0] != REC_VERSION)
+	wire_rd_init(&r, data, len);
+	if (wire_rd8(&r) != REC_VERSION)
 		return -1;
-	hl = data[REC_FIXED - 1];
-	if (hl > TOKEN_HASH_LEN || len != REC_FIXED + hl)
+	out->role = (int32_t)wire_rd32(&r);
+	out->created = (int64_t)wire_rd64(&r);
+	wire_rd_str(&r, out->hash, sizeof(out->hash));
+	if (r.bad || r.left != 0) {
+		memset(out, 0, sizeof(*out));
 		return -1;
-	for (int i = 1; i <= 4; i++)
-		role = role << 8 | data[i];
-	for (int i = 5; i <= 12; i++)
-		created = created << 8 | data[i];
-	out->role = (int32_t)role;
-	out->created = (int64_t)created;
-	memcpy(out->hash, data + REC_FIXED, hl);
-	out->hash[hl] = '\0';
+	}
 	return 0;
 }
 

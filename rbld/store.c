@@ -12,6 +12,7 @@
 
 #include "grace.h"
 #include "store_int.h"
+#include "wire.h"
 
 /*
  * Schema, version 2 (meta "version"): seven named databases in one LMDB
@@ -733,128 +734,71 @@ store_set_zones(struct store *st, int nzones, const char **names,
 #define SRCREC_HAS_META		0x01
 #define SRCREC_HAS_SOA		0x02
 
-static uint8_t *
-put_be(uint8_t *p, uint64_t v, int n)
-{
-	for (int i = n - 1; i >= 0; i--) {
-		p[i] = (uint8_t)v;
-		v >>= 8;
-	}
-	return p + n;
-}
-
-static uint8_t *
-put_str(uint8_t *p, const char *s)
-{
-	/* The arrays hold at most STORE_DNAME_MAX - 1 characters. */
-	size_t n = strnlen(s, STORE_DNAME_MAX - 1);
-
-	*p++ = (uint8_t)n;
-	memcpy(p, s, n);
-	return p + n;
-}
-
 size_t
 st_srcrec_encode(const struct srcrec *rec, uint8_t *buf)
 {
 	const struct store_srcmeta *m = &rec->meta;
-	uint8_t *p = buf;
+	struct wire_buf w;
 
 	assert(m->nns >= 0 && m->nns <= STORE_MAX_NS);
-	*p++ = SRCREC_VERSION;
-	p = put_be(p, rec->id, 2);
-	*p++ = (uint8_t)((rec->has_meta ? SRCREC_HAS_META : 0) |
-	    (m->has_soa ? SRCREC_HAS_SOA : 0));
-	p = put_be(p, m->ttl, 4);
-	p = put_be(p, m->soa_ttl, 4);
-	p = put_be(p, m->soa_refresh, 4);
-	p = put_be(p, m->soa_retry, 4);
-	p = put_be(p, m->soa_expire, 4);
-	p = put_be(p, m->soa_minttl, 4);
-	p = put_str(p, m->soa_mname);
-	p = put_str(p, m->soa_rname);
-	p = put_be(p, m->ns_ttl, 4);
-	*p++ = (uint8_t)m->nns;
+	wire_buf_init(&w, buf, SRCREC_MAX);
+	wire_put8(&w, SRCREC_VERSION);
+	wire_put16(&w, rec->id);
+	wire_put8(&w, (uint8_t)((rec->has_meta ? SRCREC_HAS_META : 0) |
+	    (m->has_soa ? SRCREC_HAS_SOA : 0)));
+	wire_put32(&w, m->ttl);
+	wire_put32(&w, m->soa_ttl);
+	wire_put32(&w, m->soa_refresh);
+	wire_put32(&w, m->soa_retry);
+	wire_put32(&w, m->soa_expire);
+	wire_put32(&w, m->soa_minttl);
+	/* The arrays hold at most STORE_DNAME_MAX - 1 characters. */
+	wire_put_str(&w, m->soa_mname);
+	wire_put_str(&w, m->soa_rname);
+	wire_put32(&w, m->ns_ttl);
+	wire_put8(&w, (uint8_t)m->nns);
 	for (int i = 0; i < m->nns; i++)
-		p = put_str(p, m->ns[i]);
-	p = put_be(p, (uint64_t)m->file_mtime, 8);
-	p = put_be(p, (uint64_t)m->file_size, 8);
-	p = put_be(p, m->loaded, 8);
-	p = put_be(p, m->bad_lines, 4);
-	assert((size_t)(p - buf) <= SRCREC_MAX);
-	return (size_t)(p - buf);
-}
-
-/* Reading a record: the first overrun sticks, and is checked once. */
-struct srcrd {
-	const uint8_t	*p;
-	size_t		 left;
-	bool		 bad;
-};
-
-static uint64_t
-get_be(struct srcrd *r, size_t n)
-{
-	uint64_t v = 0;
-
-	if (r->bad || r->left < n) {
-		r->bad = true;
-		return 0;
-	}
-	for (size_t i = 0; i < n; i++)
-		v = v << 8 | r->p[i];
-	r->p += n;
-	r->left -= n;
-	return v;
-}
-
-static void
-get_str(struct srcrd *r, char *out, size_t max)
-{
-	size_t n = (size_t)get_be(r, 1);
-
-	if (r->bad || n >= max || r->left < n) {
-		r->bad = true;
-		out[0] = '\0';
-		return;
-	}
-	memcpy(out, r->p, n);
-	out[n] = '\0';
-	r->p += n;
-	r->left -= n;
+		wire_put_str(&w, m->ns[i]);
+	wire_put64(&w, (uint64_t)m->file_mtime);
+	wire_put64(&w, (uint64_t)m->file_size);
+	wire_put64(&w, m->loaded);
+	wire_put32(&w, m->bad_lines);
+	assert(!w.full);
+	return w.len;
 }
 
 int
 st_srcrec_decode(const void *data, size_t len, struct srcrec *rec)
 {
 	struct store_srcmeta *m = &rec->meta;
-	struct srcrd r = { data, len, false };
+	struct wire_rd r;
 	unsigned version, flags;
 
 	memset(rec, 0, sizeof(*rec));
-	version = (unsigned)get_be(&r, 1);
-	rec->id = (uint16_t)get_be(&r, 2);
-	flags = (unsigned)get_be(&r, 1);
+	wire_rd_init(&r, data, len);
+	version = wire_rd8(&r);
+	rec->id = wire_rd16(&r);
+	flags = wire_rd8(&r);
 	rec->has_meta = (flags & SRCREC_HAS_META) != 0;
 	m->has_soa = (flags & SRCREC_HAS_SOA) != 0;
-	m->ttl = (uint32_t)get_be(&r, 4);
-	m->soa_ttl = (uint32_t)get_be(&r, 4);
-	m->soa_refresh = (uint32_t)get_be(&r, 4);
-	m->soa_retry = (uint32_t)get_be(&r, 4);
-	m->soa_expire = (uint32_t)get_be(&r, 4);
-	m->soa_minttl = (uint32_t)get_be(&r, 4);
-	get_str(&r, m->soa_mname, sizeof(m->soa_mname));
-	get_str(&r, m->soa_rname, sizeof(m->soa_rname));
-	m->ns_ttl = (uint32_t)get_be(&r, 4);
-	m->nns = (int)get_be(&r, 1);
+	m->ttl = wire_rd32(&r);
+	m->soa_ttl = wire_rd32(&r);
+	m->soa_refresh = wire_rd32(&r);
+	m->soa_retry = wire_rd32(&r);
+	m->soa_expire = wire_rd32(&r);
+	m->soa_minttl = wire_rd32(&r);
+	wire_rd_str(&r, m->soa_mname, sizeof(m->soa_mname));
+	wire_rd_str(&r, m->soa_rname, sizeof(m->soa_rname));
+	m->ns_ttl = wire_rd32(&r);
+	m->nns = wire_rd8(&r);
 	if (m->nns > STORE_MAX_NS)
 		r.bad = true;
 	for (int i = 0; i < m->nns && !r.bad; i++)
-		get_str(&r, m->ns[i], sizeof(m->ns[i]));
-	m->file_mtime = (int64_t)get_be(&r, 8);
-	m->file_size = (int64_t)get_be(&r, 8);
-	m->loaded = get_be(&r, 8);
-	m->bad_lines = (uint32_t)get_be(&r, 4);
+		wire_rd_str(&r, m->ns[i], sizeof(m->ns[i]));
+	m->file_mtime = (int64_t)wire_rd64(&r);
+	m->file_size = (int64_t)wire_rd64(&r);
+	m->loaded = wire_rd64(&r);
+	m->bad_lines = wire_rd32(&r);
 	if (r.bad || r.left != 0 || version != SRCREC_VERSION ||
 	    (flags & ~(unsigned)(SRCREC_HAS_META | SRCREC_HAS_SOA)) != 0) {
 		memset(rec, 0, sizeof(*rec));

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* The DNS wire format: constants, header fields, names, and a bounded message builder. */
+/* The DNS wire format: constants, header fields, names; a bounded builder and reader of big-endian fields. */
 #ifndef RBLD_WIRE_H
 #define RBLD_WIRE_H
 
@@ -255,12 +255,119 @@ wire_put32(struct wire_buf *w, uint32_t v)
 	wire_put(w, b, 4);
 }
 
+static inline void
+wire_put64(struct wire_buf *w, uint64_t v)
+{
+	wire_put32(w, (uint32_t)(v >> 32));
+	wire_put32(w, (uint32_t)v);
+}
+
 /* Overwrite the 16 bits at OFF, written before (an RDLENGTH, a count). */
 static inline void
 wire_patch16(struct wire_buf *w, size_t off, uint16_t v)
 {
 	if (off + 2 <= w->len)
 		wire_set16(w->b + off, v);
+}
+
+/* A string as records in the database keep it: its length (one byte:
+ * S must be shorter than 256) and its bytes, no NUL. */
+static inline void
+wire_put_str(struct wire_buf *w, const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n > UINT8_MAX) {
+		w->full = true;
+		return;
+	}
+	wire_put8(w, (uint8_t)n);
+	wire_put(w, s, n);
+}
+
+/* ---- the reader: a read past the end sets a sticky flag, reads 0 ---- */
+
+/*
+ * Big-endian fields in sequence, as the builder writes them: the records
+ * rbld keeps in its database use both, so that their layout is the byte
+ * order written in their comments and never a C struct's.
+ */
+struct wire_rd {
+	const uint8_t	*p;
+	size_t		 left;
+	bool		 bad;		/* a read ran past the end */
+};
+
+static inline void
+wire_rd_init(struct wire_rd *r, const void *p, size_t len)
+{
+	r->p = p;
+	r->left = len;
+	r->bad = false;
+}
+
+/* The next N bytes (NULL, and the flag set, if there are fewer). */
+static inline const uint8_t *
+wire_rd_take(struct wire_rd *r, size_t n)
+{
+	const uint8_t *p = r->p;
+
+	if (r->bad || n > r->left) {
+		r->bad = true;
+		return NULL;
+	}
+	r->p += n;
+	r->left -= n;
+	return p;
+}
+
+static inline uint8_t
+wire_rd8(struct wire_rd *r)
+{
+	const uint8_t *p = wire_rd_take(r, 1);
+
+	return p != NULL ? p[0] : 0;
+}
+
+static inline uint16_t
+wire_rd16(struct wire_rd *r)
+{
+	const uint8_t *p = wire_rd_take(r, 2);
+
+	return p != NULL ? wire_get16(p) : 0;
+}
+
+static inline uint32_t
+wire_rd32(struct wire_rd *r)
+{
+	const uint8_t *p = wire_rd_take(r, 4);
+
+	return p != NULL ? wire_get32(p) : 0;
+}
+
+static inline uint64_t
+wire_rd64(struct wire_rd *r)
+{
+	uint64_t hi = wire_rd32(r);
+
+	return hi << 32 | wire_rd32(r);
+}
+
+/* A wire_put_str string into OUT (MAX bytes with the NUL); one that does
+ * not fit is bad, not cut. */
+static inline void
+wire_rd_str(struct wire_rd *r, char *out, size_t max)
+{
+	size_t n = wire_rd8(r);
+	const uint8_t *p = n < max ? wire_rd_take(r, n) : NULL;
+
+	if (p == NULL) {
+		r->bad = true;
+		out[0] = '\0';
+		return;
+	}
+	memcpy(out, p, n);
+	out[n] = '\0';
 }
 
 #endif

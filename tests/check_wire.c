@@ -169,6 +169,56 @@ START_TEST(test_builder)
 }
 END_TEST
 
+/* Records: what the builder writes, the reader reads back; a short or
+ * oversized field is bad, once and for all. */
+START_TEST(test_records)
+{
+	uint8_t b[64];
+	char s[8];
+	struct wire_buf w;
+	struct wire_rd r;
+
+	wire_buf_init(&w, b, sizeof(b));
+	wire_put8(&w, 7);
+	wire_put64(&w, 0x0102030405060708ull);
+	wire_put_str(&w, "abc");
+	wire_put_str(&w, "");
+	ck_assert(!w.full);
+	ck_assert_uint_eq(w.len, 1 + 8 + 4 + 1);
+	ck_assert_uint_eq(b[1], 1);
+	ck_assert_uint_eq(b[8], 8);
+	wire_rd_init(&r, b, w.len);
+	ck_assert_uint_eq(wire_rd8(&r), 7);
+	ck_assert(wire_rd64(&r) == 0x0102030405060708ull);
+	wire_rd_str(&r, s, sizeof(s));
+	ck_assert_str_eq(s, "abc");
+	wire_rd_str(&r, s, sizeof(s));
+	ck_assert_str_eq(s, "");
+	ck_assert(!r.bad);
+	ck_assert_uint_eq(r.left, 0);
+	/* Past the end: 0, and the flag stays. */
+	ck_assert_uint_eq(wire_rd32(&r), 0);
+	ck_assert(r.bad);
+	/* A string longer than the caller's room is bad, not cut. */
+	wire_rd_init(&r, b + 9, 4);
+	wire_rd_str(&r, s, 3);
+	ck_assert(r.bad);
+	ck_assert_str_eq(s, "");
+	/* A string of 256 bytes has no length byte: the builder says so. */
+	{
+		char big[257];
+		uint8_t out[300];
+
+		memset(big, 'x', 256);
+		big[256] = '\0';
+		wire_buf_init(&w, out, sizeof(out));
+		wire_put_str(&w, big);
+		ck_assert(w.full);
+		ck_assert_uint_eq(w.len, 0);
+	}
+}
+END_TEST
+
 int
 main(void)
 {
@@ -180,6 +230,7 @@ main(void)
 	tcase_add_test(tc, test_name_skip);
 	tcase_add_test(tc, test_header);
 	tcase_add_test(tc, test_builder);
+	tcase_add_test(tc, test_records);
 	suite_add_tcase(s, tc);
 	return test_run(s);
 }

@@ -3,7 +3,7 @@
 # Benchmark rbld against rbldnsd on the same data and queries, alternating.
 #
 #   tests/bench/run.sh [-n HOSTS] [-m NETS] [-l SECONDS] [-r ROUNDS] [-c CLIENTS]
-#                      [-w WORKERS]
+#                      [-w WORKERS] [-b BUILD]
 #
 # Prints, per server and round: queries per second (dnsperf), server CPU time
 # per answered query (user+sys of the whole process from /proc over the run),
@@ -12,20 +12,27 @@
 # Each round also runs null_dns (tests/bench/null_dns.c), a server that does
 # nothing but turn each query into an answer in place: its CPU per query is
 # the kernel's floor for a UDP server on this machine, which neither server
-# can go below, so the figures can be read against it.
+# can go below, so the figures can be read against it. With -b, the rbld of
+# another build folder (of an earlier commit, say) runs in every round too,
+# on a database of its own, as "rbld-base": a change is measured against
+# what it changes in the same run.
 # Loopback only. Needs: dnsperf, rbldnsd, python3, cc, a built rbld (build/).
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 bin=${RBLD_BUILD:-$top/build}
-hosts=1000000 nets=50000 secs=10 rounds=2 clients=4 workers=2
-while getopts n:m:l:r:c:w: o; do
+hosts=1000000 nets=50000 secs=10 rounds=2 clients=4 workers=2 base=
+while getopts n:m:l:r:c:w:b: o; do
 	case $o in
 	n) hosts=$OPTARG ;; m) nets=$OPTARG ;; l) secs=$OPTARG ;;
 	r) rounds=$OPTARG ;; c) clients=$OPTARG ;; w) workers=$OPTARG ;;
-	*) echo "usage: $0 [-n HOSTS] [-m NETS] [-l SECONDS] [-r ROUNDS] [-c CLIENTS] [-w WORKERS]" >&2; exit 2 ;;
+	b) base=$(cd "$OPTARG" && pwd) ;;
+	*) echo "usage: $0 [-n HOSTS] [-m NETS] [-l SECONDS] [-r ROUNDS] [-c CLIENTS] [-w WORKERS] [-b BUILD]" >&2; exit 2 ;;
 	esac
 done
+if [ -n "$base" ] && [ ! -x "$base/rbld" ]; then
+	echo "bench: $base/rbld is missing" >&2; exit 1
+fi
 for t in dnsperf rbldnsd python3 cc; do
 	command -v $t >/dev/null 2>&1 || [ -x /usr/sbin/$t ] || { echo "bench: $t is missing" >&2; exit 1; }
 done
@@ -34,7 +41,7 @@ chmod 755 "$work"
 pids=""
 cleanup() { for p in $pids; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
 trap cleanup EXIT INT TERM
-port_rbld=5381 port_rbldnsd=5382 port_null=5383 zone=bl.bench.test
+port_rbld=5381 port_rbldnsd=5382 port_null=5383 port_base=5384 zone=bl.bench.test
 null=$bin/null_dns
 if [ ! -x "$null" ] || [ "$here/null_dns.c" -nt "$null" ]; then
 	cc -O2 -Wall -Wextra -Werror -o "$null" "$here/null_dns.c"
@@ -63,6 +70,12 @@ t0=$(date +%s.%N)
 t1=$(date +%s.%N)
 import_s=$(echo "$t1 - $t0" | bc)
 dbbytes=$(du -b "$work/db/data.mdb" | cut -f1)
+if [ -n "$base" ]; then
+	sed -e "s/^database = db$/database = db-base/" \
+	    -e "s/^dns = .*/dns = 127.0.0.1:$port_base/" \
+	    "$work/rbld.conf" >"$work/rbld-base.conf"
+	"$base/rbldctl" -c "$work/rbld-base.conf" import data "$work/data.rbl" >/dev/null
+fi
 used=$("$bin/rbldctl" -c "$work/rbld.conf" stats | awk '/bytes in use/ {print $2}')
 echo "rbld import: $import_s s for $entries entries; database $used bytes in use ($(echo "$used / $entries" | bc) bytes/entry), file $dbbytes bytes"
 
@@ -120,6 +133,15 @@ while [ $r -le "$rounds" ]; do
 	run_dnsperf rbld $rp $port_rbld
 	kill $rp; wait $rp 2>/dev/null || true
 
+	if [ -n "$base" ]; then
+		"$base/rbld" -c "$work/rbld-base.conf" 2>"$work/rbld-base.log" &
+		bp=$!; pids="$pids $bp"
+		probe $port_base "$work/first"
+		wait $probe_pid
+		run_dnsperf rbld-base $bp $port_base
+		kill $bp; wait $bp 2>/dev/null || true
+	fi
+
 	probe $port_rbldnsd "$work/first"
 	t0=$(date +%s.%N)
 	/usr/sbin/rbldnsd -n -u rbldns -b 127.0.0.1/$port_rbldnsd -w "$work" -t 35m \
@@ -142,4 +164,6 @@ awk '{q[$1]+=$2; c[$1]+=$3; n[$1]++} END {
 	for (k in q) { q[k] /= n[k]; c[k] /= n[k] }
 	printf "mean: rbld %.0f qps %.2f us/q; rbldnsd %.0f qps %.2f us/q; null_dns %.0f qps %.2f us/q\n", q["rbld"], c["rbld"], q["rbldnsd"], c["rbldnsd"], q["null_dns"], c["null_dns"];
 	printf "ratios: qps rbld/rbldnsd %.2f (target >= 1.3), cpu/query rbld/rbldnsd %.2f (target <= 0.6)\n", q["rbld"] / q["rbldnsd"], c["rbld"] / c["rbldnsd"];
-	printf "floor: null_dns/rbldnsd cpu/query %.2f, qps %.2f; rbld spends %.2f us/q (%.0f%%) above the floor\n", c["null_dns"] / c["rbldnsd"], q["null_dns"] / q["rbldnsd"], c["rbld"] - c["null_dns"], 100 * (c["rbld"] - c["null_dns"]) / c["null_dns"] }' "$work/results"
+	printf "floor: null_dns/rbldnsd cpu/query %.2f, qps %.2f; rbld spends %.2f us/q (%.0f%%) above the floor\n", c["null_dns"] / c["rbldnsd"], q["null_dns"] / q["rbldnsd"], c["rbld"] - c["null_dns"], 100 * (c["rbld"] - c["null_dns"]) / c["null_dns"];
+	if (n["rbld-base"] > 0)
+		printf "base: rbld-base %.0f qps %.2f us/q; rbld/rbld-base qps %.2f, cpu/query %.2f\n", q["rbld-base"], c["rbld-base"], q["rbld"] / q["rbld-base"], c["rbld"] / c["rbld-base"] }' "$work/results"
