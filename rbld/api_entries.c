@@ -282,28 +282,13 @@ out:
 	json_decref(j);
 }
 
-struct del_job {
-	const struct view *v;
-	int		 src;
-	struct prefix	 p;
-	int		 n, kept;
-};
-
-static int
-del_job(struct store_txn *t, void *arg)
-{
-	struct del_job *dj = arg;
-
-	return reports_del(t, dj->v, dj->src, &dj->p, &dj->n, &dj->kept);
-}
-
 void
 api_entries_delete(struct api *api, const struct view *v,
     const struct api_req *rq, struct api_resp *rs, const char *pfx,
     const char *who)
 {
 	const char *source = api_arg(rq, "source"), *why;
-	struct del_job dj;
+	struct report_del_job dj;
 	char err[256];
 	int si;
 
@@ -322,7 +307,7 @@ api_entries_delete(struct api *api, const struct view *v,
 		}
 		dj.src = v->srcids[si];
 	}
-	if (commitq_run(api->cq, del_job, &dj, err, sizeof(err)) != 0) {
+	if (commitq_run(api->cq, reports_del_job, &dj, err, sizeof(err)) != 0) {
 		api_error(rs, 500, "not deleted: %s", err);
 		return;
 	}
@@ -526,20 +511,6 @@ history_json(struct api *api, const struct view *v,
 	return j;
 }
 
-struct report_job {
-	const struct view *v;
-	struct report	 r;
-	struct report_result res;
-};
-
-static int
-report_job(struct store_txn *t, void *arg)
-{
-	struct report_job *rj = arg;
-
-	return reports_apply(t, rj->v, &rj->r, &rj->res);
-}
-
 void
 api_entries_reports_post(struct api *api, const struct view *v,
     const struct api_req *rq, struct api_resp *rs, const char *param,
@@ -584,7 +555,7 @@ api_entries_reports_post(struct api *api, const struct view *v,
 	rj.v = v;
 	rj.r.type = type;
 	rj.r.now = api->now();
-	if (commitq_run(api->cq, report_job, &rj, err, sizeof(err)) != 0) {
+	if (commitq_run(api->cq, reports_apply_job, &rj, err, sizeof(err)) != 0) {
 		api_error(rs, 500, "report not recorded: %s", err);
 		goto out;
 	}

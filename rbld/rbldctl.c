@@ -355,21 +355,6 @@ cmd_add(struct ctl *c, int argc, char **argv)
 	return EX_OK;
 }
 
-struct del_arg {
-	const struct view *view;
-	int		 src, n, kept;
-	struct prefix	 p;
-};
-
-static int
-del_fn(struct store_txn *t, void *arg, int job)
-{
-	struct del_arg *da = arg;
-
-	(void)job;
-	return reports_del(t, da->view, da->src, &da->p, &da->n, &da->kept);
-}
-
 static int
 cmd_del(struct ctl *c, int argc, char **argv)
 {
@@ -378,9 +363,9 @@ cmd_del(struct ctl *c, int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *source = NULL, *why;
-	struct del_arg da;
+	struct report_del_job da;
 	char err[512];
-	int ch, si = -1, result = 0;
+	int ch, si = -1;
 
 	/* 0, not 1: reset getopt, and forget main's "+" (options may follow). */
 	optind = 0;
@@ -398,17 +383,15 @@ cmd_del(struct ctl *c, int argc, char **argv)
 	listing_canonical(&da.p);
 	if (ctl_view(c) != EX_OK)
 		return EX_FAIL;
-	da.view = c->view;
+	da.v = c->view;
 	if (source != NULL) {
 		if (ctl_source(c, source, &si) != EX_OK)
 			return EX_FAIL;
 		da.src = c->srcids[si];
 	}
 	/* As the API does: a report listing deleted, its record told too. */
-	if (store_batch(c->st, 1, del_fn, &da, &result, err,
-	    sizeof(err)) != 0 || result != 0)
-		return fail("not deleted: %s", result ?
-		    store_strerror(result) : err);
+	if (store_run(c->st, reports_del_job, &da, err, sizeof(err)) != 0)
+		return fail("not deleted: %s", err);
 	if (da.n == 0 && da.kept > 0)
 		return fail("%s is listed by a data file or a feed; change it "
 		    "there, or add it to [allow]", argv[optind]);
@@ -558,21 +541,6 @@ cmd_export(struct ctl *c, int argc, char **argv)
 
 /* ---- report ---- */
 
-struct report_arg {
-	const struct view *view;
-	struct report	 r;
-	struct report_result res;
-};
-
-static int
-report_fn(struct store_txn *t, void *arg, int job)
-{
-	struct report_arg *ra = arg;
-
-	(void)job;
-	return reports_apply(t, ra->view, &ra->r, &ra->res);
-}
-
 static int
 cmd_report(struct ctl *c, int argc, char **argv)
 {
@@ -582,10 +550,10 @@ cmd_report(struct ctl *c, int argc, char **argv)
 		{ "reason", required_argument, NULL, 'r' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct report_arg ra;
+	struct report_job ra;
 	const char *why;
 	char iptext[IPADDR_STRLEN], err[256], until[32];
-	int ch, result = 0;
+	int ch;
 
 	memset(&ra, 0, sizeof(ra));
 	ra.r.service = "rbldctl";
@@ -612,12 +580,10 @@ cmd_report(struct ctl *c, int argc, char **argv)
 		return fail("%s", why);
 	if (ctl_view(c) != EX_OK)
 		return EX_FAIL;
-	ra.view = c->view;
+	ra.v = c->view;
 	ra.r.now = (uint32_t)time(NULL);
-	if (store_batch(c->st, 1, report_fn, &ra, &result, err,
-	    sizeof(err)) != 0 || result != 0)
-		return fail("report not recorded: %s", result ?
-		    strerror(result) : err);
+	if (store_run(c->st, reports_apply_job, &ra, err, sizeof(err)) != 0)
+		return fail("report not recorded: %s", err);
 	ipaddr_ntop(ra.r.ip.family, ra.r.ip.addr, iptext, sizeof(iptext));
 	fmt_time(ra.res.expires, until, sizeof(until));
 	if (ra.res.allowlisted)

@@ -450,6 +450,22 @@ reports_del(struct store_txn *t, const struct view *v, int src,
 }
 
 int
+reports_apply_job(struct store_txn *t, void *arg)
+{
+	struct report_job *j = arg;
+
+	return reports_apply(t, j->v, &j->r, &j->res);
+}
+
+int
+reports_del_job(struct store_txn *t, void *arg)
+{
+	struct report_del_job *j = arg;
+
+	return reports_del(t, j->v, j->src, &j->p, &j->n, &j->kept);
+}
+
+int
 reports_unlist(struct store_txn *t, const struct view *v, int srcid,
     const struct prefix *p)
 {

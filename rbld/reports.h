@@ -53,6 +53,22 @@ bool		 reports_type_known(const struct conf *conf, const char *type);
 int		 reports_apply(struct store_txn *t, const struct view *v,
 		    const struct report *r, struct report_result *out);
 
+/* reports_apply and reports_del as jobs for commitq_run and store_run. */
+struct report_job {
+	const struct view	*v;
+	struct report		 r;
+	struct report_result	 res;
+};
+int		 reports_apply_job(struct store_txn *t, void *report_job);
+
+struct report_del_job {
+	const struct view	*v;
+	int			 src;	/* a store id; -1: every source */
+	struct prefix		 p;
+	int			 n, kept;
+};
+int		 reports_del_job(struct store_txn *t, void *report_del_job);
+
 /* The stored history of one IP in one reports source. */
 struct report_recent {
 	uint32_t	time;

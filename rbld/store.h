@@ -179,6 +179,11 @@ int		 store_batch(struct store *, int njobs,
 		    int (*fn)(struct store_txn *, void *arg, int job), void *arg,
 		    int *results, char *err, size_t errlen);
 
+/* A batch of one job, FN(txn, ARG): 0 once committed, or -1 with errno
+ * (the job's, or the batch's) and a message in ERR. */
+int		 store_run(struct store *, int (*fn)(struct store_txn *, void *),
+		    void *arg, char *err, size_t errlen);
+
 /*
  * The operations of a batch's jobs: 0, or -1 with errno EINVAL (bad
  * values), EEXIST (a prefix a data file or a feed lists in SRC), ENOENT

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* The store's batches (several changes, one commit) and its keyed records. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -124,6 +125,37 @@ store_batch(struct store *st, int njobs,
 	if ((rc = st_write(st, w_batch, &ba)) != 0) {
 		st_err(err, errlen, "write", rc);
 		errno = rc == MDB_MAP_FULL ? ENOSPC : rc > 0 ? rc : EIO;
+		return -1;
+	}
+	return 0;
+}
+
+struct one_job {
+	int	(*fn)(struct store_txn *, void *);
+	void	*arg;
+};
+
+static int
+one_job(struct store_txn *t, void *arg, int j)
+{
+	struct one_job *oj = arg;
+
+	(void)j;
+	return oj->fn(t, oj->arg);
+}
+
+int
+store_run(struct store *st, int (*fn)(struct store_txn *, void *), void *arg,
+    char *err, size_t errlen)
+{
+	struct one_job oj = { fn, arg };
+	int result;
+
+	if (store_batch(st, 1, one_job, &oj, &result, err, errlen) != 0)
+		return -1;
+	if (result != 0) {
+		snprintf(err, errlen, "%s", store_strerror(result));
+		errno = result;
 		return -1;
 	}
 	return 0;

@@ -99,36 +99,6 @@ allow_set(int n)
 	ck_assert_msg(V != NULL, "%s", err);
 }
 
-/* Source SRC's file: TEXT as rbldnsd lines, with default TXT DEFTXT. */
-static void
-load(int src, const char *deftxt, const char *text)
-{
-	struct store_srcmeta m;
-	struct rbl_data d;
-	char line[4096];
-	unsigned lineno = 0;
-
-	rbldnsd_init(&d, DEF_A, deftxt);
-	while (*text != '\0') {
-		const char *nl = strchr(text, '\n');
-		size_t n = nl != NULL ? (size_t)(nl - text) : strlen(text);
-
-		ck_assert_uint_lt(n, sizeof(line));
-		memcpy(line, text, n);
-		line[n] = '\0';
-		rbldnsd_parse_line(&d, line, "t.rbl", ++lineno, NULL, NULL);
-		text += n;
-		if (*text == '\n')
-			text++;
-	}
-	ck_assert_uint_eq(d.nbad, 0);
-	rbldnsd_finish(&d);
-	store_srcmeta_init(&m, &d);
-	ck_assert_msg(store_replace_file(st, src, &d, &m, err, sizeof(err)) >= 0,
-	    "%s", err);
-	rbldnsd_free(&d);
-}
-
 static char *repeat(int, size_t);
 
 /* Add PREFIX and 249 times C to SRC as an entry made by the API. */
@@ -163,17 +133,12 @@ repeat(int c, size_t n)
 static void
 setup(void)
 {
-	char text[2048], path[PATH_MAX];
-	FILE *f;
+	char text[2048];
 
 	log_init("check_dns", LOG_LVL_ERR);
 	snprintf(tmpdir, sizeof(tmpdir), "/tmp/rbld-check-dns.XXXXXX");
 	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
-	snprintf(path, sizeof(path), "%s/rbld.conf", tmpdir);
-	ck_assert_ptr_nonnull(f = fopen(path, "w"));
-	fputs(CONF_TEXT, f);
-	fclose(f);
-	ck_assert_ptr_nonnull(CF = conf_load(path, stderr));
+	CF = test_conf(tmpdir, CONF_TEXT);
 	st = store_open(CF->database, 16u << 20, false, err, sizeof(err));
 	ck_assert_msg(st != NULL, "%s", err);
 	ck_assert_int_eq(source_register(CF, st, IDS, err, sizeof(err)), 0);
@@ -183,7 +148,7 @@ setup(void)
 	memset(&APEX, 0, sizeof(APEX));
 	ck_assert_ptr_nonnull(rd = store_reader_new(st));
 
-	load(A, "Listed: $",
+	test_load(st, A, DEF_A, "Listed: $",
 	    "$TTL 100\n"
 	    "1.2.3.4 :5:Listed $\n"
 	    "1.2.3.0/24\n"
@@ -195,7 +160,7 @@ setup(void)
 	    "!5.5.5.5\n"
 	    "5.5.5.0/24 :9\n"
 	    "::ffff:0:0/96 :11:mapped-v6\n");
-	load(B, NULL,
+	test_load(st, B, DEF_A, NULL,
 	    "2.2.2.2 :2:same\n"
 	    "3.3.3.3 :4:b-three\n"
 	    "2002::/16 :10:sixtofour [$]\n"
@@ -203,10 +168,10 @@ setup(void)
 	    "5.5.5.5 :12\n");
 	/* a, b and c list 9.9.9.9 with long texts, more than 512 bytes. */
 	snprintf(text, sizeof(text), "9.9.9.9 :12:a%s\n", repeat('x', 249));
-	load(C, NULL, text);
+	test_load(st, C, DEF_A, NULL, text);
 	import(A, "9.9.9.9 :14:c", 'z');
 	import(B, "9.9.9.9 :13:b", 'y');
-	load(D, "D $",
+	test_load(st, D, DEF_A, "D $",
 	    "$SOA 3600 ns.file.test. hm.file.test. 0 1h 10m 1w 77\n"
 	    "$NS 0 ns-a.file.test ns-b.file.test\n"
 	    "$TTL 66\n"

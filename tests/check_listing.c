@@ -16,6 +16,8 @@
 #include "../rbld/view.h"
 #include "testutil.h"
 
+#define DEF_A	0x7f000002u	/* 127.0.0.2 */
+
 static char		 tmpdir[64];
 static struct conf	*CF;
 static struct store	*st;
@@ -50,31 +52,6 @@ static const char *const ALLOW[] = {
 	"192.0.2.7", "2001:db8:1::/48", "2002:c633:6400::/40", "127.0.0.0/8",
 };
 
-static void
-load(int src, const char *text)
-{
-	struct store_srcmeta m;
-	struct rbl_data d;
-	char line[1024];
-	unsigned n = 0;
-
-	rbldnsd_init(&d, 0x7f000002, NULL);
-	while (*text != '\0') {
-		size_t l = strcspn(text, "\n");
-
-		memcpy(line, text, l);
-		line[l] = '\0';
-		rbldnsd_parse_line(&d, line, "t.rbl", ++n, NULL, NULL);
-		text += l + (text[l] == '\n');
-	}
-	ck_assert_uint_eq(d.nbad, 0);
-	rbldnsd_finish(&d);
-	store_srcmeta_init(&m, &d);
-	ck_assert_msg(store_replace_file(st, src, &d, &m, err, sizeof(err)) >= 0,
-	    "%s", err);
-	rbldnsd_free(&d);
-}
-
 /* The view with the first N prefixes of ALLOW as [allow]. */
 static void
 allow_set(int n)
@@ -91,21 +68,14 @@ allow_set(int n)
 static void
 setup(void)
 {
-	char path[PATH_MAX];
-	FILE *f;
-
 	log_init("check_listing", LOG_LVL_ERR);
 	snprintf(tmpdir, sizeof(tmpdir), "/tmp/rbld-check-listing.XXXXXX");
 	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
-	snprintf(path, sizeof(path), "%s/rbld.conf", tmpdir);
-	ck_assert_ptr_nonnull(f = fopen(path, "w"));
-	fputs(CONF_TEXT, f);
-	fclose(f);
-	ck_assert_ptr_nonnull(CF = conf_load(path, stderr));
+	CF = test_conf(tmpdir, CONF_TEXT);
 	ck_assert_ptr_nonnull(st = store_open(CF->database, 16u << 20, false,
 	    err, sizeof(err)));
 	ck_assert_int_eq(source_register(CF, st, IDS, err, sizeof(err)), 0);
-	load(IDS[0],
+	test_load(st, IDS[0], DEF_A, NULL,
 	    "$TTL 100\n"
 	    "192.0.2.0/24 :5:a: $\n"
 	    "198.51.100.9 :9\n"
@@ -113,7 +83,7 @@ setup(void)
 	    "2001:db8::/32 :6:v6 $\n"
 	    "2002::/16 :10:six [$]\n"
 	    "::ffff:0:0/96 :11:mapped\n");
-	load(IDS[1], "192.0.2.8 :7:b: $\n");
+	test_load(st, IDS[1], DEF_A, NULL, "192.0.2.8 :7:b: $\n");
 	V = NULL;
 	allow_set(4);
 	ck_assert_ptr_nonnull(rd = store_reader_new(st));

@@ -18,6 +18,8 @@
 #include "../rbld/view.h"
 #include "testutil.h"
 
+#define DEF_A	0x7f000002u	/* 127.0.0.2 */
+
 static char		 tmpdir[64];
 static struct conf	*CF;
 static struct store	*st;
@@ -53,48 +55,18 @@ static const char CONF_TEXT[] =
     "kind = local\n";
 
 static void
-load(int src, const char *text)
-{
-	struct store_srcmeta m;
-	struct rbl_data d;
-	char line[1024];
-	unsigned n = 0;
-
-	rbldnsd_init(&d, 0x7f000002, NULL);
-	while (*text != '\0') {
-		size_t l = strcspn(text, "\n");
-
-		memcpy(line, text, l);
-		line[l] = '\0';
-		rbldnsd_parse_line(&d, line, "t.rbl", ++n, NULL, NULL);
-		text += l + (text[l] == '\n');
-	}
-	rbldnsd_finish(&d);
-	store_srcmeta_init(&m, &d);
-	ck_assert_msg(store_replace_file(st, src, &d, &m, err, sizeof(err)) >= 0,
-	    "%s", err);
-	rbldnsd_free(&d);
-}
-
-static void
 setup(void)
 {
-	char path[PATH_MAX];
-	FILE *f;
-
 	log_init("check_view", LOG_LVL_ERR);
 	snprintf(tmpdir, sizeof(tmpdir), "/tmp/rbld-check-view.XXXXXX");
 	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
-	snprintf(path, sizeof(path), "%s/rbld.conf", tmpdir);
-	ck_assert_ptr_nonnull(f = fopen(path, "w"));
-	fputs(CONF_TEXT, f);
-	fclose(f);
-	ck_assert_ptr_nonnull(CF = conf_load(path, stderr));
+	CF = test_conf(tmpdir, CONF_TEXT);
 	ck_assert_ptr_nonnull(st = store_open(CF->database, 16u << 20, false,
 	    err, sizeof(err)));
 	ck_assert_int_eq(source_register(CF, st, IDS, err, sizeof(err)), 0);
-	load(IDS[1], "$TTL 111\n192.0.2.1\n");
-	load(IDS[2], "$SOA 600 ns.f2.test. hm.f2.test. 0 1h 2m 3d 44\n"
+	test_load(st, IDS[1], DEF_A, NULL, "$TTL 111\n192.0.2.1\n");
+	test_load(st, IDS[2], DEF_A, NULL,
+	    "$SOA 600 ns.f2.test. hm.f2.test. 0 1h 2m 3d 44\n"
 	    "$NS 222 ns-a.f2.test ns-b.f2.test\n$TTL 333\n192.0.2.2\n");
 	ck_assert_ptr_nonnull(V = view_build(CF, IDS, NULL, 0, err,
 	    sizeof(err)));
@@ -211,7 +183,7 @@ START_TEST(test_apex_cache)
 	ck_assert_uint_eq(a->src_ttl[2], 333);
 	ck_assert_uint_eq(c->resolved, 1u << 2);
 	/* A new $TTL is seen from the next snapshot on, not before. */
-	load(IDS[2], "$TTL 444\n192.0.2.2\n");
+	test_load(st, IDS[2], DEF_A, NULL, "$TTL 444\n192.0.2.2\n");
 	ck_assert_uint_eq(view_apex_cached(V, 2, rd, c)->src_ttl[2], 333);
 	store_reader_end(rd);
 	ck_assert_int_eq(store_reader_begin(rd), 0);

@@ -9,6 +9,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../rbld/conf.h"
+#include "../rbld/rbldnsd.h"
+#include "../rbld/store.h"
 #include "testutil.h"
 
 int
@@ -53,4 +56,46 @@ rm_rf(const char *path)
 		rmdir(path);
 	} else
 		unlink(path);
+}
+
+struct conf *
+test_conf(const char *dir, const char *text)
+{
+	char path[PATH_MAX];
+	struct conf *c;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/rbld.conf", dir);
+	ck_assert_ptr_nonnull(f = fopen(path, "w"));
+	ck_assert_int_ge(fputs(text, f), 0);
+	ck_assert_int_eq(fclose(f), 0);
+	ck_assert_ptr_nonnull(c = conf_load(path, stderr));
+	return c;
+}
+
+void
+test_load(struct store *st, int src, uint32_t def_a, const char *def_txt,
+    const char *text)
+{
+	struct store_srcmeta m;
+	struct rbl_data d;
+	char line[RBL_LINE_MAX], err[256];
+	unsigned n = 0;
+
+	rbldnsd_init(&d, def_a, def_txt);
+	while (*text != '\0') {
+		size_t l = strcspn(text, "\n");
+
+		ck_assert_uint_lt(l, sizeof(line));
+		memcpy(line, text, l);
+		line[l] = '\0';
+		rbldnsd_parse_line(&d, line, "t.rbl", ++n, NULL, NULL);
+		text += l + (text[l] == '\n');
+	}
+	ck_assert_uint_eq(d.nbad, 0);
+	rbldnsd_finish(&d);
+	store_srcmeta_init(&m, &d);
+	ck_assert_msg(store_replace_file(st, src, &d, &m, err, sizeof(err)) >= 0,
+	    "%s", err);
+	rbldnsd_free(&d);
 }
