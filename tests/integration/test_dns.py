@@ -1070,6 +1070,64 @@ def test_rbldctl_export_rfc5782_test_point():
         srv.stop()
 
 
+def test_listing_rules_and_export():
+    """
+    The listing rules DNS follows, and the rbldnsd export with them: the
+    6to4 form of an allowed IPv4 address or of 127.0.0.1 is never listed
+    through IPv6 data, ::ffff:a.b.c.d asks the IPv4 data only, an entry
+    added as ::ffff:a.b.c.d is kept as a.b.c.d, and 127.0.0.2 stays
+    listed (with its sources' answer) under an [allow] that covers it.
+    """
+    path = os.path.join(C.dir, 'allow.rbl')
+    ctl('add', '--source', 'one', '--txt', 'all six to four $', '2002::/16')
+    ctl('add', '--source', 'one', '--a', '127.0.0.44', '::ffff:203.0.113.44')
+    try:
+        # 192.0.2.1 is in [allow]; 192.0.2.2 is not.
+        expect_nx(C.port, '2002:c000:201::1')
+        expect_nx(C.port, '2002:7f00:1::')
+        expect_listed(C.port, '2002:c000:202::', ['127.0.0.2'],
+                      ['all six to four 2002:c000:202::', 'doc 192.0.2.2'])
+        expect(C.port, '203.0.113.44', A, values=['127.0.0.44'])
+        expect(C.port, '::ffff:203.0.113.44', A, values=['127.0.0.44'])
+        r = ctl('list', '--source', 'one')
+        check('203.0.113.44/32\tone' in r.stdout, 'the mapped entry is '
+              'not kept as IPv4:\n' + r.stdout)
+        names = ['2002:c000:201::1', '2002:7f00:1::', '2002:c000:202::',
+                 '2002:506:708::', '::ffff:203.0.113.44', '::ffff:1.2.3.4',
+                 '127.0.0.2', '127.0.0.3', '203.0.113.44']
+        srv = export_and_serve()
+        try:
+            bad = compare_servers(names, ZONE, C.port, srv.port)
+        finally:
+            srv.stop()
+        check(not bad, 'rbldnsd serving the export answers differently:\n  '
+              + '\n  '.join(bad))
+        # [allow] over the test point: rbld still lists 127.0.0.2 with
+        # the answer of the source that lists it, and so does the export.
+        mark = C.d.mark()
+        write(path, ALLOW_RBL + '127.0.0.0/24\n')
+        check(C.d.wait_for(r'allow: .* changed', RELOAD_WAIT, mark),
+              'no allow reload logged:\n' + C.d.tail())
+        expect_listed(C.port, '127.0.0.2', ['127.0.0.4'],
+                      ['loopback 127.0.0.2'])
+        expect_nx(C.port, '127.0.0.3')
+        expect_nx(C.port, '2002:7f00:3::')
+        srv = export_and_serve()
+        try:
+            bad = compare_servers(names + ['2002:7f00:2::'], ZONE, C.port,
+                                  srv.port)
+        finally:
+            srv.stop()
+        check(not bad, 'with [allow] over 127.0.0.0/24, rbldnsd serving '
+              'the export answers differently:\n  ' + '\n  '.join(bad))
+    finally:
+        mark = C.d.mark()
+        write(path, ALLOW_RBL)
+        C.d.wait_for(r'allow: .* changed', RELOAD_WAIT, mark)
+        ctl('del', '--source', 'one', '2002::/16', ok=None)
+        ctl('del', '--source', 'one', '203.0.113.44', ok=None)
+
+
 def rewrite(path, text):
     """Rewrite a data file so that both its size and mtime change."""
     old = os.stat(path)
@@ -1250,6 +1308,7 @@ TESTS = [
     test_rbldctl_export_served_by_rbldnsd,
     test_rbldctl_export_keeps_allow_and_127_0_0_1,
     test_rbldctl_export_rfc5782_test_point,
+    test_listing_rules_and_export,
     test_sigterm_exit_0_fresh,
     test_file_reload_keeps_rbldctl_entries,
     test_file_reload_gzip,
