@@ -1269,6 +1269,25 @@ START_TEST(test_review_fixes)
 	ck_assert_str_eq(jstr(e, "txt"), "T\xef\xbf\xbdxt $");
 	ck_assert_str_eq(jstr(json_array_get(member("answers"), 0), "txt"),
 	    "T\xef\xbf\xbdxt 192.0.2.20");
+	/* An IPv4-mapped prefix is the IPv4 one, as lookups ask it; so is
+	 * deleting it. */
+	ck_status(post("/v1/entries", ADMIN, "{\"prefix\":"
+	    "\"::ffff:198.51.100.9\"}"), 201);
+	ck_assert_str_eq(jstr(lj, "prefix"), "198.51.100.9/32");
+	ck_status(get("/v1/lookup/198.51.100.9", NULL, READER), 200);
+	ck_assert(json_is_true(member("listed")));
+	ck_status(call("DELETE", "/v1/entries/::ffff:198.51.100.9", NULL, ADMIN,
+	    NULL, NULL), 200);
+	ck_status(get("/v1/lookup/198.51.100.9", NULL, READER), 200);
+	ck_assert(json_is_false(member("listed")));
+	/* The 6to4 form of an address in [allow] is never listed either. */
+	ck_status(post("/v1/entries", ADMIN, "{\"prefix\":\"2002::/16\"}"),
+	    201);
+	ck_status(get("/v1/lookup/2002:c000:263::", NULL, READER), 200);
+	ck_assert(json_is_false(member("listed")));
+	ck_assert_str_eq(json_string_value(member("never_listed")), "in [allow]");
+	ck_status(get("/v1/lookup/2002:c000:264::", NULL, READER), 200);
+	ck_assert(json_is_true(member("listed")));
 }
 END_TEST
 
