@@ -21,6 +21,7 @@
 #include "feed.h"
 #include "log.h"
 #include "lookup.h"
+#include "parse.h"
 #include "source.h"
 #include "token.h"
 
@@ -665,7 +666,7 @@ post_entries(struct api *api, const struct api_req *rq, struct api_resp *rs,
 	if (json_is_integer(ttl))
 		secs = json_integer_value(ttl);
 	else if (json_is_string(ttl))
-		secs = conf_parse_duration(json_string_value(ttl));
+		secs = parse_duration(json_string_value(ttl));
 	else if (ttl != NULL && !json_is_null(ttl))
 		secs = -1;
 	if (secs < 0 || secs > (int64_t)(UINT32_MAX - now)) {
@@ -2108,7 +2109,7 @@ api_listen(struct api *api, const struct conf *conf, char *err, size_t errlen)
 			return -1;
 	}
 	for (int i = 0; i < conf->napi; i++) {
-		const struct conf_listen *l = &conf->api[i];
+		const struct endpoint *l = &conf->api[i];
 		unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD |
 		    MHD_USE_THREAD_PER_CONNECTION | MHD_USE_ERROR_LOG |
 		    (l->ss.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0) |

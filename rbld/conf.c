@@ -18,7 +18,7 @@
 
 #include "conf.h"
 #include "feed.h"
-#include "feed_fetch.h"
+#include "parse.h"
 #include "token.h"
 #include "tsig.h"
 
@@ -33,8 +33,7 @@
 #define API_CONNECTIONS_MAX	1024	/* each is a thread while it lasts */
 #define DEFAULT_A		0x7f000002u	/* 127.0.0.2 */
 #define TXT_LEN_MAX		(CONF_TXT_MAX - 1)	/* one DNS character-string */
-#define DNAME_LEN_MAX		253
-#define LABEL_LEN_MAX		63
+#define WHY_MAX			128	/* a reason from parse.c */
 
 enum sect {
 	SECT_NONE,	/* before the first header: keys are errors */
@@ -267,160 +266,9 @@ resolve_pattern(struct parser *p, const char *file, const char *pat)
 	return s;
 }
 
-/* Strict unsigned decimal: digits only, no sign or space; -1 if not or if > MAX. */
-static int64_t
-parse_decimal(const char **sp, int64_t max)
-{
-	const char *s = *sp;
-	int64_t v = 0;
-
-	if (!isdigit((unsigned char)*s))
-		return -1;
-	for (; isdigit((unsigned char)*s); s++) {
-		if (v > (max - (*s - '0')) / 10)
-			return -1;
-		v = v * 10 + (*s - '0');
-	}
-	*sp = s;
-	return v;
-}
-
-/* A number, then at most one unit letter from UNITS with its multiplier in MULS. */
-static int64_t
-parse_scaled(const char *s, const char *units, const int64_t *muls)
-{
-	const char *u;
-	int64_t v, m = 1;
-
-	if (s == NULL || (v = parse_decimal(&s, INT64_MAX)) < 0)
-		return -1;
-	if (*s != '\0') {
-		if ((u = strchr(units, *s)) == NULL || s[1] != '\0')
-			return -1;
-		m = muls[u - units];
-	}
-	if (v > INT64_MAX / m)
-		return -1;
-	return v * m;
-}
-
-int64_t
-conf_parse_duration(const char *s)
-{
-	static const int64_t muls[] = { 1, 60, 3600, 86400, 604800 };
-
-	/* Lowercase only: "10M" would read as months to some people. */
-	return parse_scaled(s, "smhdw", muls);
-}
-
-int64_t
-conf_parse_size(const char *s)
-{
-	static const int64_t muls[] = {
-		INT64_C(1) << 10, INT64_C(1) << 20, INT64_C(1) << 30, INT64_C(1) << 40,
-		INT64_C(1) << 10, INT64_C(1) << 20, INT64_C(1) << 30, INT64_C(1) << 40,
-	};
-
-	return parse_scaled(s, "KMGTkmgt", muls);
-}
-
-static int
-listen_parse(const char *s, struct conf_listen *out, const char **why)
-{
-	char host[INET6_ADDRSTRLEN];
-	const char *h, *port, *end;
-	size_t hlen, len;
-	int64_t pn;
-	int family;
-
-	memset(out, 0, sizeof(*out));
-	len = strlen(s);
-	if (len >= sizeof(out->text)) {
-		*why = "too long";
-		return -1;
-	}
-	if (s[0] == '[') {
-		family = AF_INET6;
-		h = s + 1;
-		if ((end = strchr(h, ']')) == NULL) {
-			*why = "missing \"]\"";
-			return -1;
-		}
-		if (end[1] == '\0') {
-			*why = "missing port";
-			return -1;
-		}
-		if (end[1] != ':') {
-			*why = "expected \":\" after \"]\"";
-			return -1;
-		}
-		hlen = (size_t)(end - h);
-		port = end + 2;
-	} else {
-		family = AF_INET;
-		h = s;
-		if ((end = strrchr(s, ':')) == NULL) {
-			*why = "missing port";
-			return -1;
-		}
-		hlen = (size_t)(end - h);
-		if (memchr(h, ':', hlen) != NULL) {
-			*why = "IPv6 addresses need brackets, as [::1]:5353";
-			return -1;
-		}
-		port = end + 1;
-	}
-	if (*port == '\0') {
-		*why = "missing port";
-		return -1;
-	}
-	end = port;
-	if ((pn = parse_decimal(&end, 65535)) < 0 || *end != '\0') {
-		*why = "bad port (use 0..65535)";
-		return -1;
-	}
-	if (hlen == 0 || hlen >= sizeof(host)) {
-		*why = "bad address";
-		return -1;
-	}
-	memcpy(host, h, hlen);
-	host[hlen] = '\0';
-	if (family == AF_INET) {
-		struct sockaddr_in *sin = (struct sockaddr_in *)&out->ss;
-
-		if (inet_pton(AF_INET, host, &sin->sin_addr) != 1) {
-			*why = "not an IPv4 address";
-			return -1;
-		}
-		sin->sin_family = AF_INET;
-		sin->sin_port = htons((uint16_t)pn);
-		out->sslen = sizeof(*sin);
-	} else {
-		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&out->ss;
-
-		if (inet_pton(AF_INET6, host, &sin6->sin6_addr) != 1) {
-			*why = "not an IPv6 address";
-			return -1;
-		}
-		sin6->sin6_family = AF_INET6;
-		sin6->sin6_port = htons((uint16_t)pn);
-		out->sslen = sizeof(*sin6);
-	}
-	memcpy(out->text, s, len + 1);
-	return 0;
-}
-
-int
-conf_parse_listen(const char *s, struct conf_listen *out)
-{
-	const char *why;
-
-	return listen_parse(s, out, &why);
-}
-
 /* Same address and port; for port 0 (ephemeral) never, as those cannot clash. */
 static bool
-listen_same(const struct conf_listen *a, const struct conf_listen *b)
+listen_same(const struct endpoint *a, const struct endpoint *b)
 {
 	const struct sockaddr_in *a4 = (const struct sockaddr_in *)&a->ss;
 	const struct sockaddr_in *b4 = (const struct sockaddr_in *)&b->ss;
@@ -434,53 +282,6 @@ listen_same(const struct conf_listen *a, const struct conf_listen *b)
 		    a4->sin_addr.s_addr == b4->sin_addr.s_addr;
 	return a6->sin6_port != 0 && a6->sin6_port == b6->sin6_port &&
 	    memcmp(&a6->sin6_addr, &b6->sin6_addr, sizeof(a6->sin6_addr)) == 0;
-}
-
-/*
- * A DNS name: labels of 1..63 letters, digits, "-" or "_", at most 253 in
- * all; one final dot allowed. OUT gets it lowercase without the final dot.
- */
-static int
-dname_parse(const char *s, char out[CONF_DNAME_MAX], const char **why)
-{
-	size_t len = strlen(s), i, lab = 0;
-
-	if (len > 0 && s[len - 1] == '.')
-		len--;
-	if (len == 0) {
-		*why = "empty name";
-		return -1;
-	}
-	if (len > DNAME_LEN_MAX) {
-		*why = "longer than 253 characters";
-		return -1;
-	}
-	for (i = 0; i < len; i++) {
-		unsigned char ch = (unsigned char)s[i];
-
-		if (ch == '.') {
-			if (lab == 0) {
-				*why = "empty label";
-				return -1;
-			}
-			lab = 0;
-		} else if (isalnum(ch) || ch == '-' || ch == '_') {
-			if (++lab > LABEL_LEN_MAX) {
-				*why = "label longer than 63 characters";
-				return -1;
-			}
-		} else {
-			*why = "only letters, digits, \"-\" and \"_\" are allowed";
-			return -1;
-		}
-		out[i] = (char)tolower(ch);
-	}
-	if (lab == 0) {
-		*why = "empty label";
-		return -1;
-	}
-	out[len] = '\0';
-	return 0;
 }
 
 static bool
@@ -505,7 +306,7 @@ duration(struct parser *p, const char *what, const char *s, uint32_t *out)
 {
 	int64_t v;
 
-	if ((v = conf_parse_duration(s)) < 0) {
+	if ((v = parse_duration(s)) < 0) {
 		perr(p, "bad duration \"%s\" (use 30s, 10m, 12h, 7d or 2w)", s);
 		return -1;
 	}
@@ -518,16 +319,15 @@ duration(struct parser *p, const char *what, const char *s, uint32_t *out)
 }
 
 static void
-add_listens(struct parser *p, const char *what, struct conf_listen *arr, int *n,
+add_listens(struct parser *p, const char *what, struct endpoint *arr, int *n,
     int max, char *val, bool check_dup)
 {
-	struct conf_listen l;
-	const char *why;
-	char *w;
+	struct endpoint l;
+	char why[WHY_MAX], *w;
 	int i;
 
 	while ((w = next_word(&val)) != NULL) {
-		if (listen_parse(w, &l, &why) == -1) {
+		if (parse_endpoint(w, &l, why, sizeof(why)) == -1) {
 			perr(p, "bad address \"%s\": %s", w, why);
 			continue;
 		}
@@ -635,7 +435,7 @@ rbld_mapsize(struct parser *p, char *val)
 {
 	int64_t v;
 
-	if ((v = conf_parse_size(val)) < 0) {
+	if ((v = parse_size(val)) < 0) {
 		perr(p, "bad size \"%s\" (use 512M, 4G; units K, M, G, T)", val);
 		return;
 	}
@@ -748,13 +548,11 @@ static void
 zone_ns(struct parser *p, char *val)
 {
 	struct conf_zone *z = p->top->zone;
-	char name[CONF_DNAME_MAX];
-	const char *why;
-	char *w;
+	char name[CONF_DNAME_MAX], why[WHY_MAX], *w;
 	int i;
 
 	while ((w = next_word(&val)) != NULL) {
-		if (dname_parse(w, name, &why) == -1) {
+		if (parse_dname(w, name, why, sizeof(why)) == -1) {
 			perr(p, "bad ns name \"%s\": %s", w, why);
 			continue;
 		}
@@ -777,9 +575,8 @@ static void
 zone_soa(struct parser *p, char *val)
 {
 	struct conf_zone *z = p->top->zone;
-	char mname[CONF_DNAME_MAX], rname[CONF_DNAME_MAX];
+	char mname[CONF_DNAME_MAX], rname[CONF_DNAME_MAX], why[WHY_MAX];
 	uint32_t t[4] = { 0, 0, 0, 0 };
-	const char *why;
 	char *w[7];
 	int n, bad = 0;
 
@@ -789,11 +586,11 @@ zone_soa(struct parser *p, char *val)
 		perr(p, "soa needs 6 fields: mname rname refresh retry expire minimum");
 		return;
 	}
-	if (dname_parse(w[0], mname, &why) == -1) {
+	if (parse_dname(w[0], mname, why, sizeof(why)) == -1) {
 		perr(p, "bad soa mname \"%s\": %s", w[0], why);
 		bad = 1;
 	}
-	if (dname_parse(w[1], rname, &why) == -1) {
+	if (parse_dname(w[1], rname, why, sizeof(why)) == -1) {
 		perr(p, "bad soa rname \"%s\": %s", w[1], why);
 		bad = 1;
 	}
@@ -906,11 +703,10 @@ source_url(struct parser *p, char *val)
 		/* Checked as the fetcher will read it. */
 		struct sockaddr_storage ss;
 		socklen_t sslen;
-		char zone[256];
-		const char *why;
+		char zone[256], why[WHY_MAX];
 
-		if (fetch_axfr_target(val, &ss, &sslen, zone, sizeof(zone),
-		    &why) != 0) {
+		if (parse_axfr_url(val, &ss, &sslen, zone, sizeof(zone), why,
+		    sizeof(why)) != 0) {
 			perr(p, "bad url \"%s\": %s", val, why);
 			return;
 		}
@@ -982,7 +778,7 @@ source_timeout(struct parser *p, char *val)
 static void
 source_max_size(struct parser *p, char *val)
 {
-	int64_t v = conf_parse_size(val);
+	int64_t v = parse_size(val);
 
 	if (v < 1024)
 		perr(p, "bad max-size \"%s\" (a size such as 64M, at least 1K)",
@@ -1474,15 +1270,14 @@ open_zone(struct parser *p, const char *name)
 {
 	struct frame *fr = p->top;
 	struct conf *c = p->c;
-	char dn[CONF_DNAME_MAX];
-	const char *why;
+	char dn[CONF_DNAME_MAX], why[WHY_MAX];
 	int i;
 
 	fr->sect = SECT_ZONE;
 	fr->scratch = true;
 	fr->zone = &p->scratch_zone;
 	fr->zaux = &p->scratch_zaux;
-	if (dname_parse(name, dn, &why) == -1) {
+	if (parse_dname(name, dn, why, sizeof(why)) == -1) {
 		perr(p, "bad zone name \"%s\": %s", name, why);
 		fr->label = make_label(p, "zone", name);
 		return;
@@ -1901,7 +1696,8 @@ conf_load(const char *path, FILE *errs)
 		if (p->rbld_file == NULL)
 			perr_at(p, path, 0, "missing [rbld] section (it needs \"database\")");
 		resolve_sources(p);
-		if (c->ndns == 0 && conf_parse_listen(DEFAULT_DNS, &c->dns[0]) == 0)
+		if (c->ndns == 0 &&
+		    parse_endpoint(DEFAULT_DNS, &c->dns[0], NULL, 0) == 0)
 			c->ndns = 1;
 		/* Each address takes a UDP socket per worker and a TCP one, and
 		 * each of those an LMDB reader slot. */
