@@ -1120,17 +1120,6 @@ get_reports(struct api *api, const struct api_req *rq, struct api_resp *rs)
 
 /* ---- sources and zones ---- */
 
-static const char *
-kind_name(enum source_kind k)
-{
-	switch (k) {
-	case SOURCE_LOCAL: return "local";
-	case SOURCE_FEED: return "feed";
-	case SOURCE_REPORTS: return "reports";
-	}
-	return "?";
-}
-
 static json_t *
 feed_json(const struct conf_source *cs, const struct feed_status *fs,
     bool fetched)
@@ -1165,7 +1154,8 @@ source_json(struct api *api, int i)
 	struct store_srcmeta meta;
 
 	json_object_set_new(s, "name", json_string(cs->name));
-	json_object_set_new(s, "kind", json_string(kind_name(cs->kind)));
+	json_object_set_new(s, "kind",
+	    json_string(conf_kind_name(cs->kind)));
 	json_object_set_new(s, "entries",
 	    json_integer(store_source_count(api->st, api->srcids[i])));
 	json_object_set_new(s, "a", json_a(cs->a));
@@ -1417,7 +1407,8 @@ get_metrics(struct api *api, struct api_resp *rs)
 	metric(f, "rbld_source_entries", "gauge", "Entries of each source.");
 	for (int i = 0; i < c->nsources; i++)
 		fprintf(f, "rbld_source_entries{source=\"%s\",kind=\"%s\"} "
-		    "%ld\n", c->sources[i].name, kind_name(c->sources[i].kind),
+		    "%ld\n", c->sources[i].name,
+		    conf_kind_name(c->sources[i].kind),
 		    store_source_count(api->st, api->srcids[i]));
 	metric(f, "rbld_feed_last_success_seconds", "gauge",
 	    "Unix time of each feed's last good refresh (0: never).");

@@ -643,19 +643,34 @@ zone_notify(struct parser *p, char *val)
 
 /* [source NAME] */
 
+/* The kinds of source, by the names "kind =" gives them. */
+static const char *const kind_names[] = {
+	[SOURCE_LOCAL] = "local",
+	[SOURCE_FEED] = "feed",
+	[SOURCE_REPORTS] = "reports",
+};
+
+const char *
+conf_kind_name(enum source_kind k)
+{
+	if ((size_t)k < sizeof(kind_names) / sizeof(kind_names[0]) &&
+	    kind_names[k] != NULL)
+		return kind_names[k];
+	return "?";
+}
+
 static void
 source_kind(struct parser *p, char *val)
 {
-	struct conf_source *src = p->top->src;
+	size_t k;
 
-	if (strcmp(val, "local") == 0)
-		src->kind = SOURCE_LOCAL;
-	else if (strcmp(val, "feed") == 0)
-		src->kind = SOURCE_FEED;
-	else if (strcmp(val, "reports") == 0)
-		src->kind = SOURCE_REPORTS;
-	else
+	for (k = 0; k < sizeof(kind_names) / sizeof(kind_names[0]); k++)
+		if (kind_names[k] != NULL && strcmp(val, kind_names[k]) == 0)
+			break;
+	if (k == sizeof(kind_names) / sizeof(kind_names[0]))
 		perr(p, "unknown kind \"%s\" (use local, feed or reports)", val);
+	else
+		p->top->src->kind = (enum source_kind)k;
 }
 
 static void

@@ -153,4 +153,7 @@ int		 conf_zone_index(const struct conf *, const char *name);
 const struct conf_rtype *conf_rtype(const struct conf_source *cs,
 		    const char *name);
 
+/* "local", "feed" or "reports", as rbld.conf says kind; "?" if none of them. */
+const char	*conf_kind_name(enum source_kind);
+
 #endif
