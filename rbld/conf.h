@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* rbld.conf: parse the INI-style configuration into a struct conf. */
+/* rbld.conf: read the INI-style configuration into a struct conf. */
 #ifndef RBLD_CONF_H
 #define RBLD_CONF_H
 

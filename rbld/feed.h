@@ -26,7 +26,7 @@ int		 feed_format_parse(const char *name);
 const char	*feed_format_name(enum feed_format);
 
 /* What a list may contain: a feed source's min-prefix, allow-special and
- * max-shrink (their defaults are rbld.conf's, in conf.c). */
+ * max-shrink (their defaults are rbld.conf's, in conf_schema.c). */
 struct feed_policy {
 	int		min_prefix4;	/* drop IPv4 entries broader than this */
 	int		min_prefix6;	/* and IPv6 */
