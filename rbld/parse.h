@@ -7,6 +7,9 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+/* A function that can say why a value is bad writes it, one line, into ERR
+ * (ERRLEN bytes; ERR may be NULL if ERRLEN is 0). */
+
 #define PARSE_DNAME_MAX		256	/* presentation form, with final dot */
 #define PARSE_ENDPOINT_MAX	64	/* "[v6 address]:port" as written, with NUL */
 
@@ -30,14 +33,14 @@ int64_t	parse_size(const char *);
  */
 int64_t	parse_decimal(const char **sp, int64_t max);
 
-/* "127.0.0.1:5353", "[::1]:5353" -> *OUT; 0, or -1 (EINVAL) and why in ERR. */
+/* "127.0.0.1:5353", "[::1]:5353" -> *OUT; 0, or -1 (EINVAL) and why. */
 int	parse_endpoint(const char *s, struct endpoint *out, char *err,
 	    size_t errlen);
 
 /*
  * A DNS name: labels of 1..63 letters, digits, "-" or "_", at most 253 in
  * all; one final dot allowed. OUT gets it lowercase without the final dot.
- * 0, or -1 (EINVAL) and why in ERR.
+ * 0, or -1 (EINVAL) and why.
  */
 int	parse_dname(const char *s, char out[PARSE_DNAME_MAX], char *err,
 	    size_t errlen);
@@ -45,7 +48,7 @@ int	parse_dname(const char *s, char out[PARSE_DNAME_MAX], char *err,
 /*
  * An AXFR feed's url, "axfr://address[:port]/zone" (an IPv6 address in
  * brackets; port 53 by default): the primary's address in *SS and *SSLEN and
- * the zone in ZONE (ZLEN bytes). 0, or -1 (EINVAL) and why in ERR.
+ * the zone in ZONE (ZLEN bytes). 0, or -1 (EINVAL) and why.
  */
 int	parse_axfr_url(const char *url, struct sockaddr_storage *ss,
 	    socklen_t *sslen, char *zone, size_t zlen, char *err, size_t errlen);
