@@ -186,19 +186,6 @@ api_cursor_json(const struct prefix *p, const char *source)
 	return json_string(cur);
 }
 
-/* ---- names ---- */
-
-const char *
-api_kind_name(enum source_kind k)
-{
-	switch (k) {
-	case SOURCE_LOCAL: return "local";
-	case SOURCE_FEED: return "feed";
-	case SOURCE_REPORTS: return "reports";
-	}
-	return "?";
-}
-
 /* ---- routing ---- */
 
 const char *

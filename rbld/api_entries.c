@@ -10,6 +10,7 @@
 #include "commitq.h"
 #include "listing.h"
 #include "log.h"
+#include "parse.h"
 #include "reports.h"
 
 #define CONTROL_CHARS		"\001\002\003\004\005\006\007\010\011\012\013" \
@@ -189,7 +190,7 @@ api_entries_post(struct api *api, const struct view *v,
 	if (json_is_integer(ttl))
 		secs = json_integer_value(ttl);
 	else if (json_is_string(ttl))
-		secs = conf_parse_duration(json_string_value(ttl));
+		secs = parse_duration(json_string_value(ttl));
 	else if (ttl != NULL && !json_is_null(ttl))
 		secs = -1;
 	if (secs < 0 || secs > (int64_t)(UINT32_MAX - now)) {

@@ -232,7 +232,7 @@ api_listen(struct api *api, const struct conf *conf, char *err, size_t errlen)
 			return -1;
 	}
 	for (int i = 0; i < conf->napi; i++) {
-		const struct conf_listen *l = &conf->api[i];
+		const struct endpoint *l = &conf->api[i];
 		unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD |
 		    MHD_USE_THREAD_PER_CONNECTION | MHD_USE_ERROR_LOG |
 		    (l->ss.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0) |

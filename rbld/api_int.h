@@ -95,9 +95,6 @@ int		 api_cursor_parse(const struct view *, const char *after,
 /* The cursor of the list item P of SOURCE. */
 json_t		*api_cursor_json(const struct prefix *p, const char *source);
 
-/* "local", "feed" or "reports". */
-const char	*api_kind_name(enum source_kind k);
-
 /* ---- api_json.c: JSON values and bodies ---- */
 
 /* "2024-01-02T03:04:05Z", or null for 0. */

@@ -103,7 +103,7 @@ metrics_sources(FILE *f, struct api *api, const struct view *v)
 	for (int i = 0; i < c->nsources; i++)
 		fprintf(f, "rbld_source_entries{source=\"%s\",kind=\"%s\"} "
 		    "%ld\n", c->sources[i].name,
-		    api_kind_name(c->sources[i].kind),
+		    conf_kind_name(c->sources[i].kind),
 		    store_source_count(api->st, v->srcids[i]));
 	metric(f, "rbld_feed_last_success_seconds", "gauge",
 	    "Unix time of each feed's last good refresh (0: never).");

@@ -45,7 +45,7 @@ source_json(struct api *api, const struct view *v, int i)
 	struct store_srcmeta meta;
 
 	json_object_set_new(s, "name", json_string(cs->name));
-	json_object_set_new(s, "kind", json_string(api_kind_name(cs->kind)));
+	json_object_set_new(s, "kind", json_string(conf_kind_name(cs->kind)));
 	json_object_set_new(s, "entries",
 	    json_integer(store_source_count(api->st, v->srcids[i])));
 	json_object_set_new(s, "a", api_json_a(cs->a));

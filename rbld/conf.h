@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* rbld.conf: parse the INI-style configuration into a struct conf. */
+/* rbld.conf: read the INI-style configuration into a struct conf. */
 #ifndef RBLD_CONF_H
 #define RBLD_CONF_H
 
@@ -7,9 +7,9 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <stdint.h>
-#include <sys/socket.h>
 
 #include "ipaddr.h"
+#include "parse.h"
 
 #define CONF_MAX_LISTEN		16
 #define CONF_MAX_SOURCES	64
@@ -19,14 +19,8 @@
 #define CONF_MAX_NETS		64
 #define CONF_MAX_NOTIFY		16
 #define CONF_NAME_MAX		64
-#define CONF_DNAME_MAX		256	/* presentation form, with final dot */
+#define CONF_DNAME_MAX		PARSE_DNAME_MAX	/* presentation form, with final dot */
 #define CONF_TXT_MAX		256
-
-struct conf_listen {
-	struct sockaddr_storage	ss;
-	socklen_t		sslen;
-	char			text[64];	/* as written, for logs */
-};
 
 #define CONF_MAX_REPORT_TYPES	16
 #define CONF_RTYPE_MAX		32	/* a report type's name, with NUL */
@@ -93,7 +87,7 @@ struct conf_zone {
 	int		ntransfer;
 	struct prefix	transfer[CONF_MAX_NETS];
 	int		nnotify;
-	struct conf_listen notify[CONF_MAX_NOTIFY];
+	struct endpoint notify[CONF_MAX_NOTIFY];
 	const char	*conf_file;
 	int		conf_line;
 };
@@ -113,9 +107,9 @@ struct conf {
 	char		*path;		/* the main config file */
 	char		*database;	/* resolved path of the LMDB folder */
 	int		ndns;
-	struct conf_listen dns[CONF_MAX_LISTEN];
+	struct endpoint dns[CONF_MAX_LISTEN];
 	int		napi;
-	struct conf_listen api[CONF_MAX_LISTEN];
+	struct endpoint api[CONF_MAX_LISTEN];
 	int		workers;	/* DNS worker threads, default 2 */
 	char		*user;		/* NULL = keep the current user */
 	uint64_t	mapsize;	/* initial LMDB map size in bytes (key "map-size", default 1G) */
@@ -155,15 +149,11 @@ void		 conf_free(struct conf *);
 int		 conf_source_index(const struct conf *, const char *name);
 int		 conf_zone_index(const struct conf *, const char *name);
 
-/* "30s 10m 12h 7d 2w" (a bare number is seconds) -> seconds; -1 on error. */
-int64_t		 conf_parse_duration(const char *);
-/* "512 64K 512M 4G 1T" -> bytes; -1 on error. */
-int64_t		 conf_parse_size(const char *);
 /* The report type NAME of reports source CS, or NULL. */
 const struct conf_rtype *conf_rtype(const struct conf_source *cs,
 		    const char *name);
 
-/* "127.0.0.1:5353", "[::1]:5353" -> sockaddr; -1 on error. */
-int		 conf_parse_listen(const char *, struct conf_listen *);
+/* "local", "feed" or "reports", as rbld.conf says kind; "?" if none of them. */
+const char	*conf_kind_name(enum source_kind);
 
 #endif

@@ -166,7 +166,7 @@ refresh(struct store *st, const struct conf_source *cs, int srcid,
 		goto done;
 	}
 
-	feed_policy_default(&pol);
+	memset(&pol, 0, sizeof(pol));
 	pol.min_prefix4 = cs->min_prefix4;
 	pol.min_prefix6 = cs->min_prefix6;
 	pol.allow_special = cs->allow_special;

@@ -25,15 +25,14 @@ enum feed_format {
 int		 feed_format_parse(const char *name);
 const char	*feed_format_name(enum feed_format);
 
-/* What a list may contain; the defaults are in feed_policy_default. */
+/* What a list may contain: a feed source's min-prefix, allow-special and
+ * max-shrink (their defaults are rbld.conf's, in conf_schema.c). */
 struct feed_policy {
-	int		min_prefix4;	/* drop IPv4 entries broader than this (8) */
-	int		min_prefix6;	/* and IPv6 (19) */
-	bool		allow_special;	/* keep bogon/special ranges (no) */
-	unsigned	max_shrink;	/* percent a list may shrink (50) */
+	int		min_prefix4;	/* drop IPv4 entries broader than this */
+	int		min_prefix6;	/* and IPv6 */
+	bool		allow_special;	/* keep bogon/special ranges */
+	unsigned	max_shrink;	/* percent a list may shrink */
 };
-
-void		 feed_policy_default(struct feed_policy *);
 
 /* What parsing a list found; also kept as the source's status. */
 struct feed_counts {

@@ -20,6 +20,7 @@
 #include <zlib.h>
 
 #include "feed_fetch.h"
+#include "parse.h"
 #include "tsig.h"
 #include "wire.h"
 
@@ -360,73 +361,6 @@ fetch_file(const struct fetch_request *q, struct fetch_result *r)
 
 /* ---- AXFR ---- */
 
-/* "axfr://host[:port]/zone" -> parts; host may be [v6]. */
-static int
-axfr_url(const char *url, char *host, size_t hlen, int *port, char *zone,
-    size_t zlen)
-{
-	const char *p = url + 7, *slash, *colon, *hend;
-
-	*port = 53;
-	if ((slash = strchr(p, '/')) == NULL || slash[1] == '\0')
-		return -1;
-	if (*p == '[') {
-		if ((hend = strchr(p, ']')) == NULL || hend > slash)
-			return -1;
-		p++;
-		colon = hend[1] == ':' ? hend + 1 : NULL;
-	} else {
-		colon = memchr(p, ':', (size_t)(slash - p));
-		hend = colon ? colon : slash;
-	}
-	if ((size_t)(hend - p) >= hlen || hend == p)
-		return -1;
-	memcpy(host, p, (size_t)(hend - p));
-	host[hend - p] = '\0';
-	if (colon != NULL) {
-		char *e;
-		long v = strtol(colon + 1, &e, 10);
-
-		if (e != slash || v < 1 || v > 65535)
-			return -1;
-		*port = (int)v;
-	}
-	if (strlen(slash + 1) >= zlen)
-		return -1;
-	snprintf(zone, zlen, "%s", slash + 1);
-	return 0;
-}
-
-int
-fetch_axfr_target(const char *url, struct sockaddr_storage *ss,
-    socklen_t *sslen, char *zone, size_t zlen, const char **why)
-{
-	char host[256];
-	int port;
-
-	if (strncmp(url, "axfr://", 7) != 0 ||
-	    axfr_url(url, host, sizeof(host), &port, zone, zlen) != 0) {
-		*why = "use axfr://address[:port]/zone";
-		return -1;
-	}
-	memset(ss, 0, sizeof(*ss));
-	if (inet_pton(AF_INET, host, &((struct sockaddr_in *)ss)->sin_addr)
-	    == 1) {
-		ss->ss_family = AF_INET;
-		((struct sockaddr_in *)ss)->sin_port = htons((uint16_t)port);
-		*sslen = sizeof(struct sockaddr_in);
-	} else if (inet_pton(AF_INET6, host,
-	    &((struct sockaddr_in6 *)ss)->sin6_addr) == 1) {
-		ss->ss_family = AF_INET6;
-		((struct sockaddr_in6 *)ss)->sin6_port = htons((uint16_t)port);
-		*sslen = sizeof(struct sockaddr_in6);
-	} else {
-		*why = "the primary must be an IP address, not a name";
-		return -1;
-	}
-	return 0;
-}
-
 /* Wait until FD can do EVENTS, at most until DEADLINE and for at most
  * FETCH_AXFR_READ_TIMEOUT seconds. 0, or -1 (timed out or cancelled). */
 static int
@@ -482,7 +416,6 @@ static int
 fetch_axfr(const struct fetch_request *q, struct fetch_result *r)
 {
 	char zone[256], err[256], host[INET6_ADDRSTRLEN];
-	const char *why;
 	struct sockaddr_storage ss;
 	socklen_t sslen;
 	struct tsig_key key;
@@ -498,9 +431,9 @@ fetch_axfr(const struct fetch_request *q, struct fetch_result *r)
 	time_t deadline = time(NULL) + (time_t)q->timeout;
 
 	memset(&tc, 0, sizeof(tc));
-	if (fetch_axfr_target(q->url, &ss, &sslen, zone, sizeof(zone),
-	    &why) != 0) {
-		ferr(r, "axfr: bad url \"%s\": %s", q->url, why);
+	if (parse_axfr_url(q->url, &ss, &sslen, zone, sizeof(zone), err,
+	    sizeof(err)) != 0) {
+		ferr(r, "axfr: bad url \"%s\": %s", q->url, err);
 		return -1;
 	}
 	if (ss.ss_family == AF_INET) {

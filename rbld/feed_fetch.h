@@ -31,15 +31,6 @@ struct fetch_result {
 	char		 error[FETCH_ERR_MAX];
 };
 
-/*
- * An AXFR feed's url, "axfr://address[:port]/zone" (an IPv6 address in
- * brackets; port 53 by default), as the fetcher reads it: the primary's
- * address in *SS and *SSLEN and the zone in ZONE. 0, or -1 with *WHY.
- */
-struct sockaddr_storage;
-int	fetch_axfr_target(const char *url, struct sockaddr_storage *ss,
-	    socklen_t *sslen, char *zone, size_t zlen, const char **why);
-
 /* Call once before threads start (libcurl's rule). */
 void	fetch_global_init(void);
 

@@ -119,16 +119,6 @@ feed_format_name(enum feed_format f)
 	return "unknown";
 }
 
-void
-feed_policy_default(struct feed_policy *pol)
-{
-	memset(pol, 0, sizeof(*pol));
-	pol->min_prefix4 = 8;
-	pol->min_prefix6 = 19;
-	pol->allow_special = false;
-	pol->max_shrink = 50;
-}
-
 bool
 feed_special(const struct prefix *p)
 {

@@ -50,7 +50,7 @@ struct net {
 };
 
 static int
-net_socket(const struct conf_listen *l, int type, in_port_t port, char *err,
+net_socket(const struct endpoint *l, int type, in_port_t port, char *err,
     size_t errlen, in_port_t *bound)
 {
 	struct sockaddr_storage ss = l->ss;
@@ -112,7 +112,7 @@ net_bind(const struct conf *conf, char *err, size_t errlen)
 		return NULL;
 	}
 	for (i = 0; i < conf->ndns; i++) {
-		const struct conf_listen *l = &conf->dns[i];
+		const struct endpoint *l = &conf->dns[i];
 		in_port_t port = ntohs(l->ss.ss_family == AF_INET ?
 		    ((const struct sockaddr_in *)&l->ss)->sin_port :
 		    ((const struct sockaddr_in6 *)&l->ss)->sin6_port);

@@ -17,6 +17,7 @@
 #include "ipaddr.h"
 #include "listing.h"
 #include "log.h"
+#include "parse.h"
 #include "rbldnsd.h"
 #include "reports.h"
 #include "runtime.h"
@@ -316,7 +317,7 @@ cmd_add(struct ctl *c, int argc, char **argv)
 		case 'x': txt = optarg; break;
 		case 'e': excl = true; break;
 		case 't':
-			if ((ttl = conf_parse_duration(optarg)) <= 0)
+			if ((ttl = parse_duration(optarg)) <= 0)
 				return fail("bad --ttl \"%s\" (use 30s, 10m, "
 				    "12h, 7d or 2w)", optarg);
 			ttltext = optarg;

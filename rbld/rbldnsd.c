@@ -949,9 +949,9 @@ struct rbl_reader {
 /*
  * The next line, without its newline, into LINE (its first RBL_LINE_MAX
  * bytes); *N is the whole length and *NL whether a newline ended it.
- * Returns 0 at the end of the file or on a read error (see gzerror).
+ * False at the end of the file or on a read error (see gzerror).
  */
-static int
+static bool
 rbl_getline(struct rbl_reader *rd, char *line, size_t *n, bool *nl)
 {
 	bool any = false;
@@ -986,7 +986,7 @@ rbl_getline(struct rbl_reader *rd, char *line, size_t *n, bool *nl)
 		if (p != NULL) {
 			rd->pos++;
 			*nl = true;
-			return 1;
+			return true;
 		}
 	}
 }

@@ -139,7 +139,7 @@ load_ok(const char *text)
 }
 
 static int
-port_of(const struct conf_listen *l)
+port_of(const struct endpoint *l)
 {
 	if (l->ss.ss_family == AF_INET)
 		return ntohs(((const struct sockaddr_in *)&l->ss)->sin_port);
@@ -255,13 +255,13 @@ END_TEST
 
 START_TEST(test_duration_good)
 {
-	ck_assert_int_eq(conf_parse_duration("0"), 0);
-	ck_assert_int_eq(conf_parse_duration("30"), 30);
-	ck_assert_int_eq(conf_parse_duration("30s"), 30);
-	ck_assert_int_eq(conf_parse_duration("10m"), 600);
-	ck_assert_int_eq(conf_parse_duration("12h"), 43200);
-	ck_assert_int_eq(conf_parse_duration("7d"), 604800);
-	ck_assert_int_eq(conf_parse_duration("2w"), 1209600);
+	ck_assert_int_eq(parse_duration("0"), 0);
+	ck_assert_int_eq(parse_duration("30"), 30);
+	ck_assert_int_eq(parse_duration("30s"), 30);
+	ck_assert_int_eq(parse_duration("10m"), 600);
+	ck_assert_int_eq(parse_duration("12h"), 43200);
+	ck_assert_int_eq(parse_duration("7d"), 604800);
+	ck_assert_int_eq(parse_duration("2w"), 1209600);
 }
 END_TEST
 
@@ -273,21 +273,21 @@ START_TEST(test_duration_bad)
 	};
 	size_t i;
 
-	ck_assert_int_eq(conf_parse_duration(NULL), -1);
+	ck_assert_int_eq(parse_duration(NULL), -1);
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		ck_assert_msg(conf_parse_duration(bad[i]) == -1, "\"%s\"", bad[i]);
+		ck_assert_msg(parse_duration(bad[i]) == -1, "\"%s\"", bad[i]);
 }
 END_TEST
 
 START_TEST(test_size_good)
 {
-	ck_assert_int_eq(conf_parse_size("0"), 0);
-	ck_assert_int_eq(conf_parse_size("512"), 512);
-	ck_assert_int_eq(conf_parse_size("64K"), 64 * 1024);
-	ck_assert_int_eq(conf_parse_size("512M"), INT64_C(512) << 20);
-	ck_assert_int_eq(conf_parse_size("4G"), INT64_C(4) << 30);
-	ck_assert_int_eq(conf_parse_size("1T"), INT64_C(1) << 40);
-	ck_assert_int_eq(conf_parse_size("2g"), INT64_C(2) << 30);
+	ck_assert_int_eq(parse_size("0"), 0);
+	ck_assert_int_eq(parse_size("512"), 512);
+	ck_assert_int_eq(parse_size("64K"), 64 * 1024);
+	ck_assert_int_eq(parse_size("512M"), INT64_C(512) << 20);
+	ck_assert_int_eq(parse_size("4G"), INT64_C(4) << 30);
+	ck_assert_int_eq(parse_size("1T"), INT64_C(1) << 40);
+	ck_assert_int_eq(parse_size("2g"), INT64_C(2) << 30);
 }
 END_TEST
 
@@ -300,16 +300,16 @@ START_TEST(test_size_bad)
 	size_t i;
 
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		ck_assert_msg(conf_parse_size(bad[i]) == -1, "\"%s\"", bad[i]);
+		ck_assert_msg(parse_size(bad[i]) == -1, "\"%s\"", bad[i]);
 }
 END_TEST
 
 START_TEST(test_listen_v4)
 {
 	const struct sockaddr_in *sin;
-	struct conf_listen l;
+	struct endpoint l;
 
-	ck_assert_int_eq(conf_parse_listen("127.0.0.1:5353", &l), 0);
+	ck_assert_int_eq(parse_endpoint("127.0.0.1:5353", &l, NULL, 0), 0);
 	sin = (const struct sockaddr_in *)&l.ss;
 	ck_assert_int_eq(sin->sin_family, AF_INET);
 	ck_assert_int_eq(ntohs(sin->sin_port), 5353);
@@ -317,9 +317,9 @@ START_TEST(test_listen_v4)
 	ck_assert_uint_eq(l.sslen, sizeof(struct sockaddr_in));
 	ck_assert_str_eq(l.text, "127.0.0.1:5353");
 
-	ck_assert_int_eq(conf_parse_listen("0.0.0.0:0", &l), 0);
+	ck_assert_int_eq(parse_endpoint("0.0.0.0:0", &l, NULL, 0), 0);
 	ck_assert_int_eq(port_of(&l), 0);
-	ck_assert_int_eq(conf_parse_listen("192.0.2.1:65535", &l), 0);
+	ck_assert_int_eq(parse_endpoint("192.0.2.1:65535", &l, NULL, 0), 0);
 	ck_assert_int_eq(port_of(&l), 65535);
 }
 END_TEST
@@ -327,9 +327,9 @@ END_TEST
 START_TEST(test_listen_v6)
 {
 	const struct sockaddr_in6 *sin6;
-	struct conf_listen l;
+	struct endpoint l;
 
-	ck_assert_int_eq(conf_parse_listen("[::1]:5353", &l), 0);
+	ck_assert_int_eq(parse_endpoint("[::1]:5353", &l, NULL, 0), 0);
 	sin6 = (const struct sockaddr_in6 *)&l.ss;
 	ck_assert_int_eq(sin6->sin6_family, AF_INET6);
 	ck_assert_int_eq(ntohs(sin6->sin6_port), 5353);
@@ -337,9 +337,9 @@ START_TEST(test_listen_v6)
 	ck_assert_uint_eq(l.sslen, sizeof(struct sockaddr_in6));
 	ck_assert_str_eq(l.text, "[::1]:5353");
 
-	ck_assert_int_eq(conf_parse_listen("[2001:db8::53]:0", &l), 0);
-	ck_assert_int_eq(conf_parse_listen(
-	    "[ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255]:65535", &l), 0);
+	ck_assert_int_eq(parse_endpoint("[2001:db8::53]:0", &l, NULL, 0), 0);
+	ck_assert_int_eq(parse_endpoint(
+	    "[ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255]:65535", &l, NULL, 0), 0);
 }
 END_TEST
 
@@ -354,11 +354,11 @@ START_TEST(test_listen_bad)
 		"[::1]:53:53",
 		"[0000:0000:0000:0000:0000:0000:0000:0001]:5353-and-then-some-more",
 	};
-	struct conf_listen l;
+	struct endpoint l;
 	size_t i;
 
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		ck_assert_msg(conf_parse_listen(bad[i], &l) == -1, "\"%s\"", bad[i]);
+		ck_assert_msg(parse_endpoint(bad[i], &l, NULL, 0) == -1, "\"%s\"", bad[i]);
 }
 END_TEST
 
