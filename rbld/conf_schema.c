@@ -12,7 +12,7 @@
 
 #include "conf.h"
 #include "conf_schema.h"
-#include "feed.h"
+#include "feed_parse.h"
 #include "parse.h"
 #include "token.h"
 #include "tsig.h"

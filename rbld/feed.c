@@ -173,7 +173,7 @@ refresh(struct store *st, const struct conf_source *cs, int srcid,
 	pol.max_shrink = cs->max_shrink;
 	rbldnsd_init(&d, cs->a, cs->txt);
 	if (feed_parse(cs->format, r.buf, r.len, zone, &pol, &d, &counts,
-	    err) != 0) {
+	    err, sizeof(err)) != 0) {
 		snprintf(fs.error, sizeof(fs.error), "rejected: %s", err);
 		fs.counts = counts;
 		rbldnsd_free(&d);

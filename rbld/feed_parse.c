@@ -2,6 +2,7 @@
 /* Feeds: turn a downloaded blocklist into entries, or refuse it as broken. */
 #include <arpa/inet.h>
 #include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,7 +10,7 @@
 
 #include <jansson.h>
 
-#include "feed.h"
+#include "feed_parse.h"
 
 #define FEED_HTML_SCAN	2048	/* bytes searched for HTML tags */
 #define FEED_TEXT_SCAN	4096	/* bytes checked for being text */
@@ -182,14 +183,14 @@ has_tag(const char *s, size_t n, const char *tag)
  * reject, but a stray line that happens to parse must not become the list.
  */
 static int
-feed_not_text(const char *buf, size_t len, char *err)
+feed_not_text(const char *buf, size_t len, char *err, size_t errlen)
 {
 	const unsigned char *u = (const unsigned char *)buf;
 	size_t i, n, bad = 0, scan;
 	const char *nul;
 
 	if ((nul = memchr(buf, '\0', len)) != NULL) {
-		snprintf(err, FEED_ERR_MAX, "binary data%s: NUL byte at offset %zu",
+		snprintf(err, errlen, "binary data%s: NUL byte at offset %zu",
 		    len >= 2 && u[0] == 0x1f && u[1] == 0x8b ?
 		    " (gzip-compressed)" : "", (size_t)(nul - buf));
 		return -1;
@@ -202,7 +203,7 @@ feed_not_text(const char *buf, size_t len, char *err)
 		i++;
 	if (has_tag(buf + i, len - i, "<!doctype") ||
 	    has_tag(buf + i, len - i, "<html")) {
-		snprintf(err, FEED_ERR_MAX, "an HTML page, not a list");
+		snprintf(err, errlen, "an HTML page, not a list");
 		return -1;
 	}
 	n = len < FEED_HTML_SCAN ? len : FEED_HTML_SCAN;
@@ -212,7 +213,7 @@ feed_not_text(const char *buf, size_t len, char *err)
 		if (has_tag(buf + i, n - i, "<html") ||
 		    has_tag(buf + i, n - i, "<body") ||
 		    has_tag(buf + i, n - i, "<head")) {
-			snprintf(err, FEED_ERR_MAX, "an HTML page, not a list "
+			snprintf(err, errlen, "an HTML page, not a list "
 			    "(HTML tag at offset %zu)", i);
 			return -1;
 		}
@@ -234,7 +235,7 @@ feed_not_text(const char *buf, size_t len, char *err)
 		i++;
 	}
 	if (bad * 100 > scan * FEED_JUNK_PCT) {
-		snprintf(err, FEED_ERR_MAX, "binary data%s: %zu of the first %zu "
+		snprintf(err, errlen, "binary data%s: %zu of the first %zu "
 		    "bytes are not text",
 		    len >= 2 && u[0] == 0x1f && u[1] == 0x8b ?
 		    " (gzip-compressed)" : "", bad, scan);
@@ -934,6 +935,7 @@ feed_fail(char *err)
 	for (; *err != '\0'; err++)
 		if ((unsigned char)*err < 0x20 || *err == 0x7f)
 			*err = '?';
+	errno = EINVAL;
 	return -1;
 }
 
@@ -981,7 +983,7 @@ feed_line(struct feed_ctx *cx, char *s)
 int
 feed_parse(enum feed_format format, const char *buf, size_t len,
     const char *zone, const struct feed_policy *policy, struct rbl_data *d,
-    struct feed_counts *counts, char err[FEED_ERR_MAX])
+    struct feed_counts *counts, char *err, size_t errlen)
 {
 	struct feed_ctx cx;
 	const char *p = buf, *end = buf + len;
@@ -991,7 +993,7 @@ feed_parse(enum feed_format format, const char *buf, size_t len,
 	memset(c, 0, sizeof(*c));
 	err[0] = '\0';
 	if (format < FEED_PLAIN || format > FEED_AXFR) {
-		snprintf(err, FEED_ERR_MAX, "unknown feed format %d", (int)format);
+		snprintf(err, errlen, "unknown feed format %d", (int)format);
 		return -1;
 	}
 	memset(&cx, 0, sizeof(cx));
@@ -1006,11 +1008,11 @@ feed_parse(enum feed_format format, const char *buf, size_t len,
 		if (zl > 0 && zone[zl - 1] == '.')
 			zl--;
 		if (zl == 0) {
-			snprintf(err, FEED_ERR_MAX, "axfr format needs a zone name");
+			snprintf(err, errlen, "axfr format needs a zone name");
 			return -1;
 		}
 		if (zl >= sizeof(cx.zone)) {
-			snprintf(err, FEED_ERR_MAX, "zone name too long");
+			snprintf(err, errlen, "zone name too long");
 			return -1;
 		}
 		memcpy(cx.zone, zone, zl);
@@ -1018,7 +1020,7 @@ feed_parse(enum feed_format format, const char *buf, size_t len,
 		cx.zonelen = zl;
 	}
 
-	if (feed_not_text(buf, len, err) == -1)
+	if (feed_not_text(buf, len, err, errlen) == -1)
 		return -1;
 	if (len >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0)
 		p += 3;
@@ -1045,7 +1047,7 @@ feed_parse(enum feed_format format, const char *buf, size_t len,
 		axfr_finish(&cx);	/* a name's A and TXT may be far apart */
 
 	if (c->lines >= FEED_MIN_LINES && c->rejected > c->accepted) {
-		snprintf(err, FEED_ERR_MAX, "mostly unparseable as %s: %zu of "
+		snprintf(err, errlen, "mostly unparseable as %s: %zu of "
 		    "%zu data lines rejected (line %u: %s)",
 		    feed_format_name(format), c->rejected, c->lines,
 		    cx.why_line, cx.why);
@@ -1053,18 +1055,18 @@ feed_parse(enum feed_format format, const char *buf, size_t len,
 	}
 	if (c->accepted == 0) {
 		if (c->rejected > 0)
-			snprintf(err, FEED_ERR_MAX, "unparseable as %s: no entry "
+			snprintf(err, errlen, "unparseable as %s: no entry "
 			    "in %zu data lines (line %u: %s)",
 			    feed_format_name(format), c->lines, cx.why_line,
 			    cx.why);
 		else if (c->broad + c->special > 0)
-			snprintf(err, FEED_ERR_MAX, "no entries left: %zu too "
+			snprintf(err, errlen, "no entries left: %zu too "
 			    "broad, %zu special-use", c->broad, c->special);
 		else if (format == FEED_AXFR)
-			snprintf(err, FEED_ERR_MAX, "empty: no A or TXT records "
+			snprintf(err, errlen, "empty: no A or TXT records "
 			    "below %.200s", cx.zone);
 		else
-			snprintf(err, FEED_ERR_MAX, "empty: no entries as %s",
+			snprintf(err, errlen, "empty: no entries as %s",
 			    feed_format_name(format));
 		return feed_fail(err);
 	}

@@ -54,7 +54,7 @@ parse_buf(enum feed_format f, const char *buf, size_t len, const char *zone)
 	rbldnsd_init(&D, DEF_A, DEF_TXT);
 	memset(&C, 0xa5, sizeof(C));	/* feed_parse must set every count */
 	memset(E, 'x', sizeof(E));
-	rc = feed_parse(f, buf, len, zone, &P, &D, &C, E);
+	rc = feed_parse(f, buf, len, zone, &P, &D, &C, E, sizeof(E));
 	/* The reason is one line of text, and there only on failure. */
 	for (const char *e = E; *e != '\0'; e++)
 		ck_assert_msg((unsigned char)*e >= 0x20 && *e != 0x7f,

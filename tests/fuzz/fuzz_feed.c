@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "feed.h"
+#include "feed_parse.h"
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -25,7 +25,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	pol.allow_special = data[0] & 0x80;
 	rbldnsd_init(&d, 0x7f000002, "Feed: $");
 	(void)feed_parse(format, (const char *)data + 1, size - 1,
-	    "bl.fuzz.test", &pol, &d, &counts, err);
+	    "bl.fuzz.test", &pol, &d, &counts, err, sizeof(err));
 	rbldnsd_finish(&d);
 	rbldnsd_free(&d);
 	return 0;
