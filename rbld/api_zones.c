@@ -111,7 +111,6 @@ api_zones_refresh_post(struct api *api, const struct view *v,
 {
 	const struct conf_source *cs;
 	struct feed_status fs;
-	const char *zone = NULL;
 	int si;
 
 	(void)rq;
@@ -124,11 +123,6 @@ api_zones_refresh_post(struct api *api, const struct view *v,
 		api_error(rs, 409, "source %s is not a feed", name);
 		return;
 	}
-	if (cs->format == FEED_AXFR && strncmp(cs->url, "axfr://", 7) == 0) {
-		const char *sl = strchr(cs->url + 7, '/');
-
-		zone = sl != NULL ? sl + 1 : NULL;
-	}
 	log_info("api: %s asked for a refresh of %s", who, name);
 	memset(&fs, 0, sizeof(fs));
 	fs.changed = -1;
@@ -139,33 +133,20 @@ api_zones_refresh_post(struct api *api, const struct view *v,
 	 * through V is used after. Source ids never change: SRCID stays right.
 	 */
 	{
-		struct conf_source copy = *cs;
-		char zbuf[CONF_DNAME_MAX];
+		struct conf_source copy;
+		char err[FEED_ERR_MAX + 128];
 		int srcid = v->srcids[si], rc;
 
-		copy.url = strdup(cs->url);
-		copy.txt = cs->txt != NULL ? strdup(cs->txt) : NULL;
-		copy.tsig = cs->tsig != NULL ? strdup(cs->tsig) : NULL;
-		copy.file = NULL;
-		copy.conf_file = NULL;
-		if (zone != NULL)
-			snprintf(zbuf, sizeof(zbuf), "%s", zone);
-		if (copy.url == NULL || (cs->txt != NULL && copy.txt == NULL) ||
-		    (cs->tsig != NULL && copy.tsig == NULL)) {
-			free(copy.url);
-			free(copy.txt);
-			free(copy.tsig);
+		if (conf_source_copy(&copy, cs) != 0) {
 			api_error(rs, 500, "out of memory");
 			return;
 		}
 		grace_exit();
-		rc = feed_refresh(api->st, &copy, srcid, zone != NULL ? zbuf :
-		    NULL, &fs);
+		rc = feed_refresh(api->st, &copy, srcid, &fs, err, sizeof(err));
 		grace_enter();
-		free(copy.url);
-		free(copy.txt);
-		free(copy.tsig);
+		conf_source_clear(&copy);
 		if (rc != 0) {
+			log_warnx("feed %s: %s", copy.name, err);
 			api_error(rs, 502, "%s: %s", copy.name, fs.error);
 			return;
 		}

@@ -825,6 +825,36 @@ conf_free(struct conf *c)
 }
 
 int
+conf_source_copy(struct conf_source *dst, const struct conf_source *src)
+{
+	*dst = *src;
+	dst->file = src->file != NULL ? strdup(src->file) : NULL;
+	dst->url = src->url != NULL ? strdup(src->url) : NULL;
+	dst->txt = src->txt != NULL ? strdup(src->txt) : NULL;
+	dst->tsig = src->tsig != NULL ? strdup(src->tsig) : NULL;
+	dst->conf_file = NULL;
+	if ((src->file != NULL && dst->file == NULL) ||
+	    (src->url != NULL && dst->url == NULL) ||
+	    (src->txt != NULL && dst->txt == NULL) ||
+	    (src->tsig != NULL && dst->tsig == NULL)) {
+		conf_source_clear(dst);
+		errno = ENOMEM;
+		return -1;
+	}
+	return 0;
+}
+
+void
+conf_source_clear(struct conf_source *cs)
+{
+	free(cs->file);
+	free(cs->url);
+	free(cs->txt);
+	free(cs->tsig);
+	cs->file = cs->url = cs->txt = cs->tsig = NULL;
+}
+
+int
 conf_source_index(const struct conf *c, const char *name)
 {
 	int i;

@@ -145,6 +145,15 @@ struct conf {
 struct conf	*conf_load(const char *path, FILE *errs);
 void		 conf_free(struct conf *);
 
+/*
+ * A copy of SRC into DST that owns its strings, for a thread that outlives
+ * SRC's configuration (its conf_file is NULL); conf_source_clear frees
+ * them. -1 (ENOMEM, DST holding nothing) when out of memory.
+ */
+int		 conf_source_copy(struct conf_source *dst,
+		    const struct conf_source *src);
+void		 conf_source_clear(struct conf_source *);
+
 /* Index of the source or zone with that name, or -1. */
 int		 conf_source_index(const struct conf *, const char *name);
 int		 conf_zone_index(const struct conf *, const char *name);

@@ -12,10 +12,38 @@
 #include "feed.h"
 #include "feed_fetch.h"
 #include "log.h"
+#include "parse.h"
+#include "wire.h"
 
-#define FEED_STATUS_VERSION	2
 #define FEED_BACKOFF_FIRST	60	/* seconds after the first failure */
 #define FEED_JITTER_PCT		10	/* +- this much of the interval */
+
+/*
+ * A feed's status record, "blob:feed:ID", version 3. Every field in turn,
+ * big-endian: version(1) last_attempt(8) last_success(8) http_status(4)
+ * failures(4) entries(8) changed(8) lines(8) accepted(8) rejected(8)
+ * broad(8) special(8), then etag and last_modified, each as its length(1)
+ * and bytes, and error as its length(2) and bytes. Version 2, of earlier releases, was struct
+ * feed_status_v2 as it lay in memory: still read, never written.
+ */
+#define STATUS_VERSION		3
+#define STATUS_MAX		(1 + 11 * 8 - 8 + 2 * 256 + 2 + FEED_ERR_MAX + 64)
+
+struct feed_status_v2 {
+	uint32_t	version;	/* 2 */
+	int64_t		last_attempt, last_success;
+	int		http_status;
+	uint32_t	failures;
+	uint64_t	entries;
+	int64_t		changed;
+	struct feed_counts counts;
+	char		etag[256], last_modified[256];
+	char		error[FEED_ERR_MAX + 64];
+};
+
+/* A longer record is a version 2 one. */
+_Static_assert(sizeof(struct feed_status_v2) > STATUS_MAX,
+    "a version 2 record must be longer than any version 3 record");
 
 static void
 status_name(int srcid, char *buf, size_t len)
@@ -23,34 +51,128 @@ status_name(int srcid, char *buf, size_t len)
 	snprintf(buf, len, "blob:feed:%d", srcid);
 }
 
-int
-feed_status_get(struct store *st, int srcid, struct feed_status *fs)
+static size_t
+status_encode(const struct feed_status *fs, uint8_t *buf)
 {
-	char name[64];
+	const struct feed_counts *c = &fs->counts;
+	struct wire_buf w;
 
-	status_name(srcid, name, sizeof(name));
+	wire_buf_init(&w, buf, STATUS_MAX);
+	wire_put8(&w, STATUS_VERSION);
+	wire_put64(&w, (uint64_t)fs->last_attempt);
+	wire_put64(&w, (uint64_t)fs->last_success);
+	wire_put32(&w, (uint32_t)fs->http_status);
+	wire_put32(&w, fs->failures);
+	wire_put64(&w, fs->entries);
+	wire_put64(&w, (uint64_t)fs->changed);
+	wire_put64(&w, c->lines);
+	wire_put64(&w, c->accepted);
+	wire_put64(&w, c->rejected);
+	wire_put64(&w, c->broad);
+	wire_put64(&w, c->special);
+	wire_put_str(&w, fs->etag);
+	wire_put_str(&w, fs->last_modified);
+	wire_put_str16(&w, fs->error);
+	return w.full ? 0 : w.len;
+}
+
+static int
+status_decode(const uint8_t *data, size_t len, struct feed_status *fs)
+{
+	struct feed_counts *c = &fs->counts;
+	struct wire_rd r;
+
 	memset(fs, 0, sizeof(*fs));
-	if (store_blob_get(st, name, fs, sizeof(*fs)) != (ssize_t)sizeof(*fs) ||
-	    fs->version != FEED_STATUS_VERSION) {
+	if (len == sizeof(struct feed_status_v2)) {
+		struct feed_status_v2 v2;
+
+		memcpy(&v2, data, sizeof(v2));
+		if (v2.version != 2)
+			return -1;
+		fs->last_attempt = v2.last_attempt;
+		fs->last_success = v2.last_success;
+		fs->http_status = v2.http_status;
+		fs->failures = v2.failures;
+		fs->entries = v2.entries;
+		fs->changed = v2.changed;
+		fs->counts = v2.counts;
+		/* Strings end inside their arrays, whatever was stored. */
+		snprintf(fs->etag, sizeof(fs->etag), "%.*s",
+		    (int)sizeof(v2.etag) - 1, v2.etag);
+		snprintf(fs->last_modified, sizeof(fs->last_modified), "%.*s",
+		    (int)sizeof(v2.last_modified) - 1, v2.last_modified);
+		snprintf(fs->error, sizeof(fs->error), "%.*s",
+		    (int)sizeof(fs->error) - 1, v2.error);
+		return 0;
+	}
+	wire_rd_init(&r, data, len);
+	if (wire_rd8(&r) != STATUS_VERSION)
+		return -1;
+	fs->last_attempt = (int64_t)wire_rd64(&r);
+	fs->last_success = (int64_t)wire_rd64(&r);
+	fs->http_status = (int)wire_rd32(&r);
+	fs->failures = wire_rd32(&r);
+	fs->entries = wire_rd64(&r);
+	fs->changed = (int64_t)wire_rd64(&r);
+	c->lines = wire_rd64(&r);
+	c->accepted = wire_rd64(&r);
+	c->rejected = wire_rd64(&r);
+	c->broad = wire_rd64(&r);
+	c->special = wire_rd64(&r);
+	wire_rd_str(&r, fs->etag, sizeof(fs->etag));
+	wire_rd_str(&r, fs->last_modified, sizeof(fs->last_modified));
+	wire_rd_str16(&r, fs->error, sizeof(fs->error));
+	if (r.bad || r.left != 0) {
 		memset(fs, 0, sizeof(*fs));
 		return -1;
 	}
-	/* Strings end inside their arrays, whatever the database held. */
-	fs->etag[sizeof(fs->etag) - 1] = '\0';
-	fs->last_modified[sizeof(fs->last_modified) - 1] = '\0';
-	fs->error[sizeof(fs->error) - 1] = '\0';
 	return 0;
 }
 
-static void
-status_put(struct store *st, int srcid, struct feed_status *fs)
+int
+feed_status_get(struct store *st, int srcid, struct feed_status *fs)
 {
+	uint8_t buf[sizeof(struct feed_status_v2)];
 	char name[64];
+	ssize_t n;
 
-	fs->version = FEED_STATUS_VERSION;
 	status_name(srcid, name, sizeof(name));
-	if (store_blob_put(st, name, fs, sizeof(*fs)) != 0)
-		log_warnx("feed status: cannot save it");
+	memset(fs, 0, sizeof(*fs));
+	if ((n = store_blob_get(st, name, buf, sizeof(buf))) < 0 ||
+	    status_decode(buf, (size_t)n, fs) != 0) {
+		errno = ENOENT;
+		return -1;
+	}
+	return 0;
+}
+
+static int
+status_put(struct store *st, int srcid, const struct feed_status *fs)
+{
+	uint8_t buf[STATUS_MAX];
+	char name[64];
+	size_t n;
+
+	status_name(srcid, name, sizeof(name));
+	if ((n = status_encode(fs, buf)) == 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	return store_blob_put(st, name, buf, n);
+}
+
+/* An AXFR feed's names are under the zone its url names: into BUF; NULL
+ * for the other formats. */
+static const char *
+feed_zone(const struct conf_source *cs, char *buf, size_t len)
+{
+	struct sockaddr_storage ss;
+	socklen_t sslen;
+
+	if (cs->format != FEED_AXFR || parse_axfr_url(cs->url, &ss, &sslen,
+	    buf, len, NULL, 0) != 0)
+		return NULL;
+	return buf;
 }
 
 static uint64_t
@@ -106,7 +228,8 @@ elapsed(const struct timespec *t0)
 
 static int
 refresh(struct store *st, const struct conf_source *cs, int srcid,
-    const char *zone, struct feed_status *out, const volatile int *cancel)
+    struct feed_status *out, const volatile int *cancel, char *errbuf,
+    size_t errlen)
 {
 	struct fetch_request q;
 	struct fetch_result r;
@@ -116,9 +239,12 @@ refresh(struct store *st, const struct conf_source *cs, int srcid,
 	struct rbl_data d;
 	struct timespec t0;
 	char err[FEED_ERR_MAX], kname[64];
-	uint64_t key = parse_key(cs, zone), stored = 0;
+	char zbuf[PARSE_DNAME_MAX];
+	const char *zone = feed_zone(cs, zbuf, sizeof(zbuf));
+	uint8_t keyb[8], stored[8];
+	uint64_t key = parse_key(cs, zone);
 	long changed;
-	int rc = -1;
+	int rc = -1, failure = EIO;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	feed_status_get(st, srcid, &fs);
@@ -133,8 +259,11 @@ refresh(struct store *st, const struct conf_source *cs, int srcid,
 	/* Ask conditionally only while the stored list is the one those
 	 * validators describe, made with the settings in force now. */
 	key_name(srcid, kname, sizeof(kname));
-	if (fs.entries > 0 && store_blob_get(st, kname, &stored,
-	    sizeof(stored)) == (ssize_t)sizeof(stored) && stored == key) {
+	wire_set32(keyb, (uint32_t)(key >> 32));
+	wire_set32(keyb + 4, (uint32_t)key);
+	if (fs.entries > 0 && store_blob_get(st, kname, stored,
+	    sizeof(stored)) == (ssize_t)sizeof(stored) &&
+	    memcmp(stored, keyb, sizeof(keyb)) == 0) {
 		snprintf(q.etag, sizeof(q.etag), "%s", fs.etag);
 		snprintf(q.last_modified, sizeof(q.last_modified), "%s",
 		    fs.last_modified);
@@ -143,11 +272,12 @@ refresh(struct store *st, const struct conf_source *cs, int srcid,
 		/* Stopping is not the feed's fault: its status stays, so the
 		 * next start fetches it on time and without a backoff. */
 		if (cancel != NULL && *cancel) {
-			log_info("feed %s: fetch abandoned, rbld is stopping",
-			    cs->name);
+			snprintf(errbuf, errlen, "fetch abandoned, rbld is "
+			    "stopping");
 			fetch_result_free(&r);
 			if (out != NULL)
 				*out = fs;
+			errno = ECANCELED;
 			return -1;
 		}
 		fs.http_status = r.http_status;
@@ -177,6 +307,7 @@ refresh(struct store *st, const struct conf_source *cs, int srcid,
 		snprintf(fs.error, sizeof(fs.error), "rejected: %s", err);
 		fs.counts = counts;
 		rbldnsd_free(&d);
+		failure = EINVAL;
 		goto fail;
 	}
 	rbldnsd_finish(&d);
@@ -190,6 +321,7 @@ refresh(struct store *st, const struct conf_source *cs, int srcid,
 		    (unsigned long long)fs.entries, counts.accepted,
 		    pol.max_shrink);
 		rbldnsd_free(&d);
+		failure = EINVAL;
 		goto fail;
 	}
 	{
@@ -207,7 +339,7 @@ refresh(struct store *st, const struct conf_source *cs, int srcid,
 		snprintf(fs.error, sizeof(fs.error), "database: %s", err);
 		goto fail;
 	}
-	if (store_blob_put(st, kname, &key, sizeof(key)) != 0)
+	if (store_blob_put(st, kname, keyb, sizeof(keyb)) != 0)
 		log_warnx("feed %s: cannot save its settings' key; the next "
 		    "fetch asks unconditionally", cs->name);
 	fs.entries = counts.accepted;
@@ -228,25 +360,28 @@ fail:
 	fs.failures++;
 	/* A list is never empty (feed_parse refuses that): none yet. */
 	if (fs.entries == 0)
-		log_warnx("feed %s: %s; it serves nothing until a fetch "
-		    "succeeds", cs->name, fs.error);
+		snprintf(errbuf, errlen, "%s; it serves nothing until a fetch "
+		    "succeeds", fs.error);
 	else
-		log_warnx("feed %s: %s; the last good list (%llu entries) "
-		    "keeps serving", cs->name, fs.error,
+		snprintf(errbuf, errlen, "%s; the last good list (%llu "
+		    "entries) keeps serving", fs.error,
 		    (unsigned long long)fs.entries);
 done:
 	fetch_result_free(&r);
-	status_put(st, srcid, &fs);
+	if (status_put(st, srcid, &fs) != 0)
+		log_warnx("feed %s: cannot save its status", cs->name);
 	if (out != NULL)
 		*out = fs;
+	if (rc != 0)
+		errno = failure;
 	return rc;
 }
 
 int
 feed_refresh(struct store *st, const struct conf_source *cs, int srcid,
-    const char *zone, struct feed_status *out)
+    struct feed_status *out, char *err, size_t errlen)
 {
-	return refresh(st, cs, srcid, zone, out, NULL);
+	return refresh(st, cs, srcid, out, NULL, err, errlen);
 }
 
 /* ---- the scheduler ---- */
@@ -254,7 +389,6 @@ feed_refresh(struct store *st, const struct conf_source *cs, int srcid,
 struct job {
 	struct conf_source	 cs;	/* a private copy: strings owned */
 	int			 srcid;
-	char			 zone[CONF_DNAME_MAX];
 	time_t			 next;
 };
 
@@ -302,9 +436,7 @@ next_time(const struct conf_source *cs, const struct feed_status *fs,
 static void
 job_free(struct job *j)
 {
-	free(j->cs.url);
-	free(j->cs.txt);
-	free(j->cs.tsig);
+	conf_source_clear(&j->cs);
 }
 
 static void *
@@ -312,6 +444,7 @@ feeds_main(void *arg)
 {
 	struct feeds *f = arg;
 	struct job *jobs = NULL;
+	char err[FEED_ERR_MAX + 128];
 	int njobs = 0;
 
 	while (!atomic_load(&f->stop)) {
@@ -360,8 +493,13 @@ feeds_main(void *arg)
 				j->next = next_time(&j->cs, &fs, &f->seed);
 				continue;
 			}
-			refresh(f->st, &j->cs, j->srcid,
-			    j->zone[0] ? j->zone : NULL, &fs, &f->cancel);
+			if (refresh(f->st, &j->cs, j->srcid, &fs, &f->cancel,
+			    err, sizeof(err)) != 0) {
+				if (errno == ECANCELED)
+					log_info("feed %s: %s", j->cs.name, err);
+				else
+					log_warnx("feed %s: %s", j->cs.name, err);
+			}
 			j->next = next_time(&j->cs, &fs, &f->seed);
 			now = time(NULL);
 		}
@@ -396,20 +534,9 @@ jobs_from(const struct conf *conf, const int *srcids, int *njobs)
 					used = true;
 		if (!used)
 			continue;
-		j->cs = *cs;
-		j->cs.file = NULL;
-		j->cs.url = strdup(cs->url);
-		j->cs.txt = cs->txt ? strdup(cs->txt) : NULL;
-		j->cs.tsig = cs->tsig ? strdup(cs->tsig) : NULL;
-		j->cs.conf_file = NULL;
+		if (conf_source_copy(&j->cs, cs) != 0)
+			continue;	/* out of memory: refreshed when it is back */
 		j->srcid = srcids[i];
-		/* An AXFR feed's names are under the zone in its url. */
-		if (cs->format == FEED_AXFR && strncmp(cs->url, "axfr://", 7) == 0) {
-			const char *z = strchr(cs->url + 7, '/');
-
-			if (z != NULL)
-				snprintf(j->zone, sizeof(j->zone), "%s", z + 1);
-		}
 		n++;
 	}
 	*njobs = n;

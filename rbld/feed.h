@@ -11,9 +11,10 @@
 #include "feed_parse.h"
 #include "store.h"
 
+#define FEED_VALIDATOR_MAX	256	/* an ETag or Last-Modified, with NUL */
+
 /* A feed's state, kept in the database across restarts. */
 struct feed_status {
-	uint32_t	version;
 	int64_t		last_attempt;	/* unix times; 0 = never */
 	int64_t		last_success;
 	int		http_status;	/* of the last attempt; 0 if not HTTP */
@@ -21,22 +22,27 @@ struct feed_status {
 	uint64_t	entries;	/* of the list serving now */
 	int64_t		changed;	/* keys the last attempt changed; -1 if none ran */
 	struct feed_counts counts;	/* of the last list parsed */
-	char		etag[256];	/* validators of the serving list */
-	char		last_modified[256];
+	char		etag[FEED_VALIDATOR_MAX];	/* of the serving list */
+	char		last_modified[FEED_VALIDATOR_MAX];
 	char		error[FEED_ERR_MAX + 64];	/* why the last attempt failed, or "" */
 };
 
 /*
  * Fetch source CS (id SRCID) now, vet the list and replace the source's
- * feed entries with it in one transaction, writing only the difference.
- * ZONE names the zone for axfr feeds (else NULL). On any failure the stored
+ * feed entries with it in one transaction, writing only the difference
+ * (an axfr feed's names are under the zone its url names). On any failure
+ * the stored
  * list stays. The status is saved and copied to OUT (may be NULL). Returns
- * 0 when the source serves the feed's current list, -1 otherwise (logged).
+ * 0 when the source serves the feed's current list, else -1 with errno
+ * (EINVAL: the list was rejected; EIO: the fetch or the database failed)
+ * and in ERR what went wrong and what serves meanwhile.
  */
 int		 feed_refresh(struct store *st, const struct conf_source *cs,
-		    int srcid, const char *zone, struct feed_status *out);
+		    int srcid, struct feed_status *out, char *err,
+		    size_t errlen);
 
-/* The saved status of a feed; -1 (and zeroes) if it was never fetched. */
+/* The saved status of a feed; -1 (ENOENT, and zeroes) if it was never
+ * fetched. */
 int		 feed_status_get(struct store *st, int srcid, struct feed_status *);
 
 /* A thread that keeps every feed of CONF on its schedule. */

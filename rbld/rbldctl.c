@@ -606,7 +606,7 @@ cmd_refresh(struct ctl *c, int argc, char **argv)
 {
 	const struct conf_source *cs;
 	struct feed_status fs;
-	const char *zone = NULL;
+	char err[FEED_ERR_MAX + 128];
 	int si = -1;
 
 	if (argc != 2)
@@ -616,16 +616,11 @@ cmd_refresh(struct ctl *c, int argc, char **argv)
 	cs = &c->conf->sources[si];
 	if (cs->kind != SOURCE_FEED)
 		return fail("source %s is not a feed (kind = feed)", cs->name);
-	if (cs->format == FEED_AXFR && strncmp(cs->url, "axfr://", 7) == 0) {
-		const char *sl = strchr(cs->url + 7, '/');
-
-		zone = sl != NULL ? sl + 1 : NULL;
-	}
 	fetch_global_init();
 	/* One line either way: ours, not the daemon-style log lines. */
 	log_init("rbldctl", LOG_LVL_ERR);
 	fs.changed = -1;
-	if (feed_refresh(c->st, cs, c->srcids[si], zone, &fs) != 0)
+	if (feed_refresh(c->st, cs, c->srcids[si], &fs, err, sizeof(err)) != 0)
 		return fail("%s: %s", cs->name, fs.error);
 	if (fs.changed < 0)
 		printf("%s: %llu entries serving (not modified)\n", cs->name,

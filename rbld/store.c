@@ -48,13 +48,13 @@
  *            "count:ID"   int64        entries of source ID (decimal)
  *            "zone:NAME"  uint32       serial of zone NAME
  *            "blob:..."   small named records of other modules
- *                         (store_blob_*), each with its own layout:
- *              "blob:feed:ID"     struct feed_status, its first field a
- *                                 version (feed.c)
+ *                         (store_blob_*), each encoded field by field,
+ *                         big-endian, by its owner, who describes it:
+ *              "blob:feed:ID"     feed ID's status (feed.c)
  *              "blob:feedkey:ID"  uint64, a hash of the settings feed
  *                                 ID's list was parsed with (feed.c)
- *              "blob:token:NAME"  struct token_rec, its first field a
- *                                 version (token.c)
+ *              "blob:token:NAME"  an API token's role, creation time and
+ *                                 hash (auth.c)
  *
  * A source record (SRCREC_VERSION 2), every integer big-endian:
  *

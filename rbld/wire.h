@@ -285,6 +285,20 @@ wire_put_str(struct wire_buf *w, const char *s)
 	wire_put(w, s, n);
 }
 
+/* The same with a 16-bit length, for strings that may be longer. */
+static inline void
+wire_put_str16(struct wire_buf *w, const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n > UINT16_MAX) {
+		w->full = true;
+		return;
+	}
+	wire_put16(w, (uint16_t)n);
+	wire_put(w, s, n);
+}
+
 /* ---- the reader: a read past the end sets a sticky flag, reads 0 ---- */
 
 /*
@@ -353,12 +367,11 @@ wire_rd64(struct wire_rd *r)
 	return hi << 32 | wire_rd32(r);
 }
 
-/* A wire_put_str string into OUT (MAX bytes with the NUL); one that does
- * not fit is bad, not cut. */
+/* N bytes of string into OUT (MAX bytes with the NUL); one that does not
+ * fit is bad, not cut. */
 static inline void
-wire_rd_str(struct wire_rd *r, char *out, size_t max)
+wire_rd_strn(struct wire_rd *r, size_t n, char *out, size_t max)
 {
-	size_t n = wire_rd8(r);
 	const uint8_t *p = n < max ? wire_rd_take(r, n) : NULL;
 
 	if (p == NULL) {
@@ -368,6 +381,19 @@ wire_rd_str(struct wire_rd *r, char *out, size_t max)
 	}
 	memcpy(out, p, n);
 	out[n] = '\0';
+}
+
+/* A wire_put_str (or _str16) string into OUT, MAX bytes with the NUL. */
+static inline void
+wire_rd_str(struct wire_rd *r, char *out, size_t max)
+{
+	wire_rd_strn(r, wire_rd8(r), out, max);
+}
+
+static inline void
+wire_rd_str16(struct wire_rd *r, char *out, size_t max)
+{
+	wire_rd_strn(r, wire_rd16(r), out, max);
 }
 
 #endif

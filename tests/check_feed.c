@@ -1,14 +1,19 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* Unit tests for rbld/feed_parse.c: every feed format, the policy and the refusals. */
+/* Unit tests for rbld/feed_parse.c and feed.c: every feed format, the policy, the refusals, a refresh and its status. */
 
 #include <check.h>
+#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
 
+#include "../rbld/conf.h"
 #include "../rbld/feed.h"
+#include "../rbld/log.h"
+#include "../rbld/store.h"
+#include "testutil.h"
 
 #define DEF_A	0x7f000002u	/* 127.0.0.2 */
 #define DEF_TXT	"Listed: $"
@@ -1183,6 +1188,101 @@ START_TEST(test_policy_min_prefix)
 }
 END_TEST
 
+/* ---- feed.c: refreshing a feed and its saved status ---- */
+
+/* The status record of earlier releases, as it lay in memory (feed.c
+ * reads it still). */
+struct status_v2 {
+	uint32_t	version;
+	int64_t		last_attempt, last_success;
+	int		http_status;
+	uint32_t	failures;
+	uint64_t	entries;
+	int64_t		changed;
+	struct feed_counts counts;
+	char		etag[256], last_modified[256];
+	char		error[FEED_ERR_MAX + 64];
+};
+
+START_TEST(test_refresh_and_status)
+{
+	char dir[64], text[256], err[512];
+	struct feed_status fs, back;
+	struct status_v2 v2;
+	struct store *st;
+	struct conf *c;
+	int srcid;
+	FILE *f;
+
+	snprintf(dir, sizeof(dir), "/tmp/rbld-check-feed.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(text, sizeof(text), "%s/list.txt", dir);
+	ck_assert_ptr_nonnull(f = fopen(text, "w"));
+	for (int i = 1; i <= 20; i++)
+		fprintf(f, "198.18.%d.0/24\n", i);
+	fclose(f);
+	c = test_conf(dir, "[rbld]\ndatabase = db\n[zone z.test]\n"
+	    "sources = f\n[source f]\nkind = feed\nurl = list.txt\n"
+	    "format = plain\nallow-special = yes\n");
+	ck_assert_ptr_nonnull(st = store_open(c->database, 16u << 20, false,
+	    err, sizeof(err)));
+	ck_assert_int_gt(srcid = store_source_id(st, "f", true), 0);
+	ck_assert_int_eq(feed_status_get(st, srcid, &fs), -1);
+	ck_assert_int_eq(feed_refresh(st, &c->sources[0], srcid, &fs, err,
+	    sizeof(err)), 0);
+	ck_assert_uint_eq(fs.entries, 20);
+	/* What is saved is what is read back, field by field. */
+	ck_assert_int_eq(feed_status_get(st, srcid, &back), 0);
+	ck_assert_int_eq(back.last_attempt, fs.last_attempt);
+	ck_assert_int_eq(back.last_success, fs.last_success);
+	ck_assert_uint_eq(back.entries, 20);
+	ck_assert_int_eq(back.changed, 20);
+	ck_assert_uint_eq(back.counts.lines, 20);
+	ck_assert_uint_eq(back.counts.accepted, 20);
+	ck_assert_str_eq(back.error, "");
+	/* A list that shrank by more than max-shrink is refused, and says
+	 * what serves meanwhile. */
+	ck_assert_ptr_nonnull(f = fopen(text, "w"));
+	fprintf(f, "198.18.1.0/24\n");
+	fclose(f);
+	errno = 0;
+	ck_assert_int_eq(feed_refresh(st, &c->sources[0], srcid, &fs, err,
+	    sizeof(err)), -1);
+	ck_assert_int_eq(errno, EINVAL);
+	ck_assert_ptr_nonnull(strstr(err, "shrank"));
+	ck_assert_ptr_nonnull(strstr(err, "the last good list (20 entries) "
+	    "keeps serving"));
+	ck_assert_int_eq(feed_status_get(st, srcid, &back), 0);
+	ck_assert_uint_eq(back.failures, 1);
+	ck_assert_str_eq(back.error, fs.error);
+	ck_assert_ptr_nonnull(strstr(back.error, "shrank"));
+	/* A record written by an earlier release is read as it was. */
+	memset(&v2, 0, sizeof(v2));
+	v2.version = 2;
+	v2.last_success = 1700000000;
+	v2.http_status = 200;
+	v2.entries = 7;
+	v2.counts.lines = 9;
+	snprintf(v2.etag, sizeof(v2.etag), "\"abc\"");
+	snprintf(v2.error, sizeof(v2.error), "old");
+	ck_assert_int_eq(store_blob_put(st, "blob:feed:99", &v2, sizeof(v2)),
+	    0);
+	ck_assert_int_eq(feed_status_get(st, 99, &back), 0);
+	ck_assert_int_eq(back.last_success, 1700000000);
+	ck_assert_int_eq(back.http_status, 200);
+	ck_assert_uint_eq(back.entries, 7);
+	ck_assert_uint_eq(back.counts.lines, 9);
+	ck_assert_str_eq(back.etag, "\"abc\"");
+	ck_assert_str_eq(back.error, "old");
+	/* Anything else is no status at all. */
+	ck_assert_int_eq(store_blob_put(st, "blob:feed:98", "\x09junk", 5), 0);
+	ck_assert_int_eq(feed_status_get(st, 98, &back), -1);
+	store_close(st);
+	conf_free(c);
+	rm_rf(dir);
+}
+END_TEST
+
 static Suite *
 feed_suite(void)
 {
@@ -1219,6 +1319,7 @@ feed_suite(void)
 	tcase_add_test(tc, test_crlf_and_bom);
 	tcase_add_test(tc, test_long_lines);
 	tcase_add_test(tc, test_policy_min_prefix);
+	tcase_add_test(tc, test_refresh_and_status);
 	suite_add_tcase(s, tc);
 	return s;
 }
@@ -1226,11 +1327,6 @@ feed_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(feed_suite());
-	int nfailed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	nfailed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return nfailed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	log_init("check_feed", LOG_LVL_ERR);
+	return test_run(feed_suite());
 }
