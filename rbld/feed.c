@@ -268,10 +268,10 @@ refresh(struct store *st, const struct conf_source *cs, int srcid,
 		snprintf(q.last_modified, sizeof(q.last_modified), "%s",
 		    fs.last_modified);
 	}
-	if (fetch(&q, &r) != 0) {
+	if (fetch(&q, &r, err, sizeof(err)) != 0) {
 		/* Stopping is not the feed's fault: its status stays, so the
 		 * next start fetches it on time and without a backoff. */
-		if (cancel != NULL && *cancel) {
+		if (errno == ECANCELED) {
 			snprintf(errbuf, errlen, "fetch abandoned, rbld is "
 			    "stopping");
 			fetch_result_free(&r);
@@ -281,7 +281,7 @@ refresh(struct store *st, const struct conf_source *cs, int srcid,
 			return -1;
 		}
 		fs.http_status = r.http_status;
-		snprintf(fs.error, sizeof(fs.error), "%s", r.error);
+		snprintf(fs.error, sizeof(fs.error), "%s", err);
 		goto fail;
 	}
 	fs.http_status = r.http_status;

@@ -30,16 +30,16 @@
 #define FETCH_USER_AGENT	"rbld/0.1 (DNSBL aggregator)"
 
 static void
-ferr(struct fetch_result *r, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+ferr(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 static void
-ferr(struct fetch_result *r, const char *fmt, ...)
+ferr(char *err, size_t errlen, const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(r->error, sizeof(r->error), fmt, ap);
+	vsnprintf(err, errlen, fmt, ap);
 	va_end(ap);
 }
 
@@ -126,7 +126,8 @@ header_value(CURL *c, const char *name, char *out, size_t outlen)
  * its end. Several gzip members one after another are one body (RFC 1952).
  */
 static int
-http_gunzip(struct fetch_result *r, uint64_t max)
+http_gunzip(struct fetch_result *r, uint64_t max, char *err,
+    size_t errlen)
 {
 	struct fetch_result out;
 	unsigned char chunk[65536];
@@ -138,7 +139,7 @@ http_gunzip(struct fetch_result *r, uint64_t max)
 	memset(&out, 0, sizeof(out));
 	memset(&zs, 0, sizeof(zs));
 	if (inflateInit2(&zs, 16 + MAX_WBITS) != Z_OK) {
-		ferr(r, "gzip: cannot start zlib");
+		ferr(err, errlen, "gzip: cannot start zlib");
 		return -1;
 	}
 	for (;;) {
@@ -155,7 +156,7 @@ http_gunzip(struct fetch_result *r, uint64_t max)
 			if (zs.avail_in == 0 || zs.next_in[0] != 0x1f)
 				break;
 			if (inflateReset(&zs) != Z_OK) {
-				ferr(r, "gzip: cannot restart zlib");
+				ferr(err, errlen, "gzip: cannot restart zlib");
 				goto fail;
 			}
 		}
@@ -163,13 +164,13 @@ http_gunzip(struct fetch_result *r, uint64_t max)
 		zs.avail_out = sizeof(chunk);
 		zr = inflate(&zs, Z_NO_FLUSH);
 		if (zr != Z_OK && zr != Z_STREAM_END && zr != Z_BUF_ERROR) {
-			ferr(r, "gzip body is corrupt: %s",
+			ferr(err, errlen, "gzip body is corrupt: %s",
 			    zs.msg != NULL ? zs.msg : "bad data");
 			goto fail;
 		}
 		if (buf_append(&out, chunk, sizeof(chunk) - zs.avail_out,
 		    max) != 0) {
-			ferr(r, "download larger than max-size (%llu bytes) "
+			ferr(err, errlen, "download larger than max-size (%llu bytes) "
 			    "once decompressed", (unsigned long long)max);
 			goto fail;
 		}
@@ -184,13 +185,13 @@ http_gunzip(struct fetch_result *r, uint64_t max)
 			break;		/* no progress: never spin */
 	}
 	if (zr != Z_STREAM_END) {
-		ferr(r, "gzip body is truncated: the compressed data ends "
+		ferr(err, errlen, "gzip body is truncated: the compressed data ends "
 		    "before the list does (%zu bytes received)", r->len);
 		goto fail;
 	}
 	inflateEnd(&zs);
 	if (out.buf == NULL && buf_append(&out, "", 0, max) != 0) {
-		ferr(r, "out of memory");
+		ferr(err, errlen, "out of memory");
 		return -1;
 	}
 	free(r->buf);
@@ -205,7 +206,8 @@ fail:
 }
 
 static int
-fetch_http(const struct fetch_request *q, struct fetch_result *r)
+fetch_http(const struct fetch_request *q, struct fetch_result *r, char *err,
+    size_t errlen)
 {
 	struct http_ctx h = { r, q->max_size, false, q->cancel };
 	struct curl_slist *hdrs = NULL;
@@ -216,7 +218,7 @@ fetch_http(const struct fetch_request *q, struct fetch_result *r)
 	int rc = -1;
 
 	if ((c = curl_easy_init()) == NULL) {
-		ferr(r, "cannot start libcurl");
+		ferr(err, errlen, "cannot start libcurl");
 		return -1;
 	}
 	errbuf[0] = '\0';
@@ -258,12 +260,12 @@ fetch_http(const struct fetch_request *q, struct fetch_result *r)
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
 	r->http_status = (int)code;
 	if (h.too_big) {
-		ferr(r, "download larger than max-size (%llu bytes)",
+		ferr(err, errlen, "download larger than max-size (%llu bytes)",
 		    (unsigned long long)q->max_size);
 		goto out;
 	}
 	if (cc != CURLE_OK) {
-		ferr(r, "%s", errbuf[0] ? errbuf : curl_easy_strerror(cc));
+		ferr(err, errlen, "%s", errbuf[0] ? errbuf : curl_easy_strerror(cc));
 		goto out;
 	}
 	if (code == 304 && hdrs != NULL) {
@@ -273,24 +275,24 @@ fetch_http(const struct fetch_request *q, struct fetch_result *r)
 		goto out;
 	}
 	if (code != 200) {
-		ferr(r, "HTTP status %ld", code);
+		ferr(err, errlen, "HTTP status %ld", code);
 		goto out;
 	}
 	header_value(c, "Content-Encoding", enc, sizeof(enc));
 	if (strcasecmp(enc, "gzip") == 0 || strcasecmp(enc, "x-gzip") == 0) {
-		if (http_gunzip(r, q->max_size) != 0)
+		if (http_gunzip(r, q->max_size, err, errlen) != 0)
 			goto out;
 	} else if (enc[0] != '\0' && strcasecmp(enc, "identity") != 0) {
 		/* Only gzip was asked for; anything else would be parsed as
 		 * a list while still encoded. */
-		ferr(r, "unsupported Content-Encoding \"%.64s\"", enc);
+		ferr(err, errlen, "unsupported Content-Encoding \"%.64s\"", enc);
 		goto out;
 	}
 	header_value(c, "ETag", r->etag, sizeof(r->etag));
 	header_value(c, "Last-Modified", r->last_modified,
 	    sizeof(r->last_modified));
 	if (r->buf == NULL && buf_append(r, "", 0, q->max_size) != 0) {
-		ferr(r, "out of memory");
+		ferr(err, errlen, "out of memory");
 		goto out;
 	}
 	rc = 0;
@@ -303,7 +305,8 @@ out:
 /* ---- files ---- */
 
 static int
-fetch_file(const struct fetch_request *q, struct fetch_result *r)
+fetch_file(const struct fetch_request *q, struct fetch_result *r, char *err,
+    size_t errlen)
 {
 	char chunk[65536], stamp[FETCH_ETAG_MAX];
 	struct stat sb;
@@ -311,7 +314,7 @@ fetch_file(const struct fetch_request *q, struct fetch_result *r)
 	int n, zerr;
 
 	if (stat(q->url, &sb) == -1) {
-		ferr(r, "%s: %s", q->url, strerror(errno));
+		ferr(err, errlen, "%s: %s", q->url, strerror(errno));
 		return -1;
 	}
 	/* A file's "ETag" is its mtime and size: unchanged means no work. */
@@ -323,12 +326,12 @@ fetch_file(const struct fetch_request *q, struct fetch_result *r)
 		return 0;
 	}
 	if ((gz = gzopen(q->url, "rb")) == NULL) {
-		ferr(r, "%s: %s", q->url, strerror(errno ? errno : ENOMEM));
+		ferr(err, errlen, "%s: %s", q->url, strerror(errno ? errno : ENOMEM));
 		return -1;
 	}
 	while ((n = gzread(gz, chunk, sizeof(chunk))) > 0) {
 		if (buf_append(r, chunk, (size_t)n, q->max_size) != 0) {
-			ferr(r, "file larger than max-size (%llu bytes)",
+			ferr(err, errlen, "file larger than max-size (%llu bytes)",
 			    (unsigned long long)q->max_size);
 			gzclose(gz);
 			return -1;
@@ -342,17 +345,17 @@ fetch_file(const struct fetch_request *q, struct fetch_result *r)
 
 		/* zlib's messages start with the path already. */
 		if (zerr == Z_ERRNO)
-			ferr(r, "%s: %s", q->url, strerror(errno));
+			ferr(err, errlen, "%s: %s", q->url, strerror(errno));
 		else if (zerr == Z_BUF_ERROR)
-			ferr(r, "%s (the gzip file is truncated)", m);
+			ferr(err, errlen, "%s (the gzip file is truncated)", m);
 		else
-			ferr(r, "%s", m);
+			ferr(err, errlen, "%s", m);
 		gzclose(gz);
 		return -1;
 	}
 	gzclose(gz);
 	if (r->buf == NULL && buf_append(r, "", 0, q->max_size) != 0) {
-		ferr(r, "out of memory");
+		ferr(err, errlen, "out of memory");
 		return -1;
 	}
 	snprintf(r->etag, sizeof(r->etag), "%s", stamp);
@@ -413,9 +416,10 @@ axfr_io(int fd, uint8_t *p, size_t n, bool out, time_t deadline,
  * holder is refused.
  */
 static int
-fetch_axfr(const struct fetch_request *q, struct fetch_result *r)
+fetch_axfr(const struct fetch_request *q, struct fetch_result *r, char *err,
+    size_t errlen)
 {
-	char zone[256], err[256], host[INET6_ADDRSTRLEN];
+	char zone[256], why[256], host[INET6_ADDRSTRLEN];
 	struct sockaddr_storage ss;
 	socklen_t sslen;
 	struct tsig_key key;
@@ -431,9 +435,9 @@ fetch_axfr(const struct fetch_request *q, struct fetch_result *r)
 	time_t deadline = time(NULL) + (time_t)q->timeout;
 
 	memset(&tc, 0, sizeof(tc));
-	if (parse_axfr_url(q->url, &ss, &sslen, zone, sizeof(zone), err,
-	    sizeof(err)) != 0) {
-		ferr(r, "axfr: bad url \"%s\": %s", q->url, err);
+	if (parse_axfr_url(q->url, &ss, &sslen, zone, sizeof(zone), why,
+	    sizeof(why)) != 0) {
+		ferr(err, errlen, "axfr: bad url \"%s\": %s", q->url, why);
 		return -1;
 	}
 	if (ss.ss_family == AF_INET) {
@@ -447,8 +451,8 @@ fetch_axfr(const struct fetch_request *q, struct fetch_result *r)
 		inet_ntop(AF_INET6, &s6->sin6_addr, host, sizeof(host));
 		port = ntohs(s6->sin6_port);
 	}
-	if (use_tsig && tsig_key_parse(q->tsig, &key, err, sizeof(err)) != 0) {
-		ferr(r, "axfr: %s", err);
+	if (use_tsig && tsig_key_parse(q->tsig, &key, why, sizeof(why)) != 0) {
+		ferr(err, errlen, "axfr: %s", why);
 		return -1;
 	}
 
@@ -456,7 +460,7 @@ fetch_axfr(const struct fetch_request *q, struct fetch_result *r)
 	if (getrandom(&id, sizeof(id), 0) != sizeof(id))
 		id = (uint16_t)time(NULL);
 	if ((nl = wire_name_from_text(zone, zname, sizeof(zname))) < 0) {
-		ferr(r, "axfr: bad zone name \"%s\"", zone);
+		ferr(err, errlen, "axfr: bad zone name \"%s\"", zone);
 		return -1;
 	}
 	wire_buf_init(&qb, query, sizeof(query));
@@ -474,7 +478,7 @@ fetch_axfr(const struct fetch_request *q, struct fetch_result *r)
 		tsig_start(&tc, &key, NULL, 0);
 		if ((qlen = tsig_sign(&tc, query, (size_t)qlen, sizeof(query),
 		    (uint64_t)time(NULL))) < 0) {
-			ferr(r, "axfr: cannot sign the query");
+			ferr(err, errlen, "axfr: cannot sign the query");
 			goto out;
 		}
 		{
@@ -492,7 +496,7 @@ fetch_axfr(const struct fetch_request *q, struct fetch_result *r)
 	    SOCK_CLOEXEC, 0)) == -1 ||
 	    (connect(fd, (struct sockaddr *)&ss, sslen) == -1 &&
 	    errno != EINPROGRESS)) {
-		ferr(r, "axfr from %s port %d: %s", host, port, strerror(errno));
+		ferr(err, errlen, "axfr from %s port %d: %s", host, port, strerror(errno));
 		goto out;
 	}
 	{
@@ -502,7 +506,7 @@ fetch_axfr(const struct fetch_request *q, struct fetch_result *r)
 		if (axfr_wait(fd, POLLOUT, deadline, q->cancel) != 0 ||
 		    getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &el) != 0 ||
 		    soerr != 0) {
-			ferr(r, "axfr from %s port %d: %s", host, port,
+			ferr(err, errlen, "axfr from %s port %d: %s", host, port,
 			    soerr ? strerror(soerr) : "cannot connect");
 			goto out;
 		}
@@ -510,12 +514,12 @@ fetch_axfr(const struct fetch_request *q, struct fetch_result *r)
 	wire_set16(lenb, (uint16_t)qlen);
 	if (axfr_io(fd, lenb, 2, true, deadline, q->cancel) != 0 ||
 	    axfr_io(fd, query, (size_t)qlen, true, deadline, q->cancel) != 0) {
-		ferr(r, "axfr from %s port %d: cannot send the query", host,
+		ferr(err, errlen, "axfr from %s port %d: cannot send the query", host,
 		    port);
 		goto out;
 	}
 	if ((msg = malloc(65535)) == NULL) {
-		ferr(r, "out of memory");
+		ferr(err, errlen, "out of memory");
 		goto out;
 	}
 
@@ -527,7 +531,7 @@ fetch_axfr(const struct fetch_request *q, struct fetch_result *r)
 		if (axfr_io(fd, lenb, 2, false, deadline, q->cancel) != 0 ||
 		    (mlen = wire_get16(lenb)) < WIRE_HEADER ||
 		    axfr_io(fd, msg, mlen, false, deadline, q->cancel) != 0) {
-			ferr(r, "axfr from %s port %d: %s", host, port,
+			ferr(err, errlen, "axfr from %s port %d: %s", host, port,
 			    time(NULL) >= deadline ? "timed out" : nmsg == 0 ?
 			    "no answer (refused, or not a DNS server)" :
 			    "transfer ended early");
@@ -535,7 +539,7 @@ fetch_axfr(const struct fetch_request *q, struct fetch_result *r)
 		}
 		nmsg++;
 		if (wire_id(msg) != id || !wire_qr(msg)) {
-			ferr(r, "axfr from %s port %d: an answer to another "
+			ferr(err, errlen, "axfr from %s port %d: an answer to another "
 			    "question", host, port);
 			goto out;
 		}
@@ -546,7 +550,7 @@ fetch_axfr(const struct fetch_request *q, struct fetch_result *r)
 			ldns_lookup_table *lt = ldns_lookup_by_id(ldns_rcodes,
 			    rcode);
 
-			ferr(r, "axfr from %s port %d: the server answered "
+			ferr(err, errlen, "axfr from %s port %d: the server answered "
 			    "%s%s", host, port, lt != NULL ? lt->name : "an error",
 			    rcode != RCODE_NOTAUTH ? "" : use_tsig ?
 			    " (check the tsig key name and secret)" :
@@ -554,13 +558,13 @@ fetch_axfr(const struct fetch_request *q, struct fetch_result *r)
 			goto out;
 		}
 		if (use_tsig && tsig_verify(&tc, msg, mlen, (uint64_t)time(NULL),
-		    &last_signed, err, sizeof(err)) != 0) {
-			ferr(r, "axfr from %s port %d: message %d: %s", host,
-			    port, nmsg, err);
+		    &last_signed, why, sizeof(why)) != 0) {
+			ferr(err, errlen, "axfr from %s port %d: message %d: %s", host,
+			    port, nmsg, why);
 			goto out;
 		}
 		if (ldns_wire2pkt(&pkt, msg, mlen) != LDNS_STATUS_OK) {
-			ferr(r, "axfr from %s port %d: a malformed message",
+			ferr(err, errlen, "axfr from %s port %d: a malformed message",
 			    host, port);
 			goto out;
 		}
@@ -575,20 +579,20 @@ fetch_axfr(const struct fetch_request *q, struct fetch_result *r)
 			    q->max_size) != 0) {
 				free(text);
 				ldns_pkt_free(pkt);
-				ferr(r, "axfr: zone larger than max-size");
+				ferr(err, errlen, "axfr: zone larger than max-size");
 				goto out;
 			}
 			free(text);
 		}
 		ldns_pkt_free(pkt);
 		if (nsoa == 0) {
-			ferr(r, "axfr from %s port %d: the transfer does not "
+			ferr(err, errlen, "axfr from %s port %d: the transfer does not "
 			    "start with the SOA", host, port);
 			goto out;
 		}
 	}
 	if (use_tsig && !last_signed) {
-		ferr(r, "axfr from %s port %d: the last message is not signed",
+		ferr(err, errlen, "axfr from %s port %d: the last message is not signed",
 		    host, port);
 		goto out;
 	}
@@ -605,15 +609,22 @@ out:
 }
 
 int
-fetch(const struct fetch_request *q, struct fetch_result *r)
+fetch(const struct fetch_request *q, struct fetch_result *r, char *err,
+    size_t errlen)
 {
+	int rc;
+
 	memset(r, 0, sizeof(*r));
 	if (strncmp(q->url, "http://", 7) == 0 ||
 	    strncmp(q->url, "https://", 8) == 0)
-		return fetch_http(q, r);
-	if (strncmp(q->url, "axfr://", 7) == 0)
-		return fetch_axfr(q, r);
-	return fetch_file(q, r);
+		rc = fetch_http(q, r, err, errlen);
+	else if (strncmp(q->url, "axfr://", 7) == 0)
+		rc = fetch_axfr(q, r, err, errlen);
+	else
+		rc = fetch_file(q, r, err, errlen);
+	if (rc != 0)
+		errno = q->cancel != NULL && *q->cancel ? ECANCELED : EIO;
+	return rc;
 }
 
 void

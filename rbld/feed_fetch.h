@@ -8,7 +8,7 @@
 #include <stdint.h>
 
 #define FETCH_ETAG_MAX	256
-#define FETCH_ERR_MAX	256
+#define FETCH_ERR_MAX	256	/* a reason fits: the size of fetch's ERR */
 
 struct fetch_request {
 	const char	*url;		/* http(s)://, axfr://host:port/zone, or a path */
@@ -28,7 +28,6 @@ struct fetch_result {
 	int		 http_status;	/* 0 when not HTTP */
 	char		 etag[FETCH_ETAG_MAX];
 	char		 last_modified[FETCH_ETAG_MAX];
-	char		 error[FETCH_ERR_MAX];
 };
 
 /* Call once before threads start (libcurl's rule). */
@@ -36,10 +35,12 @@ void	fetch_global_init(void);
 
 /*
  * Fetch Q into R (allocating R->buf). Returns 0 on success (check
- * R->not_modified), or -1 with a one-line reason in R->error. Free R with
+ * R->not_modified), or -1 with errno (ECANCELED when Q's cancel turned
+ * non-zero, else EIO) and a one-line reason in ERR. Free R with
  * fetch_result_free either way.
  */
-int	fetch(const struct fetch_request *q, struct fetch_result *r);
+int	fetch(const struct fetch_request *q, struct fetch_result *r, char *err,
+	    size_t errlen);
 void	fetch_result_free(struct fetch_result *r);
 
 #endif
