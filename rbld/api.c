@@ -165,7 +165,7 @@ api_cursor_parse(const struct view *v, const char *after, struct prefix *p,
 	if ((comma = strrchr(buf, ',')) == NULL)
 		goto bad;
 	*comma = '\0';
-	if (ipaddr_parse_prefix(buf, p, NULL) != 0 ||
+	if (ipaddr_parse_prefix(buf, p, NULL, 0) != 0 ||
 	    (si = conf_source_index(v->conf, comma + 1)) < 0)
 		goto bad;
 	*srcid = v->srcids[si];

@@ -149,7 +149,8 @@ api_entries_post(struct api *api, const struct view *v,
 {
 	static const char *const keys[] = { "prefix", "source", "ttl",
 	    "reason", "a", "txt", "exclude", NULL };
-	const char *pfx, *source, *reason, *a, *txt, *why;
+	const char *pfx, *source, *reason, *a, *txt;
+	char bad[64];
 	struct add_job aj;
 	struct exists_ctx ex;
 	struct prefix ap;
@@ -173,8 +174,8 @@ api_entries_post(struct api *api, const struct view *v,
 		api_error(rs, 400, "\"prefix\" is required");
 		goto out;
 	}
-	if (ipaddr_parse_prefix(pfx, &aj.p, &why) != 0) {
-		api_error(rs, 400, "bad prefix \"%s\": %s", pfx, why);
+	if (ipaddr_parse_prefix(pfx, &aj.p, bad, sizeof(bad)) != 0) {
+		api_error(rs, 400, "bad prefix \"%s\": %s", pfx, bad);
 		goto out;
 	}
 	/* ::ffff:a.b.c.d is kept as a.b.c.d: lookups ask only that. */
@@ -288,7 +289,8 @@ api_entries_delete(struct api *api, const struct view *v,
     const struct api_req *rq, struct api_resp *rs, const char *pfx,
     const char *who)
 {
-	const char *source = api_arg(rq, "source"), *why;
+	const char *source = api_arg(rq, "source");
+	char bad[64];
 	struct report_del_job dj;
 	char err[256];
 	int si;
@@ -296,8 +298,8 @@ api_entries_delete(struct api *api, const struct view *v,
 	memset(&dj, 0, sizeof(dj));
 	dj.v = v;
 	dj.src = -1;
-	if (ipaddr_parse_prefix(pfx, &dj.p, &why) != 0) {
-		api_error(rs, 400, "bad prefix \"%s\": %s", pfx, why);
+	if (ipaddr_parse_prefix(pfx, &dj.p, bad, sizeof(bad)) != 0) {
+		api_error(rs, 400, "bad prefix \"%s\": %s", pfx, bad);
 		return;
 	}
 	listing_canonical(&dj.p);

@@ -341,14 +341,11 @@ conf_set_prefixes(struct conf_parser *p, const struct conf_item *it,
 {
 	struct prefix *arr = FIELD(base, it), pfx;
 	int *n = COUNT(base, it), rc = 0;
-	const char *why;
-	char *w;
+	char why[WHY_MAX], *w;
 
 	while ((w = conf_next_word(&val)) != NULL) {
-		why = NULL;
-		if (ipaddr_parse_prefix(w, &pfx, &why) == -1) {
-			rc = conf_perr(p, "bad prefix \"%s\": %s", w,
-			    why != NULL ? why : "not an address or prefix");
+		if (ipaddr_parse_prefix(w, &pfx, why, sizeof(why)) == -1) {
+			rc = conf_perr(p, "bad prefix \"%s\": %s", w, why);
 			continue;
 		}
 		if (*n >= it->max)

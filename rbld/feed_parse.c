@@ -301,9 +301,9 @@ static void
 feed_prefix(struct feed_ctx *cx, const char *s)
 {
 	struct prefix p;
-	const char *why;
+	char why[FEED_WHY_MAX];
 
-	if (ipaddr_parse_prefix(s, &p, &why) == -1) {
+	if (ipaddr_parse_prefix(s, &p, why, sizeof(why)) == -1) {
 		feed_reject(cx, why);
 		return;
 	}

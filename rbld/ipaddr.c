@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* IPv4/IPv6 addresses and prefixes: parse, print, mask, split ranges into CIDRs. */
 #include <arpa/inet.h>
+
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -74,48 +76,52 @@ ipaddr_parse_addr(const char *s, struct prefix *out)
 	return 0;
 }
 
+/* Why S is not a prefix, into ERR; -1, errno EINVAL. */
+static int
+bad_prefix(char *err, size_t errlen, const char *why)
+{
+	if (errlen > 0)
+		snprintf(err, errlen, "%s", why);
+	errno = EINVAL;
+	return -1;
+}
+
 int
-ipaddr_parse_prefix(const char *s, struct prefix *out, const char **why)
+ipaddr_parse_prefix(const char *s, struct prefix *out, char *err,
+    size_t errlen)
 {
 	char buf[IPADDR_STRLEN + 8];
 	const char *slash = strchr(s, '/');
-	const char *dummy;
 	struct prefix masked;
 	size_t alen;
 	long len;
 	char *end;
 
-	if (why == NULL)
-		why = &dummy;
 	alen = slash != NULL ? (size_t)(slash - s) : strlen(s);
 	if (alen == 0 || alen >= sizeof(buf)) {
-		*why = "not an IP address";
-		return -1;
+		return bad_prefix(err, errlen, "not an IP address");
 	}
 	memcpy(buf, s, alen);
 	buf[alen] = '\0';
 	if (ipaddr_parse_addr(buf, out) == -1) {
-		*why = "not an IP address";
-		return -1;
+		return bad_prefix(err, errlen, "not an IP address");
 	}
 	if (slash == NULL)
 		return 0;
 	if (slash[1] < '0' || slash[1] > '9') {
-		*why = "bad prefix length";
-		return -1;
+		return bad_prefix(err, errlen, "bad prefix length");
 	}
 	len = strtol(slash + 1, &end, 10);
 	if (*end != '\0' || len < 0 || len > (out->family == 4 ? 32 : 128) ||
 	    end - (slash + 1) > 3) {
-		*why = "bad prefix length";
-		return -1;
+		return bad_prefix(err, errlen, "bad prefix length");
 	}
 	out->len = (uint8_t)len;
 	masked = *out;
 	ipaddr_mask(&masked);
 	if (memcmp(masked.addr, out->addr, 16) != 0) {
-		*why = "host bits set past the prefix length";
-		return -1;
+		return bad_prefix(err, errlen,
+		    "host bits set past the prefix length");
 	}
 	return 0;
 }

@@ -29,10 +29,12 @@ ipaddr_bytes(int family)
 int	ipaddr_parse_addr(const char *s, struct prefix *out);
 
 /*
- * Parse a strict prefix: an address, or address/len. Host bits past len are an
- * error (returns -1 and sets *why, when WHY is not NULL, to a static message).
+ * Parse a strict prefix: an address, or address/len. Host bits past len are
+ * an error. Returns 0, or -1 (errno EINVAL) with the reason in ERR (ERRLEN
+ * may be 0).
  */
-int	ipaddr_parse_prefix(const char *s, struct prefix *out, const char **why);
+int	ipaddr_parse_prefix(const char *s, struct prefix *out, char *err,
+	    size_t errlen);
 
 /* Zero the bits of P->addr past P->len. */
 void	ipaddr_mask(struct prefix *p);

@@ -299,7 +299,8 @@ cmd_add(struct ctl *c, int argc, char **argv)
 		{ "exclude", no_argument, NULL, 'e' },
 		{ NULL, 0, NULL, 0 }
 	};
-	const char *source = "local", *reason = NULL, *txt = NULL, *why;
+	const char *source = "local", *reason = NULL, *txt = NULL;
+	char bad[64];
 	const char *ttltext = NULL;
 	struct prefix p, a;
 	int64_t ttl = 0;
@@ -335,8 +336,8 @@ cmd_add(struct ctl *c, int argc, char **argv)
 	if (optind != argc - 1)
 		return bad_usage("add PREFIX [--source S] [--ttl DUR] "
 		    "[--reason TEXT] [--a A] [--txt TXT] [--exclude]");
-	if (ipaddr_parse_prefix(argv[optind], &p, &why) != 0)
-		return fail("bad prefix \"%s\": %s", argv[optind], why);
+	if (ipaddr_parse_prefix(argv[optind], &p, bad, sizeof(bad)) != 0)
+		return fail("bad prefix \"%s\": %s", argv[optind], bad);
 	listing_canonical(&p);
 	if (ctl_source(c, source, &si) != EX_OK)
 		return EX_FAIL;
@@ -363,7 +364,8 @@ cmd_del(struct ctl *c, int argc, char **argv)
 		{ "source", required_argument, NULL, 's' },
 		{ NULL, 0, NULL, 0 }
 	};
-	const char *source = NULL, *why;
+	const char *source = NULL;
+	char bad[64];
 	struct report_del_job da;
 	char err[512];
 	int ch, si = -1;
@@ -379,8 +381,8 @@ cmd_del(struct ctl *c, int argc, char **argv)
 		return bad_usage("del PREFIX [--source S]");
 	memset(&da, 0, sizeof(da));
 	da.src = -1;
-	if (ipaddr_parse_prefix(argv[optind], &da.p, &why) != 0)
-		return fail("bad prefix \"%s\": %s", argv[optind], why);
+	if (ipaddr_parse_prefix(argv[optind], &da.p, bad, sizeof(bad)) != 0)
+		return fail("bad prefix \"%s\": %s", argv[optind], bad);
 	listing_canonical(&da.p);
 	if (ctl_view(c) != EX_OK)
 		return EX_FAIL;

@@ -1259,7 +1259,7 @@ START_TEST(test_review_fixes)
 	ck_assert_uint_eq(json_array_size(member("entries")), 0);
 	/* Text that is not UTF-8 (written by another tool) is shown with
 	 * U+FFFD, not dropped from the answer. */
-	ck_assert_int_eq(ipaddr_parse_prefix("192.0.2.20", &p, NULL), 0);
+	ck_assert_int_eq(ipaddr_parse_prefix("192.0.2.20", &p, NULL, 0), 0);
 	ck_assert_int_eq(store_add(st, srcids[0], &p, false, 0x7f000002,
 	    "T\xe9xt $", 0, "caf\xe9", ORIGIN_CLI, err, sizeof(err)), 0);
 	ck_status(get("/v1/lookup/192.0.2.20", NULL, READER), 200);

@@ -905,8 +905,8 @@ END_TEST
 /* [allow] wins over every source. */
 START_TEST(test_allow)
 {
-	ck_assert_int_eq(ipaddr_parse_prefix("3.3.3.3", &allow[0], NULL), 0);
-	ck_assert_int_eq(ipaddr_parse_prefix("2001:db8::/48", &allow[1], NULL),
+	ck_assert_int_eq(ipaddr_parse_prefix("3.3.3.3", &allow[0], NULL, 0), 0);
+	ck_assert_int_eq(ipaddr_parse_prefix("2001:db8::/48", &allow[1], NULL, 0),
 	    0);
 	allow_set(2);
 	ask("3.3.3.3." ZONE, T_A);
@@ -926,7 +926,7 @@ END_TEST
 /* [allow] 127.0.0.0/8 keeps 127.0.0.1 out and the 127.0.0.2 test point in. */
 START_TEST(test_allow_keeps_test_point)
 {
-	ck_assert_int_eq(ipaddr_parse_prefix("127.0.0.0/8", &allow[0], NULL), 0);
+	ck_assert_int_eq(ipaddr_parse_prefix("127.0.0.0/8", &allow[0], NULL, 0), 0);
 	allow_set(1);
 	ask("2.0.0.127." ZONE, T_A);
 	ck_assert_uint_eq(rcode(), LDNS_RCODE_NOERROR);
@@ -942,7 +942,7 @@ START_TEST(test_expiry_at_query_time)
 {
 	struct prefix p;
 
-	ck_assert_int_eq(ipaddr_parse_prefix("8.8.8.8", &p, NULL), 0);
+	ck_assert_int_eq(ipaddr_parse_prefix("8.8.8.8", &p, NULL, 0), 0);
 	ck_assert_int_eq(store_add(st, B, &p, false, 0x7f000063u, "until",
 	    NOW + 60, NULL, ORIGIN_REPORT, err, sizeof(err)), 0);
 	ask("8.8.8.8." ZONE, T_A);

@@ -131,7 +131,7 @@ find(const char *s)
 	struct prefix p;
 	size_t i;
 
-	ck_assert_int_eq(ipaddr_parse_prefix(s, &p, NULL), 0);
+	ck_assert_int_eq(ipaddr_parse_prefix(s, &p, NULL, 0), 0);
 	for (i = 0; i < D.nents; i++)
 		if (D.ents[i].p.family == p.family && D.ents[i].p.len == p.len &&
 		    memcmp(D.ents[i].p.addr, p.addr, 16) == 0)
@@ -237,7 +237,7 @@ special(const char *s)
 {
 	struct prefix p;
 
-	ck_assert_int_eq(ipaddr_parse_prefix(s, &p, NULL), 0);
+	ck_assert_int_eq(ipaddr_parse_prefix(s, &p, NULL, 0), 0);
 	return feed_special(&p);
 }
 

@@ -59,7 +59,7 @@ allow_set(int n)
 	struct prefix p[4];
 
 	for (int i = 0; i < n; i++)
-		ck_assert_int_eq(ipaddr_parse_prefix(ALLOW[i], &p[i], NULL), 0);
+		ck_assert_int_eq(ipaddr_parse_prefix(ALLOW[i], &p[i], NULL, 0), 0);
 	view_free(V);
 	V = view_build(CF, IDS, p, n, err, sizeof(err));
 	ck_assert_msg(V != NULL, "%s", err);
@@ -225,7 +225,7 @@ START_TEST(test_expiry)
 {
 	struct prefix p;
 
-	ck_assert_int_eq(ipaddr_parse_prefix("192.0.2.9", &p, NULL), 0);
+	ck_assert_int_eq(ipaddr_parse_prefix("192.0.2.9", &p, NULL, 0), 0);
 	ck_assert_int_eq(store_add(st, IDS[1], &p, false, 0x7f000063, NULL,
 	    NOW + 10, "", ORIGIN_API, err, sizeof(err)), 0);
 	store_reader_end(rd);
@@ -252,7 +252,7 @@ START_TEST(test_canonical)
 		struct prefix p;
 		char text[IPADDR_STRLEN];
 
-		ck_assert_int_eq(ipaddr_parse_prefix(cases[i][0], &p, NULL), 0);
+		ck_assert_int_eq(ipaddr_parse_prefix(cases[i][0], &p, NULL, 0), 0);
 		listing_canonical(&p);
 		ipaddr_format(&p, false, text, sizeof(text));
 		ck_assert_str_eq(text, cases[i][1]);

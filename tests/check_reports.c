@@ -750,7 +750,7 @@ bjob_fn(struct store_txn *t, void *arg, int j)
 	struct bjob *jobs = arg;
 	struct prefix p;
 	char key[32];
-	ck_assert_int_eq(ipaddr_parse_prefix(jobs[j].prefix, &p, NULL), 0);
+	ck_assert_int_eq(ipaddr_parse_prefix(jobs[j].prefix, &p, NULL, 0), 0);
 	if (store_txn_add(t, srcids[R], &p, false, 0x7f000003, NULL, 0,
 	    "batch", ORIGIN_API) != 0)
 		return -1;
@@ -862,7 +862,7 @@ cq_fail(struct store_txn *t, void *arg)
 	struct prefix p;
 
 	(void)arg;
-	ck_assert_int_eq(ipaddr_parse_prefix("198.51.100.99", &p, NULL), 0);
+	ck_assert_int_eq(ipaddr_parse_prefix("198.51.100.99", &p, NULL, 0), 0);
 	ck_assert_int_eq(store_txn_add(t, srcids[R], &p, false, 0x7f000003,
 	    NULL, 0, "", ORIGIN_API), 0);
 	errno = EPERM;

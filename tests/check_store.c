@@ -154,7 +154,7 @@ pfx(const char *s)
 {
 	struct prefix p;
 
-	ck_assert_msg(ipaddr_parse_prefix(s, &p, NULL) == 0, "bad prefix %s", s);
+	ck_assert_msg(ipaddr_parse_prefix(s, &p, NULL, 0) == 0, "bad prefix %s", s);
 	return p;
 }
 
@@ -1080,7 +1080,7 @@ START_TEST(test_other_process)
 		cs = store_open(dbdir(), TINY_MAP, false, e, sizeof(e));
 		if (cs == NULL || (a = store_source_id(cs, "a", false)) <= 0)
 			_exit(2);
-		ipaddr_parse_prefix("2.2.2.2", &p, NULL);
+		ipaddr_parse_prefix("2.2.2.2", &p, NULL, 0);
 		if (store_add(cs, a, &p, false, 0x7f00000bu, "from child", 0,
 		    NULL, ORIGIN_CLI, e, sizeof(e)) != 0)
 			_exit(3);

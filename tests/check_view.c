@@ -208,8 +208,8 @@ START_TEST(test_allowed)
 	uint8_t a4[4] = { 192, 0, 2, 200 }, b4[4] = { 192, 0, 3, 1 };
 	uint8_t a6[16] = { 0x20, 0x01, 0x0d, 0xb8 };
 
-	ck_assert_int_eq(ipaddr_parse_prefix("192.0.2.128/25", &p[0], NULL), 0);
-	ck_assert_int_eq(ipaddr_parse_prefix("2001:db8::/32", &p[1], NULL), 0);
+	ck_assert_int_eq(ipaddr_parse_prefix("192.0.2.128/25", &p[0], NULL, 0), 0);
+	ck_assert_int_eq(ipaddr_parse_prefix("2001:db8::/32", &p[1], NULL, 0), 0);
 	ck_assert_ptr_nonnull(v = view_build(CF, IDS, p, 2, err, sizeof(err)));
 	ck_assert(view_allowed(v, 4, a4));
 	ck_assert(!view_allowed(v, 4, b4));
