@@ -1539,11 +1539,5 @@ dns_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(dns_suite());
-	int nfailed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	nfailed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return nfailed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return test_run(dns_suite());
 }

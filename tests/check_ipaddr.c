@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "../rbld/ipaddr.h"
+#include "testutil.h"
 
 /* Text of P as ipaddr_format prints it, in a rotating static buffer. */
 static const char *
@@ -609,11 +610,5 @@ ipaddr_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(ipaddr_suite());
-	int nfailed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	nfailed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return nfailed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return test_run(ipaddr_suite());
 }

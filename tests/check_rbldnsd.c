@@ -1332,11 +1332,5 @@ rbldnsd_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(rbldnsd_suite());
-	int nfailed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	nfailed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return nfailed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return test_run(rbldnsd_suite());
 }

@@ -1038,8 +1038,6 @@ main(void)
 {
 	Suite *s = suite_create("reports");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 30);
@@ -1064,9 +1062,5 @@ main(void)
 	tcase_add_test(tc, test_count_lowered);
 	tcase_add_test(tc, test_walk_ip_after);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return test_run(s);
 }

@@ -286,8 +286,6 @@ main(void)
 {
 	Suite *s = suite_create("token");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_roles);
@@ -299,9 +297,5 @@ main(void)
 	tcase_add_test(tc, test_record_previous_release);
 	tcase_add_test(tc, test_record_errors);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return test_run(s);
 }

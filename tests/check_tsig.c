@@ -4,7 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tsig.h"
+#include "../rbld/tsig.h"
+#include "testutil.h"
 
 #define NOW	1795000000ull
 #define SPEC	"hmac-sha256:xfr-key:cmJsZCBmZWVkIHRlc3QgdHNpZyBrZXksIDMyIGJ5dGU="
@@ -300,8 +301,6 @@ main(void)
 {
 	Suite *s = suite_create("tsig");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_checked_fixture(tc, setup, NULL);
 	tcase_add_test(tc, test_key_parse);
@@ -312,9 +311,5 @@ main(void)
 	tcase_add_test(tc, test_too_many_unsigned);
 	tcase_add_test(tc, test_server_error);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return test_run(s);
 }
