@@ -41,23 +41,24 @@ enum source_kind {
 	SOURCE_REPORTS,
 };
 
+/* A [source] stanza; the defaults of its keys are rows of conf_schema.c. */
 struct conf_source {
 	char		name[CONF_NAME_MAX];
 	enum source_kind kind;
 	char		*file;		/* absolute or config-relative resolved path; NULL if none */
-	uint32_t	a;		/* default A value, host byte order (127.0.0.2 if unset) */
-	char		*txt;		/* default TXT template; NULL = no TXT */
+	uint32_t	a;		/* the A of entries that give none, host order */
+	char		*txt;		/* their TXT template; NULL = no TXT */
 
 	/* kind = feed */
 	char		*url;		/* http(s)://, axfr://, or a resolved file path */
 	int		 format;	/* enum feed_format; 0 = unset */
-	uint32_t	 every;		/* refresh interval, seconds (default 1h) */
+	uint32_t	 every;		/* refresh interval, seconds */
 	uint32_t	 min_interval;	/* the feed operator's minimum, seconds */
-	uint32_t	 timeout;	/* whole fetch, seconds (default 2m) */
-	uint64_t	 max_size;	/* bytes after decompression (default 64M) */
-	unsigned	 max_shrink;	/* percent (default 50) */
-	int		 min_prefix4;	/* default 8 */
-	int		 min_prefix6;	/* default 19 */
+	uint32_t	 timeout;	/* whole fetch, seconds */
+	uint64_t	 max_size;	/* bytes after decompression */
+	unsigned	 max_shrink;	/* percent */
+	int		 min_prefix4;	/* IPv4 entries broader than this are dropped */
+	int		 min_prefix6;	/* and IPv6 ones */
 	bool		 allow_special;	/* keep bogon/special ranges */
 	char		*tsig;		/* "hmac-sha256:name:base64secret" for axfr */
 
@@ -110,9 +111,9 @@ struct conf {
 	struct endpoint dns[CONF_MAX_LISTEN];
 	int		napi;
 	struct endpoint api[CONF_MAX_LISTEN];
-	int		workers;	/* DNS worker threads, default 2 */
+	int		workers;	/* DNS worker threads */
 	char		*user;		/* NULL = keep the current user */
-	uint64_t	mapsize;	/* initial LMDB map size in bytes (key "map-size", default 1G) */
+	uint64_t	mapsize;	/* initial LMDB map size in bytes (key "map-size") */
 	char		*api_cert;	/* PEM files for HTTPS; both or neither */
 	char		*api_key;
 	unsigned	 api_connections;	/* at once, all clients (64) */

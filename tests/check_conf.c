@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* Unit tests for rbld/conf.c: the rbld.conf parser and its value parsers. */
+/* Unit tests for rbld/conf.c, conf_schema.c and parse.c: the rbld.conf reader, its schema and the value parsers. */
 
 #include <sys/stat.h>
 #include <arpa/inet.h>

@@ -120,9 +120,7 @@ run_dnsperf() {	# name pid port
 	echo "$1 $qps $us" >>"$work/results"
 }
 
-r=1
-while [ $r -le "$rounds" ]; do
-	echo "--- round $r"
+run_rbld() {
 	probe $port_rbld "$work/first"
 	t0=$(date +%s.%N)
 	"$bin/rbld" -c "$work/rbld.conf" 2>"$work/rbld.log" &
@@ -132,14 +130,28 @@ while [ $r -le "$rounds" ]; do
 	echo "rbld: first answer $first s after start (database already loaded)"
 	run_dnsperf rbld $rp $port_rbld
 	kill $rp; wait $rp 2>/dev/null || true
+}
 
-	if [ -n "$base" ]; then
-		"$base/rbld" -c "$work/rbld-base.conf" 2>"$work/rbld-base.log" &
-		bp=$!; pids="$pids $bp"
-		probe $port_base "$work/first"
-		wait $probe_pid
-		run_dnsperf rbld-base $bp $port_base
-		kill $bp; wait $bp 2>/dev/null || true
+run_base() {
+	[ -n "$base" ] || return 0
+	"$base/rbld" -c "$work/rbld-base.conf" 2>"$work/rbld-base.log" &
+	bp=$!; pids="$pids $bp"
+	probe $port_base "$work/first"
+	wait $probe_pid
+	run_dnsperf rbld-base $bp $port_base
+	kill $bp; wait $bp 2>/dev/null || true
+}
+
+r=1
+while [ $r -le "$rounds" ]; do
+	echo "--- round $r"
+	# The two rblds take turns at going first: neither gains from its place.
+	if [ $((r % 2)) -eq 1 ]; then
+		run_rbld
+		run_base
+	else
+		run_base
+		run_rbld
 	fi
 
 	probe $port_rbldnsd "$work/first"
