@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* rbldnsd-format data files: parse into entries, and write them back out. */
+/* rbldnsd-format data files: parse into entries; expand TXT templates. */
 #include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* rbldnsd-format data files: parse into entries, and write them back out. */
+/* rbldnsd-format data files: parse into entries; expand TXT templates. */
 #ifndef RBLD_RBLDNSD_H
 #define RBLD_RBLDNSD_H
 
