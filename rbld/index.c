@@ -6,6 +6,7 @@
 #include <sys/mman.h>
 
 #include "index.h"
+#include "wire.h"
 
 /*
  * Open addressing with linear probing over power-of-two slot arrays at most
@@ -254,8 +255,7 @@ index_add(struct index *ix, int family, int plen, const uint8_t *addr,
 		return -1;
 	ix->n++;
 	if (family == 4) {
-		uint32_t a = (uint32_t)addr[0] << 24 | (uint32_t)addr[1] << 16 |
-		    (uint32_t)addr[2] << 8 | addr[3];
+		uint32_t a = wire_get32(addr);
 
 		h = hash4(a, plen, src) & ix->mask4;
 		while (ix->s4[h].val != 0)
@@ -319,8 +319,7 @@ index_plens(const struct index *ix, int family, const uint8_t **plens)
 static uint32_t
 masked4(const uint8_t *addr, int plen)
 {
-	uint32_t a = (uint32_t)addr[0] << 24 | (uint32_t)addr[1] << 16 |
-	    (uint32_t)addr[2] << 8 | addr[3];
+	uint32_t a = wire_get32(addr);
 
 	return plen == 0 ? 0 : a & (0xffffffffu << (32 - plen));
 }

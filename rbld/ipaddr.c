@@ -8,12 +8,12 @@
 #include <string.h>
 
 #include "ipaddr.h"
+#include "wire.h"
 
 uint32_t
 ipaddr_v4(const struct prefix *p)
 {
-	return (uint32_t)p->addr[0] << 24 | (uint32_t)p->addr[1] << 16 |
-	    (uint32_t)p->addr[2] << 8 | p->addr[3];
+	return wire_get32(p->addr);
 }
 
 void
@@ -22,10 +22,7 @@ ipaddr_set_v4(struct prefix *p, uint32_t v4, int len)
 	memset(p, 0, sizeof(*p));
 	p->family = 4;
 	p->len = (uint8_t)len;
-	p->addr[0] = v4 >> 24;
-	p->addr[1] = v4 >> 16;
-	p->addr[2] = v4 >> 8;
-	p->addr[3] = v4;
+	wire_set32(p->addr, v4);
 }
 
 void
@@ -177,7 +174,7 @@ ipaddr_ntop6(const uint8_t *a, char *buf, size_t len)
 			n += (size_t)snprintf(buf + n, len - n, ":");
 		if (n < len)
 			n += (size_t)snprintf(buf + n, len - n, "%x",
-			    a[2 * i] << 8 | a[2 * i + 1]);
+			    wire_get16(a + 2 * i));
 	}
 	if (n >= len && len > 0)
 		buf[len - 1] = '\0';

@@ -575,10 +575,7 @@ w_text_id(struct wctx *w, const char *txt, uint32_t *id)
 	v.mv_data = id;
 	if ((rc = mdb_put(w->txn, st->textidx, &k, &v, 0)) != 0)
 		return rc;
-	idk[0] = (uint8_t)(*id >> 24);
-	idk[1] = (uint8_t)(*id >> 16);
-	idk[2] = (uint8_t)(*id >> 8);
-	idk[3] = (uint8_t)*id;
+	wire_set32(idk, *id);
 	k.mv_size = 4;
 	k.mv_data = idk;
 	v.mv_size = strlen(txt);
@@ -626,8 +623,7 @@ w_source_id(struct wctx *w, void *arg)
 	v.mv_data = buf;
 	if ((rc = mdb_put(w->txn, st->sources, &k, &v, 0)) != 0)
 		return rc;
-	idk[0] = (uint8_t)(next >> 8);
-	idk[1] = (uint8_t)next;
+	wire_set16(idk, (uint16_t)next);
 	ik.mv_size = 2;
 	ik.mv_data = idk;
 	if ((rc = mdb_put(w->txn, st->srcids, &ik, &k, 0)) != 0)
@@ -673,10 +669,11 @@ store_source_id(struct store *st, const char *name, bool create)
 int
 st_source_name(MDB_txn *txn, struct store *st, int src, char *out, size_t len)
 {
-	uint8_t idk[2] = { (uint8_t)(src >> 8), (uint8_t)src };
+	uint8_t idk[2];
 	MDB_val k = { 2, idk }, v;
 	int rc;
 
+	wire_set16(idk, (uint16_t)src);
 	if ((rc = mdb_get(txn, st->srcids, &k, &v)) != 0)
 		return rc;
 	if (v.mv_size >= len)

@@ -13,6 +13,7 @@
 
 #include "index.h"
 #include "store.h"
+#include "wire.h"
 
 /*
  * The schema is described at the top of store.c. Functions named st_ take
@@ -186,17 +187,14 @@ key_build(uint8_t *k, int family, int plen, const uint8_t *addr, int src)
 		else if (bits < 8)
 			k[2 + i] &= (uint8_t)(0xff00 >> bits);
 	}
-	k[2 + n] = (uint8_t)(src >> 8);
-	k[3 + n] = (uint8_t)src;
+	wire_set16(k + 2 + n, (uint16_t)src);
 	return (size_t)n + 4;
 }
 
 static inline int
 key_src(const MDB_val *k)
 {
-	const uint8_t *p = k->mv_data;
-
-	return p[k->mv_size - 2] << 8 | p[k->mv_size - 1];
+	return wire_get16((const uint8_t *)k->mv_data + k->mv_size - 2);
 }
 
 /* No control characters: a TXT or reason goes into exports and logs,

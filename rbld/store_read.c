@@ -6,6 +6,7 @@
 
 #include "grace.h"
 #include "store_int.h"
+#include "wire.h"
 
 /* ---- reading many ---- */
 
@@ -42,11 +43,11 @@ st_decode(MDB_txn *txn, struct store *st, const MDB_val *k, const MDB_val *v,
 	e->expires = ev.expires;
 	e->txt = NULL;
 	if (ev.txt != RBL_NO_TXT) {
-		uint8_t idk[4] = { (uint8_t)(ev.txt >> 24), (uint8_t)(ev.txt >> 16),
-		    (uint8_t)(ev.txt >> 8), (uint8_t)ev.txt };
+		uint8_t idk[4];
 		MDB_val tk = { 4, idk }, tv;
 		static __thread char tbuf[RBL_TXT_MAX + 1];
 
+		wire_set32(idk, ev.txt);
 		if (mdb_get(txn, st->texts, &tk, &tv) == 0 &&
 		    tv.mv_size <= RBL_TXT_MAX) {
 			memcpy(tbuf, tv.mv_data, tv.mv_size);

@@ -8,6 +8,7 @@
 
 #include "grace.h"
 #include "store_int.h"
+#include "wire.h"
 
 struct store_reader *
 store_reader_new(struct store *st)
@@ -261,11 +262,11 @@ store_lookup(struct store_reader *r, int family, const uint8_t *addr,
 int
 store_text(struct store_reader *r, uint32_t id, const char **s, size_t *len)
 {
-	uint8_t idk[4] = { (uint8_t)(id >> 24), (uint8_t)(id >> 16),
-	    (uint8_t)(id >> 8), (uint8_t)id };
+	uint8_t idk[4];
 	MDB_val k = { 4, idk }, v;
 	int rc;
 
+	wire_set32(idk, id);
 	if ((rc = mdb_get(r->txn, r->st->texts, &k, &v)) != 0)
 		return st_fail(rc == MDB_NOTFOUND ? ENOENT : rc);
 	*s = v.mv_data;
