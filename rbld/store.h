@@ -256,6 +256,7 @@ long		 store_source_count(struct store *, int src);
  * newer than the index reads LMDB instead, so a write is served at once.
  */
 int		 store_index_start(struct store *);
+/* The bytes of the index that lookups touch; 0 before the first build. */
 size_t		 store_index_bytes(struct store *);
 
 /* ---- readers: one per DNS worker thread ---- */

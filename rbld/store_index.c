@@ -180,8 +180,17 @@ store_index_start(struct store *st)
 size_t
 store_index_bytes(struct store *st)
 {
-	struct index *ix = atomic_load(&st->index);
+	struct index *ix;
+	size_t n;
 
-	/* Only for stats: the indexer is the one thread that frees. */
-	return ix != NULL ? index_bytes(ix) : 0;
+	/*
+	 * A read section like any reader's: a rebuild retires the index it
+	 * replaces, and whichever thread reclaims next may free it, so it
+	 * is read only while this section holds it.
+	 */
+	grace_enter();
+	ix = atomic_load(&st->index);
+	n = ix != NULL ? index_bytes(ix) : 0;
+	grace_exit();
+	return n;
 }
