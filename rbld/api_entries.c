@@ -181,7 +181,7 @@ api_entries_post(struct api *api, const struct view *v,
 	/* ::ffff:a.b.c.d is kept as a.b.c.d: lookups ask only that. */
 	listing_canonical(&aj.p);
 	if (source == NULL)
-		source = "local";
+		source = CONF_ENTRY_SOURCE;
 	if ((si = conf_source_index(v->conf, source)) < 0) {
 		api_error(rs, 400, "no source \"%s\"", source);
 		goto out;
@@ -521,7 +521,7 @@ api_entries_reports_post(struct api *api, const struct view *v,
 {
 	static const char *const keys[] = { "ip", "type", "service", "reason",
 	    NULL };
-	const char *ip, *type, *service, *reason, *why;
+	const char *ip, *type, *service, *reason;
 	struct report_job rj;
 	char err[256];
 	json_t *j, *out;
@@ -551,8 +551,9 @@ api_entries_reports_post(struct api *api, const struct view *v,
 	}
 	rj.r.service = service ? service : "";
 	rj.r.reason = reason ? reason : "";
-	if (*(why = report_check_text(rj.r.service, rj.r.reason)) != '\0') {
-		api_error(rs, 400, "%s", why);
+	if (report_check_text(rj.r.service, rj.r.reason, err,
+	    sizeof(err)) != 0) {
+		api_error(rs, 400, "%s", err);
 		goto out;
 	}
 	rj.v = v;

@@ -22,6 +22,9 @@
 #define CONF_DNAME_MAX		PARSE_DNAME_MAX	/* presentation form, with final dot */
 #define CONF_TXT_MAX		256
 
+/* The source an entry added by hand (API, rbldctl add) goes to if none is named. */
+#define CONF_ENTRY_SOURCE	"local"
+
 #define CONF_MAX_REPORT_TYPES	16
 #define CONF_RTYPE_MAX		32	/* a report type's name, with NUL */
 #define CONF_RTYPE_COUNT_MAX	256	/* N of "N in WINDOW": times kept per IP */

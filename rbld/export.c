@@ -134,7 +134,7 @@ export_test_point(FILE *f, const struct view *v, int z, struct snap *s,
 	struct prefix tp;
 	int n;
 
-	ipaddr_set_v4(&tp, 0x7f000002, 32);
+	ipaddr_set_v4(&tp, LISTING_TEST_POINT4, 32);
 	listing_addr(v, &tp, &la);
 	if ((n = listing_find(v, z, &s->ap, s->rd, &la, now, hits)) < 0)
 		return -1;
@@ -147,7 +147,9 @@ export_test_point(FILE *f, const struct view *v, int z, struct snap *s,
 			fprintf(f, "$DATASET ip4trie:rfc5782 @\n");
 		else
 			fprintf(f, "$DATASET ip4trie:rfc5782-%d @\n", i + 1);
-		fprintf(f, "$TTL %u\n127.0.0.2 :", hits[i].ttl);
+		fprintf(f, "$TTL %u\n", hits[i].ttl);
+		put_a(f, LISTING_TEST_POINT4);
+		fputs(" :", f);
 		put_a(f, hits[i].a);
 		fprintf(f, ":%.*s\n", (int)tl, t);
 	}
@@ -187,8 +189,11 @@ export_rbldnsd(FILE *f, const struct view *v, struct store *st, int z,
 		for (int fam = 4; fam <= 6 && rc == 0; fam += 2) {
 			fprintf(f, "$DATASET ip%dtrie:%s @\n$TTL %u\n", fam,
 			    vz->src[i]->name, s.ap.src_ttl[i]);
-			if (fam == 4)
-				fprintf(f, "!127.0.0.2\n");
+			if (fam == 4) {
+				fputc('!', f);
+				put_a(f, LISTING_TEST_POINT4);
+				fputc('\n', f);
+			}
 			listing_unasked(v, fam, exclude_cb, f);
 			x.family = fam;
 			if (store_walk(st, vz->srcids[i], export_cb, &x) != 0)
@@ -503,7 +508,7 @@ export_bind(FILE *f, const struct view *v, struct store *st, int z,
 	if (listing_unasked(v, 4, node_range_cb, &ns) != 0 ||
 	    listing_unasked(v, 6, node_range_cb, &ns) != 0)
 		goto out;
-	ipaddr_set_v4(&tp, 0x7f000002, 32);
+	ipaddr_set_v4(&tp, LISTING_TEST_POINT4, 32);
 	if (nodes_add(&ns, &tp) != 0)
 		goto out;
 	if (ns.n > 0)

@@ -404,8 +404,8 @@ struct feeds {
 	unsigned	 seed;
 };
 
-static uint32_t
-interval(const struct conf_source *cs)
+uint32_t
+feed_interval(const struct conf_source *cs)
 {
 	return cs->every > cs->min_interval ? cs->every : cs->min_interval;
 }
@@ -415,7 +415,7 @@ static time_t
 next_time(const struct conf_source *cs, const struct feed_status *fs,
     unsigned *seed)
 {
-	uint32_t iv = interval(cs), base = iv;
+	uint32_t iv = feed_interval(cs), base = iv;
 	long jitter;
 
 	if (fs->failures > 0) {
@@ -489,7 +489,8 @@ feeds_main(void *arg)
 			if (feed_status_get(f->st, j->srcid, &fs) == 0 &&
 			    fs.last_attempt > 0 &&
 			    next_time(&j->cs, &fs, &f->seed) > now &&
-			    fs.last_attempt > j->next - (time_t)interval(&j->cs)) {
+			    fs.last_attempt > j->next -
+			    (time_t)feed_interval(&j->cs)) {
 				j->next = next_time(&j->cs, &fs, &f->seed);
 				continue;
 			}

@@ -4,20 +4,11 @@
 #include <string.h>
 
 #include "listing.h"
-
-#define LOOPBACK4	0x7f000001u	/* 127.0.0.1: never listed */
-#define TEST_POINT4	0x7f000002u	/* 127.0.0.2: always listed */
+#include "wire.h"
 
 static const uint8_t mapped_prefix[12] = {
 	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff
 };
-
-static uint32_t
-v4_value(const uint8_t *a)
-{
-	return (uint32_t)a[0] << 24 | (uint32_t)a[1] << 16 |
-	    (uint32_t)a[2] << 8 | a[3];
-}
 
 static bool
 is_6to4(const uint8_t *a6)
@@ -57,14 +48,14 @@ listing_addr(const struct view *v, const struct prefix *ip,
 		}
 	}
 	if (la->v4) {
-		uint32_t a = v4_value(la->a4);
+		uint32_t a = wire_get32(la->a4);
 
-		if (a == LOOPBACK4) {
+		if (a == LISTING_LOOPBACK4) {
 			la->never = LISTING_LOOPBACK;
 			la->v4 = la->v6 = false;
 			return;
 		}
-		la->test_point = a == TEST_POINT4;
+		la->test_point = a == LISTING_TEST_POINT4;
 		if (view_allowed(v, 4, la->a4)) {
 			/* Its 6to4 form is the same host: not listed either. */
 			la->v6 = false;
@@ -205,7 +196,7 @@ listing_unasked(const struct view *v, int family,
 	struct prefix p, lo;
 	int rc;
 
-	ipaddr_set_v4(&lo, LOOPBACK4, 32);
+	ipaddr_set_v4(&lo, LISTING_LOOPBACK4, 32);
 	if (family == 4) {
 		if ((rc = fn(arg, &lo)) != 0)
 			return rc;

@@ -32,6 +32,9 @@
  *    source's TTL (its data file's $TTL, else the zone's).
  */
 
+#define LISTING_LOOPBACK4	0x7f000001u	/* 127.0.0.1: never listed */
+#define LISTING_TEST_POINT4	0x7f000002u	/* 127.0.0.2: always listed */
+
 enum listing_never {
 	LISTING_LISTABLE = 0,
 	LISTING_LOOPBACK,	/* 127.0.0.1, the RFC 5782 "never listed" point */

@@ -299,7 +299,7 @@ cmd_add(struct ctl *c, int argc, char **argv)
 		{ "exclude", no_argument, NULL, 'e' },
 		{ NULL, 0, NULL, 0 }
 	};
-	const char *source = "local", *reason = NULL, *txt = NULL;
+	const char *source = CONF_ENTRY_SOURCE, *reason = NULL, *txt = NULL;
 	char bad[64];
 	const char *ttltext = NULL;
 	struct prefix p, a;
@@ -554,7 +554,6 @@ cmd_report(struct ctl *c, int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	struct report_job ra;
-	const char *why;
 	char iptext[IPADDR_STRLEN], err[256], until[32];
 	int ch;
 
@@ -579,8 +578,8 @@ cmd_report(struct ctl *c, int argc, char **argv)
 	if (!reports_type_known(c->conf, ra.r.type))
 		return fail("unknown report type \"%s\": no source with kind = "
 		    "reports defines it", ra.r.type);
-	if (*(why = report_check_text(ra.r.service, ra.r.reason)) != '\0')
-		return fail("%s", why);
+	if (report_check_text(ra.r.service, ra.r.reason, err, sizeof(err)) != 0)
+		return fail("%s", err);
 	if (ctl_view(c) != EX_OK)
 		return EX_FAIL;
 	ra.v = c->view;
@@ -745,8 +744,7 @@ cmd_stats(struct ctl *c, int argc, char **argv)
 
 			printf("  url          %s\n  format       %s, every %us\n",
 			    cs->url, feed_format_name(cs->format),
-			    cs->every > cs->min_interval ? cs->every :
-			    cs->min_interval);
+			    feed_interval(cs));
 			if (feed_status_get(c->st, c->srcids[i], &fs) != 0) {
 				printf("  status       never fetched\n");
 				continue;

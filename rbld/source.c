@@ -167,7 +167,7 @@ source_check_file(const char *path, FILE *errs)
 	struct checkctx cc = { errs, 0 };
 	struct rbl_data d;
 
-	rbldnsd_init(&d, 0x7f000002, NULL);
+	rbldnsd_init(&d, 0, NULL);	/* A values are not checked */
 	if (rbldnsd_parse_file(&d, path, check_bad_line, &cc) == -1) {
 		fprintf(errs, "%s: cannot read: %s\n", path, strerror(errno));
 		cc.n++;
@@ -186,7 +186,7 @@ source_allow_read(const struct conf *conf, struct prefix **out, int *n,
 	size_t cap = (size_t)conf->nallow + 1;
 	int k = 0;
 
-	rbldnsd_init(&d, 0x7f000002, NULL);
+	rbldnsd_init(&d, 0, NULL);	/* [allow] has no A values */
 	if (conf->allow_file != NULL && rbldnsd_parse_file(&d, conf->allow_file,
 	    log_bad_line, &lc) == -1)
 		log_warn("allow: cannot read %s", conf->allow_file);
