@@ -228,7 +228,7 @@ elapsed(const struct timespec *t0)
 
 static int
 refresh(struct store *st, const struct conf_source *cs, int srcid,
-    struct feed_status *out, const volatile int *cancel, char *errbuf,
+    struct feed_status *out, const atomic_bool *cancel, char *errbuf,
     size_t errlen)
 {
 	struct fetch_request q;
@@ -400,7 +400,7 @@ struct feeds {
 	int		 njobs;
 	bool		 changed;	/* jobs replaced: the thread re-reads */
 	atomic_bool	 stop;
-	volatile int	 cancel;	/* stops a fetch in progress */
+	atomic_bool	 cancel;	/* stops a fetch in progress */
 	unsigned	 seed;
 };
 
@@ -591,7 +591,7 @@ feeds_stop(struct feeds *f)
 	if (f == NULL)
 		return;
 	atomic_store(&f->stop, true);
-	f->cancel = 1;
+	atomic_store(&f->cancel, true);
 	pthread_join(f->thread, NULL);
 	for (int k = 0; k < f->njobs; k++)
 		job_free(&f->jobs[k]);
