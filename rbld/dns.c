@@ -7,7 +7,6 @@
 #include "listing.h"
 #include "wire.h"
 
-#define QUERY_LABELS_MAX	127	/* labels of a 255-byte name */
 #define MAX_RR			(LISTING_MAX_HITS * 2)	/* an A and a TXT each */
 
 /* A parsed query. */
@@ -21,7 +20,7 @@ struct query {
 	size_t		 qend;			/* offset just past the question */
 	uint8_t		 lname[WIRE_NAME_MAX];	/* lowercase copy */
 	int		 nlabels;
-	uint8_t		 loff[QUERY_LABELS_MAX + 1];	/* label offsets in lname */
+	uint8_t		 loff[WIRE_LABELS_MAX + 1];	/* labels in lname */
 	bool		 edns, edns_do;
 	uint16_t	 edns_size;
 	uint8_t		 edns_version;
@@ -84,42 +83,19 @@ count_rcode(struct dns_stats *st, int zi, int slot)
 
 /* ---- parsing ---- */
 
-/* The question's name, lowercased, with its label offsets; -1 if bad. */
-static int
-parse_name(struct query *qq, size_t off)
-{
-	const uint8_t *q = qq->q;
-	size_t n = 0;
-
-	qq->nlabels = 0;
-	for (;;) {
-		uint8_t l;
-
-		if (off >= qq->qlen)
-			return -1;
-		if ((l = q[off]) == 0)
-			break;
-		if (l > WIRE_LABEL_MAX || qq->nlabels >= QUERY_LABELS_MAX)
-			return -1;	/* compression has no place in a question */
-		if (off + 1 + l > qq->qlen || n + 1 + l + 1 > WIRE_NAME_MAX)
-			return -1;
-		qq->loff[qq->nlabels++] = (uint8_t)n;
-		qq->lname[n++] = l;
-		for (uint8_t i = 0; i < l; i++)
-			qq->lname[n++] = (uint8_t)tolower(q[off + 1 + i]);
-		off += 1u + l;
-	}
-	qq->lname[n++] = 0;
-	qq->qname_len = n;
-	return 0;
-}
-
-/* The question section: one question, its name, type and class. */
+/*
+ * The question section: one question, its name (lowercased, with its label
+ * offsets; compression has no place in a question), type and class.
+ */
 static int
 parse_question(struct query *qq)
 {
-	if (wire_count(qq->q, WIRE_QD) != 1 || parse_name(qq, WIRE_HEADER) != 0)
+	int n;
+
+	if (wire_count(qq->q, WIRE_QD) != 1 || (n = wire_name_read(qq->q,
+	    qq->qlen, WIRE_HEADER, qq->lname, qq->loff, &qq->nlabels)) < 0)
 		return -1;
+	qq->qname_len = (size_t)n;
 	/* The wire name is as long as its lowercase copy. */
 	qq->qend = WIRE_HEADER + qq->qname_len + 4;
 	if (qq->qend > qq->qlen)
@@ -141,20 +117,22 @@ parse_edns(struct query *qq)
 	for (unsigned i = 0; i < total; i++) {
 		long o = wire_name_skip(q, qq->qlen, off);
 		uint16_t type, rdlen;
+		uint32_t ttl;
 
 		if (o < 0 || (size_t)o + WIRE_RR_FIXED > qq->qlen)
 			return -1;
-		type = wire_get16(q + o);
-		rdlen = wire_get16(q + o + 8);
+		type = wire_rr_type(q + o);
+		rdlen = wire_rr_rdlen(q + o);
 		if ((size_t)o + WIRE_RR_FIXED + rdlen > qq->qlen)
 			return -1;
 		if (i >= an + ns && type == TYPE_OPT) {
 			if (qq->edns || q[off] != 0)
 				return -1;	/* two OPTs, or not at the root */
+			ttl = wire_rr_ttl(q + o);
 			qq->edns = true;
-			qq->edns_size = wire_get16(q + o + 2);
-			qq->edns_version = q[o + 5];
-			qq->edns_do = q[o + 6] & 0x80;
+			qq->edns_size = wire_rr_class(q + o);
+			qq->edns_version = wire_opt_version(ttl);
+			qq->edns_do = wire_opt_do(ttl);
 		}
 		off = (size_t)o + WIRE_RR_FIXED + rdlen;
 	}
@@ -287,15 +265,14 @@ reply_answer(struct wire_buf *w, const struct query *qq, int rcode)
 	wire_set_rcode(w->b, rcode);
 }
 
+/* Our OPT record: version 0, RCODE's upper bits, the query's DO bit. */
 static void
-put_opt(struct wire_buf *w, const struct query *qq, uint8_t ext_rcode)
+put_opt(struct wire_buf *w, const struct query *qq, int rcode)
 {
 	wire_put8(w, 0);		/* the root */
 	wire_put16(w, TYPE_OPT);
 	wire_put16(w, DNS_EDNS_SIZE);
-	wire_put8(w, ext_rcode);
-	wire_put8(w, 0);		/* version 0 */
-	wire_put16(w, qq->edns_do ? 0x8000 : 0);
+	wire_put32(w, wire_opt_ttl(rcode, 0, qq->edns_do));
 	wire_put16(w, 0);
 }
 
@@ -361,8 +338,7 @@ put_rr(struct wire_buf *w, const struct rr *r)
 static uint16_t
 zone_ptr(const struct query *qq)
 {
-	return (uint16_t)(0xc000 | (WIRE_HEADER +
-	    (qq->rel == 0 ? 0 : qq->loff[qq->rel])));
+	return wire_ptr(WIRE_HEADER + (qq->rel == 0 ? 0 : qq->loff[qq->rel]));
 }
 
 /* ---- the records of a positive answer ---- */
@@ -458,7 +434,7 @@ answer_error(const struct dns_ctx *cx, struct wire_buf *w,
 		wire_set_rcode(w->b, rcode);
 	}
 	if (qq->edns) {
-		put_opt(w, qq, 0);
+		put_opt(w, qq, RCODE_NOERROR);
 		set_count(w, WIRE_AR, 1);
 	}
 	return w->full ? 0 : w->len;
@@ -472,7 +448,7 @@ answer_badvers(const struct dns_ctx *cx, struct wire_buf *w,
 	cx->stats->formerr++;
 	count_rcode(cx->stats, qq->zi, DNS_RC_BADVERS);
 	reply_start(w, qq, true);
-	put_opt(w, qq, RCODE_BADVERS >> 4);
+	put_opt(w, qq, RCODE_BADVERS);
 	set_count(w, WIRE_AR, 1);
 	return w->full ? 0 : w->len;
 }
@@ -576,7 +552,7 @@ answer_finish(const struct dns_ctx *cx, struct wire_buf *w,
 	if (qq->edns && !w->full) {
 		size_t before = w->len;
 
-		put_opt(w, qq, 0);
+		put_opt(w, qq, RCODE_NOERROR);
 		if (!w->full)
 			set_count(w, WIRE_AR, 1);
 		else
@@ -588,7 +564,7 @@ answer_finish(const struct dns_ctx *cx, struct wire_buf *w,
 	if (!w->full)
 		wire_set_tc(w->b);
 	if (qq->edns) {
-		put_opt(w, qq, 0);
+		put_opt(w, qq, RCODE_NOERROR);
 		set_count(w, WIRE_AR, 1);
 	}
 	cx->stats->truncated++;
@@ -599,11 +575,11 @@ answer_finish(const struct dns_ctx *cx, struct wire_buf *w,
 static size_t
 reply_limit(const struct query *qq, size_t outmax, bool tcp)
 {
-	size_t limit = 512;
+	size_t limit = WIRE_UDP_MAX;
 
 	if (tcp)
 		return outmax;
-	if (qq->edns && qq->edns_size > 512)
+	if (qq->edns && qq->edns_size > WIRE_UDP_MAX)
 		limit = qq->edns_size;
 	return limit < outmax ? limit : outmax;
 }

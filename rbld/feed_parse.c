@@ -11,6 +11,7 @@
 #include <jansson.h>
 
 #include "feed_parse.h"
+#include "wire.h"
 
 #define FEED_HTML_SCAN	2048	/* bytes searched for HTML tags */
 #define FEED_TEXT_SCAN	4096	/* bytes checked for being text */
@@ -844,8 +845,7 @@ feed_line_axfr(struct feed_ctx *cx, char *s)
 		memcpy(a, t[i + 1].s, t[i + 1].n);
 		a[t[i + 1].n] = '\0';
 		if (inet_pton(AF_INET, a, b) != 1 ||
-		    (rr.a = (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 |
-		    (uint32_t)b[2] << 8 | b[3]) == 0) {
+		    (rr.a = wire_get32(b)) == 0) {
 			feed_reject(cx, "bad A record");
 			return;
 		}

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* An in-memory, read-only copy of the entries of one LMDB snapshot, for fast lookups. */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -238,8 +239,10 @@ index_add(struct index *ix, int family, int plen, const uint8_t *addr,
 	long ref;
 	size_t h;
 
-	if (ix->n >= ix->cap)
+	if (ix->n >= ix->cap) {
+		errno = ENOSPC;
 		return -1;
+	}
 	memset(&iv, 0, sizeof(iv));
 	iv.a = v->a;
 	iv.txt = v->txt;

@@ -27,7 +27,8 @@ struct index	*index_new(size_t n, size_t gen);
 void		 index_free(struct index *);
 
 /* Add a key (family 4|6, prefix length, masked address, source id); the
- * caller adds each key once. Returns 0, or -1 when full. */
+ * caller adds each key once. Returns 0, or -1 with errno ENOSPC when full
+ * or ENOMEM. */
 int		 index_add(struct index *, int family, int plen,
 		    const uint8_t *addr, int src, const struct index_val *v);
 

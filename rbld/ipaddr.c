@@ -44,6 +44,23 @@ ipaddr_mask(struct prefix *p)
 	}
 }
 
+/* ::ffff:0:0/96, the IPv4-mapped addresses (RFC 4291, 2.5.5.2). */
+static const uint8_t mapped_prefix[12] = {
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff
+};
+
+void
+ipaddr_canonical(struct prefix *p)
+{
+	if (p->family != 6 || p->len < 96 ||
+	    memcmp(p->addr, mapped_prefix, sizeof(mapped_prefix)) != 0)
+		return;
+	memmove(p->addr, p->addr + 12, 4);
+	memset(p->addr + 4, 0, 12);
+	p->family = 4;
+	p->len = (uint8_t)(p->len - 96);
+}
+
 bool
 ipaddr_contains(const struct prefix *a, const struct prefix *b)
 {

@@ -39,6 +39,14 @@ int	ipaddr_parse_prefix(const char *s, struct prefix *out, char *err,
 /* Zero the bits of P->addr past P->len. */
 void	ipaddr_mask(struct prefix *p);
 
+/*
+ * The prefix as rbld keeps and asks it: an IPv4-mapped prefix
+ * (::ffff:0:0/96 or longer) becomes the IPv4 prefix it maps, LEN - 96
+ * bits long, since lookups ask the IPv4 data about those addresses. Any
+ * other prefix is left as it is.
+ */
+void	ipaddr_canonical(struct prefix *p);
+
 /* True if A contains B (same family, A->len <= B->len, B inside A). */
 bool	ipaddr_contains(const struct prefix *a, const struct prefix *b);
 

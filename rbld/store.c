@@ -74,12 +74,25 @@
 
 static struct zonetab zt_empty;
 
+int
+st_errno(int rc)
+{
+	return rc == MDB_MAP_FULL ? ENOSPC : rc > 0 ? rc : EIO;
+}
+
+int
+st_fail(int rc)
+{
+	errno = st_errno(rc);
+	return -1;
+}
+
 void
 st_err(char *err, size_t errlen, const char *what, int rc)
 {
 	if (err != NULL && errlen > 0)
 		snprintf(err, errlen, "%s: %s", what, mdb_strerror(rc));
-	errno = rc == MDB_MAP_FULL ? ENOSPC : rc > 0 ? rc : EIO;
+	errno = st_errno(rc);
 }
 
 /* ---- opening ---- */
@@ -602,8 +615,9 @@ w_source_id(struct wctx *w, void *arg)
 	rc = st_meta_get(w->txn, st, "nextsrc", &next, sizeof(next));
 	if (rc != 0 && rc != MDB_NOTFOUND)
 		return rc;
+	/* Every id is taken: the source table is full. */
 	if (next >= STORE_MAX_SOURCES)
-		return MDB_DBS_FULL;
+		return ENOSPC;
 	memset(&rec, 0, sizeof(rec));
 	rec.id = (uint16_t)next;
 	rec.meta.file_mtime = -1;
@@ -627,27 +641,32 @@ int
 store_source_id(struct store *st, const char *name, bool create)
 {
 	struct srcid_arg a = { name, -1 };
+	struct srcrec rec;
 	MDB_txn *txn;
 	MDB_val k = { strlen(name), (void *)name }, v;
 	int rc;
 
-	if (k.mv_size == 0 || k.mv_size >= STORE_NAME_MAX)
+	if (k.mv_size == 0 || k.mv_size >= STORE_NAME_MAX) {
+		errno = EINVAL;
 		return -1;
-	if ((rc = st_rbegin(st, &txn)) == 0) {
-		rc = mdb_get(txn, st->sources, &k, &v);
-		if (rc == 0) {
-			struct srcrec rec;
-
-			rc = st_srcrec_decode(v.mv_data, v.mv_size, &rec);
-			st_rend(st, txn);
-			return rc == 0 ? rec.id : -1;
-		}
-		st_rend(st, txn);
 	}
-	if (!create)
+	if ((rc = st_rbegin(st, &txn)) != 0)
+		return st_fail(rc);
+	/* Decoded before st_rend: V points into the snapshot. */
+	if ((rc = mdb_get(txn, st->sources, &k, &v)) == 0 &&
+	    st_srcrec_decode(v.mv_data, v.mv_size, &rec) != 0)
+		rc = MDB_CORRUPTED;
+	st_rend(st, txn);
+	if (rc == 0)
+		return rec.id;
+	if (rc != MDB_NOTFOUND)
+		return st_fail(rc);
+	if (!create) {
+		errno = ENOENT;
 		return -1;
-	if (st_write(st, w_source_id, &a) != 0)
-		return -1;
+	}
+	if ((rc = st_write(st, w_source_id, &a)) != 0)
+		return st_fail(rc);
 	return a.id;
 }
 
@@ -703,12 +722,20 @@ store_set_zones(struct store *st, int nzones, const char **names,
     const int *nsrc, const int *const *srcids)
 {
 	struct zonetab *zt, *old;
+	int rc;
 
-	if (nzones > STORE_MAX_ZONES || (zt = calloc(1, sizeof(*zt))) == NULL)
+	if (nzones < 0 || nzones > STORE_MAX_ZONES) {
+		errno = EINVAL;
 		return -1;
+	}
+	if ((zt = calloc(1, sizeof(*zt))) == NULL) {
+		errno = ENOMEM;
+		return -1;
+	}
 	for (int z = 0; z < nzones; z++) {
 		if (strlen(names[z]) >= STORE_DNAME_MAX) {
 			free(zt);
+			errno = EINVAL;
 			return -1;
 		}
 		snprintf(zt->zones[z].name, sizeof(zt->zones[z].name), "%s",
@@ -718,9 +745,9 @@ store_set_zones(struct store *st, int nzones, const char **names,
 				zt->srczones[srcids[z][i]] |= 1u << z;
 	}
 	zt->nzones = nzones;
-	if (!st->readonly && st_write(st, w_init_zones, zt) != 0) {
+	if (!st->readonly && (rc = st_write(st, w_init_zones, zt)) != 0) {
 		free(zt);
-		return -1;
+		return st_fail(rc);
 	}
 	old = atomic_exchange(&st->zt, zt);
 	atomic_fetch_add(&st->zt_gen, 1);

@@ -14,6 +14,9 @@
 struct store;
 struct store_reader;
 
+/* A function here that returns -1 sets errno to the class of failure, as
+ * docs/HACKING.md lists them. */
+
 #define STORE_MAX_NS		8
 #define STORE_NAME_MAX		64
 #define STORE_DNAME_MAX		256
@@ -73,12 +76,15 @@ struct store	*store_open(const char *path, uint64_t mapsize, bool readonly,
 		    char *err, size_t errlen);
 void		 store_close(struct store *);
 
-/* Id of source NAME, creating it when CREATE; -1 if missing or on error. */
+/* Id of source NAME, creating it when CREATE; -1 with errno ENOENT if it is
+ * missing (not CREATE), EINVAL a bad name, ENOSPC no id left, EIO an error. */
 int		 store_source_id(struct store *, const char *name, bool create);
 
 /*
  * Declare the zones: zone i has NSRC[i] sources SRCIDS[i][]. Writers bump the
  * serial of every zone that holds a changed source, in the same transaction.
+ * 0, or -1 with errno (EINVAL too many zones or a name too long, ENOMEM,
+ * ENOSPC, EIO).
  */
 int		 store_set_zones(struct store *, int nzones, const char **names,
 		    const int *nsrc, const int *const *srcids);
@@ -101,7 +107,8 @@ long		 store_replace(struct store *, int src, enum store_origin origin,
 /*
  * Small named records ("blob:..." names) beside the entries: feed status,
  * requests from rbldctl to rbld. Put and delete commit at once; get returns
- * the length copied into OUT, or -1 if missing or larger than MAX.
+ * the length copied into OUT, or -1 with errno ENOENT if it is missing,
+ * EOVERFLOW if it is larger than MAX, EIO on a database error.
  */
 int		 store_blob_put(struct store *, const char *name, const void *data,
 		    size_t len);
@@ -110,7 +117,7 @@ ssize_t		 store_blob_get(struct store *, const char *name, void *out,
 		    size_t max);
 
 /* Call FN for each small record whose name starts with PREFIX, in order;
- * stops when FN returns non-zero. */
+ * stops when FN returns non-zero. 0, or -1 (errno EIO) on a read error. */
 int		 store_blob_walk(struct store *, const char *prefix,
 		    int (*fn)(void *arg, const char *name, const void *data,
 		    size_t len), void *arg);
@@ -125,7 +132,8 @@ long		 store_import(struct store *, int src, const struct rbl_data *d,
 void		 store_srcmeta_init(struct store_srcmeta *m,
 		    const struct rbl_data *d);
 
-/* Read a source's saved metadata; -1 if the source has none yet. */
+/* Read a source's saved metadata; -1 with errno ENOENT if the source has
+ * none yet, EIO on a database error. */
 int		 store_source_meta(struct store *, int src, struct store_srcmeta *out);
 
 /*
@@ -147,7 +155,7 @@ int		 store_add(struct store *, int src, const struct prefix *p,
 int		 store_del(struct store *, int src, const struct prefix *p,
 		    int *kept, char *err, size_t errlen);
 
-/* Remove expired entries; returns the number removed or -1. */
+/* Remove expired entries; returns the number removed, or -1 with errno. */
 long		 store_expire(struct store *, uint32_t now);
 
 /* Call FN for each entry (of SRC, or all when SRC < 0) in key order; stops
@@ -217,7 +225,8 @@ int		 store_txn_rec_del(struct store_txn *, const void *key,
 int		 store_rec_walk(struct store *, const void *prefix, size_t plen,
 		    int (*fn)(void *arg, const void *key, size_t klen,
 		    const void *data, size_t len), void *arg);
-/* Delete, in one transaction, every record DROP says to; the count or -1. */
+/* Delete, in one transaction, every record DROP says to; the count, or -1
+ * with errno. */
 long		 store_rec_prune(struct store *, bool (*drop)(void *arg,
 		    const void *key, size_t klen, const void *data, size_t len),
 		    void *arg);

@@ -43,12 +43,9 @@ struct wsave {
 static int
 txn_fail(struct store_txn *t, int rc)
 {
-	if (rc == MDB_MAP_FULL) {
+	if (rc == MDB_MAP_FULL)
 		t->map_full = true;
-		errno = ENOSPC;
-	} else
-		errno = rc > 0 ? rc : EIO;
-	return -1;
+	return st_fail(rc);
 }
 
 static void
@@ -124,7 +121,6 @@ store_batch(struct store *st, int njobs,
 
 	if ((rc = st_write(st, w_batch, &ba)) != 0) {
 		st_err(err, errlen, "write", rc);
-		errno = rc == MDB_MAP_FULL ? ENOSPC : rc > 0 ? rc : EIO;
 		return -1;
 	}
 	return 0;
@@ -261,11 +257,11 @@ store_rec_walk(struct store *st, const void *prefix, size_t plen,
 	MDB_val k = { plen, (void *)prefix }, v;
 	int rc;
 
-	if (st_rbegin(st, &txn) != 0)
-		return -1;
-	if (mdb_cursor_open(txn, st->records, &cur) != 0) {
+	if ((rc = st_rbegin(st, &txn)) != 0)
+		return st_fail(rc);
+	if ((rc = mdb_cursor_open(txn, st->records, &cur)) != 0) {
 		st_rend(st, txn);
-		return -1;
+		return st_fail(rc);
 	}
 	rc = plen > 0 ? mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE) :
 	    mdb_cursor_get(cur, &k, &v, MDB_FIRST);
@@ -277,7 +273,7 @@ store_rec_walk(struct store *st, const void *prefix, size_t plen,
 	}
 	mdb_cursor_close(cur);
 	st_rend(st, txn);
-	return rc == 0 || rc == MDB_NOTFOUND ? 0 : -1;
+	return rc == 0 || rc == MDB_NOTFOUND ? 0 : st_fail(rc);
 }
 
 struct prune_arg {
@@ -321,9 +317,10 @@ store_rec_prune(struct store *st, bool (*drop)(void *arg, const void *key,
     size_t klen, const void *data, size_t len), void *arg)
 {
 	struct prune_arg pa = { drop, arg, 0 };
+	int rc;
 
-	if (st_write(st, w_prune, &pa) != 0)
-		return -1;
+	if ((rc = st_write(st, w_prune, &pa)) != 0)
+		return st_fail(rc);
 	return pa.n;
 }
 

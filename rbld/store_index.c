@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* The store's index thread: an in-memory copy of the entries, kept fresh. */
+#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -163,10 +164,15 @@ st_indexer(void *arg)
 int
 store_index_start(struct store *st)
 {
+	int rc;
+
 	if (st->indexer_running)
 		return 0;
-	if (pthread_create(&st->indexer, NULL, st_indexer, st) != 0)
+	/* pthread_create returns its error instead of setting errno. */
+	if ((rc = pthread_create(&st->indexer, NULL, st_indexer, st)) != 0) {
+		errno = rc;
 		return -1;
+	}
 	st->indexer_running = true;
 	return 0;
 }

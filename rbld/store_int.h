@@ -216,6 +216,13 @@ text_ok(const char *s)
  * boundary, where LMDB's codes end. */
 void		 st_err(char *err, size_t errlen, const char *what, int rc);
 
+/* The errno of LMDB code (or errno value) RC: ENOSPC for a full map, EIO
+ * for LMDB's own codes, an errno value as it is. */
+int		 st_errno(int rc);
+
+/* -1 with errno st_errno(RC), for functions with no message to give. */
+int		 st_fail(int rc);
+
 /* A meta record of exactly LEN bytes; LMDB codes (MDB_CORRUPTED if the
  * size differs). */
 int		 st_meta_get(MDB_txn *, struct store *, const char *name,

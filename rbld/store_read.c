@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* The store's reads outside the DNS path, and its small named records. */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -25,9 +26,11 @@ st_decode(MDB_txn *txn, struct store *st, const MDB_val *k, const MDB_val *v,
 	e->p.len = kp[1];
 	memcpy(e->p.addr, kp + 2, kp[0] == 4 ? 4 : 16);
 	if (src != *lastsrc) {
+		/* An entry whose source has no name is damage too, not
+		 * the end of a walk. */
 		if ((rc = st_source_name(txn, st, src, srcname,
 		    STORE_NAME_MAX)) != 0)
-			return rc;
+			return rc == MDB_NOTFOUND ? MDB_CORRUPTED : rc;
 		*lastsrc = src;
 	}
 	snprintf(e->source, sizeof(e->source), "%s", srcname);
@@ -84,10 +87,10 @@ store_walk_after(struct store *st, int src, const struct prefix *after,
 	int rc, last = -1;
 
 	if ((rc = st_rbegin(st, &txn)) != 0)
-		return -1;
+		return st_fail(rc);
 	if ((rc = mdb_cursor_open(txn, st->entries, &cur)) != 0) {
 		st_rend(st, txn);
-		return -1;
+		return st_fail(rc);
 	}
 	if (after == NULL)
 		rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
@@ -113,7 +116,7 @@ store_walk_after(struct store *st, int src, const struct prefix *after,
 	}
 	mdb_cursor_close(cur);
 	st_rend(st, txn);
-	return rc == 0 || rc == MDB_NOTFOUND ? 0 : -1;
+	return rc == 0 || rc == MDB_NOTFOUND ? 0 : st_fail(rc);
 }
 
 int
@@ -126,11 +129,11 @@ store_covering(struct store *st, const struct prefix *addr,
 	MDB_cursor *cur;
 	int rc = 0, last = -1, maxlen = addr->family == 4 ? 32 : 128;
 
-	if (st_rbegin(st, &txn) != 0)
-		return -1;
-	if (mdb_cursor_open(txn, st->entries, &cur) != 0) {
+	if ((rc = st_rbegin(st, &txn)) != 0)
+		return st_fail(rc);
+	if ((rc = mdb_cursor_open(txn, st->entries, &cur)) != 0) {
 		st_rend(st, txn);
-		return -1;
+		return st_fail(rc);
 	}
 	for (int plen = maxlen; plen >= 0; plen--) {
 		uint8_t key[KEY_MAX];
@@ -154,7 +157,7 @@ store_covering(struct store *st, const struct prefix *addr,
 out:
 	mdb_cursor_close(cur);
 	st_rend(st, txn);
-	return rc == 0 || rc == MDB_NOTFOUND ? 0 : -1;
+	return rc == 0 || rc == MDB_NOTFOUND ? 0 : st_fail(rc);
 }
 
 uint32_t
@@ -183,9 +186,10 @@ store_source_count(struct store *st, int src)
 	char name[32];
 	int64_t cnt = 0;
 	MDB_txn *txn;
+	int rc;
 
-	if (st_rbegin(st, &txn) != 0)
-		return -1;
+	if ((rc = st_rbegin(st, &txn)) != 0)
+		return st_fail(rc);
 	snprintf(name, sizeof(name), "count:%d", src);
 	st_meta_get(txn, st, name, &cnt, sizeof(cnt));
 	st_rend(st, txn);
@@ -198,10 +202,11 @@ store_stats(struct store *st, struct store_stats *out)
 	MDB_envinfo info;
 	MDB_stat ms, es;
 	MDB_txn *txn;
+	int rc;
 
 	memset(out, 0, sizeof(*out));
-	if (st_rbegin(st, &txn) != 0)
-		return -1;
+	if ((rc = st_rbegin(st, &txn)) != 0)
+		return st_fail(rc);
 	mdb_stat(txn, st->entries, &es);
 	mdb_env_stat(st->env, &ms);
 	mdb_env_info(st->env, &info);
@@ -223,11 +228,15 @@ store_source_meta(struct store *st, int src, struct store_srcmeta *out)
 	int rc;
 
 	if ((rc = st_rbegin(st, &txn)) != 0)
-		return -1;
+		return st_fail(rc);
 	rc = st_srcrec_get(txn, st, src, &rec);
 	st_rend(st, txn);
-	if (rc != 0 || !rec.has_meta)
+	if (rc == MDB_NOTFOUND || (rc == 0 && !rec.has_meta)) {
+		errno = ENOENT;
 		return -1;
+	}
+	if (rc != 0)
+		return st_fail(rc);
 	*out = rec.meta;
 	return 0;
 }
@@ -254,6 +263,9 @@ store_srcmeta_init(struct store_srcmeta *m, const struct rbl_data *d)
 }
 
 /* ---- small named records: feed status, requests between processes ---- */
+
+/* The longest name of a small record: put and delete refuse longer. */
+#define BLOB_NAME_MAX	400
 
 struct blob_arg {
 	const char	*name;
@@ -282,20 +294,26 @@ store_blob_put(struct store *st, const char *name, const void *data,
     size_t len)
 {
 	struct blob_arg b = { name, data, len, false };
+	int rc;
 
-	if (strlen(name) > 400 || strncmp(name, "blob:", 5) != 0)
+	if (strlen(name) > BLOB_NAME_MAX || strncmp(name, "blob:", 5) != 0) {
+		errno = EINVAL;
 		return -1;
-	return st_write(st, w_blob, &b) == 0 ? 0 : -1;
+	}
+	return (rc = st_write(st, w_blob, &b)) == 0 ? 0 : st_fail(rc);
 }
 
 int
 store_blob_del(struct store *st, const char *name)
 {
 	struct blob_arg b = { name, NULL, 0, true };
+	int rc;
 
-	if (strlen(name) > 400 || strncmp(name, "blob:", 5) != 0)
+	if (strlen(name) > BLOB_NAME_MAX || strncmp(name, "blob:", 5) != 0) {
+		errno = EINVAL;
 		return -1;
-	return st_write(st, w_blob, &b) == 0 ? 0 : -1;
+	}
+	return (rc = st_write(st, w_blob, &b)) == 0 ? 0 : st_fail(rc);
 }
 
 ssize_t
@@ -303,16 +321,22 @@ store_blob_get(struct store *st, const char *name, void *out, size_t max)
 {
 	MDB_val k = { strlen(name), (void *)name }, v;
 	MDB_txn *txn;
-	ssize_t n = -1;
+	size_t n = 0;
+	int rc;
 
-	if (st_rbegin(st, &txn) != 0)
-		return -1;
-	if (mdb_get(txn, st->meta, &k, &v) == 0 && v.mv_size <= max) {
-		memcpy(out, v.mv_data, v.mv_size);
-		n = (ssize_t)v.mv_size;
+	if ((rc = st_rbegin(st, &txn)) != 0)
+		return st_fail(rc);
+	if ((rc = mdb_get(txn, st->meta, &k, &v)) == 0) {
+		if (v.mv_size <= max) {
+			memcpy(out, v.mv_data, v.mv_size);
+			n = v.mv_size;
+		} else
+			rc = EOVERFLOW;
 	}
 	st_rend(st, txn);
-	return n;
+	if (rc == MDB_NOTFOUND)
+		rc = ENOENT;
+	return rc == 0 ? (ssize_t)n : st_fail(rc);
 }
 
 int
@@ -326,11 +350,15 @@ store_blob_walk(struct store *st, const char *prefix,
 	MDB_val k = { plen, (void *)prefix }, v;
 	int rc;
 
-	if (plen > 400 || st_rbegin(st, &txn) != 0)
+	if (plen > BLOB_NAME_MAX) {
+		errno = EINVAL;
 		return -1;
-	if (mdb_cursor_open(txn, st->meta, &cur) != 0) {
+	}
+	if ((rc = st_rbegin(st, &txn)) != 0)
+		return st_fail(rc);
+	if ((rc = mdb_cursor_open(txn, st->meta, &cur)) != 0) {
 		st_rend(st, txn);
-		return -1;
+		return st_fail(rc);
 	}
 	rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
 	while (rc == 0 && k.mv_size >= plen && k.mv_size < 512 &&
@@ -345,7 +373,7 @@ store_blob_walk(struct store *st, const char *prefix,
 	}
 	mdb_cursor_close(cur);
 	st_rend(st, txn);
-	return 0;
+	return rc == 0 || rc == MDB_NOTFOUND ? 0 : st_fail(rc);
 }
 
 const char *

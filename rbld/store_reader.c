@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* The store's per-worker readers: snapshots, and the lookup of the DNS path. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -158,7 +159,7 @@ fail:
 	r->txn = NULL;
 	atomic_store(&r->active, 0);
 	grace_exit();
-	return -1;
+	return st_fail(rc);
 }
 
 void
@@ -182,8 +183,10 @@ store_lookup(struct store_reader *r, int family, const uint8_t *addr,
 	bool done[64];
 	int minsrc = 0xffff;
 
-	if (nsrc > 64)
+	if (nsrc > 64) {
+		errno = EINVAL;
 		return -1;
+	}
 	for (int i = 0; i < nsrc; i++) {
 		hits[i].listed = false;
 		done[i] = false;
@@ -250,7 +253,7 @@ store_lookup(struct store_reader *r, int family, const uint8_t *addr,
 			rc = mdb_cursor_get(r->cur, &k, &v, MDB_NEXT);
 		}
 		if (rc != 0 && rc != MDB_NOTFOUND)
-			return -1;
+			return st_fail(rc);
 	}
 	return 0;
 }
@@ -261,9 +264,10 @@ store_text(struct store_reader *r, uint32_t id, const char **s, size_t *len)
 	uint8_t idk[4] = { (uint8_t)(id >> 24), (uint8_t)(id >> 16),
 	    (uint8_t)(id >> 8), (uint8_t)id };
 	MDB_val k = { 4, idk }, v;
+	int rc;
 
-	if (mdb_get(r->txn, r->st->texts, &k, &v) != 0)
-		return -1;
+	if ((rc = mdb_get(r->txn, r->st->texts, &k, &v)) != 0)
+		return st_fail(rc == MDB_NOTFOUND ? ENOENT : rc);
 	*s = v.mv_data;
 	*len = v.mv_size;
 	return 0;

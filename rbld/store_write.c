@@ -219,10 +219,12 @@ st_bulk(struct store *st, struct replace_arg *ra,
 
 	if (ra->src <= 0 || ra->src >= STORE_MAX_SOURCES) {
 		snprintf(err, errlen, "bad source id %d", ra->src);
+		errno = EINVAL;
 		return -1;
 	}
 	if (st_prepare(ra, ra->src, ra->d) != 0) {
 		snprintf(err, errlen, "out of memory");
+		errno = ENOMEM;
 		return -1;
 	}
 	rc = st_write(st, fn, ra);
@@ -401,27 +403,32 @@ store_add(struct store *st, int src, const struct prefix *p, bool excl,
 
 	if (src <= 0 || src >= STORE_MAX_SOURCES) {
 		snprintf(err, errlen, "bad source id %d", src);
+		errno = EINVAL;
 		return -1;
 	}
 	if (txt != NULL && (strlen(txt) == 0 || strlen(txt) > RBL_TXT_MAX)) {
 		snprintf(err, errlen, "TXT must be 1 to %d characters",
 		    RBL_TXT_MAX);
+		errno = EINVAL;
 		return -1;
 	}
 	if (reason != NULL && strlen(reason) > STORE_REASON_MAX) {
 		snprintf(err, errlen, "reason longer than %d characters",
 		    STORE_REASON_MAX);
+		errno = EINVAL;
 		return -1;
 	}
 	if (!text_ok(txt) || !text_ok(reason)) {
 		snprintf(err, errlen, "TXT and reason may not hold control "
 		    "characters");
+		errno = EINVAL;
 		return -1;
 	}
 	if ((rc = st_write(st, w_add, &aa)) != 0) {
-		if (rc == EEXIST)
+		if (rc == EEXIST) {
 			snprintf(err, errlen, "%s", store_strerror(rc));
-		else
+			errno = EEXIST;
+		} else
 			st_err(err, errlen, "add", rc);
 		return -1;
 	}
@@ -580,8 +587,9 @@ long
 store_expire(struct store *st, uint32_t now)
 {
 	struct expire_arg ea = { now, 0 };
+	int rc;
 
-	if (st_write(st, w_expire, &ea) != 0)
-		return -1;
+	if ((rc = st_write(st, w_expire, &ea)) != 0)
+		return st_fail(rc);
 	return ea.n;
 }

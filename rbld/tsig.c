@@ -221,13 +221,6 @@ pend(struct tsig_ctx *c, const uint8_t *msg, size_t len)
 	return 0;
 }
 
-static void
-put48(uint8_t *p, uint64_t v)
-{
-	for (int i = 5; i >= 0; i--, v >>= 8)
-		p[i] = (uint8_t)v;
-}
-
 static const uint8_t *
 alg_wire(enum tsig_alg a, size_t *len)
 {
@@ -275,7 +268,7 @@ digest(struct tsig_ctx *c, const uint8_t *hdr, const uint8_t *body,
 		memset(b + 2, 0, 4);	/* TTL */
 		h_update(&m, b, 6);
 		h_update(&m, aw, al);
-		put48(b, tsigned);
+		wire_set48(b, tsigned);
 		wire_set16(b + 6, (uint16_t)fudge);
 		wire_set16(b + 8, (uint16_t)error);
 		wire_set16(b + 10, (uint16_t)otherlen);
@@ -283,7 +276,7 @@ digest(struct tsig_ctx *c, const uint8_t *hdr, const uint8_t *body,
 		if (otherlen > 0)
 			h_update(&m, other, otherlen);
 	} else {
-		put48(b, tsigned);
+		wire_set48(b, tsigned);
 		wire_set16(b + 6, (uint16_t)fudge);
 		h_update(&m, b, 8);
 	}
@@ -313,7 +306,7 @@ tsig_sign(struct tsig_ctx *c, uint8_t *msg, size_t len, size_t max,
 	if (len < WIRE_HEADER)
 		return -1;
 	rdlen = al + 6 + 2 + 2 + ml + 2 + 2 + 2;
-	need = k->namelen + 10 + rdlen;
+	need = k->namelen + WIRE_RR_FIXED + rdlen;
 	if (len + need > max)
 		return -1;
 	digest(c, msg, msg + WIRE_HEADER, len - WIRE_HEADER, now, TSIG_FUDGE, 0,
@@ -325,10 +318,10 @@ tsig_sign(struct tsig_ctx *c, uint8_t *msg, size_t len, size_t max,
 	wire_set16(p + 2, CLASS_ANY);
 	memset(p + 4, 0, 4);
 	wire_set16(p + 8, (uint16_t)rdlen);
-	p += 10;
+	p += WIRE_RR_FIXED;
 	memcpy(p, aw, al);
 	p += al;
-	put48(p, now);
+	wire_set48(p, now);
 	wire_set16(p + 6, TSIG_FUDGE);
 	wire_set16(p + 8, (uint16_t)ml);
 	memcpy(p + 10, mac, ml);
@@ -379,7 +372,7 @@ find_tsig(const uint8_t *m, size_t len, bool *found, size_t *tsig_off)
 		if (end < 0 || (off = (size_t)end) + WIRE_RR_FIXED > len)
 			return -1;
 		if (i == rrs - 1) {
-			if (wire_get16(m + off) != TYPE_TSIG)
+			if (wire_rr_type(m + off) != TYPE_TSIG)
 				return 0;
 			/* RFC 8945 5.1: the last record of the additional
 			 * section; anywhere else it is a malformed message. */
@@ -387,10 +380,10 @@ find_tsig(const uint8_t *m, size_t len, bool *found, size_t *tsig_off)
 				return -1;
 			*tsig_off = start;
 			*found = true;
-			return off + WIRE_RR_FIXED + wire_get16(m + off + 8) == len ?
-			    0 : -1;
+			return off + WIRE_RR_FIXED + wire_rr_rdlen(m + off) ==
+			    len ? 0 : -1;
 		}
-		off += WIRE_RR_FIXED + wire_get16(m + off + 8);
+		off += WIRE_RR_FIXED + wire_rr_rdlen(m + off);
 		if (off > len)
 			return -1;
 	}
@@ -401,10 +394,10 @@ static const char *
 tsig_error(unsigned e)
 {
 	switch (e) {
-	case 16: return "BADSIG (the server holds another secret)";
-	case 17: return "BADKEY (the server does not know the key)";
-	case 18: return "BADTIME (the clocks differ)";
-	case 22: return "BADTRUNC";
+	case RCODE_BADSIG: return "BADSIG (the server holds another secret)";
+	case RCODE_BADKEY: return "BADKEY (the server does not know the key)";
+	case RCODE_BADTIME: return "BADTIME (the clocks differ)";
+	case RCODE_BADTRUNC: return "BADTRUNC";
 	default: return "an unknown error";
 	}
 }
@@ -417,7 +410,7 @@ tsig_verify(struct tsig_ctx *c, const uint8_t *m, size_t len, uint64_t now,
 	uint8_t hdr[WIRE_HEADER], mac[TSIG_MAC_MAX];
 	size_t toff = 0, off, al, ml;
 	const uint8_t *aw = alg_wire(k->alg, &al);
-	uint64_t tsigned = 0;
+	uint64_t tsigned;
 	unsigned fudge, macsize, error, otherlen;
 	const uint8_t *theirs, *other;
 	bool found;
@@ -450,11 +443,11 @@ tsig_verify(struct tsig_ctx *c, const uint8_t *m, size_t len, uint64_t now,
 		snprintf(err, errlen, "signed with another key");
 		return -1;
 	}
-	if (wire_get16(m + off + 2) != CLASS_ANY) {
+	if (wire_rr_class(m + off) != CLASS_ANY) {
 		snprintf(err, errlen, "malformed TSIG record");
 		return -1;
 	}
-	off += 10;
+	off += WIRE_RR_FIXED;
 	if (!wire_name_equal(m, len, &off, aw, al)) {
 		snprintf(err, errlen, "signed with another algorithm than %s",
 		    alg_name(k->alg));
@@ -464,8 +457,7 @@ tsig_verify(struct tsig_ctx *c, const uint8_t *m, size_t len, uint64_t now,
 		snprintf(err, errlen, "malformed TSIG record");
 		return -1;
 	}
-	for (int i = 0; i < 6; i++)
-		tsigned = tsigned << 8 | m[off + (size_t)i];
+	tsigned = wire_get48(m + off);
 	fudge = wire_get16(m + off + 6);
 	macsize = wire_get16(m + off + 8);
 	off += 10;

@@ -88,7 +88,7 @@ wire_name_skip(const uint8_t *m, size_t len, size_t off)
 	for (int hops = 0; hops < WIRE_HOPS_MAX; hops++) {
 		if (off >= len)
 			return -1;
-		if ((m[off] & 0xc0) == 0xc0)
+		if ((m[off] & WIRE_LABEL_PTR) == WIRE_LABEL_PTR)
 			return off + 2 <= len ? (long)(off + 2) : -1;
 		if (m[off] > WIRE_LABEL_MAX)
 			return -1;	/* 0x40 and 0x80: extended label types */

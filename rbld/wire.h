@@ -3,6 +3,7 @@
 #ifndef RBLD_WIRE_H
 #define RBLD_WIRE_H
 
+#include <ctype.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -11,9 +12,16 @@
 #define WIRE_HEADER	12	/* bytes of the message header */
 #define WIRE_NAME_MAX	255	/* a name in wire form, root label included */
 #define WIRE_LABEL_MAX	63
+#define WIRE_LABELS_MAX	127	/* labels of a 255-byte name, not the root */
 #define WIRE_NAME_TEXT	1024	/* a name in presentation form, escapes included */
 #define WIRE_RR_FIXED	10	/* type, class, TTL and RDLENGTH after an owner */
-#define WIRE_PTR_HEADER	0xc00c	/* a compression pointer to the question name */
+#define WIRE_UDP_MAX	512	/* a UDP message without EDNS (RFC 1035) */
+
+/* A length byte with both top bits set starts a compression pointer: 14
+ * bits of offset from the start of the message (RFC 1035 4.1.4). The
+ * question's name is always at WIRE_HEADER. */
+#define WIRE_LABEL_PTR	0xc0
+#define WIRE_PTR_HEADER	(WIRE_LABEL_PTR << 8 | WIRE_HEADER)
 
 /* Record types (RFC 1035, 1995, 5936, 6891, 8945). */
 #define TYPE_A		1
@@ -39,6 +47,13 @@
 #define RCODE_NOTAUTH	9
 #define RCODE_BADVERS	16	/* extended: 1 in the OPT record, 0 in the header */
 
+/* The error field of a TSIG record (RFC 8945 3, 5.2). BADSIG shares 16
+ * with BADVERS: one is only ever in a TSIG, the other only in an OPT. */
+#define RCODE_BADSIG	16
+#define RCODE_BADKEY	17
+#define RCODE_BADTIME	18
+#define RCODE_BADTRUNC	22
+
 #define OPCODE_QUERY	0
 #define OPCODE_NOTIFY	4
 
@@ -57,6 +72,13 @@ wire_get32(const uint8_t *p)
 	    (uint32_t)p[2] << 8 | p[3];
 }
 
+/* TSIG's time signed is 48 bits. */
+static inline uint64_t
+wire_get48(const uint8_t *p)
+{
+	return (uint64_t)wire_get16(p) << 32 | wire_get32(p + 2);
+}
+
 static inline void
 wire_set16(uint8_t *p, uint16_t v)
 {
@@ -71,6 +93,13 @@ wire_set32(uint8_t *p, uint32_t v)
 	p[1] = (uint8_t)(v >> 16);
 	p[2] = (uint8_t)(v >> 8);
 	p[3] = (uint8_t)v;
+}
+
+static inline void
+wire_set48(uint8_t *p, uint64_t v)
+{
+	wire_set16(p, (uint16_t)(v >> 32));
+	wire_set32(p + 2, (uint32_t)v);
 }
 
 /* ---- the header: H points at a message of at least WIRE_HEADER bytes ---- */
@@ -162,7 +191,74 @@ wire_set_rcode(uint8_t *h, int rcode)
 	h[3] = (uint8_t)((h[3] & 0xf0) | (rcode & 0xf));
 }
 
+/* ---- a record's fixed fields: R points just past its owner name ---- */
+
+static inline uint16_t
+wire_rr_type(const uint8_t *r)
+{
+	return wire_get16(r);
+}
+
+/* In an OPT record, the largest UDP message its sender takes. */
+static inline uint16_t
+wire_rr_class(const uint8_t *r)
+{
+	return wire_get16(r + 2);
+}
+
+static inline uint32_t
+wire_rr_ttl(const uint8_t *r)
+{
+	return wire_get32(r + 4);
+}
+
+static inline uint16_t
+wire_rr_rdlen(const uint8_t *r)
+{
+	return wire_get16(r + 8);
+}
+
+/* ---- EDNS: the TTL of an OPT record (RFC 6891 6.1.3) ---- */
+
+/* The TTL holds the upper 8 bits of a 12-bit rcode (the header holds the
+ * lower 4), the EDNS version and 16 bits of flags. */
+#define EDNS_FLAG_DO	0x8000	/* DNSSEC OK (RFC 3225) */
+
+/* The rcode's upper bits in place: add the header's wire_rcode. */
+static inline int
+wire_opt_ext_rcode(uint32_t ttl)
+{
+	return (int)(ttl >> 24) << 4;
+}
+
+static inline uint8_t
+wire_opt_version(uint32_t ttl)
+{
+	return (uint8_t)(ttl >> 16);
+}
+
+static inline bool
+wire_opt_do(uint32_t ttl)
+{
+	return ttl & EDNS_FLAG_DO;
+}
+
+/* The TTL for RCODE (its upper 8 bits; the header takes the lower 4). */
+static inline uint32_t
+wire_opt_ttl(int rcode, uint8_t version, bool dnssec_ok)
+{
+	return (uint32_t)((rcode >> 4) & 0xff) << 24 | (uint32_t)version << 16 |
+	    (dnssec_ok ? EDNS_FLAG_DO : 0);
+}
+
 /* ---- names ---- */
+
+/* A compression pointer to offset OFF (below 0x4000) of the message. */
+static inline uint16_t
+wire_ptr(size_t off)
+{
+	return (uint16_t)(WIRE_LABEL_PTR << 8 | off);
+}
 
 /*
  * Text name ("bl.example.test", with or without the final dot; "" or "."
@@ -188,6 +284,43 @@ int	wire_name_to_text(const uint8_t *w, size_t wlen, char *out,
  * a bad label.
  */
 long	wire_name_skip(const uint8_t *m, size_t len, size_t off);
+
+/*
+ * The name at OFF in M (LEN bytes), which may not be compressed, lowercased
+ * into OUT (WIRE_NAME_MAX bytes) with the offset of each label in OUT in
+ * LOFF (WIRE_LABELS_MAX) and their count in *NLABELS. Returns the length,
+ * the same in M as in OUT, or -1 when the name runs past the end, holds a
+ * pointer or another label type, or is longer than WIRE_NAME_MAX. Inline:
+ * every query's name goes through it.
+ */
+static inline int
+wire_name_read(const uint8_t *m, size_t len, size_t off, uint8_t *out,
+    uint8_t *loff, int *nlabels)
+{
+	size_t n = 0;
+	int nl = 0;
+
+	for (;;) {
+		uint8_t l;
+
+		if (off >= len)
+			return -1;
+		if ((l = m[off]) == 0)
+			break;
+		if (l > WIRE_LABEL_MAX || nl >= WIRE_LABELS_MAX)
+			return -1;	/* a pointer, or 0x40 and 0x80 types */
+		if (off + 1 + l > len || n + 1 + l + 1 > WIRE_NAME_MAX)
+			return -1;
+		loff[nl++] = (uint8_t)n;
+		out[n++] = l;
+		for (uint8_t i = 0; i < l; i++)
+			out[n++] = (uint8_t)tolower(m[off + 1 + i]);
+		off += 1u + l;
+	}
+	out[n++] = 0;
+	*nlabels = nl;
+	return (int)n;
+}
 
 /* Is the name at *OFF in M, uncompressed, equal to wire name W ignoring
  * case? Moves *OFF past it when it is a name at all. */

@@ -606,6 +606,34 @@ START_TEST(test_malformed_questions)
 		ck_assert_uint_gt(run(512, false), 0);
 		ck_assert_uint_eq(rcode(), LDNS_RCODE_FORMERR);
 	}
+	/* Label types 0x40 and 0x80 (RFC 6891) are not label lengths. */
+	mkquery(&QDEF, "4.3.2.1." ZONE, T_A);
+	Q[12] = 0x41;
+	ck_assert_uint_gt(run(512, false), 0);
+	ck_assert_uint_eq(rcode(), LDNS_RCODE_FORMERR);
+	mkquery(&QDEF, "4.3.2.1." ZONE, T_A);
+	Q[12] = 0x81;
+	ck_assert_uint_gt(run(512, false), 0);
+	ck_assert_uint_eq(rcode(), LDNS_RCODE_FORMERR);
+	/* The most labels a name has room for, 127 in 255 bytes, make a
+	 * question (of no zone of ours); one more does not. */
+	{
+		char name[300];
+
+		for (int i = 0; i < 127; i++)
+			memcpy(name + 2 * i, "a.", 2);
+		name[253] = '\0';
+		mkquery(&QDEF, name, T_A);
+		ck_assert_uint_eq(QLEN, 12 + 255 + 4);
+		ck_assert_uint_gt(run(512, false), 0);
+		ck_assert_uint_eq(rcode(), LDNS_RCODE_REFUSED);
+		name[253] = '.';
+		name[254] = 'a';
+		name[255] = '\0';
+		mkquery(&QDEF, name, T_A);
+		ck_assert_uint_gt(run(512, false), 0);
+		ck_assert_uint_eq(rcode(), LDNS_RCODE_FORMERR);
+	}
 	/* An additional record that runs past the end. */
 	{
 		struct qopt o = QDEF;

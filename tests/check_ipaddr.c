@@ -273,6 +273,55 @@ START_TEST(test_contains)
 }
 END_TEST
 
+/* S as ipaddr_canonical leaves it, printed; every byte past the family's
+ * is zero. */
+static const char *
+canon(const char *s)
+{
+	struct prefix p;
+
+	ck_assert_msg(ipaddr_parse_prefix(s, &p, NULL, 0) == 0,
+	    "cannot parse %s", s);
+	ipaddr_canonical(&p);
+	for (int i = ipaddr_bytes(p.family); i < 16; i++)
+		ck_assert_int_eq(p.addr[i], 0);
+	return fmt(&p);
+}
+
+START_TEST(test_canonical)
+{
+	/* IPv4-mapped, ::ffff:0:0/96 and longer: the IPv4 prefix. */
+	ck_assert_str_eq(canon("::ffff:192.0.2.1"), "192.0.2.1/32");
+	ck_assert_str_eq(canon("::ffff:198.51.100.0/120"), "198.51.100.0/24");
+	ck_assert_str_eq(canon("::ffff:10.0.0.0/104"), "10.0.0.0/8");
+	ck_assert_str_eq(canon("::ffff:0:0/96"), "0.0.0.0/0");
+	/* Shorter than /96 it is more than the mapped space: left alone,
+	 * even unmasked. */
+	ck_assert_str_eq(canon("::fffe:0:0/95"), "::fffe:0:0/95");
+	ck_assert_str_eq(canon("::/0"), "::/0");
+	{
+		struct prefix p;
+
+		ck_assert_int_eq(ipaddr_parse_addr("::ffff:0:0", &p), 0);
+		p.len = 95;
+		ipaddr_canonical(&p);
+		ck_assert_int_eq(p.family, 6);
+		ck_assert_str_eq(fmt(&p), "::ffff:0:0/95");
+	}
+	/* Ordinary IPv6, and look-alikes that are not ::ffff:0:0/96. */
+	ck_assert_str_eq(canon("2001:db8::1"), "2001:db8::1/128");
+	ck_assert_str_eq(canon("2001:db8::/32"), "2001:db8::/32");
+	ck_assert_str_eq(canon("::1.2.3.4"), "::102:304/128");
+	ck_assert_str_eq(canon("::fffe:1.2.3.4"), "::fffe:102:304/128");
+	ck_assert_str_eq(canon("1::ffff:1.2.3.4"), "1::ffff:102:304/128");
+	ck_assert_str_eq(canon("2002:c000:201::"), "2002:c000:201::/128");
+	/* IPv4 stays as it is. */
+	ck_assert_str_eq(canon("192.0.2.1"), "192.0.2.1/32");
+	ck_assert_str_eq(canon("0.0.0.0/0"), "0.0.0.0/0");
+	ck_assert_str_eq(canon("255.255.0.0/16"), "255.255.0.0/16");
+}
+END_TEST
+
 START_TEST(test_ntop4)
 {
 	char buf[IPADDR_STRLEN];
@@ -594,6 +643,7 @@ ipaddr_suite(void)
 	tcase_add_test(tc, test_parse_prefix_lengths);
 	tcase_add_test(tc, test_mask);
 	tcase_add_test(tc, test_contains);
+	tcase_add_test(tc, test_canonical);
 	tcase_add_test(tc, test_ntop4);
 	tcase_add_test(tc, test_ntop6_rbldnsd);
 	tcase_add_test(tc, test_ntop6_exhaustive_zero_patterns);

@@ -6,6 +6,7 @@
 
 #include <check.h>
 #include <dirent.h>
+#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +22,9 @@
 #define DEF_A		0x7f000002u
 #define MAPSIZE		(16u << 20)
 #define TINY_MAP	(20u << 10)	/* the least store_open accepts */
+/* store_int.h's limits, which the tests do not include. */
+#define MAX_ZONES	32
+#define MAX_SOURCES	1024
 
 static char			 tmpdir[64];	/* /tmp/rbld-check-store.XXXXXX */
 static struct store		*st;
@@ -352,6 +356,135 @@ START_TEST(test_source_meta)
 	ck_assert_ptr_nonnull(rm = store_reader_srcmeta(rd, A));
 	ck_assert_uint_eq(rm->ttl, 60);
 	store_reader_end(rd);
+}
+END_TEST
+
+static bool
+drop_none(void *arg, const void *key, size_t klen, const void *data,
+    size_t len)
+{
+	(void)arg;
+	(void)key;
+	(void)klen;
+	(void)data;
+	(void)len;
+	return false;
+}
+
+static int
+blob_cb(void *arg, const char *name, const void *data, size_t len)
+{
+	int *n = arg;
+
+	(void)name;
+	(void)data;
+	(void)len;
+	++*n;
+	return 0;
+}
+
+/* A failure says which kind it is in errno: missing apart from broken. */
+START_TEST(test_errno)
+{
+	static const char *names[MAX_ZONES + 1];
+	static const int nsrc[MAX_ZONES + 1];
+	const int *ids[MAX_ZONES + 1] = { NULL };
+	char longname[STORE_DNAME_MAX + 8], blob[8];
+	struct store_srcmeta m;
+	struct prefix p = pfx("1.2.3.4");
+	struct rbl_data d;
+	struct store *ro;
+	int n = 0;
+
+	errno = 0;
+	ck_assert_int_eq(store_source_id(st, "nope", false), -1);
+	ck_assert_int_eq(errno, ENOENT);
+	errno = 0;
+	ck_assert_int_eq(store_source_id(st, "", true), -1);
+	ck_assert_int_eq(errno, EINVAL);
+	errno = 0;
+	ck_assert_int_eq(store_source_meta(st, B, &m), -1);
+	ck_assert_int_eq(errno, ENOENT);
+
+	/* Small records: missing, too large for the buffer, a bad name. */
+	errno = 0;
+	ck_assert_int_eq(store_blob_get(st, "blob:none", blob, sizeof(blob)),
+	    -1);
+	ck_assert_int_eq(errno, ENOENT);
+	ck_assert_int_eq(store_blob_put(st, "blob:big", "0123456789", 10), 0);
+	errno = 0;
+	ck_assert_int_eq(store_blob_get(st, "blob:big", blob, sizeof(blob)),
+	    -1);
+	ck_assert_int_eq(errno, EOVERFLOW);
+	ck_assert_int_eq(store_blob_get(st, "blob:big", longname,
+	    sizeof(longname)), 10);
+	errno = 0;
+	ck_assert_int_eq(store_blob_put(st, "noblob", "x", 1), -1);
+	ck_assert_int_eq(errno, EINVAL);
+	errno = 0;
+	ck_assert_int_eq(store_blob_del(st, "noblob"), -1);
+	ck_assert_int_eq(errno, EINVAL);
+	ck_assert_int_eq(store_blob_walk(st, "blob:", blob_cb, &n), 0);
+	ck_assert_int_eq(n, 1);
+
+	/* Zones: too many, or a name too long. */
+	for (int z = 0; z <= MAX_ZONES; z++)
+		names[z] = "z.test";
+	errno = 0;
+	ck_assert_int_eq(store_set_zones(st, MAX_ZONES + 1, names,
+	    nsrc, ids), -1);
+	ck_assert_int_eq(errno, EINVAL);
+	memset(longname, 'z', sizeof(longname) - 1);
+	longname[sizeof(longname) - 1] = '\0';
+	names[0] = longname;
+	errno = 0;
+	ck_assert_int_eq(store_set_zones(st, 1, names, nsrc, ids), -1);
+	ck_assert_int_eq(errno, EINVAL);
+
+	/* Entries: bad values, and a prefix the file owns. */
+	errno = 0;
+	ck_assert_int_eq(store_add(st, 0, &p, false, DEF_A, NULL, 0, NULL,
+	    ORIGIN_CLI, err, sizeof(err)), -1);
+	ck_assert_int_eq(errno, EINVAL);
+	errno = 0;
+	ck_assert_int_eq(store_add(st, A, &p, false, DEF_A, "", 0, NULL,
+	    ORIGIN_CLI, err, sizeof(err)), -1);
+	ck_assert_int_eq(errno, EINVAL);
+	errno = 0;
+	ck_assert_int_eq(store_add(st, A, &p, false, DEF_A, NULL, 0, "a\nb",
+	    ORIGIN_CLI, err, sizeof(err)), -1);
+	ck_assert_int_eq(errno, EINVAL);
+	ck_assert_int_eq(load(A, "1.2.3.4\n"), 1);
+	errno = 0;
+	ck_assert_int_eq(store_add(st, A, &p, false, DEF_A, NULL, 0, NULL,
+	    ORIGIN_CLI, err, sizeof(err)), -1);
+	ck_assert_int_eq(errno, EEXIST);
+	build(&d, "5.6.7.8\n");
+	errno = 0;
+	ck_assert_int_eq(store_replace_file(st, 0, &d, NULL, err,
+	    sizeof(err)), -1);
+	ck_assert_int_eq(errno, EINVAL);
+	errno = 0;
+	ck_assert_int_eq(store_import(st, MAX_SOURCES, &d,
+	    ORIGIN_CLI, err, sizeof(err)), -1);
+	ck_assert_int_eq(errno, EINVAL);
+	rbldnsd_free(&d);
+
+	/* A read-only store refuses writes with an errno, not a bare -1. */
+	close_store();
+	ro = store_open(dbdir(), MAPSIZE, true, err, sizeof(err));
+	ck_assert_msg(ro != NULL, "%s", err);
+	errno = 0;
+	ck_assert_int_eq(store_expire(ro, (uint32_t)time(NULL)), -1);
+	ck_assert_int_ne(errno, 0);
+	errno = 0;
+	ck_assert_int_eq(store_rec_prune(ro, drop_none, NULL), -1);
+	ck_assert_int_ne(errno, 0);
+	errno = 0;
+	ck_assert_int_eq(store_source_id(ro, "new", true), -1);
+	ck_assert_int_ne(errno, 0);
+	ck_assert_int_ne(errno, ENOENT);
+	store_close(ro);
 }
 END_TEST
 
@@ -1529,6 +1662,7 @@ store_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_source_ids);
 	tcase_add_test(tc, test_source_meta);
+	tcase_add_test(tc, test_errno);
 	tcase_add_test(tc, test_longest_prefix);
 	tcase_add_test(tc, test_duplicates_first_wins);
 	tcase_add_test(tc, test_per_source);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "../rbld/tsig.h"
+#include "../rbld/wire.h"
 #include "testutil.h"
 
 #define NOW	1795000000ull
@@ -289,7 +290,7 @@ START_TEST(test_server_error)
 
 	exchange_start(&x, &key);
 	n = tsig_sign(&x.srv, m, message(m, 7, 1), sizeof(m), NOW);
-	m[n - 3] = 17;		/* error field, low byte */
+	m[n - 3] = RCODE_BADKEY;	/* error field, low byte */
 	ck_assert_int_eq(verify(&x.cli, m, (size_t)n, NOW), -1);
 	ck_assert_ptr_nonnull(strstr(err, "BADKEY"));
 	exchange_end(&x);

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* Unit tests for rbld/wire.c: DNS names, header fields and the bounded builder. */
+/* Unit tests for rbld/wire.c: DNS names, header and OPT fields, the bounded builder. */
 #include <check.h>
 #include <errno.h>
 #include <stdlib.h>
@@ -109,6 +109,109 @@ START_TEST(test_name_skip)
 }
 END_TEST
 
+/* The question's reader: a lowercase copy with label offsets, no
+ * pointers, no name over 255 bytes. */
+START_TEST(test_name_read)
+{
+	uint8_t m[300], out[WIRE_NAME_MAX], loff[WIRE_LABELS_MAX];
+	int nl = -1;
+
+	memset(m, 0, sizeof(m));
+	memcpy(m + 12, "\002Bl\007EXAMPLE\004test\000", 17);
+	ck_assert_int_eq(wire_name_read(m, 29, 12, out, loff, &nl), 17);
+	ck_assert_mem_eq(out, "\002bl\007example\004test\000", 17);
+	ck_assert_int_eq(nl, 3);
+	ck_assert_uint_eq(loff[0], 0);
+	ck_assert_uint_eq(loff[1], 3);
+	ck_assert_uint_eq(loff[2], 11);
+	ck_assert_mem_eq(m + 12, "\002Bl", 3);	/* the message is left as it is */
+	/* The root alone: one byte, no labels. */
+	ck_assert_int_eq(wire_name_read(m, 29, 28, out, loff, &nl), 1);
+	ck_assert_uint_eq(out[0], 0);
+	ck_assert_int_eq(nl, 0);
+	/* Running past the end: in a label, or before the root label. */
+	ck_assert_int_eq(wire_name_read(m, 20, 12, out, loff, &nl), -1);
+	ck_assert_int_eq(wire_name_read(m, 28, 12, out, loff, &nl), -1);
+	ck_assert_int_eq(wire_name_read(m, 12, 12, out, loff, &nl), -1);
+	/* A pointer, and the extended label types 0x40 and 0x80. */
+	m[15] = WIRE_LABEL_PTR;
+	m[16] = 12;
+	ck_assert_int_eq(wire_name_read(m, 29, 12, out, loff, &nl), -1);
+	m[15] = 0x41;
+	ck_assert_int_eq(wire_name_read(m, 29, 12, out, loff, &nl), -1);
+	m[15] = 0x81;
+	ck_assert_int_eq(wire_name_read(m, 29, 12, out, loff, &nl), -1);
+	/* 127 labels of one byte are 255 bytes, the most there may be. */
+	memset(m, 1, sizeof(m));
+	m[254] = 0;
+	ck_assert_int_eq(wire_name_read(m, sizeof(m), 0, out, loff, &nl), 255);
+	ck_assert_int_eq(nl, WIRE_LABELS_MAX);
+	ck_assert_uint_eq(loff[WIRE_LABELS_MAX - 1], 252);
+	/* One byte more: a name of 256 bytes. */
+	m[254] = 1;
+	m[255] = 1;
+	m[256] = 0;
+	ck_assert_int_eq(wire_name_read(m, sizeof(m), 0, out, loff, &nl), -1);
+	/* Four labels of 63 bytes: 257 bytes. */
+	memset(m, 'x', sizeof(m));
+	m[0] = m[64] = m[128] = m[192] = WIRE_LABEL_MAX;
+	m[256] = 0;
+	ck_assert_int_eq(wire_name_read(m, sizeof(m), 0, out, loff, &nl), -1);
+	/* A label of 64 bytes. */
+	m[0] = WIRE_LABEL_MAX + 1;
+	m[65] = 0;
+	ck_assert_int_eq(wire_name_read(m, sizeof(m), 0, out, loff, &nl), -1);
+}
+END_TEST
+
+/* A pointer's two bytes; WIRE_PTR_HEADER points at the question. */
+START_TEST(test_pointer)
+{
+	uint8_t b[2];
+
+	ck_assert_uint_eq(wire_ptr(12), 0xc00c);
+	ck_assert_uint_eq(WIRE_PTR_HEADER, 0xc00c);
+	ck_assert_uint_eq(wire_ptr(0x3fff), 0xffff);
+	wire_set16(b, wire_ptr(40));
+	ck_assert_uint_eq(b[0], 0xc0);
+	ck_assert_uint_eq(b[1], 40);
+	ck_assert_int_eq(wire_name_skip(b, 2, 0), 2);
+}
+END_TEST
+
+/* The fixed fields of a record, and an OPT record's TTL. */
+START_TEST(test_opt)
+{
+	/* OPT: 4096 bytes, extended rcode 1 (BADVERS), version 0, DO. */
+	static const uint8_t opt[] = {
+		0, 0, 41, 0x10, 0x00, 0x01, 0x00, 0x80, 0x00, 0, 5,
+	};
+	uint32_t ttl;
+
+	ck_assert_uint_eq(wire_rr_type(opt + 1), TYPE_OPT);
+	ck_assert_uint_eq(wire_rr_class(opt + 1), 4096);
+	ck_assert_uint_eq(wire_rr_rdlen(opt + 1), 5);
+	ttl = wire_rr_ttl(opt + 1);
+	ck_assert_uint_eq(ttl, 0x01008000);
+	ck_assert_int_eq(wire_opt_ext_rcode(ttl), RCODE_BADVERS);
+	ck_assert_uint_eq(wire_opt_version(ttl), 0);
+	ck_assert(wire_opt_do(ttl));
+
+	/* Built again, the same bytes; the rcode's lower 4 bits are the
+	 * header's, not the OPT's. */
+	ck_assert_uint_eq(wire_opt_ttl(RCODE_BADVERS, 0, true), ttl);
+	ck_assert_uint_eq(wire_opt_ttl(RCODE_NOERROR, 0, false), 0);
+	ck_assert_uint_eq(wire_opt_ttl(RCODE_REFUSED, 0, false), 0);
+	ttl = wire_opt_ttl(0xabc, 7, false);
+	ck_assert_uint_eq(ttl, 0xab070000);
+	ck_assert_int_eq(wire_opt_ext_rcode(ttl), 0xab0);
+	ck_assert_uint_eq(wire_opt_version(ttl), 7);
+	ck_assert(!wire_opt_do(ttl));
+	ck_assert(wire_opt_do(0xffff8000));
+	ck_assert(!wire_opt_do(0xffff7fff));
+}
+END_TEST
+
 START_TEST(test_header)
 {
 	uint8_t h[WIRE_HEADER] = { 0x12, 0x34, 0x79, 0x00 };
@@ -150,6 +253,16 @@ START_TEST(test_builder)
 	ck_assert(!w.full);
 	ck_assert_uint_eq(w.len, 6);
 	ck_assert_uint_eq(wire_get32(b + 2), 0x01020304);
+	/* TSIG's 48-bit time. */
+	wire_set48(b, 0x0102030405a6ull);
+	ck_assert_uint_eq(b[0], 1);
+	ck_assert_uint_eq(b[5], 0xa6);
+	ck_assert(wire_get48(b) == 0x0102030405a6ull);
+	wire_set48(b, 0xffffffffffffull);
+	ck_assert(wire_get48(b) == 0xffffffffffffull);
+	wire_buf_init(&w, b, sizeof(b));
+	wire_put16(&w, 0xabcd);
+	wire_put32(&w, 0x01020304);
 	wire_patch16(&w, 0, 0x1111);
 	ck_assert_uint_eq(wire_get16(b), 0x1111);
 	wire_patch16(&w, 5, 0x2222);	/* past what was written: ignored */
@@ -228,6 +341,9 @@ main(void)
 	tcase_add_test(tc, test_name_from_text);
 	tcase_add_test(tc, test_name_to_text);
 	tcase_add_test(tc, test_name_skip);
+	tcase_add_test(tc, test_name_read);
+	tcase_add_test(tc, test_pointer);
+	tcase_add_test(tc, test_opt);
 	tcase_add_test(tc, test_header);
 	tcase_add_test(tc, test_builder);
 	tcase_add_test(tc, test_records);
