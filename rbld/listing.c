@@ -6,26 +6,10 @@
 #include "listing.h"
 #include "wire.h"
 
-static const uint8_t mapped_prefix[12] = {
-	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff
-};
-
 static bool
 is_6to4(const uint8_t *a6)
 {
 	return a6[0] == 0x20 && a6[1] == 0x02;
-}
-
-void
-listing_canonical(struct prefix *p)
-{
-	if (p->family != 6 || p->len < 96 ||
-	    memcmp(p->addr, mapped_prefix, sizeof(mapped_prefix)) != 0)
-		return;
-	memmove(p->addr, p->addr + 12, 4);
-	memset(p->addr + 4, 0, 12);
-	p->family = 4;
-	p->len = (uint8_t)(p->len - 96);
 }
 
 void
@@ -35,7 +19,7 @@ listing_addr(const struct view *v, const struct prefix *ip,
 	struct prefix p = *ip;
 
 	memset(la, 0, sizeof(*la));
-	listing_canonical(&p);
+	ipaddr_canonical(&p);
 	if (p.family == 4) {
 		memcpy(la->a4, p.addr, 4);
 		la->v4 = true;
@@ -203,8 +187,8 @@ listing_unasked(const struct view *v, int family,
 	} else {
 		memset(&p, 0, sizeof(p));
 		p.family = 6;
-		p.len = 96;
-		memcpy(p.addr, mapped_prefix, sizeof(mapped_prefix));
+		p.len = 96;		/* ::ffff:0:0/96, asked as IPv4 */
+		p.addr[10] = p.addr[11] = 0xff;
 		if ((rc = fn(arg, &p)) != 0)
 			return rc;
 		six_to_four(&lo, &p);

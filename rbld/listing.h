@@ -15,7 +15,8 @@
 /*
  * The rules, for an address asked about in any zone:
  *
- *  - An IPv4-mapped address (::ffff:a.b.c.d) is the IPv4 address a.b.c.d.
+ *  - An IPv4-mapped address (::ffff:a.b.c.d) is the IPv4 address a.b.c.d
+ *    (ipaddr_canonical; the store keeps entries and view.c [allow] so).
  *  - A 6to4 address (2002:AABB:CCDD::/48) is looked up in the IPv6 data
  *    and its embedded IPv4 address (A.B.C.D) in the IPv4 data.
  *  - 127.0.0.1 is never listed (RFC 5782), nor its 6to4 form.
@@ -100,13 +101,6 @@ bool	listing_template(struct store_reader *rd, const struct listing_hit *hit,
  */
 size_t	listing_txt(struct store_reader *rd, const struct listing_addr *la,
 	    const struct listing_hit *hit, char out[RBL_TXT_ANSWER_MAX]);
-
-/*
- * The prefix an entry is kept as: an IPv4-mapped prefix (::ffff:0:0/96
- * or longer) is the IPv4 prefix it maps, since lookups never ask the IPv6
- * data about those addresses.
- */
-void	listing_canonical(struct prefix *p);
 
 /*
  * Every range that FAMILY's data is never asked about, so that an entry

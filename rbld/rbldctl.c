@@ -253,7 +253,7 @@ cmd_lookup(struct ctl *c, int argc, char **argv)
 		return bad_usage("lookup IP");
 	if (ipaddr_parse_addr(argv[1], &ip) != 0)
 		return fail("\"%s\" is not an IP address", argv[1]);
-	listing_canonical(&ip);
+	ipaddr_canonical(&ip);
 	ipaddr_ntop(ip.family, ip.addr, iptext, sizeof(iptext));
 	if (ctl_view(c) != EX_OK)
 		return EX_FAIL;
@@ -338,7 +338,7 @@ cmd_add(struct ctl *c, int argc, char **argv)
 		    "[--reason TEXT] [--a A] [--txt TXT] [--exclude]");
 	if (ipaddr_parse_prefix(argv[optind], &p, bad, sizeof(bad)) != 0)
 		return fail("bad prefix \"%s\": %s", argv[optind], bad);
-	listing_canonical(&p);
+	ipaddr_canonical(&p);
 	if (ctl_source(c, source, &si) != EX_OK)
 		return EX_FAIL;
 	aval = have_a ? ipaddr_v4(&a) : c->conf->sources[si].a;
@@ -383,7 +383,7 @@ cmd_del(struct ctl *c, int argc, char **argv)
 	da.src = -1;
 	if (ipaddr_parse_prefix(argv[optind], &da.p, bad, sizeof(bad)) != 0)
 		return fail("bad prefix \"%s\": %s", argv[optind], bad);
-	listing_canonical(&da.p);
+	ipaddr_canonical(&da.p);
 	if (ctl_view(c) != EX_OK)
 		return EX_FAIL;
 	da.v = c->view;
@@ -574,7 +574,7 @@ cmd_report(struct ctl *c, int argc, char **argv)
 		    "[--reason TEXT]");
 	if (ipaddr_parse_addr(argv[optind], &ra.r.ip) != 0)
 		return fail("\"%s\" is not an IP address", argv[optind]);
-	listing_canonical(&ra.r.ip);
+	ipaddr_canonical(&ra.r.ip);
 	if (!reports_type_known(c->conf, ra.r.type))
 		return fail("unknown report type \"%s\": no source with kind = "
 		    "reports defines it", ra.r.type);

@@ -218,6 +218,14 @@ START_TEST(test_allowed)
 	ck_assert(!view_allowed(v, 6, a6));
 	ck_assert(!view_allowed(V, 4, a4));
 	view_free(v);
+
+	/* [allow] written in the IPv4-mapped form keeps the IPv4 addresses. */
+	ck_assert_int_eq(ipaddr_parse_prefix("::ffff:192.0.2.0/120", &p[0],
+	    NULL, 0), 0);
+	ck_assert_ptr_nonnull(v = view_build(CF, IDS, p, 1, err, sizeof(err)));
+	ck_assert(view_allowed(v, 4, a4));
+	ck_assert(!view_allowed(v, 4, b4));
+	view_free(v);
 }
 END_TEST
 
