@@ -282,10 +282,9 @@ static void
 feed_add(struct feed_ctx *cx, const struct prefix *p, uint32_t a,
     uint32_t txt, uint32_t line)
 {
-	if (!feed_vet(cx, p, false))
-		return;
-	rbldnsd_add(cx->d, p, false, a, txt, line);
-	cx->c->accepted++;
+	if (feed_vet(cx, p, false) &&
+	    rbldnsd_add(cx->d, p, false, a, txt, line) == 0)
+		cx->c->accepted++;
 }
 
 static int
@@ -745,6 +744,7 @@ axfr_txt(const struct tok *t, int nt, char *out, size_t outsz, const char **why)
 	return (int)o;
 }
 
+/* A record that finds no room leaves the list incomplete: D says so. */
 static void
 axfr_push(struct feed_ctx *cx, const struct axfr_rr *rr)
 {
@@ -753,8 +753,10 @@ axfr_push(struct feed_ctx *cx, const struct axfr_rr *rr)
 		struct axfr_rr *n;
 
 		if (cap > SIZE_MAX / sizeof(*n) ||
-		    (n = realloc(cx->rrs, cap * sizeof(*n))) == NULL)
-			abort();	/* as rbldnsd.c: no partial state to save */
+		    (n = realloc(cx->rrs, cap * sizeof(*n))) == NULL) {
+			cx->d->nomem = true;
+			return;
+		}
 		cx->rrs = n;
 		cx->caprrs = cap;
 	}
@@ -864,8 +866,8 @@ feed_line_axfr(struct feed_ctx *cx, char *s)
 			return;
 		}
 		rr.has_txt = true;
-		if (n > 0)
-			rr.txt = rbldnsd_txt_intern(cx->d, txt);
+		if (n > 0 && rbldnsd_txt_intern(cx->d, txt, &rr.txt) == -1)
+			return;
 	}
 	axfr_push(cx, &rr);
 }
@@ -939,6 +941,15 @@ feed_fail(char *err)
 	return -1;
 }
 
+/* Memory ran out: D holds only part of the list, which is not refused. */
+static int
+feed_nomem(char *err, size_t errlen)
+{
+	snprintf(err, errlen, "out of memory");
+	errno = ENOMEM;
+	return -1;
+}
+
 /* A line too long to copy: a comment is still only a comment. */
 static bool
 feed_is_comment(enum feed_format f, const char *s, size_t n)
@@ -994,8 +1005,10 @@ feed_parse(enum feed_format format, const char *buf, size_t len,
 	err[0] = '\0';
 	if (format < FEED_PLAIN || format > FEED_AXFR) {
 		snprintf(err, errlen, "unknown feed format %d", (int)format);
-		return -1;
+		return feed_fail(err);
 	}
+	if (d->nomem)
+		return feed_nomem(err, errlen);
 	memset(&cx, 0, sizeof(cx));
 	cx.format = format;
 	cx.pol = policy;
@@ -1009,11 +1022,11 @@ feed_parse(enum feed_format format, const char *buf, size_t len,
 			zl--;
 		if (zl == 0) {
 			snprintf(err, errlen, "axfr format needs a zone name");
-			return -1;
+			return feed_fail(err);
 		}
 		if (zl >= sizeof(cx.zone)) {
 			snprintf(err, errlen, "zone name too long");
-			return -1;
+			return feed_fail(err);
 		}
 		memcpy(cx.zone, zone, zl);
 		cx.zone[zl] = '\0';
@@ -1021,10 +1034,10 @@ feed_parse(enum feed_format format, const char *buf, size_t len,
 	}
 
 	if (feed_not_text(buf, len, err, errlen) == -1)
-		return -1;
+		return feed_fail(err);
 	if (len >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0)
 		p += 3;
-	while (p < end) {
+	while (p < end && !d->nomem) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		size_t n = (size_t)((nl != NULL ? nl : end) - p);
 
@@ -1045,6 +1058,8 @@ feed_parse(enum feed_format format, const char *buf, size_t len,
 	}
 	if (format == FEED_AXFR)
 		axfr_finish(&cx);	/* a name's A and TXT may be far apart */
+	if (d->nomem)
+		return feed_nomem(err, errlen);
 
 	if (c->lines >= FEED_MIN_LINES && c->rejected > c->accepted) {
 		snprintf(err, errlen, "mostly unparseable as %s: %zu of "

@@ -49,8 +49,10 @@ struct feed_counts {
  * caller has set up with rbldnsd_init (source defaults) and finishes with
  * rbldnsd_finish. ZONE is the zone name for FEED_AXFR (NULL otherwise).
  * Applies POLICY's prefix and special-range rules. Returns 0 if the list is
- * fit to serve, or -1 with a one-line reason in ERR when it must be
- * rejected: HTML, binary junk, mostly unparseable, or empty.
+ * fit to serve, or -1 with a one-line reason in ERR: errno EINVAL when it
+ * must be rejected (HTML, binary junk, mostly unparseable, empty, a bad
+ * FORMAT or ZONE), ENOMEM with "out of memory" when memory ran out, here or
+ * in rbldnsd_init, and D holds only part of the list (its nomem is set).
  */
 int		 feed_parse(enum feed_format format, const char *buf, size_t len,
 		    const char *zone, const struct feed_policy *policy,

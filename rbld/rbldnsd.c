@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* rbldnsd-format data files: parse into entries, and write them back out. */
+/* rbldnsd-format data files: parse into entries; expand TXT templates. */
 #include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
@@ -21,26 +21,37 @@ struct rbl_priv {
 	size_t		 hashcap;
 };
 
-static void *
-xrealloc(void *p, size_t n, size_t size)
+/* -1 and ENOMEM once memory has run out: D stays incomplete for good. */
+static int
+rbl_status(const struct rbl_data *d)
 {
-	void *q;
+	if (d->nomem)
+		errno = ENOMEM;
+	return d->nomem ? -1 : 0;
+}
 
-	if (size != 0 && n > SIZE_MAX / size)
-		abort();
-	if ((q = realloc(p, n * size)) == NULL)
-		abort();	/* parsing has no partial state worth saving */
-	return q;
+/* P grown to twice its *CAP elements (FIRST if none); P itself on failure. */
+static void *
+rbl_grow(struct rbl_data *d, void *p, size_t *cap, size_t first, size_t size)
+{
+	size_t n = *cap ? *cap * 2 : first;
+	void *q = n <= SIZE_MAX / size ? realloc(p, n * size) : NULL;
+
+	if (q != NULL)
+		*cap = n;
+	else
+		d->nomem = true;
+	return q != NULL ? q : p;
 }
 
 static char *
-xstrdup(const char *s)
+rbl_strdup(struct rbl_data *d, const char *s)
 {
-	char *d = strdup(s);
+	char *t = strdup(s);
 
-	if (d == NULL)
-		abort();
-	return d;
+	if (t == NULL)
+		d->nomem = true;
+	return t;
 }
 
 static uint64_t
@@ -53,7 +64,7 @@ rbl_hash(const char *s)
 	return h;
 }
 
-static void
+static int
 rbl_rehash(struct rbl_data *d)
 {
 	struct rbl_priv *pv = d->priv;
@@ -64,9 +75,11 @@ rbl_rehash(struct rbl_data *d)
 	/* Rebuilt from scratch (after rbldnsd_finish), it may need more. */
 	while (pv->hashcap < (d->ntxts + 1) * 2)
 		pv->hashcap *= 2;
-	pv->hash = calloc(pv->hashcap, sizeof(*pv->hash));
-	if (pv->hash == NULL)
-		abort();
+	if ((pv->hash = calloc(pv->hashcap, sizeof(*pv->hash))) == NULL) {
+		pv->hashcap = 0;
+		d->nomem = true;
+		return -1;
+	}
 	for (i = 0; i < d->ntxts; i++) {
 		size_t h = rbl_hash(d->txts[i]) & (pv->hashcap - 1);
 
@@ -74,43 +87,49 @@ rbl_rehash(struct rbl_data *d)
 			h = (h + 1) & (pv->hashcap - 1);
 		pv->hash[h] = (uint32_t)i + 1;
 	}
+	return 0;
 }
 
-uint32_t
-rbldnsd_txt_intern(struct rbl_data *d, const char *txt)
+int
+rbldnsd_txt_intern(struct rbl_data *d, const char *txt, uint32_t *id)
 {
 	struct rbl_priv *pv = d->priv;
 	size_t h;
 
-	if (pv->hashcap == 0 || (d->ntxts + 1) * 2 > pv->hashcap)
-		rbl_rehash(d);
+	if (d->nomem || ((pv->hashcap == 0 || (d->ntxts + 1) * 2 >
+	    pv->hashcap) && rbl_rehash(d) == -1))
+		return rbl_status(d);
 	h = rbl_hash(txt) & (pv->hashcap - 1);
 	while (pv->hash[h] != 0) {
-		if (strcmp(d->txts[pv->hash[h] - 1], txt) == 0)
-			return pv->hash[h] - 1;
+		if (strcmp(d->txts[pv->hash[h] - 1], txt) == 0) {
+			*id = pv->hash[h] - 1;
+			return 0;
+		}
 		h = (h + 1) & (pv->hashcap - 1);
 	}
-	if (d->ntxts == d->captxts) {
-		d->captxts = d->captxts ? d->captxts * 2 : 16;
-		d->txts = xrealloc(d->txts, d->captxts, sizeof(*d->txts));
-	}
-	d->txts[d->ntxts] = xstrdup(txt);
+	if (d->ntxts == d->captxts)
+		d->txts = rbl_grow(d, d->txts, &d->captxts, 16, sizeof(char *));
+	if (d->nomem || (d->txts[d->ntxts] = rbl_strdup(d, txt)) == NULL)
+		return rbl_status(d);
 	pv->hash[h] = (uint32_t)d->ntxts + 1;
-	return (uint32_t)d->ntxts++;
+	*id = (uint32_t)d->ntxts++;
+	return 0;
 }
 
-void
+int
 rbldnsd_init(struct rbl_data *d, uint32_t def_a, const char *def_txt)
 {
 	struct rbl_priv *pv;
 
 	memset(d, 0, sizeof(*d));
-	if ((pv = calloc(1, sizeof(*pv))) == NULL)
-		abort();
-	d->priv = pv;
+	if ((d->priv = pv = calloc(1, sizeof(*pv))) == NULL) {
+		d->nomem = true;
+		return rbl_status(d);
+	}
 	pv->def_a = def_a;
-	pv->def_txt = def_txt != NULL ? rbldnsd_txt_intern(d, def_txt) :
-	    RBL_NO_TXT;
+	pv->def_txt = RBL_NO_TXT;
+	return def_txt != NULL ? rbldnsd_txt_intern(d, def_txt, &pv->def_txt) :
+	    0;
 }
 
 void
@@ -165,6 +184,8 @@ static void
 rbl_bad(struct rbl_data *d, rbl_errfn *errfn, void *arg, const char *file,
     unsigned line, const char *msg)
 {
+	if (d->nomem)
+		return;		/* not the line's fault */
 	d->nbad++;
 	if (errfn != NULL)
 		errfn(arg, file, line, msg);
@@ -282,8 +303,7 @@ rbl_parse_value(struct rbl_data *d, char *v, uint32_t *a, uint32_t *txt,
 		return 0;
 	if (*v != ':') {
 		rbl_cut_txt(v);
-		*txt = rbldnsd_txt_intern(d, v);
-		return 0;
+		return rbldnsd_txt_intern(d, v, txt);
 	}
 	v++;
 	colon = strchr(v, ':');
@@ -305,7 +325,9 @@ rbl_parse_value(struct rbl_data *d, char *v, uint32_t *a, uint32_t *txt,
 		while (*t == ' ' || *t == '\t')
 			t++;
 		rbl_cut_txt(t);
-		*txt = *t != '\0' ? rbldnsd_txt_intern(d, t) : RBL_NO_TXT;
+		*txt = RBL_NO_TXT;
+		if (*t != '\0')
+			return rbldnsd_txt_intern(d, t, txt);
 	}
 	return 0;
 }
@@ -345,29 +367,23 @@ struct rbl_add {
 	uint32_t	 a, txt, line;
 };
 
-static void
-rbl_push(struct rbl_data *d, const struct prefix *p, bool excl, uint32_t a,
+int
+rbldnsd_add(struct rbl_data *d, const struct prefix *p, bool excl, uint32_t a,
     uint32_t txt, uint32_t line)
 {
 	struct rbl_entry *e;
 
-	if (d->nents == d->capents) {
-		d->capents = d->capents ? d->capents * 2 : 256;
-		d->ents = xrealloc(d->ents, d->capents, sizeof(*d->ents));
-	}
+	if (!d->nomem && d->nents == d->capents)
+		d->ents = rbl_grow(d, d->ents, &d->capents, 256, sizeof(*e));
+	if (d->nomem)
+		return rbl_status(d);
 	e = &d->ents[d->nents++];
 	e->p = *p;
 	e->excl = excl;
 	e->a = a;
 	e->txt = txt;
 	e->line = line;
-}
-
-void
-rbldnsd_add(struct rbl_data *d, const struct prefix *p, bool excl, uint32_t a,
-    uint32_t txt, uint32_t line)
-{
-	rbl_push(d, p, excl, a, txt, line);
+	return 0;
 }
 
 void
@@ -384,8 +400,7 @@ rbl_push_cb(void *arg, const struct prefix *p)
 {
 	struct rbl_add *ad = arg;
 
-	rbl_push(ad->d, p, ad->excl, ad->a, ad->txt, ad->line);
-	return 0;
+	return rbldnsd_add(ad->d, p, ad->excl, ad->a, ad->txt, ad->line);
 }
 
 /* The host bits of an IPv4 prefix of LEN bits (a shift by 32 is undefined). */
@@ -532,10 +547,10 @@ rbl_special(struct rbl_data *d, char *s, const char *file, unsigned lineno,
 	/* The first assignment of a variable wins, as in rbldnsd. */
 	if (kw[0] >= '0' && kw[0] <= '9' && kw[1] == '\0') {
 		if (pv->vars[kw[0] - '0'] == NULL)
-			pv->vars[kw[0] - '0'] = xstrdup(rbl_trim(s));
+			pv->vars[kw[0] - '0'] = rbl_strdup(d, rbl_trim(s));
 	} else if (strcmp(kw, "=") == 0) {
 		if (pv->base == NULL)
-			pv->base = xstrdup(rbl_trim(s));
+			pv->base = rbl_strdup(d, rbl_trim(s));
 	} else if (strcasecmp(kw, "TTL") == 0) {
 		if ((w = rbldnsd_word(&s)) == NULL ||
 		    (t = rbldnsd_parse_time(w)) < 0 || rbldnsd_word(&s) != NULL) {
@@ -545,13 +560,13 @@ rbl_special(struct rbl_data *d, char *s, const char *file, unsigned lineno,
 		d->ttl = (uint32_t)t;
 	} else if (strcasecmp(kw, "MAXRANGE4") == 0) {
 		uint64_t n;
+		char *e;
 
 		if ((w = rbldnsd_word(&s)) == NULL) {
 			rbl_bad(d, errfn, arg, file, lineno, "bad $MAXRANGE4 value");
 			return;
 		}
 		if (*w == '/') {
-			char *e;
 			long len = strtol(w + 1, &e, 10);
 
 			if (*e != '\0' || len < 1 || len > 32 || w[1] == '\0') {
@@ -561,8 +576,6 @@ rbl_special(struct rbl_data *d, char *s, const char *file, unsigned lineno,
 			}
 			n = 1ull << (32 - len);
 		} else {
-			char *e;
-
 			n = strtoull(w, &e, 10);
 			if (*e != '\0' || n == 0 || n > 1ull << 32) {
 				rbl_bad(d, errfn, arg, file, lineno,
@@ -639,7 +652,7 @@ rbl_special(struct rbl_data *d, char *s, const char *file, unsigned lineno,
 	}
 }
 
-void
+int
 rbldnsd_parse_line(struct rbl_data *d, char *line, const char *file,
     unsigned lineno, rbl_errfn *errfn, void *arg)
 {
@@ -650,20 +663,22 @@ rbldnsd_parse_line(struct rbl_data *d, char *line, const char *file,
 	uint32_t a, txt;
 	char valbuf[RBL_LINE_MAX + 4];
 
+	if (d->nomem)
+		return rbl_status(d);
 	while (*s == ' ' || *s == '\t')
 		s++;
 	/* "$x", "#$x", ";$x" and ":$x" are specials, as rbldnsd reads them. */
 	if (s[0] == '$') {
 		rbl_special(d, s + 1, file, lineno, errfn, arg);
-		return;
+		return rbl_status(d);
 	}
 	if ((s[0] == '#' || s[0] == ';' || s[0] == ':') && s[1] == '$') {
 		rbl_special(d, s + 2, file, lineno, errfn, arg);
-		return;
+		return rbl_status(d);
 	}
 	s = rbl_trim(s);
 	if (*s == '\0' || *s == '#' || *s == ';')
-		return;
+		return rbl_status(d);
 	if (*s == ':' && s[1] != ':') {
 		/*
 		 * New defaults for the entries that follow in this file. A
@@ -678,11 +693,11 @@ rbldnsd_parse_line(struct rbl_data *d, char *line, const char *file,
 		if (rbl_parse_value(d, s, &a, &txt, &why) == -1) {
 			pv->def_txt = old_txt;
 			rbl_bad(d, errfn, arg, file, lineno, why);
-			return;
+			return rbl_status(d);
 		}
 		pv->def_a = a;
 		pv->def_txt = txt;
-		return;
+		return rbl_status(d);
 	}
 	if (*s == '!') {
 		excl = true;
@@ -693,7 +708,7 @@ rbldnsd_parse_line(struct rbl_data *d, char *line, const char *file,
 	tok = rbldnsd_word(&rest);
 	if (tok == NULL) {
 		rbl_bad(d, errfn, arg, file, lineno, "exclusion without address");
-		return;
+		return rbl_status(d);
 	}
 	{
 		char *colon = strchr(tok, ':');
@@ -749,31 +764,32 @@ rbldnsd_parse_line(struct rbl_data *d, char *line, const char *file,
 		txt = RBL_NO_TXT;
 	} else if (rbl_parse_value(d, rest, &a, &txt, &why) == -1) {
 		rbl_bad(d, errfn, arg, file, lineno, why);
-		return;
+		return rbl_status(d);
 	}
 	if (v6) {
 		struct prefix p;
 
 		if (rbl_parse_ip6(tok, &p, &why) == -1) {
 			rbl_bad(d, errfn, arg, file, lineno, why);
-			return;
+			return rbl_status(d);
 		}
-		rbl_push(d, &p, excl, a, txt, lineno);
+		rbldnsd_add(d, &p, excl, a, txt, lineno);
 	} else {
 		struct rbl_add ad = { d, excl, a, txt, lineno };
 		uint32_t lo, hi;
 
 		if (rbl_parse_ip4(tok, &lo, &hi, &why) == -1) {
 			rbl_bad(d, errfn, arg, file, lineno, why);
-			return;
+			return rbl_status(d);
 		}
 		if (pv->maxrange4 != 0 && (uint64_t)hi - lo + 1 > pv->maxrange4) {
 			rbl_bad(d, errfn, arg, file, lineno,
 			    "range larger than $MAXRANGE4");
-			return;
+			return rbl_status(d);
 		}
 		ipaddr_range4(lo, hi, rbl_push_cb, &ad);
 	}
+	return rbl_status(d);
 }
 
 /* A template being built; longer ones are cut when expanded anyway. */
@@ -857,14 +873,16 @@ rbl_cap(char *t)
 	t[n] = '\0';
 }
 
-void
+int
 rbldnsd_finish(struct rbl_data *d)
 {
 	struct rbl_priv *pv = d->priv;
-	bool base = pv->base != NULL && pv->base[0] != '\0';
+	bool base = !d->nomem && pv->base != NULL && pv->base[0] != '\0';
 	size_t i, k, n = d->ntxts;
 	uint32_t *map;
 
+	if (d->nomem)
+		return rbl_status(d);
 	/*
 	 * rbldnsd substitutes variables and the base template at query time
 	 * from the whole file's values; doing it once here gives the same
@@ -886,8 +904,12 @@ rbldnsd_finish(struct rbl_data *d)
 		}
 		o.b[o.n] = '\0';
 		if (strcmp(o.b, d->txts[i]) != 0) {
+			char *nt = rbl_strdup(d, o.b);
+
+			if (nt == NULL)
+				return rbl_status(d);
 			free(d->txts[i]);
-			d->txts[i] = xstrdup(o.b);
+			d->txts[i] = nt;
 		}
 	}
 	free(pv->hash);
@@ -899,7 +921,8 @@ rbldnsd_finish(struct rbl_data *d)
 
 		rbl_subst(pv, pv->base, NULL, &o);
 		o.b[o.n] = '\0';
-		id = rbldnsd_txt_intern(d, o.b);
+		if (rbldnsd_txt_intern(d, o.b, &id) == -1)
+			return -1;
 		for (i = 0; i < d->nents; i++)
 			if (!d->ents[i].excl && d->ents[i].txt == RBL_NO_TXT)
 				d->ents[i].txt = id;
@@ -911,9 +934,11 @@ rbldnsd_finish(struct rbl_data *d)
 	 * renumber the rest.
 	 */
 	if (d->ntxts == 0)
-		return;
-	if ((map = calloc(d->ntxts, sizeof(*map))) == NULL)
-		abort();
+		return 0;
+	if ((map = calloc(d->ntxts, sizeof(*map))) == NULL) {
+		d->nomem = true;
+		return rbl_status(d);
+	}
 	for (i = k = 0; i < d->ntxts; i++) {
 		rbl_cap(d->txts[i]);
 		if (d->txts[i][0] == '\0') {
@@ -934,6 +959,7 @@ rbldnsd_finish(struct rbl_data *d)
 	free(pv->hash);
 	pv->hash = NULL;
 	pv->hashcap = 0;
+	return 0;
 }
 
 /* Lines of a plain or compressed file, read as they are, NUL bytes too. */
@@ -1013,7 +1039,7 @@ rbldnsd_parse_file(struct rbl_data *d, const char *path, rbl_errfn *errfn,
 		return -1;
 	}
 	gzbuffer(rd.gz, 128 * 1024);
-	while (rbl_getline(&rd, line, &n, &nl)) {
+	while (!d->nomem && rbl_getline(&rd, line, &n, &nl)) {
 		lineno++;
 		if (!nl) {
 			/* A last line without newline counts only if the
@@ -1045,7 +1071,7 @@ rbldnsd_parse_file(struct rbl_data *d, const char *path, rbl_errfn *errfn,
 		return -1;
 	}
 	gzclose(rd.gz);
-	return 0;
+	return rbl_status(d);
 }
 
 size_t

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* rbldnsd-format data files: parse into entries, and write them back out. */
+/* rbldnsd-format data files: parse into entries; expand TXT templates. */
 #ifndef RBLD_RBLDNSD_H
 #define RBLD_RBLDNSD_H
 
@@ -42,6 +42,7 @@ struct rbl_data {
 	uint32_t	 ttl;		/* from $TTL; 0 = not given */
 
 	size_t		 nbad;		/* lines reported as errors */
+	bool		 nomem;		/* memory ran out: D is incomplete */
 
 	/* private parse state */
 	void		*priv;
@@ -51,39 +52,52 @@ struct rbl_data {
 typedef void	 rbl_errfn(void *arg, const char *file, unsigned line,
 		    const char *msg);
 
-/* Start an empty data set whose entries default to A and TXT (TXT may be NULL). */
-void		 rbldnsd_init(struct rbl_data *, uint32_t def_a, const char *def_txt);
+/*
+ * When memory runs out, those of the functions below that can fail return
+ * -1 with errno ENOMEM and set D's nomem. From then on each of them fails
+ * the same way: D holds only part of what it was given, and rbldnsd_free
+ * is all it is good for.
+ */
+
+/* Start an empty data set whose entries default to A and TXT (TXT may be
+ * NULL). Returns 0 or -1 (ENOMEM). */
+int		 rbldnsd_init(struct rbl_data *, uint32_t def_a, const char *def_txt);
 
 /*
  * Parse a file (gzip or plain) into D. Each bad line goes to ERRFN (may be
- * NULL). Returns 0, or -1 if the file cannot be read (errno set).
+ * NULL). Returns 0, or -1 if the file cannot be read or memory ran out
+ * (errno set).
  */
 int		 rbldnsd_parse_file(struct rbl_data *d, const char *path,
 		    rbl_errfn *errfn, void *arg);
 
-/* Parse one line (without its newline) as if it were line LINENO of FILE. */
-void		 rbldnsd_parse_line(struct rbl_data *d, char *line,
+/* Parse one line (without its newline) as if it were line LINENO of FILE.
+ * Returns 0, a bad line too (ERRFN has it), or -1 (ENOMEM). */
+int		 rbldnsd_parse_line(struct rbl_data *d, char *line,
 		    const char *file, unsigned lineno, rbl_errfn *errfn, void *arg);
 
 /*
  * Add an entry as the parser would: TXT is an index from rbldnsd_txt_intern
  * (a raw template, finished by rbldnsd_finish) or RBL_NO_TXT. For feeds,
- * which build entries themselves.
+ * which build entries themselves. Returns 0 or -1 (ENOMEM).
  */
-void		 rbldnsd_add(struct rbl_data *d, const struct prefix *p, bool excl,
+int		 rbldnsd_add(struct rbl_data *d, const struct prefix *p, bool excl,
 		    uint32_t a, uint32_t txt, uint32_t line);
 
-/* The defaults the next entry would get: from rbldnsd_init or a ":" line. */
+/* The defaults the next entry would get: from rbldnsd_init or a ":" line.
+ * Only for a D that is not nomem. */
 void		 rbldnsd_default(const struct rbl_data *d, uint32_t *a,
 		    uint32_t *txt);
 
-/* Finish: apply $n variables and the $= base template to every TXT template. */
-void		 rbldnsd_finish(struct rbl_data *d);
+/* Finish: apply $n variables and the $= base template to every TXT
+ * template. Returns 0 or -1 (ENOMEM). */
+int		 rbldnsd_finish(struct rbl_data *d);
 
 void		 rbldnsd_free(struct rbl_data *d);
 
-/* Intern a final TXT template; returns its index. */
-uint32_t	 rbldnsd_txt_intern(struct rbl_data *d, const char *txt);
+/* Intern a final TXT template: its index in *ID. Returns 0 or -1 (ENOMEM). */
+int		 rbldnsd_txt_intern(struct rbl_data *d, const char *txt,
+		    uint32_t *id);
 
 /*
  * Expand a final template for the queried address text IP: "$" becomes IP and

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* TSIG (RFC 8945): sign a query, verify every message of a zone transfer. */
 #include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -104,6 +106,22 @@ hmac_final(struct hmac *m, uint8_t *out)
 	h_final(m, out);
 }
 
+static int	fail(int, char *, size_t, const char *, ...)
+		    __attribute__((format(printf, 4, 5)));
+
+/* A refusal: its reason in ERR, its class E in errno. */
+static int
+fail(int e, char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	errno = e;
+	return -1;
+}
+
 /* ---- keys ---- */
 
 static const struct {
@@ -133,25 +151,21 @@ tsig_key_parse(const char *spec, struct tsig_key *k, char *err, size_t errlen)
 	int n;
 
 	memset(k, 0, sizeof(*k));
-	if (c1 == NULL || c2 == NULL || (size_t)(c2 - c1 - 1) >= sizeof(name)) {
-		snprintf(err, errlen, "tsig takes ALGORITHM:NAME:SECRET");
-		return -1;
-	}
+	if (c1 == NULL || c2 == NULL || (size_t)(c2 - c1 - 1) >= sizeof(name))
+		return fail(EINVAL, err, errlen,
+		    "tsig takes ALGORITHM:NAME:SECRET");
 	for (i = 0; i < sizeof(algs) / sizeof(algs[0]); i++)
 		if (strlen(algs[i].name) == (size_t)(c1 - spec) &&
 		    strncasecmp(spec, algs[i].name, (size_t)(c1 - spec)) == 0)
 			break;
-	if (i == sizeof(algs) / sizeof(algs[0])) {
-		snprintf(err, errlen, "tsig algorithm must be hmac-sha1, "
-		    "hmac-sha256 or hmac-sha512");
-		return -1;
-	}
+	if (i == sizeof(algs) / sizeof(algs[0]))
+		return fail(EINVAL, err, errlen, "tsig algorithm must be "
+		    "hmac-sha1, hmac-sha256 or hmac-sha512");
 	k->alg = algs[i].alg;
 	snprintf(name, sizeof(name), "%.*s", (int)(c2 - c1 - 1), c1 + 1);
-	if ((n = wire_name_from_text(name, k->name, sizeof(k->name))) <= 1) {
-		snprintf(err, errlen, "bad tsig key name \"%s\"", name);
-		return -1;
-	}
+	if ((n = wire_name_from_text(name, k->name, sizeof(k->name))) <= 1)
+		return fail(EINVAL, err, errlen, "bad tsig key name \"%s\"",
+		    name);
 	k->namelen = (size_t)n;
 	{
 		ldns_rdf *rd = NULL;
@@ -160,9 +174,9 @@ tsig_key_parse(const char *spec, struct tsig_key *k, char *err, size_t errlen)
 		    ldns_rdf_size(rd) == 0 ||
 		    ldns_rdf_size(rd) > sizeof(k->secret)) {
 			ldns_rdf_deep_free(rd);
-			snprintf(err, errlen, "tsig secret is not base64 (or "
-			    "longer than %zu bytes)", sizeof(k->secret));
-			return -1;
+			return fail(EINVAL, err, errlen, "tsig secret is not "
+			    "base64 (or longer than %zu bytes)",
+			    sizeof(k->secret));
 		}
 		k->secretlen = ldns_rdf_size(rd);
 		memcpy(k->secret, ldns_rdf_data(rd), k->secretlen);
@@ -211,8 +225,10 @@ pend(struct tsig_ctx *c, const uint8_t *msg, size_t len)
 
 		while (cap < c->pendlen + len)
 			cap *= 2;
-		if ((p = realloc(c->pending, cap)) == NULL)
+		if ((p = realloc(c->pending, cap)) == NULL) {
+			errno = ENOMEM;
 			return -1;
+		}
 		c->pending = p;
 		c->pendcap = cap;
 	}
@@ -303,12 +319,12 @@ tsig_sign(struct tsig_ctx *c, uint8_t *msg, size_t len, size_t max,
 	const uint8_t *aw = alg_wire(k->alg, &al);
 	uint8_t *p;
 
-	if (len < WIRE_HEADER)
-		return -1;
 	rdlen = al + 6 + 2 + 2 + ml + 2 + 2 + 2;
 	need = k->namelen + WIRE_RR_FIXED + rdlen;
-	if (len + need > max)
+	if (len < WIRE_HEADER || len + need > max) {
+		errno = EINVAL;
 		return -1;
+	}
 	digest(c, msg, msg + WIRE_HEADER, len - WIRE_HEADER, now, TSIG_FUDGE, 0,
 	    NULL, 0, mac);
 	p = msg + len;
@@ -416,74 +432,52 @@ tsig_verify(struct tsig_ctx *c, const uint8_t *m, size_t len, uint64_t now,
 	bool found;
 
 	*is_signed = false;
-	if (find_tsig(m, len, &found, &toff) != 0) {
-		snprintf(err, errlen, "malformed message");
-		return -1;
-	}
+	if (find_tsig(m, len, &found, &toff) != 0)
+		return fail(EINVAL, err, errlen, "malformed message");
 	if (!found) {
-		if (c->first) {
-			snprintf(err, errlen, "the answer is not signed (TSIG "
-			    "required)");
-			return -1;
-		}
-		if (++c->nunsigned > TSIG_MAX_UNSIGNED) {
-			snprintf(err, errlen, "more than %d messages in a row "
-			    "without TSIG", TSIG_MAX_UNSIGNED);
-			return -1;
-		}
-		if (pend(c, m, len) != 0) {
-			snprintf(err, errlen, "out of memory");
-			return -1;
-		}
+		if (c->first)
+			return fail(EINVAL, err, errlen, "the answer is not "
+			    "signed (TSIG required)");
+		if (++c->nunsigned > TSIG_MAX_UNSIGNED)
+			return fail(EINVAL, err, errlen, "more than %d "
+			    "messages in a row without TSIG",
+			    TSIG_MAX_UNSIGNED);
+		if (pend(c, m, len) != 0)
+			return fail(ENOMEM, err, errlen, "out of memory");
 		return 0;
 	}
 	/* The record: the key's name, TSIG, ANY, TTL 0, then the data. */
 	off = toff;
-	if (!wire_name_equal(m, len, &off, k->name, k->namelen)) {
-		snprintf(err, errlen, "signed with another key");
-		return -1;
-	}
-	if (wire_rr_class(m + off) != CLASS_ANY) {
-		snprintf(err, errlen, "malformed TSIG record");
-		return -1;
-	}
+	if (!wire_name_equal(m, len, &off, k->name, k->namelen))
+		return fail(EINVAL, err, errlen, "signed with another key");
+	if (wire_rr_class(m + off) != CLASS_ANY)
+		return fail(EINVAL, err, errlen, "malformed TSIG record");
 	off += WIRE_RR_FIXED;
-	if (!wire_name_equal(m, len, &off, aw, al)) {
-		snprintf(err, errlen, "signed with another algorithm than %s",
-		    alg_name(k->alg));
-		return -1;
-	}
-	if (off + 10 > len) {
-		snprintf(err, errlen, "malformed TSIG record");
-		return -1;
-	}
+	if (!wire_name_equal(m, len, &off, aw, al))
+		return fail(EINVAL, err, errlen, "signed with another "
+		    "algorithm than %s", alg_name(k->alg));
+	if (off + 10 > len)
+		return fail(EINVAL, err, errlen, "malformed TSIG record");
 	tsigned = wire_get48(m + off);
 	fudge = wire_get16(m + off + 6);
 	macsize = wire_get16(m + off + 8);
 	off += 10;
 	theirs = m + off;
-	if (off + macsize + 6 > len) {
-		snprintf(err, errlen, "malformed TSIG record");
-		return -1;
-	}
+	if (off + macsize + 6 > len)
+		return fail(EINVAL, err, errlen, "malformed TSIG record");
 	off += macsize;
 	error = wire_get16(m + off + 2);
 	otherlen = wire_get16(m + off + 4);
 	other = m + off + 6;
-	if (off + 6 + otherlen != len) {
-		snprintf(err, errlen, "malformed TSIG record");
-		return -1;
-	}
-	if (error != 0) {
-		snprintf(err, errlen, "the server's TSIG says %s",
+	if (off + 6 + otherlen != len)
+		return fail(EINVAL, err, errlen, "malformed TSIG record");
+	if (error != 0)
+		return fail(EINVAL, err, errlen, "the server's TSIG says %s",
 		    tsig_error(error));
-		return -1;
-	}
 	ml = alg_size(k->alg);
-	if (macsize != ml) {
-		snprintf(err, errlen, "MAC of %u bytes, want %zu", macsize, ml);
-		return -1;
-	}
+	if (macsize != ml)
+		return fail(EINVAL, err, errlen, "MAC of %u bytes, want %zu",
+		    macsize, ml);
 	/* The message as it was before the TSIG went in: its original ID,
 	 * one record less. */
 	memcpy(hdr, m, WIRE_HEADER);
@@ -496,19 +490,15 @@ tsig_verify(struct tsig_ctx *c, const uint8_t *m, size_t len, uint64_t now,
 
 		for (size_t i = 0; i < ml; i++)
 			diff |= (unsigned)(mac[i] ^ theirs[i]);
-		if (diff != 0) {
-			snprintf(err, errlen, "bad TSIG signature (check the "
-			    "secret)");
-			return -1;
-		}
+		if (diff != 0)
+			return fail(EINVAL, err, errlen, "bad TSIG signature "
+			    "(check the secret)");
 	}
 	/* Checked after the MAC, so the time is one the server signed. */
-	if (tsigned + TSIG_FUDGE < now || tsigned > now + TSIG_FUDGE) {
-		snprintf(err, errlen, "TSIG time %llu is more than %ds from "
-		    "ours (%llu)", (unsigned long long)tsigned, TSIG_FUDGE,
-		    (unsigned long long)now);
-		return -1;
-	}
+	if (tsigned + TSIG_FUDGE < now || tsigned > now + TSIG_FUDGE)
+		return fail(EINVAL, err, errlen, "TSIG time %llu is more than "
+		    "%ds from ours (%llu)", (unsigned long long)tsigned,
+		    TSIG_FUDGE, (unsigned long long)now);
 	signed_ok(c, mac, ml);
 	*is_signed = true;
 	return 0;

@@ -27,8 +27,8 @@ struct tsig_key {
 };
 
 /*
- * "hmac-sha256:NAME:BASE64SECRET" -> KEY. Returns 0, or -1 with a message
- * in ERR.
+ * "hmac-sha256:NAME:BASE64SECRET" -> KEY. Returns 0, or -1 (errno EINVAL)
+ * with a message in ERR.
  */
 int	tsig_key_parse(const char *spec, struct tsig_key *key, char *err,
 	    size_t errlen);
@@ -55,12 +55,14 @@ void	tsig_end(struct tsig_ctx *);
 
 /*
  * Sign message MSG (LEN bytes, buffer of MAX) at time NOW: appends a TSIG
- * record and counts it in ARCOUNT. Returns the new length, or -1 if it does
- * not fit. The MAC becomes the prior MAC of what follows (tsig_mac).
+ * record and counts it in ARCOUNT. Returns the new length, or -1 (errno
+ * EINVAL) if MSG is shorter than a header or the record does not fit. The
+ * MAC becomes the prior MAC of what follows (tsig_mac).
  */
 ssize_t	tsig_sign(struct tsig_ctx *, uint8_t *msg, size_t len, size_t max,
 	    uint64_t now);
-/* A message sent unsigned after a signed one (for signers of AXFR). */
+/* A message sent unsigned after a signed one (for signers of AXFR); 0, or
+ * -1 (errno ENOMEM). */
 int	tsig_skip(struct tsig_ctx *, const uint8_t *msg, size_t len);
 /* The last MAC made or verified. */
 const uint8_t *tsig_mac(const struct tsig_ctx *, size_t *len);
@@ -68,9 +70,11 @@ const uint8_t *tsig_mac(const struct tsig_ctx *, size_t *len);
 /*
  * Verify one received message: 0 when it carries a good signature
  * (*IS_SIGNED true) or is unsigned and may be (false; it then counts
- * towards the next signature), or -1 with the reason in ERR: a bad or
- * missing signature, another key or algorithm, a time outside the fudge,
- * a TSIG error from the server, or too many unsigned messages.
+ * towards the next signature), or -1 with the reason in ERR and errno
+ * EINVAL for every message refused: a malformed one, a bad or missing
+ * signature, another key or algorithm, a time outside the fudge, a TSIG
+ * error from the server, or too many unsigned messages; ENOMEM when an
+ * unsigned message cannot be kept for the next signature.
  */
 int	tsig_verify(struct tsig_ctx *, const uint8_t *msg, size_t len,
 	    uint64_t now, bool *is_signed, char *err, size_t errlen);

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* Unit tests for rbld/feed_parse.c and feed.c: every feed format, the policy, the refusals, a refresh and its status. */
+#include <sys/resource.h>
 
 #include <check.h>
 #include <errno.h>
@@ -7,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #include "../rbld/conf.h"
@@ -53,13 +55,18 @@ teardown(void)
 static int
 parse_buf(enum feed_format f, const char *buf, size_t len, const char *zone)
 {
-	int rc;
+	int rc, why;
 
 	rbldnsd_free(&D);
-	rbldnsd_init(&D, DEF_A, DEF_TXT);
+	ck_assert_int_eq(rbldnsd_init(&D, DEF_A, DEF_TXT), 0);
 	memset(&C, 0xa5, sizeof(C));	/* feed_parse must set every count */
 	memset(E, 'x', sizeof(E));
+	errno = 0;
 	rc = feed_parse(f, buf, len, zone, &P, &D, &C, E, sizeof(E));
+	why = errno;
+	/* A list refused is bad input. */
+	if (rc != 0)
+		ck_assert_int_eq(why, EINVAL);
 	/* The reason is one line of text, and there only on failure. */
 	for (const char *e = E; *e != '\0'; e++)
 		ck_assert_msg((unsigned char)*e >= 0x20 && *e != 0x7f,
@@ -68,7 +75,7 @@ parse_buf(enum feed_format f, const char *buf, size_t len, const char *zone)
 		ck_assert_str_eq(E, "");
 	else
 		ck_assert_uint_gt(strlen(E), 0);
-	rbldnsd_finish(&D);
+	ck_assert_int_eq(rbldnsd_finish(&D), 0);
 	return rc;
 }
 
@@ -1086,6 +1093,116 @@ START_TEST(test_empty)
 }
 END_TEST
 
+/* What feed_parse cannot work with at all: a format, a zone. */
+START_TEST(test_bad_arguments)
+{
+	char zone[1100];
+
+	ck_assert_int_eq(parse_buf((enum feed_format)99, "1.2.3.4\n", 8,
+	    NULL), -1);
+	err_has("unknown feed format 99");
+	ck_assert_int_eq(parse_buf(FEED_AXFR, axfr_zone, strlen(axfr_zone),
+	    NULL), -1);
+	err_has("axfr format needs a zone name");
+	ck_assert_int_eq(parse_buf(FEED_AXFR, axfr_zone, strlen(axfr_zone),
+	    "."), -1);
+	err_has("axfr format needs a zone name");
+	memset(zone, 'a', sizeof(zone) - 1);
+	zone[sizeof(zone) - 1] = '\0';
+	ck_assert_int_eq(parse_buf(FEED_AXFR, axfr_zone, strlen(axfr_zone),
+	    zone), -1);
+	err_has("zone name too long");
+	counts_are(0, 0, 0, 0, 0);
+}
+END_TEST
+
+/* ---- memory running out ---- */
+
+static struct rlimit	 as_saved;
+
+/*
+ * Let the process grow by no more than MARGIN bytes of address space, so
+ * that what is allocated past that fails as when memory runs out; Check
+ * runs each test in a process of its own, and memory_back undoes it.
+ */
+static void
+memory_cap(size_t margin)
+{
+	unsigned long pages;
+	struct rlimit r;
+	FILE *f;
+
+	ck_assert_ptr_nonnull(f = fopen("/proc/self/statm", "r"));
+	ck_assert_int_eq(fscanf(f, "%lu", &pages), 1);
+	fclose(f);
+	ck_assert_int_eq(getrlimit(RLIMIT_AS, &as_saved), 0);
+	r = as_saved;
+	r.rlim_cur = (rlim_t)pages * (rlim_t)sysconf(_SC_PAGESIZE) + margin;
+	ck_assert_int_eq(setrlimit(RLIMIT_AS, &r), 0);
+}
+
+static void
+memory_back(void)
+{
+	ck_assert_int_eq(setrlimit(RLIMIT_AS, &as_saved), 0);
+}
+
+/* feed_parse of BUF in FORMAT with no more than MARGIN bytes to grow by:
+ * -1, ENOMEM and "out of memory", and D says it is incomplete. */
+static void
+parse_starved(enum feed_format f, const char *buf, size_t margin)
+{
+	int rc, e;
+
+	rbldnsd_free(&D);
+	ck_assert_int_eq(rbldnsd_init(&D, DEF_A, DEF_TXT), 0);
+	memory_cap(margin);
+	errno = 0;
+	rc = feed_parse(f, buf, strlen(buf), f == FEED_AXFR ? ZONE : NULL, &P,
+	    &D, &C, E, sizeof(E));
+	e = errno;
+	memory_back();
+	ck_assert_int_eq(rc, -1);
+	ck_assert_int_eq(e, ENOMEM);
+	ck_assert_str_eq(E, "out of memory");
+	ck_assert(D.nomem);
+	/* The caller's rbldnsd_finish fails as well. */
+	errno = 0;
+	ck_assert_int_eq(rbldnsd_finish(&D), -1);
+	ck_assert_int_eq(errno, ENOMEM);
+}
+
+START_TEST(test_out_of_memory)
+{
+	size_t n = 400000, cap = n * 64, o;
+	char *buf;
+
+	/* A data set whose rbldnsd_init found no memory: refused at once. */
+	rbldnsd_free(&D);
+	D.nomem = true;
+	errno = 0;
+	ck_assert_int_eq(feed_parse(FEED_PLAIN, "1.2.3.4\n", 8, NULL, &P, &D,
+	    &C, E, sizeof(E)), -1);
+	ck_assert_int_eq(errno, ENOMEM);
+	ck_assert_str_eq(E, "out of memory");
+	counts_are(0, 0, 0, 0, 0);
+
+	/* Lists that run out in the middle: the entries, and a zone
+	 * transfer's records and texts. */
+	ck_assert_ptr_nonnull(buf = malloc(cap));
+	for (size_t i = o = 0; i < n; i++)
+		o += (size_t)snprintf(buf + o, cap - o, "1.%zu.%zu.%zu\n",
+		    (i >> 16) & 0xff, (i >> 8) & 0xff, i & 0xff);
+	parse_starved(FEED_PLAIN, buf, 4 << 20);
+	for (size_t i = o = 0; i < n; i++)
+		o += (size_t)snprintf(buf + o, cap - o, "%zu.%zu.%zu.1." ZONE
+		    ". 300 IN TXT \"t%zu\"\n", i & 0xff, (i >> 8) & 0xff,
+		    (i >> 16) & 0xff, i);
+	parse_starved(FEED_AXFR, buf, 4 << 20);
+	free(buf);
+}
+END_TEST
+
 START_TEST(test_crlf_and_bom)
 {
 	ck_assert_int_eq(parse(FEED_PLAIN,
@@ -1316,6 +1433,8 @@ feed_suite(void)
 	tcase_add_test(tc, test_junk_threshold);
 	tcase_add_test(tc, test_mostly_garbage);
 	tcase_add_test(tc, test_empty);
+	tcase_add_test(tc, test_bad_arguments);
+	tcase_add_test(tc, test_out_of_memory);
 	tcase_add_test(tc, test_crlf_and_bom);
 	tcase_add_test(tc, test_long_lines);
 	tcase_add_test(tc, test_policy_min_prefix);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* Unit tests for rbld/rbldnsd.c: reading rbldnsd data files as rbldnsd does. */
 
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include <check.h>
@@ -62,7 +63,7 @@ static void
 begin(uint32_t def_a, const char *def_txt)
 {
 	rbldnsd_free(&D);
-	rbldnsd_init(&D, def_a, def_txt);
+	ck_assert_int_eq(rbldnsd_init(&D, def_a, def_txt), 0);
 	free(errs);
 	errs = NULL;
 	ck_assert_ptr_nonnull(errf = open_memstream(&errs, &errslen));
@@ -91,13 +92,15 @@ parse_with(uint32_t def_a, const char *def_txt, const char *text)
 		ck_assert_uint_lt(n, sizeof(line));
 		memcpy(line, s, n);
 		line[n] = '\0';
-		rbldnsd_parse_line(&D, line, "t.rbl", ++lineno, errfn, NULL);
+		/* A bad line is reported, and is no failure. */
+		ck_assert_int_eq(rbldnsd_parse_line(&D, line, "t.rbl",
+		    ++lineno, errfn, NULL), 0);
 		s += n;
 		if (*s == '\n')
 			s++;
 	}
 	end();
-	rbldnsd_finish(&D);
+	ck_assert_int_eq(rbldnsd_finish(&D), 0);
 }
 
 static void
@@ -962,6 +965,17 @@ START_TEST(test_parse_time)
 }
 END_TEST
 
+/* The index rbldnsd_txt_intern gives TXT, which must not fail. */
+static uint32_t
+intern(const char *txt)
+{
+	uint32_t id = RBL_NO_TXT;
+
+	ck_assert_int_eq(rbldnsd_txt_intern(&D, txt, &id), 0);
+	ck_assert_uint_lt(id, D.ntxts);
+	return id;
+}
+
 START_TEST(test_txt_intern)
 {
 	uint32_t a, b, ids[2000];
@@ -970,24 +984,174 @@ START_TEST(test_txt_intern)
 	begin(DEF_A, "default");
 	end();
 	ck_assert_uint_eq(D.ntxts, 1);
-	a = rbldnsd_txt_intern(&D, "one");
-	b = rbldnsd_txt_intern(&D, "two");
+	a = intern("one");
+	b = intern("two");
 	ck_assert_uint_ne(a, b);
-	ck_assert_uint_eq(rbldnsd_txt_intern(&D, "one"), a);
-	ck_assert_uint_eq(rbldnsd_txt_intern(&D, "default"), 0);
+	ck_assert_uint_eq(intern("one"), a);
+	ck_assert_uint_eq(intern("default"), 0);
 	/* Still right after the index grows many times. */
 	for (int i = 0; i < 2000; i++) {
 		snprintf(s, sizeof(s), "text %d", i);
-		ids[i] = rbldnsd_txt_intern(&D, s);
+		ids[i] = intern(s);
 	}
 	ck_assert_uint_eq(D.ntxts, 2003);
 	for (int i = 0; i < 2000; i++) {
 		snprintf(s, sizeof(s), "text %d", i);
-		ck_assert_uint_eq(rbldnsd_txt_intern(&D, s), ids[i]);
+		ck_assert_uint_eq(intern(s), ids[i]);
 		ck_assert_str_eq(D.txts[ids[i]], s);
 	}
-	ck_assert_uint_eq(rbldnsd_txt_intern(&D, "two"), b);
+	ck_assert_uint_eq(intern("two"), b);
 	ck_assert_uint_eq(D.ntxts, 2003);
+}
+END_TEST
+
+/* ---- memory running out ---- */
+
+static struct rlimit	 as_saved;
+
+/*
+ * Let the process grow by no more than MARGIN bytes of address space, so
+ * that what is allocated past that fails as when memory runs out; Check
+ * runs each test in a process of its own, and memory_back undoes it.
+ */
+static void
+memory_cap(size_t margin)
+{
+	unsigned long pages;
+	struct rlimit r;
+	FILE *f;
+
+	ck_assert_ptr_nonnull(f = fopen("/proc/self/statm", "r"));
+	ck_assert_int_eq(fscanf(f, "%lu", &pages), 1);
+	fclose(f);
+	ck_assert_int_eq(getrlimit(RLIMIT_AS, &as_saved), 0);
+	r = as_saved;
+	r.rlim_cur = (rlim_t)pages * (rlim_t)sysconf(_SC_PAGESIZE) + margin;
+	ck_assert_int_eq(setrlimit(RLIMIT_AS, &r), 0);
+}
+
+static void
+memory_back(void)
+{
+	ck_assert_int_eq(setrlimit(RLIMIT_AS, &as_saved), 0);
+}
+
+/* Once memory has run out, D says so, and every call after fails the
+ * same way without adding to it or blaming a line. */
+static void
+assert_nomem(void)
+{
+	struct prefix p = { 4, 32, { 1, 2, 3, 4 } };
+	char line[] = "1.2.3.5 :3:never";
+	size_t nents = D.nents, ntxts = D.ntxts;
+	uint32_t id;
+
+	ck_assert(D.nomem);
+	ck_assert_uint_eq(D.nbad, 0);
+	errno = 0;
+	ck_assert_int_eq(rbldnsd_parse_line(&D, line, "t.rbl", 1, errfn, NULL),
+	    -1);
+	ck_assert_int_eq(errno, ENOMEM);
+	errno = 0;
+	ck_assert_int_eq(rbldnsd_add(&D, &p, false, DEF_A, RBL_NO_TXT, 1), -1);
+	ck_assert_int_eq(errno, ENOMEM);
+	errno = 0;
+	ck_assert_int_eq(rbldnsd_txt_intern(&D, "never", &id), -1);
+	ck_assert_int_eq(errno, ENOMEM);
+	put("ok.rbl", "1.2.3.6\n", 8);
+	errno = 0;
+	ck_assert_int_eq(rbldnsd_parse_file(&D, tpath("ok.rbl"), errfn, NULL),
+	    -1);
+	ck_assert_int_eq(errno, ENOMEM);
+	errno = 0;
+	ck_assert_int_eq(rbldnsd_finish(&D), -1);
+	ck_assert_int_eq(errno, ENOMEM);
+	ck_assert_uint_eq(D.nents, nents);
+	ck_assert_uint_eq(D.ntxts, ntxts);
+	ck_assert_uint_eq(D.nbad, 0);
+}
+
+/* A set whose rbldnsd_init found no memory is safe to use and to free. */
+START_TEST(test_nomem_init)
+{
+	begin(DEF_A, NULL);
+	rbldnsd_free(&D);
+	D.nomem = true;		/* what a failed rbldnsd_init leaves */
+	assert_nomem();
+	end();
+	ck_assert_str_eq(errs, "");
+}
+END_TEST
+
+/* Entries and texts until memory runs out: -1 and ENOMEM, not abort(). */
+START_TEST(test_nomem_entries)
+{
+	struct prefix p = { 4, 32, { 1 } };
+	int rc = 0, e = 0;
+
+	begin(DEF_A, "default");
+	memory_cap(8 << 20);
+	for (uint32_t i = 0; i < 100000000 && rc == 0; i++) {
+		ipaddr_set_v4(&p, 0x01000000u + i, 32);
+		rc = rbldnsd_add(&D, &p, false, DEF_A, RBL_NO_TXT, i);
+		e = errno;
+	}
+	memory_back();
+	ck_assert_int_eq(rc, -1);
+	ck_assert_int_eq(e, ENOMEM);
+	assert_nomem();
+	end();
+	ck_assert_str_eq(errs, "");
+
+	/* Lines of texts of their own: the index, the texts, the entries. */
+	begin(DEF_A, NULL);
+	rc = 0;
+	memory_cap(8 << 20);
+	for (uint32_t i = 0; i < 100000000 && rc == 0; i++) {
+		char line[64];
+
+		snprintf(line, sizeof(line), "1.%u.%u.%u :2:text %u",
+		    (i >> 16) & 0xff, (i >> 8) & 0xff, i & 0xff, i);
+		rc = rbldnsd_parse_line(&D, line, "t.rbl", i + 1, errfn, NULL);
+		e = errno;
+	}
+	memory_back();
+	ck_assert_int_eq(rc, -1);
+	ck_assert_int_eq(e, ENOMEM);
+	ck_assert_uint_gt(D.ntxts, 1000);
+	assert_nomem();
+	end();
+	ck_assert_str_eq(errs, "");
+}
+END_TEST
+
+/* rbldnsd_finish copies every text a base template changes: when that
+ * runs out of memory, it fails and what it leaves is still freed. */
+START_TEST(test_nomem_finish)
+{
+	char line[256];
+	int rc, e;
+
+	begin(DEF_A, NULL);
+	snprintf(line, sizeof(line), "$= %s [$=]", repeat('b', 200));
+	ck_assert_int_eq(rbldnsd_parse_line(&D, line, "t.rbl", 1, errfn, NULL),
+	    0);
+	for (uint32_t i = 0; i < 200000; i++) {
+		snprintf(line, sizeof(line), "1.%u.%u.%u :2:t%u",
+		    (i >> 16) & 0xff, (i >> 8) & 0xff, i & 0xff, i);
+		ck_assert_int_eq(rbldnsd_parse_line(&D, line, "t.rbl", i + 2,
+		    errfn, NULL), 0);
+	}
+	memory_cap(1 << 20);
+	errno = 0;
+	rc = rbldnsd_finish(&D);
+	e = errno;
+	memory_back();
+	ck_assert_int_eq(rc, -1);
+	ck_assert_int_eq(e, ENOMEM);
+	assert_nomem();
+	end();
+	ck_assert_str_eq(errs, "");
 }
 END_TEST
 
@@ -1312,6 +1476,9 @@ rbldnsd_suite(void)
 	tcase_add_test(tc, test_expand);
 	tcase_add_test(tc, test_parse_time);
 	tcase_add_test(tc, test_txt_intern);
+	tcase_add_test(tc, test_nomem_init);
+	tcase_add_test(tc, test_nomem_entries);
+	tcase_add_test(tc, test_nomem_finish);
 	tcase_add_test(tc, test_file_crlf_and_last_line);
 	tcase_add_test(tc, test_file_line_numbers);
 	tcase_add_test(tc, test_file_nul_bytes);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* Unit tests for tsig.c: keys, signing, and multi-message verification. */
 #include <check.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -69,15 +70,18 @@ exchange_start(struct exchange *x, const struct tsig_key *sk)
 }
 
 /* tsig_verify as 1 (signed), 0 (unsigned, allowed) or -1, the reason in
- * the test's own ERR. */
+ * the test's own ERR; every message refused is bad input. */
 static int
 verify_(struct tsig_ctx *c, const uint8_t *m, size_t len, uint64_t now,
     char *err, size_t errlen)
 {
 	bool is_signed;
 
-	if (tsig_verify(c, m, len, now, &is_signed, err, errlen) != 0)
+	errno = 0;
+	if (tsig_verify(c, m, len, now, &is_signed, err, errlen) != 0) {
+		ck_assert_int_eq(errno, EINVAL);
 		return -1;
+	}
 	return is_signed ? 1 : 0;
 }
 
@@ -103,16 +107,26 @@ START_TEST(test_key_parse)
 	    err, sizeof(err)), 0);
 	ck_assert_int_eq(k.alg, TSIG_HMAC_SHA512);
 	ck_assert_mem_eq(k.name, "\001k\007example\000", 11);
+	errno = 0;
 	ck_assert_int_eq(tsig_key_parse("hmac-md5:k:c2VjcmV0", &k, err,
 	    sizeof(err)), -1);
+	ck_assert_int_eq(errno, EINVAL);
 	ck_assert_ptr_nonnull(strstr(err, "algorithm"));
+	errno = 0;
 	ck_assert_int_eq(tsig_key_parse("hmac-sha256:k:!!!", &k, err,
 	    sizeof(err)), -1);
+	ck_assert_int_eq(errno, EINVAL);
 	ck_assert_ptr_nonnull(strstr(err, "base64"));
+	errno = 0;
 	ck_assert_int_eq(tsig_key_parse("hmac-sha256:k", &k, err, sizeof(err)),
 	    -1);
+	ck_assert_int_eq(errno, EINVAL);
+	ck_assert_str_eq(err, "tsig takes ALGORITHM:NAME:SECRET");
+	errno = 0;
 	ck_assert_int_eq(tsig_key_parse("hmac-sha256:a..b:c2VjcmV0", &k, err,
 	    sizeof(err)), -1);
+	ck_assert_int_eq(errno, EINVAL);
+	ck_assert_ptr_nonnull(strstr(err, "key name"));
 }
 END_TEST
 
@@ -128,6 +142,73 @@ START_TEST(test_sign_verify_one)
 	ck_assert_int_gt(n, 0);
 	ck_assert_uint_eq(m[11], 1);		/* ARCOUNT counts the TSIG */
 	ck_assert_int_eq(verify(&x.cli, m, (size_t)n, NOW + 10), 1);
+	exchange_end(&x);
+}
+END_TEST
+
+/* A message that is no header, or a buffer with no room for the TSIG. */
+START_TEST(test_sign_no_room)
+{
+	struct tsig_ctx c;
+	uint8_t m[512];
+	size_t len = message(m, 7, 1);
+
+	tsig_start(&c, &key, NULL, 0);
+	errno = 0;
+	ck_assert_int_eq(tsig_sign(&c, m, WIRE_HEADER - 1, sizeof(m), NOW), -1);
+	ck_assert_int_eq(errno, EINVAL);
+	errno = 0;
+	ck_assert_int_eq(tsig_sign(&c, m, len, len + 20, NOW), -1);
+	ck_assert_int_eq(errno, EINVAL);
+	ck_assert_uint_eq(m[11], 0);		/* nothing was added */
+	ck_assert_int_gt(tsig_sign(&c, m, len, sizeof(m), NOW), 0);
+	tsig_end(&c);
+}
+END_TEST
+
+/*
+ * A TSIG record whose fields do not add up: -1, errno EINVAL, and no
+ * signature checked. The record follows the message: the key's name
+ * (9 bytes), type, class, TTL, RDLENGTH, the algorithm's name (13 bytes),
+ * time (6), fudge, MAC size, the MAC, original ID, error, other length.
+ */
+START_TEST(test_malformed_record)
+{
+	struct exchange x;
+	uint8_t m[512], good[512];
+	size_t at = message(m, 7, 1), rdata = at + 9 + WIRE_RR_FIXED;
+	char err[128];
+	ssize_t n;
+
+	exchange_start(&x, &key);
+	n = tsig_sign(&x.srv, m, at, sizeof(m), NOW);
+	ck_assert_int_gt(n, 0);
+	memcpy(good, m, (size_t)n);
+
+	/* Its class is ANY, not IN. */
+	wire_set16(m + at + 9 + 2, CLASS_IN);
+	ck_assert_int_eq(verify(&x.cli, m, (size_t)n, NOW), -1);
+	ck_assert_str_eq(err, "malformed TSIG record");
+
+	/* A MAC longer than the record. */
+	memcpy(m, good, (size_t)n);
+	wire_set16(m + rdata + 13 + 8, 0xff00);
+	ck_assert_int_eq(verify(&x.cli, m, (size_t)n, NOW), -1);
+	ck_assert_str_eq(err, "malformed TSIG record");
+
+	/* Other data said to be there and not there. */
+	memcpy(m, good, (size_t)n);
+	wire_set16(m + n - 2, 1);
+	ck_assert_int_eq(verify(&x.cli, m, (size_t)n, NOW), -1);
+	ck_assert_str_eq(err, "malformed TSIG record");
+
+	/* Cut short inside the algorithm's name, RDLENGTH to match. */
+	memcpy(m, good, (size_t)n);
+	wire_set16(m + rdata - 2, 4);
+	ck_assert_int_eq(verify(&x.cli, m, rdata + 4, NOW), -1);
+
+	/* Unharmed, it still verifies. */
+	ck_assert_int_eq(verify(&x.cli, good, (size_t)n, NOW), 1);
 	exchange_end(&x);
 }
 END_TEST
@@ -306,6 +387,8 @@ main(void)
 	tcase_add_checked_fixture(tc, setup, NULL);
 	tcase_add_test(tc, test_key_parse);
 	tcase_add_test(tc, test_sign_verify_one);
+	tcase_add_test(tc, test_sign_no_room);
+	tcase_add_test(tc, test_malformed_record);
 	tcase_add_test(tc, test_multi_message);
 	tcase_add_test(tc, test_multi_message_tampered);
 	tcase_add_test(tc, test_rejections);
