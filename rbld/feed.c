@@ -303,14 +303,16 @@ refresh(struct store *st, const struct conf_source *cs, int srcid,
 	pol.max_shrink = cs->max_shrink;
 	rbldnsd_init(&d, cs->a, cs->txt);
 	if (feed_parse(cs->format, r.buf, r.len, zone, &pol, &d, &counts,
-	    err, sizeof(err)) != 0) {
-		snprintf(fs.error, sizeof(fs.error), "rejected: %s", err);
+	    err, sizeof(err)) != 0 || rbldnsd_finish(&d) != 0) {
+		/* Out of memory is no fault of the list's. */
+		failure = errno == ENOMEM ? ENOMEM : EINVAL;
+		snprintf(fs.error, sizeof(fs.error), "%s%s", failure == EINVAL ?
+		    "rejected: " : "", failure == EINVAL ? err :
+		    "out of memory");
 		fs.counts = counts;
 		rbldnsd_free(&d);
-		failure = EINVAL;
 		goto fail;
 	}
-	rbldnsd_finish(&d);
 	fs.counts = counts;
 	/* A list that lost most of its entries is more likely broken than
 	 * a sudden end of abuse on the Internet. */

@@ -479,7 +479,10 @@ cmd_import(struct ctl *c, int argc, char **argv)
 		rbldnsd_free(&d);
 		return fail("%s: %s", argv[2], strerror(errno));
 	}
-	rbldnsd_finish(&d);
+	if (rbldnsd_finish(&d) != 0) {
+		rbldnsd_free(&d);
+		return fail("%s: %s", argv[2], strerror(errno));
+	}
 	if (bad.n > 20)
 		fprintf(stderr, "%s: %u more bad lines not shown\n", argv[2],
 		    bad.n - 20);
