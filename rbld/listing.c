@@ -161,6 +161,69 @@ listing_txt(struct store_reader *rd, const struct listing_addr *la,
 	return rbldnsd_expand(t, tlen, iptext, out);
 }
 
+static void
+add_rr(struct listing_rrs *rs, uint16_t type, uint32_t ttl, uint32_t a,
+    const char *txt, size_t txtlen)
+{
+	struct listing_rr *r;
+
+	for (int i = 0; i < rs->n; i++) {
+		r = &rs->rr[i];
+		if (r->type != type)
+			continue;
+		if (type == TYPE_A ? r->a == a : (r->txtlen == txtlen &&
+		    memcmp(r->txt, txt, txtlen) == 0)) {
+			if (ttl < r->ttl)
+				r->ttl = ttl;
+			return;
+		}
+	}
+	if (rs->n >= (int)(sizeof(rs->rr) / sizeof(rs->rr[0])))
+		return;
+	r = &rs->rr[rs->n++];
+	r->type = type;
+	r->ttl = ttl;
+	r->a = a;
+	r->txtlen = (uint8_t)txtlen;
+	if (txtlen > 0)
+		memcpy(r->txt, txt, txtlen);
+}
+
+void
+listing_records(struct store_reader *rd, const struct listing_addr *la,
+    const struct listing_hit *hits, int n, bool want_a, bool want_txt,
+    const char *range, struct listing_rrs *rs)
+{
+	uint32_t mina = UINT32_MAX, mintxt = UINT32_MAX;
+
+	rs->n = 0;
+	for (int i = 0; i < n; i++) {
+		if (want_a)
+			add_rr(rs, TYPE_A, hits[i].ttl, hits[i].a, NULL, 0);
+		if (want_txt) {
+			char txt[RBL_TXT_ANSWER_MAX];
+			const char *t;
+			size_t len, tl;
+
+			if (range == NULL)
+				len = listing_txt(rd, la, &hits[i], txt);
+			else
+				len = listing_template(rd, &hits[i], &t, &tl) ?
+				    rbldnsd_expand(t, tl, range, txt) : 0;
+			if (len > 0)
+				add_rr(rs, TYPE_TXT, hits[i].ttl, 0, txt, len);
+		}
+	}
+	for (int i = 0; i < rs->n; i++) {
+		uint32_t *m = rs->rr[i].type == TYPE_A ? &mina : &mintxt;
+
+		if (rs->rr[i].ttl < *m)
+			*m = rs->rr[i].ttl;
+	}
+	for (int i = 0; i < rs->n; i++)
+		rs->rr[i].ttl = rs->rr[i].type == TYPE_A ? mina : mintxt;
+}
+
 /* The 6to4 range (2002:AABB:CCDD::/48 and broader) of an IPv4 prefix. */
 static void
 six_to_four(const struct prefix *p4, struct prefix *out)

@@ -102,6 +102,31 @@ bool	listing_template(struct store_reader *rd, const struct listing_hit *hit,
 size_t	listing_txt(struct store_reader *rd, const struct listing_addr *la,
 	    const struct listing_hit *hit, char out[RBL_TXT_ANSWER_MAX]);
 
+/* One record of an answer: an A, or a TXT of TXTLEN bytes. */
+struct listing_rr {
+	uint16_t	type;		/* TYPE_A or TYPE_TXT */
+	uint32_t	ttl;
+	uint32_t	a;
+	uint8_t		txtlen;
+	char		txt[RBL_TXT_ANSWER_MAX];
+};
+
+struct listing_rrs {
+	int		  n;
+	struct listing_rr rr[2 * LISTING_MAX_HITS];	/* an A and a TXT each */
+};
+
+/*
+ * The records N hits give LA, as DNS answers them and exports write them:
+ * each hit's A (if WANT_A), then its TXT (if WANT_TXT and it has one), in
+ * the hits' order; identical records merge, and all the records of a type
+ * share its lowest TTL (RFC 2181, 5.2). With RANGE, a TXT template's "$"
+ * is RANGE instead of the matched address (a wildcard's records).
+ */
+void	listing_records(struct store_reader *rd, const struct listing_addr *la,
+	    const struct listing_hit *hits, int n, bool want_a, bool want_txt,
+	    const char *range, struct listing_rrs *out);
+
 /*
  * Every range that FAMILY's data is never asked about, so that an entry
  * there lists nothing, calling FN for each until it returns non-zero: for
