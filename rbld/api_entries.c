@@ -179,9 +179,9 @@ api_entries_post(struct api *api, const struct view *v,
 		goto out;
 	}
 	/* ::ffff:a.b.c.d is kept as a.b.c.d: lookups ask only that. */
-	listing_canonical(&aj.p);
+	ipaddr_canonical(&aj.p);
 	if (source == NULL)
-		source = "local";
+		source = CONF_ENTRY_SOURCE;
 	if ((si = conf_source_index(v->conf, source)) < 0) {
 		api_error(rs, 400, "no source \"%s\"", source);
 		goto out;
@@ -302,7 +302,7 @@ api_entries_delete(struct api *api, const struct view *v,
 		api_error(rs, 400, "bad prefix \"%s\": %s", pfx, bad);
 		return;
 	}
-	listing_canonical(&dj.p);
+	ipaddr_canonical(&dj.p);
 	if (source != NULL) {
 		if ((si = conf_source_index(v->conf, source)) < 0) {
 			api_error(rs, 400, "no source \"%s\"", source);
@@ -417,7 +417,7 @@ api_entries_lookup(struct api *api, const struct view *v,
 		api_error(rs, 400, "\"%s\" is not an IP address", iptext);
 		return;
 	}
-	listing_canonical(&ip);
+	ipaddr_canonical(&ip);
 	ipaddr_ntop(ip.family, ip.addr, norm, sizeof(norm));
 	listing_addr(v, &ip, &la);
 	memset(&lc, 0, sizeof(lc));
@@ -521,7 +521,7 @@ api_entries_reports_post(struct api *api, const struct view *v,
 {
 	static const char *const keys[] = { "ip", "type", "service", "reason",
 	    NULL };
-	const char *ip, *type, *service, *reason, *why;
+	const char *ip, *type, *service, *reason;
 	struct report_job rj;
 	char err[256];
 	json_t *j, *out;
@@ -543,7 +543,7 @@ api_entries_reports_post(struct api *api, const struct view *v,
 		api_error(rs, 400, "\"%s\" is not an IP address", ip);
 		goto out;
 	}
-	listing_canonical(&rj.r.ip);
+	ipaddr_canonical(&rj.r.ip);
 	if (!reports_type_known(v->conf, type)) {
 		api_error(rs, 400, "unknown report type \"%s\" (no reports "
 		    "source defines it)", type);
@@ -551,8 +551,9 @@ api_entries_reports_post(struct api *api, const struct view *v,
 	}
 	rj.r.service = service ? service : "";
 	rj.r.reason = reason ? reason : "";
-	if (*(why = report_check_text(rj.r.service, rj.r.reason)) != '\0') {
-		api_error(rs, 400, "%s", why);
+	if (report_check_text(rj.r.service, rj.r.reason, err,
+	    sizeof(err)) != 0) {
+		api_error(rs, 400, "%s", err);
 		goto out;
 	}
 	rj.v = v;
@@ -608,7 +609,7 @@ api_entries_reports_get(struct api *api, const struct view *v,
 		return;
 	}
 	if (ip != NULL)
-		listing_canonical(&p);
+		ipaddr_canonical(&p);
 	if (after != NULL && api_cursor_parse(v, after, &ap, &asrc, rs) != 0)
 		return;
 	hc.api = api;

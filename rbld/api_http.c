@@ -157,6 +157,43 @@ mhd_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	}
 }
 
+/*
+ * api-connections counts the connections of every API address together,
+ * while libmicrohttpd's own limit is per address (each address is a daemon
+ * of its own, with a thread per connection). Each daemon's accepting
+ * thread checks the shared count before it takes a connection on, and the
+ * count follows connections as they start and close: daemons accepting at
+ * the same moment can pass it by at most one each, a bound the thread
+ * limits (grace.c's slots) leave room for.
+ */
+static enum MHD_Result
+mhd_accept(void *cls, const struct sockaddr *addr, socklen_t addrlen)
+{
+	struct api *api = cls;
+
+	(void)addr;
+	(void)addrlen;
+	if (atomic_load(&api->conns) < api->max_conns)
+		return MHD_YES;
+	log_debug("api: %u connections open on all addresses: one more "
+	    "closed", api->max_conns);
+	return MHD_NO;
+}
+
+static void
+mhd_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+    enum MHD_ConnectionNotificationCode toe)
+{
+	struct api *api = cls;
+
+	(void)c;
+	(void)socket_context;
+	if (toe == MHD_CONNECTION_NOTIFY_STARTED)
+		atomic_fetch_add(&api->conns, 1);
+	else if (toe == MHD_CONNECTION_NOTIFY_CLOSED)
+		atomic_fetch_sub(&api->conns, 1);
+}
+
 static void
 mhd_log(void *cls, const char *fmt, va_list ap)
 {
@@ -231,6 +268,8 @@ api_listen(struct api *api, const struct conf *conf, char *err, size_t errlen)
 		    (api->key = read_pem(conf->api_key, err, errlen)) == NULL)
 			return -1;
 	}
+	api->max_conns = conf->api_connections;
+	atomic_store(&api->conns, 0);
 	for (int i = 0; i < conf->napi; i++) {
 		const struct endpoint *l = &conf->api[i];
 		unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD |
@@ -242,8 +281,9 @@ api_listen(struct api *api, const struct conf *conf, char *err, size_t errlen)
 		char host[INET6_ADDRSTRLEN];
 		const char *colon;
 
-		d = MHD_start_daemon(flags, 0, NULL, NULL, mhd_handler, api,
-		    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, api,
+		d = MHD_start_daemon(flags, 0, mhd_accept, api, mhd_handler,
+		    api, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, api,
+		    MHD_OPTION_NOTIFY_CONNECTION, mhd_connection, api,
 		    MHD_OPTION_SOCK_ADDR, (const struct sockaddr *)&l->ss,
 		    MHD_OPTION_CONNECTION_LIMIT,
 		    (unsigned int)conf->api_connections,

@@ -44,6 +44,8 @@ struct api {
 	int		 nmhd;
 	struct MHD_Daemon *mhd[CONF_MAX_LISTEN];
 	char		*cert, *key;
+	unsigned	 max_conns;	/* api-connections, all addresses together */
+	atomic_uint	 conns;		/* open now, all addresses together */
 
 	struct auth_lockouts *lockouts;
 

@@ -22,6 +22,9 @@
 #define CONF_DNAME_MAX		PARSE_DNAME_MAX	/* presentation form, with final dot */
 #define CONF_TXT_MAX		256
 
+/* The source an entry added by hand (API, rbldctl add) goes to if none is named. */
+#define CONF_ENTRY_SOURCE	"local"
+
 #define CONF_MAX_REPORT_TYPES	16
 #define CONF_RTYPE_MAX		32	/* a report type's name, with NUL */
 #define CONF_RTYPE_COUNT_MAX	256	/* N of "N in WINDOW": times kept per IP */
@@ -67,8 +70,8 @@ struct conf_source {
 	struct conf_rtype rtypes[CONF_MAX_REPORT_TYPES];
 	uint32_t	 escalate_pct;	/* ban multiplier per repeat offence, percent (100 = none) */
 	uint32_t	 escalate_max;	/* longest ban, seconds */
-	int		 ipv6_prefix;	/* IPv6 reports count per this prefix (64) */
-	uint32_t	 history;	/* offences are remembered this long (30d) */
+	int		 ipv6_prefix;	/* IPv6 reports count per this prefix */
+	uint32_t	 history;	/* offences are remembered this long */
 
 	const char	*conf_file;	/* where the stanza is, for messages */
 	int		conf_line;
@@ -84,7 +87,7 @@ struct conf_zone {
 	char		soa_mname[CONF_DNAME_MAX];	/* lowercase, no final dot */
 	char		soa_rname[CONF_DNAME_MAX];
 	uint32_t	soa_refresh, soa_retry, soa_expire, soa_minimum;
-	uint32_t	ttl;		/* seconds; 0 = not set (then 35m, as rbldnsd) */
+	uint32_t	ttl;		/* seconds; 0 = not set (view.c's default) */
 	int		ntransfer;
 	struct prefix	transfer[CONF_MAX_NETS];
 	int		nnotify;
@@ -116,9 +119,9 @@ struct conf {
 	uint64_t	mapsize;	/* initial LMDB map size in bytes (key "map-size") */
 	char		*api_cert;	/* PEM files for HTTPS; both or neither */
 	char		*api_key;
-	unsigned	 api_connections;	/* at once, all clients (64) */
-	unsigned	 api_per_ip;		/* at once, one client address (16) */
-	uint32_t	 api_timeout;		/* idle connection, seconds (30) */
+	unsigned	 api_connections;	/* at once, every API address together */
+	unsigned	 api_per_ip;		/* at once, from one client address */
+	uint32_t	 api_timeout;		/* idle connection, seconds */
 
 	int		nsources;
 	struct conf_source sources[CONF_MAX_SOURCES];

@@ -7,8 +7,6 @@
 #include "listing.h"
 #include "wire.h"
 
-#define MAX_RR			(LISTING_MAX_HITS * 2)	/* an A and a TXT each */
-
 /* A parsed query. */
 struct query {
 	const uint8_t	*q;
@@ -29,19 +27,6 @@ struct query {
 };
 
 /* One record of an answer before it is written: an A or a TXT. */
-struct rr {
-	uint16_t	type;
-	uint32_t	ttl;
-	uint32_t	a;
-	uint8_t		txtlen;
-	char		txt[RBL_TXT_ANSWER_MAX];
-};
-
-struct rrset {
-	int		n;
-	struct rr	rr[MAX_RR];
-};
-
 /* What the name under the zone says. */
 enum name_kind {
 	NAME_ADDRESS,		/* a full IPv4 or IPv6 address */
@@ -318,7 +303,7 @@ put_ns(struct wire_buf *w, uint16_t owner, const struct apex *ap, int i)
 }
 
 static void
-put_rr(struct wire_buf *w, const struct rr *r)
+put_rr(struct wire_buf *w, const struct listing_rr *r)
 {
 	wire_put16(w, WIRE_PTR_HEADER);	/* the owner is the question's name */
 	wire_put16(w, r->type);
@@ -342,74 +327,6 @@ zone_ptr(const struct query *qq)
 }
 
 /* ---- the records of a positive answer ---- */
-
-static void
-add_rr(struct rrset *rs, uint16_t type, uint32_t ttl, uint32_t a,
-    const char *txt, size_t txtlen)
-{
-	struct rr *r;
-
-	/* Identical records merge; one type shares the lowest TTL (RFC 2181). */
-	for (int i = 0; i < rs->n; i++) {
-		r = &rs->rr[i];
-		if (r->type != type)
-			continue;
-		if (type == TYPE_A ? r->a == a : (r->txtlen == txtlen &&
-		    memcmp(r->txt, txt, txtlen) == 0)) {
-			if (ttl < r->ttl)
-				r->ttl = ttl;
-			return;
-		}
-	}
-	if (rs->n >= MAX_RR)
-		return;
-	r = &rs->rr[rs->n++];
-	r->type = type;
-	r->ttl = ttl;
-	r->a = a;
-	r->txtlen = (uint8_t)txtlen;
-	if (txtlen > 0)
-		memcpy(r->txt, txt, txtlen);
-}
-
-static void
-min_ttls(struct rrset *rs)
-{
-	uint32_t mina = UINT32_MAX, mintxt = UINT32_MAX;
-
-	for (int i = 0; i < rs->n; i++) {
-		uint32_t *m = rs->rr[i].type == TYPE_A ? &mina : &mintxt;
-
-		if (rs->rr[i].ttl < *m)
-			*m = rs->rr[i].ttl;
-	}
-	for (int i = 0; i < rs->n; i++)
-		rs->rr[i].ttl = rs->rr[i].type == TYPE_A ? mina : mintxt;
-}
-
-/* The A and TXT records the hits give for QTYPE, in rbldnsd's order:
- * each source's A, then its TXT. */
-static void
-hits_rrs(const struct dns_ctx *cx, const struct listing_addr *la,
-    const struct listing_hit *hits, int n, uint16_t qtype, struct rrset *rs)
-{
-	bool want_a = qtype == TYPE_A || qtype == TYPE_ANY;
-	bool want_txt = qtype == TYPE_TXT || qtype == TYPE_ANY;
-
-	rs->n = 0;
-	for (int i = 0; i < n; i++) {
-		if (want_a)
-			add_rr(rs, TYPE_A, hits[i].ttl, hits[i].a, NULL, 0);
-		if (want_txt) {
-			char txt[RBL_TXT_ANSWER_MAX];
-			size_t len = listing_txt(cx->rd, la, &hits[i], txt);
-
-			if (len > 0)
-				add_rr(rs, TYPE_TXT, hits[i].ttl, 0, txt, len);
-		}
-	}
-	min_ttls(rs);
-}
 
 /* ---- the stages ---- */
 
@@ -488,7 +405,7 @@ answer_address(const struct dns_ctx *cx, struct wire_buf *w,
 {
 	struct listing_hit hits[LISTING_MAX_HITS];
 	struct listing_addr la;
-	struct rrset rs;
+	struct listing_rrs rs;
 	int n;
 
 	if (kind == NAME_PARTIAL)
@@ -503,7 +420,9 @@ answer_address(const struct dns_ctx *cx, struct wire_buf *w,
 		return NEXT_SERVFAIL;
 	if (n == 0)
 		return NEXT_NXDOMAIN;
-	hits_rrs(cx, &la, hits, n, qq->qtype, &rs);
+	listing_records(cx->rd, &la, hits, n, qq->qtype == TYPE_A ||
+	    qq->qtype == TYPE_ANY, qq->qtype == TYPE_TXT ||
+	    qq->qtype == TYPE_ANY, NULL, &rs);
 	if (rs.n == 0)
 		return NEXT_NODATA;
 	reply_answer(w, qq, RCODE_NOERROR);

@@ -60,7 +60,8 @@ struct dns_ctx {
 /*
  * Answer query Q of QLEN bytes into OUT (OUTMAX bytes: 65535 for TCP).
  * Returns the reply length, or 0 when the packet deserves no reply at all.
- * Never allocates.
+ * Allocates nothing of its own (the reader keeps a source's metadata, read
+ * once per source and snapshot, in a slot of its own).
  */
 size_t		 dns_answer(const struct dns_ctx *, const uint8_t *q, size_t qlen,
 		    uint8_t *out, size_t outmax, bool tcp);

@@ -134,7 +134,7 @@ export_test_point(FILE *f, const struct view *v, int z, struct snap *s,
 	struct prefix tp;
 	int n;
 
-	ipaddr_set_v4(&tp, 0x7f000002, 32);
+	ipaddr_set_v4(&tp, LISTING_TEST_POINT4, 32);
 	listing_addr(v, &tp, &la);
 	if ((n = listing_find(v, z, &s->ap, s->rd, &la, now, hits)) < 0)
 		return -1;
@@ -147,7 +147,9 @@ export_test_point(FILE *f, const struct view *v, int z, struct snap *s,
 			fprintf(f, "$DATASET ip4trie:rfc5782 @\n");
 		else
 			fprintf(f, "$DATASET ip4trie:rfc5782-%d @\n", i + 1);
-		fprintf(f, "$TTL %u\n127.0.0.2 :", hits[i].ttl);
+		fprintf(f, "$TTL %u\n", hits[i].ttl);
+		put_a(f, LISTING_TEST_POINT4);
+		fputs(" :", f);
 		put_a(f, hits[i].a);
 		fprintf(f, ":%.*s\n", (int)tl, t);
 	}
@@ -187,8 +189,11 @@ export_rbldnsd(FILE *f, const struct view *v, struct store *st, int z,
 		for (int fam = 4; fam <= 6 && rc == 0; fam += 2) {
 			fprintf(f, "$DATASET ip%dtrie:%s @\n$TTL %u\n", fam,
 			    vz->src[i]->name, s.ap.src_ttl[i]);
-			if (fam == 4)
-				fprintf(f, "!127.0.0.2\n");
+			if (fam == 4) {
+				fputc('!', f);
+				put_a(f, LISTING_TEST_POINT4);
+				fputc('\n', f);
+			}
 			listing_unasked(v, fam, exclude_cb, f);
 			x.family = fam;
 			if (store_walk(st, vz->srcids[i], export_cb, &x) != 0)
@@ -348,10 +353,11 @@ node_name(const struct node *n, char *buf, size_t len)
 }
 
 static void
-put_txt(FILE *f, const char *s)
+put_txt(FILE *f, const char *s, size_t len)
 {
 	fputc('"', f);
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+	for (const unsigned char *p = (const unsigned char *)s;
+	    p < (const unsigned char *)s + len; p++) {
 		if (*p == '"' || *p == '\\')
 			fprintf(f, "\\%c", *p);
 		else if (*p < 0x20 || *p >= 0x7f)
@@ -379,52 +385,33 @@ bind_records(struct bindctx *b, const char *owner, const struct prefix *addr,
 {
 	struct listing_hit hits[LISTING_MAX_HITS];
 	struct listing_addr la;
-	uint32_t a[LISTING_MAX_HITS], atl = UINT32_MAX, ttl_txt = UINT32_MAX;
-	char txt[LISTING_MAX_HITS][RBL_TXT_ANSWER_MAX + 1];
-	int n, na = 0, nt = 0;
+	struct listing_rrs rs;
+	bool any_a = false;
+	int n;
 
 	listing_addr(b->view, addr, &la);
 	if ((n = listing_find(b->view, b->z, &b->s.ap, b->s.rd, &la, b->now,
 	    hits)) < 0)
 		return -1;
-	for (int i = 0; i < n; i++) {
-		const struct listing_hit *h = &hits[i];
-		const char *t;
-		size_t l, tl;
-		int k;
+	listing_records(b->s.rd, &la, hits, n, true, true, range, &rs);
+	/* A records first, then TXT: the order of the file's earlier
+	 * releases (a master file's order means nothing). */
+	for (int pass = 0; pass < 2; pass++)
+		for (int i = 0; i < rs.n; i++) {
+			const struct listing_rr *r = &rs.rr[i];
 
-		for (k = 0; k < na && a[k] != h->a; k++)
-			;
-		if (k == na)
-			a[na++] = h->a;
-		if (h->ttl < atl)
-			atl = h->ttl;
-		if (range != NULL)
-			l = listing_template(b->s.rd, h, &t, &tl) ?
-			    rbldnsd_expand(t, tl, range, txt[nt]) : 0;
-		else
-			l = listing_txt(b->s.rd, &la, h, txt[nt]);
-		txt[nt][l] = '\0';
-		if (l == 0)
-			continue;
-		for (k = 0; k < nt && strcmp(txt[k], txt[nt]) != 0; k++)
-			;
-		if (k == nt)
-			nt++;
-		if (h->ttl < ttl_txt)
-			ttl_txt = h->ttl;
-	}
-	for (int i = 0; i < na; i++) {
-		fprintf(b->f, "%s\t%u\tIN\tA\t", owner, atl);
-		put_a(b->f, a[i]);
-		fputc('\n', b->f);
-	}
-	for (int i = 0; i < nt; i++) {
-		fprintf(b->f, "%s\t%u\tIN\tTXT\t", owner, ttl_txt);
-		put_txt(b->f, txt[i]);
-		fputc('\n', b->f);
-	}
-	if (na > 0)
+			if ((r->type == TYPE_A) != (pass == 0))
+				continue;
+			fprintf(b->f, "%s\t%u\tIN\t%s\t", owner, r->ttl,
+			    r->type == TYPE_A ? "A" : "TXT");
+			if (r->type == TYPE_A) {
+				put_a(b->f, r->a);
+				any_a = true;
+			} else
+				put_txt(b->f, r->txt, r->txtlen);
+			fputc('\n', b->f);
+		}
+	if (any_a)
 		b->names++;
 	return ferror(b->f) ? -1 : 0;
 }
@@ -503,7 +490,7 @@ export_bind(FILE *f, const struct view *v, struct store *st, int z,
 	if (listing_unasked(v, 4, node_range_cb, &ns) != 0 ||
 	    listing_unasked(v, 6, node_range_cb, &ns) != 0)
 		goto out;
-	ipaddr_set_v4(&tp, 0x7f000002, 32);
+	ipaddr_set_v4(&tp, LISTING_TEST_POINT4, 32);
 	if (nodes_add(&ns, &tp) != 0)
 		goto out;
 	if (ns.n > 0)

@@ -228,7 +228,7 @@ elapsed(const struct timespec *t0)
 
 static int
 refresh(struct store *st, const struct conf_source *cs, int srcid,
-    struct feed_status *out, const volatile int *cancel, char *errbuf,
+    struct feed_status *out, const atomic_bool *cancel, char *errbuf,
     size_t errlen)
 {
 	struct fetch_request q;
@@ -303,14 +303,16 @@ refresh(struct store *st, const struct conf_source *cs, int srcid,
 	pol.max_shrink = cs->max_shrink;
 	rbldnsd_init(&d, cs->a, cs->txt);
 	if (feed_parse(cs->format, r.buf, r.len, zone, &pol, &d, &counts,
-	    err, sizeof(err)) != 0) {
-		snprintf(fs.error, sizeof(fs.error), "rejected: %s", err);
+	    err, sizeof(err)) != 0 || rbldnsd_finish(&d) != 0) {
+		/* Out of memory is no fault of the list's. */
+		failure = errno == ENOMEM ? ENOMEM : EINVAL;
+		snprintf(fs.error, sizeof(fs.error), "%s%s", failure == EINVAL ?
+		    "rejected: " : "", failure == EINVAL ? err :
+		    "out of memory");
 		fs.counts = counts;
 		rbldnsd_free(&d);
-		failure = EINVAL;
 		goto fail;
 	}
-	rbldnsd_finish(&d);
 	fs.counts = counts;
 	/* A list that lost most of its entries is more likely broken than
 	 * a sudden end of abuse on the Internet. */
@@ -400,12 +402,12 @@ struct feeds {
 	int		 njobs;
 	bool		 changed;	/* jobs replaced: the thread re-reads */
 	atomic_bool	 stop;
-	volatile int	 cancel;	/* stops a fetch in progress */
+	atomic_bool	 cancel;	/* stops a fetch in progress */
 	unsigned	 seed;
 };
 
-static uint32_t
-interval(const struct conf_source *cs)
+uint32_t
+feed_interval(const struct conf_source *cs)
 {
 	return cs->every > cs->min_interval ? cs->every : cs->min_interval;
 }
@@ -415,7 +417,7 @@ static time_t
 next_time(const struct conf_source *cs, const struct feed_status *fs,
     unsigned *seed)
 {
-	uint32_t iv = interval(cs), base = iv;
+	uint32_t iv = feed_interval(cs), base = iv;
 	long jitter;
 
 	if (fs->failures > 0) {
@@ -489,7 +491,8 @@ feeds_main(void *arg)
 			if (feed_status_get(f->st, j->srcid, &fs) == 0 &&
 			    fs.last_attempt > 0 &&
 			    next_time(&j->cs, &fs, &f->seed) > now &&
-			    fs.last_attempt > j->next - (time_t)interval(&j->cs)) {
+			    fs.last_attempt > j->next -
+			    (time_t)feed_interval(&j->cs)) {
 				j->next = next_time(&j->cs, &fs, &f->seed);
 				continue;
 			}
@@ -590,7 +593,7 @@ feeds_stop(struct feeds *f)
 	if (f == NULL)
 		return;
 	atomic_store(&f->stop, true);
-	f->cancel = 1;
+	atomic_store(&f->cancel, true);
 	pthread_join(f->thread, NULL);
 	for (int k = 0; k < f->njobs; k++)
 		job_free(&f->jobs[k]);

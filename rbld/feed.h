@@ -41,6 +41,9 @@ int		 feed_refresh(struct store *st, const struct conf_source *cs,
 		    int srcid, struct feed_status *out, char *err,
 		    size_t errlen);
 
+/* How often CS is fetched: its every, or its operator's minimum if longer. */
+uint32_t	 feed_interval(const struct conf_source *cs);
+
 /* The saved status of a feed; -1 (ENOENT, and zeroes) if it was never
  * fetched. */
 int		 feed_status_get(struct store *st, int srcid, struct feed_status *);

@@ -78,7 +78,7 @@ struct http_ctx {
 	struct fetch_result	*r;
 	uint64_t		 max;
 	bool			 too_big;
-	const volatile int	*cancel;
+	const atomic_bool	*cancel;
 };
 
 static int
@@ -91,7 +91,7 @@ http_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow,
 	(void)dlnow;
 	(void)ultotal;
 	(void)ulnow;
-	return h->cancel != NULL && *h->cancel;
+	return h->cancel != NULL && atomic_load(h->cancel);
 }
 
 static size_t
@@ -367,7 +367,8 @@ fetch_file(const struct fetch_request *q, struct fetch_result *r, char *err,
 /* Wait until FD can do EVENTS, at most until DEADLINE and for at most
  * FETCH_AXFR_READ_TIMEOUT seconds. 0, or -1 (timed out or cancelled). */
 static int
-axfr_wait(int fd, short events, time_t deadline, const volatile int *cancel)
+axfr_wait(int fd, short events, time_t deadline,
+    const atomic_bool *cancel)
 {
 	time_t until = time(NULL) + FETCH_AXFR_READ_TIMEOUT;
 
@@ -378,7 +379,7 @@ axfr_wait(int fd, short events, time_t deadline, const volatile int *cancel)
 		time_t now = time(NULL);
 		int n;
 
-		if (now >= until || (cancel != NULL && *cancel))
+		if (now >= until || (cancel != NULL && atomic_load(cancel)))
 			return -1;
 		/* Short polls, so that a cancel is seen quickly. */
 		n = poll(&pfd, 1, 250);
@@ -391,7 +392,7 @@ axfr_wait(int fd, short events, time_t deadline, const volatile int *cancel)
 
 static int
 axfr_io(int fd, uint8_t *p, size_t n, bool out, time_t deadline,
-    const volatile int *cancel)
+    const atomic_bool *cancel)
 {
 	while (n > 0) {
 		ssize_t k;
@@ -623,7 +624,8 @@ fetch(const struct fetch_request *q, struct fetch_result *r, char *err,
 	else
 		rc = fetch_file(q, r, err, errlen);
 	if (rc != 0)
-		errno = q->cancel != NULL && *q->cancel ? ECANCELED : EIO;
+		errno = q->cancel != NULL && atomic_load(q->cancel) ?
+		    ECANCELED : EIO;
 	return rc;
 }
 

@@ -3,6 +3,7 @@
 #ifndef RBLD_FEED_FETCH_H
 #define RBLD_FEED_FETCH_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -15,7 +16,7 @@ struct fetch_request {
 	uint32_t	 timeout;	/* seconds for the whole fetch */
 	uint64_t	 max_size;	/* bytes, after decompression */
 	const char	*tsig;		/* "alg:name:secret" or NULL (axfr) */
-	const volatile int *cancel;	/* when it turns non-zero, give up (may be NULL) */
+	const atomic_bool *cancel;	/* when it turns true, give up (may be NULL) */
 	/* From the last good fetch, for a conditional request: */
 	char		 etag[FETCH_ETAG_MAX];
 	char		 last_modified[FETCH_ETAG_MAX];

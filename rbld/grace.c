@@ -16,8 +16,10 @@
  * section whose slot says E or less: a section that began later read the
  * epoch after the writer moved it past E, so after the writer had swapped
  * the pointer, and loads the new one. Slots are counted in the thousands
- * because the API runs a thread per connection (conf.c caps those at
- * 1024) and each DNS socket has a worker.
+ * because the API runs a thread per connection (api-connections, at most
+ * 1024 for every API address together) and each DNS socket has a worker
+ * and a TCP thread (at most 1000 in all): the configuration's limits keep
+ * the threads well below GRACE_SLOTS.
  */
 #define GRACE_SLOTS	4096
 #define GRACE_WAIT_US	1000	/* grace_barrier's polling interval */

@@ -4,37 +4,12 @@
 #include <string.h>
 
 #include "listing.h"
-
-#define LOOPBACK4	0x7f000001u	/* 127.0.0.1: never listed */
-#define TEST_POINT4	0x7f000002u	/* 127.0.0.2: always listed */
-
-static const uint8_t mapped_prefix[12] = {
-	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff
-};
-
-static uint32_t
-v4_value(const uint8_t *a)
-{
-	return (uint32_t)a[0] << 24 | (uint32_t)a[1] << 16 |
-	    (uint32_t)a[2] << 8 | a[3];
-}
+#include "wire.h"
 
 static bool
 is_6to4(const uint8_t *a6)
 {
 	return a6[0] == 0x20 && a6[1] == 0x02;
-}
-
-void
-listing_canonical(struct prefix *p)
-{
-	if (p->family != 6 || p->len < 96 ||
-	    memcmp(p->addr, mapped_prefix, sizeof(mapped_prefix)) != 0)
-		return;
-	memmove(p->addr, p->addr + 12, 4);
-	memset(p->addr + 4, 0, 12);
-	p->family = 4;
-	p->len = (uint8_t)(p->len - 96);
 }
 
 void
@@ -44,7 +19,7 @@ listing_addr(const struct view *v, const struct prefix *ip,
 	struct prefix p = *ip;
 
 	memset(la, 0, sizeof(*la));
-	listing_canonical(&p);
+	ipaddr_canonical(&p);
 	if (p.family == 4) {
 		memcpy(la->a4, p.addr, 4);
 		la->v4 = true;
@@ -57,14 +32,14 @@ listing_addr(const struct view *v, const struct prefix *ip,
 		}
 	}
 	if (la->v4) {
-		uint32_t a = v4_value(la->a4);
+		uint32_t a = wire_get32(la->a4);
 
-		if (a == LOOPBACK4) {
+		if (a == LISTING_LOOPBACK4) {
 			la->never = LISTING_LOOPBACK;
 			la->v4 = la->v6 = false;
 			return;
 		}
-		la->test_point = a == TEST_POINT4;
+		la->test_point = a == LISTING_TEST_POINT4;
 		if (view_allowed(v, 4, la->a4)) {
 			/* Its 6to4 form is the same host: not listed either. */
 			la->v6 = false;
@@ -186,6 +161,69 @@ listing_txt(struct store_reader *rd, const struct listing_addr *la,
 	return rbldnsd_expand(t, tlen, iptext, out);
 }
 
+static void
+add_rr(struct listing_rrs *rs, uint16_t type, uint32_t ttl, uint32_t a,
+    const char *txt, size_t txtlen)
+{
+	struct listing_rr *r;
+
+	for (int i = 0; i < rs->n; i++) {
+		r = &rs->rr[i];
+		if (r->type != type)
+			continue;
+		if (type == TYPE_A ? r->a == a : (r->txtlen == txtlen &&
+		    memcmp(r->txt, txt, txtlen) == 0)) {
+			if (ttl < r->ttl)
+				r->ttl = ttl;
+			return;
+		}
+	}
+	if (rs->n >= (int)(sizeof(rs->rr) / sizeof(rs->rr[0])))
+		return;
+	r = &rs->rr[rs->n++];
+	r->type = type;
+	r->ttl = ttl;
+	r->a = a;
+	r->txtlen = (uint8_t)txtlen;
+	if (txtlen > 0)
+		memcpy(r->txt, txt, txtlen);
+}
+
+void
+listing_records(struct store_reader *rd, const struct listing_addr *la,
+    const struct listing_hit *hits, int n, bool want_a, bool want_txt,
+    const char *range, struct listing_rrs *rs)
+{
+	uint32_t mina = UINT32_MAX, mintxt = UINT32_MAX;
+
+	rs->n = 0;
+	for (int i = 0; i < n; i++) {
+		if (want_a)
+			add_rr(rs, TYPE_A, hits[i].ttl, hits[i].a, NULL, 0);
+		if (want_txt) {
+			char txt[RBL_TXT_ANSWER_MAX];
+			const char *t;
+			size_t len, tl;
+
+			if (range == NULL)
+				len = listing_txt(rd, la, &hits[i], txt);
+			else
+				len = listing_template(rd, &hits[i], &t, &tl) ?
+				    rbldnsd_expand(t, tl, range, txt) : 0;
+			if (len > 0)
+				add_rr(rs, TYPE_TXT, hits[i].ttl, 0, txt, len);
+		}
+	}
+	for (int i = 0; i < rs->n; i++) {
+		uint32_t *m = rs->rr[i].type == TYPE_A ? &mina : &mintxt;
+
+		if (rs->rr[i].ttl < *m)
+			*m = rs->rr[i].ttl;
+	}
+	for (int i = 0; i < rs->n; i++)
+		rs->rr[i].ttl = rs->rr[i].type == TYPE_A ? mina : mintxt;
+}
+
 /* The 6to4 range (2002:AABB:CCDD::/48 and broader) of an IPv4 prefix. */
 static void
 six_to_four(const struct prefix *p4, struct prefix *out)
@@ -205,15 +243,15 @@ listing_unasked(const struct view *v, int family,
 	struct prefix p, lo;
 	int rc;
 
-	ipaddr_set_v4(&lo, LOOPBACK4, 32);
+	ipaddr_set_v4(&lo, LISTING_LOOPBACK4, 32);
 	if (family == 4) {
 		if ((rc = fn(arg, &lo)) != 0)
 			return rc;
 	} else {
 		memset(&p, 0, sizeof(p));
 		p.family = 6;
-		p.len = 96;
-		memcpy(p.addr, mapped_prefix, sizeof(mapped_prefix));
+		p.len = 96;		/* ::ffff:0:0/96, asked as IPv4 */
+		p.addr[10] = p.addr[11] = 0xff;
 		if ((rc = fn(arg, &p)) != 0)
 			return rc;
 		six_to_four(&lo, &p);

@@ -15,7 +15,8 @@
 /*
  * The rules, for an address asked about in any zone:
  *
- *  - An IPv4-mapped address (::ffff:a.b.c.d) is the IPv4 address a.b.c.d.
+ *  - An IPv4-mapped address (::ffff:a.b.c.d) is the IPv4 address a.b.c.d
+ *    (ipaddr_canonical; the store keeps entries and view.c [allow] so).
  *  - A 6to4 address (2002:AABB:CCDD::/48) is looked up in the IPv6 data
  *    and its embedded IPv4 address (A.B.C.D) in the IPv4 data.
  *  - 127.0.0.1 is never listed (RFC 5782), nor its 6to4 form.
@@ -31,6 +32,9 @@
  *  - A source's answer is its entry's A and TXT template, with the
  *    source's TTL (its data file's $TTL, else the zone's).
  */
+
+#define LISTING_LOOPBACK4	0x7f000001u	/* 127.0.0.1: never listed */
+#define LISTING_TEST_POINT4	0x7f000002u	/* 127.0.0.2: always listed */
 
 enum listing_never {
 	LISTING_LISTABLE = 0,
@@ -98,12 +102,30 @@ bool	listing_template(struct store_reader *rd, const struct listing_hit *hit,
 size_t	listing_txt(struct store_reader *rd, const struct listing_addr *la,
 	    const struct listing_hit *hit, char out[RBL_TXT_ANSWER_MAX]);
 
+/* One record of an answer: an A, or a TXT of TXTLEN bytes. */
+struct listing_rr {
+	uint16_t	type;		/* TYPE_A or TYPE_TXT */
+	uint32_t	ttl;
+	uint32_t	a;
+	uint8_t		txtlen;
+	char		txt[RBL_TXT_ANSWER_MAX];
+};
+
+struct listing_rrs {
+	int		  n;
+	struct listing_rr rr[2 * LISTING_MAX_HITS];	/* an A and a TXT each */
+};
+
 /*
- * The prefix an entry is kept as: an IPv4-mapped prefix (::ffff:0:0/96
- * or longer) is the IPv4 prefix it maps, since lookups never ask the IPv6
- * data about those addresses.
+ * The records N hits give LA, as DNS answers them and exports write them:
+ * each hit's A (if WANT_A), then its TXT (if WANT_TXT and it has one), in
+ * the hits' order; identical records merge, and all the records of a type
+ * share its lowest TTL (RFC 2181, 5.2). With RANGE, a TXT template's "$"
+ * is RANGE instead of the matched address (a wildcard's records).
  */
-void	listing_canonical(struct prefix *p);
+void	listing_records(struct store_reader *rd, const struct listing_addr *la,
+	    const struct listing_hit *hits, int n, bool want_a, bool want_txt,
+	    const char *range, struct listing_rrs *out);
 
 /*
  * Every range that FAMILY's data is never asked about, so that an entry

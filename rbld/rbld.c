@@ -46,7 +46,7 @@ usage(FILE *f)
 	    "  -h, --help         show this help\n"
 	    "  -V, --version      show the version\n"
 	    "\n"
-	    "Signals: SIGHUP re-reads the configuration and changed data files;\n"
+	    "Signals: SIGHUP re-reads the configuration and every data file;\n"
 	    "SIGTERM and SIGINT stop. Exit status: 0 ok, 1 error, 2 bad usage.\n");
 }
 

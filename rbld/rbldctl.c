@@ -253,7 +253,7 @@ cmd_lookup(struct ctl *c, int argc, char **argv)
 		return bad_usage("lookup IP");
 	if (ipaddr_parse_addr(argv[1], &ip) != 0)
 		return fail("\"%s\" is not an IP address", argv[1]);
-	listing_canonical(&ip);
+	ipaddr_canonical(&ip);
 	ipaddr_ntop(ip.family, ip.addr, iptext, sizeof(iptext));
 	if (ctl_view(c) != EX_OK)
 		return EX_FAIL;
@@ -299,7 +299,7 @@ cmd_add(struct ctl *c, int argc, char **argv)
 		{ "exclude", no_argument, NULL, 'e' },
 		{ NULL, 0, NULL, 0 }
 	};
-	const char *source = "local", *reason = NULL, *txt = NULL;
+	const char *source = CONF_ENTRY_SOURCE, *reason = NULL, *txt = NULL;
 	char bad[64];
 	const char *ttltext = NULL;
 	struct prefix p, a;
@@ -338,7 +338,7 @@ cmd_add(struct ctl *c, int argc, char **argv)
 		    "[--reason TEXT] [--a A] [--txt TXT] [--exclude]");
 	if (ipaddr_parse_prefix(argv[optind], &p, bad, sizeof(bad)) != 0)
 		return fail("bad prefix \"%s\": %s", argv[optind], bad);
-	listing_canonical(&p);
+	ipaddr_canonical(&p);
 	if (ctl_source(c, source, &si) != EX_OK)
 		return EX_FAIL;
 	aval = have_a ? ipaddr_v4(&a) : c->conf->sources[si].a;
@@ -383,7 +383,7 @@ cmd_del(struct ctl *c, int argc, char **argv)
 	da.src = -1;
 	if (ipaddr_parse_prefix(argv[optind], &da.p, bad, sizeof(bad)) != 0)
 		return fail("bad prefix \"%s\": %s", argv[optind], bad);
-	listing_canonical(&da.p);
+	ipaddr_canonical(&da.p);
 	if (ctl_view(c) != EX_OK)
 		return EX_FAIL;
 	da.v = c->view;
@@ -479,7 +479,10 @@ cmd_import(struct ctl *c, int argc, char **argv)
 		rbldnsd_free(&d);
 		return fail("%s: %s", argv[2], strerror(errno));
 	}
-	rbldnsd_finish(&d);
+	if (rbldnsd_finish(&d) != 0) {
+		rbldnsd_free(&d);
+		return fail("%s: %s", argv[2], strerror(errno));
+	}
 	if (bad.n > 20)
 		fprintf(stderr, "%s: %u more bad lines not shown\n", argv[2],
 		    bad.n - 20);
@@ -554,7 +557,6 @@ cmd_report(struct ctl *c, int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	struct report_job ra;
-	const char *why;
 	char iptext[IPADDR_STRLEN], err[256], until[32];
 	int ch;
 
@@ -575,12 +577,12 @@ cmd_report(struct ctl *c, int argc, char **argv)
 		    "[--reason TEXT]");
 	if (ipaddr_parse_addr(argv[optind], &ra.r.ip) != 0)
 		return fail("\"%s\" is not an IP address", argv[optind]);
-	listing_canonical(&ra.r.ip);
+	ipaddr_canonical(&ra.r.ip);
 	if (!reports_type_known(c->conf, ra.r.type))
 		return fail("unknown report type \"%s\": no source with kind = "
 		    "reports defines it", ra.r.type);
-	if (*(why = report_check_text(ra.r.service, ra.r.reason)) != '\0')
-		return fail("%s", why);
+	if (report_check_text(ra.r.service, ra.r.reason, err, sizeof(err)) != 0)
+		return fail("%s", err);
 	if (ctl_view(c) != EX_OK)
 		return EX_FAIL;
 	ra.v = c->view;
@@ -745,8 +747,7 @@ cmd_stats(struct ctl *c, int argc, char **argv)
 
 			printf("  url          %s\n  format       %s, every %us\n",
 			    cs->url, feed_format_name(cs->format),
-			    cs->every > cs->min_interval ? cs->every :
-			    cs->min_interval);
+			    feed_interval(cs));
 			if (feed_status_get(c->st, c->srcids[i], &fs) != 0) {
 				printf("  status       never fetched\n");
 				continue;

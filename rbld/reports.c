@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* Abuse reports: counting per IP and type, thresholds, escalating bans. */
+#include <assert.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,29 +9,43 @@
 #include "log.h"
 #include "listing.h"
 #include "reports.h"
+#include "wire.h"
 
 /*
  * Each reports source keeps one record per counted address (an IPv4
- * address, or an IPv6 prefix of ipv6-prefix bits) in the store's records:
+ * address, or an IPv6 prefix of ipv6-prefix bits) in the store's records.
+ * Version 2 writes every field in turn, big-endian (wire.h's builder and
+ * reader), so that a record reads the same on any host:
  *
- *   key   'R' . source id (2, big-endian) . family (1) . address (16) . len (1)
- *   value header, then per report type its name and the times of its newest
- *         reports (at most N of "N in WINDOW"), then the newest reports for
- *         display, strings as length and bytes.
+ *   key     'R' . source id (2) . family (1) . address (16) . len (1)
+ *   value   version (1) = 2, ntypes (1), nrecent (1), then total,
+ *           offences, last_offence, banned_until, last_seen (4 each);
+ *           per report type: its name (a length byte and bytes), the number
+ *           of times kept (2, at most N of "N in WINDOW") and those times
+ *           (4 each, oldest first); then the newest reports for display,
+ *           newest first: time (4), flags (1: RECENT_*), and type, service
+ *           and reason as a length byte and bytes.
+ *
+ * Version 1, of earlier releases, had the same fields in the same order
+ * but the header and every number as they lay in memory: a pad byte after
+ * nrecent, numbers in host byte order, a count of times in 4 bytes.
+ * Such records are still read, and written again as version 2.
  *
  * The record outlives its listings: the number of offences is what makes a
  * repeat offender's next ban longer, until the IP has been quiet for the
  * source's history.
  */
 #define REC_KEY_LEN	21
-#define REC_VERSION	1
-#define REC_MAX		(sizeof(struct rec_hdr) + CONF_MAX_REPORT_TYPES * \
+#define REC_VERSION	2
+#define REC_HDR_LEN	(3 + 5 * 4)
+/* The largest record of either version (version 1's header has a pad byte). */
+#define REC_MAX		(REC_HDR_LEN + 1 + CONF_MAX_REPORT_TYPES * \
 			(CONF_RTYPE_MAX + 4 + 4 * CONF_RTYPE_COUNT_MAX) + \
 			REPORT_RECENT * (8 + CONF_RTYPE_MAX + \
 			REPORT_SERVICE_MAX + REPORT_REASON_MAX))
 
 struct rec_hdr {
-	uint8_t		version, ntypes, nrecent, pad;
+	uint8_t		ntypes, nrecent;
 	uint32_t	total, offences, last_offence, banned_until, last_seen;
 };
 
@@ -48,23 +63,31 @@ struct rec {
 	struct report_recent recent[REPORT_RECENT];	/* newest first */
 };
 
-const char *
-report_check_text(const char *service, const char *reason)
+int
+report_check_text(const char *service, const char *reason, char *err,
+    size_t errlen)
 {
 	size_t n = strlen(service);
+	const char *why = NULL;
 
 	/* The service goes into TXT records, where "$" would expand. */
 	if (n >= REPORT_SERVICE_MAX)
-		return "service is longer than 63 characters";
-	if (strspn(service, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-	    "0123456789_.-/") != n)
-		return "service may hold only A-Z a-z 0-9 _ . - /";
-	if (strlen(reason) >= REPORT_REASON_MAX)
-		return "reason is longer than 200 characters";
-	for (const unsigned char *s = (const unsigned char *)reason; *s; s++)
-		if (*s < 0x20 || *s == 0x7f)
-			return "reason holds a control character";
-	return "";
+		why = "service is longer than 63 characters";
+	else if (strspn(service, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "abcdefghijklmnopqrstuvwxyz0123456789_.-/") != n)
+		why = "service may hold only A-Z a-z 0-9 _ . - /";
+	else if (strlen(reason) >= REPORT_REASON_MAX)
+		why = "reason is longer than 200 characters";
+	else
+		for (const unsigned char *s = (const unsigned char *)reason;
+		    *s && why == NULL; s++)
+			if (*s < 0x20 || *s == 0x7f)
+				why = "reason holds a control character";
+	if (why == NULL)
+		return 0;
+	snprintf(err, errlen, "%s", why);
+	errno = EINVAL;
+	return -1;
 }
 
 bool
@@ -136,101 +159,107 @@ rec_prefix(const struct conf_source *cs, const struct prefix *ip,
 }
 
 static size_t
-put_str(uint8_t *b, size_t off, const char *s)
-{
-	size_t n = strlen(s);
-
-	b[off] = (uint8_t)n;
-	memcpy(b + off + 1, s, n);
-	return off + 1 + n;
-}
-
-static size_t
 rec_encode(const struct rec *r, uint8_t *b)
 {
-	size_t off = sizeof(r->h);
+	struct wire_buf w;
 
-	memcpy(b, &r->h, sizeof(r->h));
+	wire_buf_init(&w, b, REC_MAX);
+	wire_put8(&w, REC_VERSION);
+	wire_put8(&w, r->h.ntypes);
+	wire_put8(&w, r->h.nrecent);
+	wire_put32(&w, r->h.total);
+	wire_put32(&w, r->h.offences);
+	wire_put32(&w, r->h.last_offence);
+	wire_put32(&w, r->h.banned_until);
+	wire_put32(&w, r->h.last_seen);
 	for (int i = 0; i < r->h.ntypes; i++) {
-		uint32_t n = r->types[i].n;
-
-		off = put_str(b, off, r->types[i].name);
-		memcpy(b + off, &n, 4);
-		memcpy(b + off + 4, r->types[i].times, 4 * n);
-		off += 4 + 4 * n;
+		wire_put_str(&w, r->types[i].name);
+		wire_put16(&w, (uint16_t)r->types[i].n);
+		for (uint32_t j = 0; j < r->types[i].n; j++)
+			wire_put32(&w, r->types[i].times[j]);
 	}
 	for (int i = 0; i < r->h.nrecent; i++) {
 		const struct report_recent *e = &r->recent[i];
-		uint8_t fl = (uint8_t)((e->allowlisted ? RECENT_ALLOWED : 0) |
-		    (e->listed ? RECENT_LISTED : 0));
 
-		memcpy(b + off, &e->time, 4);
-		b[off + 4] = fl;
-		off = put_str(b, off + 5, e->type);
-		off = put_str(b, off, e->service);
-		off = put_str(b, off, e->reason);
+		wire_put32(&w, e->time);
+		wire_put8(&w, (uint8_t)((e->allowlisted ? RECENT_ALLOWED : 0) |
+		    (e->listed ? RECENT_LISTED : 0)));
+		wire_put_str(&w, e->type);
+		wire_put_str(&w, e->service);
+		wire_put_str(&w, e->reason);
 	}
-	return off;
+	/* REC_MAX holds the largest record the limits allow. */
+	assert(!w.full);
+	return w.len;
 }
 
-static int
-get_str(const uint8_t *b, size_t len, size_t *off, char *out, size_t max)
+/* A number of record version V: big-endian in 2, host order in 1. */
+static uint32_t
+rd_num(struct wire_rd *rd, int v)
 {
-	size_t n;
+	const uint8_t *p;
+	uint32_t n;
 
-	if (*off >= len || (n = b[*off]) >= max || *off + 1 + n > len)
-		return -1;
-	memcpy(out, b + *off + 1, n);
-	out[n] = '\0';
-	*off += 1 + n;
-	return 0;
+	if (v == REC_VERSION)
+		return wire_rd32(rd);
+	if ((p = wire_rd_take(rd, 4)) == NULL)
+		return 0;
+	memcpy(&n, p, 4);
+	return n;
 }
 
-/* Decode a stored record; -1 if it is damaged or of another version. */
+/* Decode a stored record of either version; -1 if it is damaged or of
+ * another version. */
 static int
 rec_decode(const uint8_t *b, size_t len, struct rec *r)
 {
-	size_t off = sizeof(r->h);
+	struct wire_rd rd;
+	int v;
 
 	memset(r, 0, sizeof(*r));
-	if (len < sizeof(r->h))
+	wire_rd_init(&rd, b, len);
+	if ((v = wire_rd8(&rd)) != REC_VERSION && v != 1)
 		return -1;
-	memcpy(&r->h, b, sizeof(r->h));
-	if (r->h.version != REC_VERSION ||
-	    r->h.ntypes > CONF_MAX_REPORT_TYPES ||
+	r->h.ntypes = wire_rd8(&rd);
+	r->h.nrecent = wire_rd8(&rd);
+	if (v == 1)
+		(void)wire_rd8(&rd);		/* pad */
+	r->h.total = rd_num(&rd, v);
+	r->h.offences = rd_num(&rd, v);
+	r->h.last_offence = rd_num(&rd, v);
+	r->h.banned_until = rd_num(&rd, v);
+	r->h.last_seen = rd_num(&rd, v);
+	if (rd.bad || r->h.ntypes > CONF_MAX_REPORT_TYPES ||
 	    r->h.nrecent > REPORT_RECENT)
 		return -1;
 	for (int i = 0; i < r->h.ntypes; i++) {
 		uint32_t n;
 
-		if (get_str(b, len, &off, r->types[i].name, CONF_RTYPE_MAX) ||
-		    off + 4 > len || r->types[i].name[0] == '\0')
+		wire_rd_str(&rd, r->types[i].name, CONF_RTYPE_MAX);
+		n = v == REC_VERSION ? wire_rd16(&rd) : rd_num(&rd, v);
+		if (rd.bad || r->types[i].name[0] == '\0' ||
+		    n > CONF_RTYPE_COUNT_MAX)
 			return -1;
 		for (int j = 0; j < i; j++)
 			if (strcmp(r->types[j].name, r->types[i].name) == 0)
 				return -1;
-		memcpy(&n, b + off, 4);
-		if (n > CONF_RTYPE_COUNT_MAX || off + 4 + 4 * (size_t)n > len)
-			return -1;
 		r->types[i].n = n;
-		memcpy(r->types[i].times, b + off + 4, 4 * n);
-		off += 4 + 4 * n;
+		for (uint32_t j = 0; j < n; j++)
+			r->types[i].times[j] = rd_num(&rd, v);
 	}
 	for (int i = 0; i < r->h.nrecent; i++) {
 		struct report_recent *e = &r->recent[i];
+		uint8_t fl;
 
-		if (off + 5 > len)
-			return -1;
-		memcpy(&e->time, b + off, 4);
-		e->allowlisted = (b[off + 4] & RECENT_ALLOWED) != 0;
-		e->listed = (b[off + 4] & RECENT_LISTED) != 0;
-		off += 5;
-		if (get_str(b, len, &off, e->type, sizeof(e->type)) ||
-		    get_str(b, len, &off, e->service, sizeof(e->service)) ||
-		    get_str(b, len, &off, e->reason, sizeof(e->reason)))
-			return -1;
+		e->time = rd_num(&rd, v);
+		fl = wire_rd8(&rd);
+		e->allowlisted = (fl & RECENT_ALLOWED) != 0;
+		e->listed = (fl & RECENT_LISTED) != 0;
+		wire_rd_str(&rd, e->type, sizeof(e->type));
+		wire_rd_str(&rd, e->service, sizeof(e->service));
+		wire_rd_str(&rd, e->reason, sizeof(e->reason));
 	}
-	return off == len ? 0 : -1;
+	return rd.bad || rd.left != 0 ? -1 : 0;
 }
 
 /* ---- counting ---- */
@@ -316,10 +345,8 @@ apply_source(struct store_txn *t, const struct conf_source *cs, int srcid,
 		    "afresh", cs->name);
 		rc = -1;
 	}
-	if (rc != 0) {
+	if (rc != 0)
 		memset(r, 0, sizeof(*r));
-		r->h.version = REC_VERSION;
-	}
 
 	/* A listing deleted by hand is over, whatever the record says. */
 	if (r->h.banned_until > now && !store_txn_listed(t, srcid, &kp, now))

@@ -36,8 +36,10 @@ struct report_result {
 	uint32_t	ban;		/* seconds of the listing this report made */
 };
 
-/* "" if service and reason are fit to store, else why not. */
-const char	*report_check_text(const char *service, const char *reason);
+/* 0 if service and reason are fit to store, else -1 with errno EINVAL and
+ * why not in ERR. */
+int		 report_check_text(const char *service, const char *reason,
+		    char *err, size_t errlen);
 
 /* Does any reports source of CONF define TYPE? */
 bool		 reports_type_known(const struct conf *conf, const char *type);

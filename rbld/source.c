@@ -84,8 +84,12 @@ source_load(struct store *st, const struct conf_source *cs, int srcid,
 		if (!have_old || old.file_mtime == -1 ||
 		    cs->kind != SOURCE_LOCAL)
 			return 0;
-		rbldnsd_init(&d, cs->a, cs->txt);
-		rbldnsd_finish(&d);
+		if (rbldnsd_init(&d, cs->a, cs->txt) != 0 ||
+		    rbldnsd_finish(&d) != 0) {
+			rbldnsd_free(&d);
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
 		memset(&meta, 0, sizeof(meta));
 		meta.file_mtime = -1;
 		changed = store_replace_file(st, srcid, &d, &meta, why,
@@ -124,7 +128,13 @@ source_load(struct store *st, const struct conf_source *cs, int srcid,
 	}
 	if (lc.more > 0)
 		log_warnx("%s: %u more bad lines not shown", cs->file, lc.more);
-	rbldnsd_finish(&d);
+	if (rbldnsd_finish(&d) != 0) {
+		snprintf(err, errlen, "out of memory loading %s, keeping the "
+		    "entries already loaded", cs->file);
+		rbldnsd_free(&d);
+		errno = ENOMEM;
+		return -1;
+	}
 
 	store_srcmeta_init(&meta, &d);
 	meta.file_mtime = mtime_ns(&sb);
@@ -167,7 +177,7 @@ source_check_file(const char *path, FILE *errs)
 	struct checkctx cc = { errs, 0 };
 	struct rbl_data d;
 
-	rbldnsd_init(&d, 0x7f000002, NULL);
+	rbldnsd_init(&d, 0, NULL);	/* A values are not checked */
 	if (rbldnsd_parse_file(&d, path, check_bad_line, &cc) == -1) {
 		fprintf(errs, "%s: cannot read: %s\n", path, strerror(errno));
 		cc.n++;
@@ -186,10 +196,24 @@ source_allow_read(const struct conf *conf, struct prefix **out, int *n,
 	size_t cap = (size_t)conf->nallow + 1;
 	int k = 0;
 
-	rbldnsd_init(&d, 0x7f000002, NULL);
+	rbldnsd_init(&d, 0, NULL);	/* [allow] has no A values */
 	if (conf->allow_file != NULL && rbldnsd_parse_file(&d, conf->allow_file,
-	    log_bad_line, &lc) == -1)
+	    log_bad_line, &lc) == -1) {
+		int e = errno;
+
+		/* A missing file allows nothing more; a file read in part
+		 * would allow less than it says, so that is refused. */
+		if (e != ENOENT) {
+			snprintf(err, errlen, "cannot read %s: %s",
+			    conf->allow_file, strerror(e));
+			rbldnsd_free(&d);
+			errno = e;
+			return -1;
+		}
 		log_warn("allow: cannot read %s", conf->allow_file);
+		rbldnsd_free(&d);
+		rbldnsd_init(&d, 0, NULL);
+	}
 	if (lc.more > 0)
 		log_warnx("%s: %u more bad lines not shown", conf->allow_file,
 		    lc.more);

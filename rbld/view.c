@@ -121,8 +121,11 @@ view_build(const struct conf *conf, const int *srcids,
 		if (conf_apex(cz, z->ttl, &z->conf_apex, err, errlen) != 0)
 			goto fail;
 	}
-	if (nallow > 0)
-		memcpy(v->allow, allow, sizeof(*allow) * (size_t)nallow);
+	/* ::ffff:a.b.c.d is a.b.c.d, as listing_addr asks about it. */
+	for (int i = 0; i < nallow; i++) {
+		v->allow[i] = allow[i];
+		ipaddr_canonical(&v->allow[i]);
+	}
 	v->nallow = nallow;
 	return v;
 nomem:

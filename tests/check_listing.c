@@ -236,30 +236,6 @@ START_TEST(test_expiry)
 }
 END_TEST
 
-START_TEST(test_canonical)
-{
-	static const char *const cases[][2] = {
-		{ "::ffff:198.51.100.9", "198.51.100.9/32" },
-		{ "::ffff:198.51.100.0/120", "198.51.100.0/24" },
-		{ "::ffff:0:0/96", "0.0.0.0/0" },
-		{ "::fffe:0:0/96", "::fffe:0:0/96" },
-		{ "::/95", "::/95" },
-		{ "2001:db8::/32", "2001:db8::/32" },
-		{ "192.0.2.0/24", "192.0.2.0/24" },
-	};
-
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		struct prefix p;
-		char text[IPADDR_STRLEN];
-
-		ck_assert_int_eq(ipaddr_parse_prefix(cases[i][0], &p, NULL, 0), 0);
-		listing_canonical(&p);
-		ipaddr_format(&p, false, text, sizeof(text));
-		ck_assert_str_eq(text, cases[i][1]);
-	}
-}
-END_TEST
-
 struct ranges {
 	int		 n;
 	char		 text[16][IPADDR_STRLEN];
@@ -339,7 +315,6 @@ main(void)
 	tcase_add_test(tc, test_hits);
 	tcase_add_test(tc, test_ttl_and_txt);
 	tcase_add_test(tc, test_expiry);
-	tcase_add_test(tc, test_canonical);
 	tcase_add_test(tc, test_unasked);
 	suite_add_tcase(s, tc);
 	return test_run(s);

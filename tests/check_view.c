@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* Unit tests for rbld/view.c and rbld/grace.c: zones, their apex, and publishing a view. */
+#include <sys/stat.h>
+
 #include <check.h>
 #include <limits.h>
 #include <pthread.h>
@@ -218,6 +220,53 @@ START_TEST(test_allowed)
 	ck_assert(!view_allowed(v, 6, a6));
 	ck_assert(!view_allowed(V, 4, a4));
 	view_free(v);
+
+	/* [allow] written in the IPv4-mapped form keeps the IPv4 addresses. */
+	ck_assert_int_eq(ipaddr_parse_prefix("::ffff:192.0.2.0/120", &p[0],
+	    NULL, 0), 0);
+	ck_assert_ptr_nonnull(v = view_build(CF, IDS, p, 1, err, sizeof(err)));
+	ck_assert(view_allowed(v, 4, a4));
+	ck_assert(!view_allowed(v, 4, b4));
+	view_free(v);
+}
+END_TEST
+
+/* [allow]'s file: read with the config's nets; a missing one adds
+ * nothing; one that cannot be read whole is refused, not half used. */
+START_TEST(test_allow_file)
+{
+	char dir[128], path[PATH_MAX];
+	struct prefix *allow = NULL;
+	struct conf *c;
+	FILE *f;
+	int n = -1;
+
+	snprintf(dir, sizeof(dir), "%s/allow", tmpdir);
+	ck_assert_int_eq(mkdir(dir, 0700), 0);
+	snprintf(path, sizeof(path), "%s/allow.txt", dir);
+	ck_assert_ptr_nonnull(f = fopen(path, "w"));
+	fputs("192.0.2.0/24\n!192.0.2.7\n::ffff:203.0.113.0/120\n", f);
+	ck_assert_int_eq(fclose(f), 0);
+	c = test_conf(dir, "[rbld]\ndatabase = db\n[zone a.test]\n"
+	    "sources = s\n[source s]\nkind = local\n[allow]\n"
+	    "file = allow.txt\nnets = 198.51.100.1\n");
+	ck_assert_int_eq(source_allow_read(c, &allow, &n, err, sizeof(err)), 0);
+	ck_assert_int_eq(n, 3);		/* the exclusion is no allow entry */
+	free(allow);
+
+	ck_assert_int_eq(unlink(path), 0);
+	ck_assert_int_eq(source_allow_read(c, &allow, &n, err, sizeof(err)), 0);
+	ck_assert_int_eq(n, 1);
+	free(allow);
+
+	ck_assert_int_eq(mkdir(path, 0700), 0);	/* read() fails: EISDIR */
+	err[0] = '\0';
+	allow = NULL;
+	ck_assert_int_eq(source_allow_read(c, &allow, &n, err, sizeof(err)),
+	    -1);
+	ck_assert_ptr_null(allow);
+	ck_assert_msg(strstr(err, "allow.txt") != NULL, "%s", err);
+	conf_free(c);
 }
 END_TEST
 
@@ -325,6 +374,7 @@ main(void)
 	tcase_add_test(tc, test_apex_files);
 	tcase_add_test(tc, test_apex_cache);
 	tcase_add_test(tc, test_allowed);
+	tcase_add_test(tc, test_allow_file);
 	tcase_add_test(tc, test_grace);
 	tcase_add_test(tc, test_view_ref);
 	suite_add_tcase(s, tc);

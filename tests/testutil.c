@@ -82,18 +82,19 @@ test_load(struct store *st, int src, uint32_t def_a, const char *def_txt,
 	char line[RBL_LINE_MAX], err[256];
 	unsigned n = 0;
 
-	rbldnsd_init(&d, def_a, def_txt);
+	ck_assert_int_eq(rbldnsd_init(&d, def_a, def_txt), 0);
 	while (*text != '\0') {
 		size_t l = strcspn(text, "\n");
 
 		ck_assert_uint_lt(l, sizeof(line));
 		memcpy(line, text, l);
 		line[l] = '\0';
-		rbldnsd_parse_line(&d, line, "t.rbl", ++n, NULL, NULL);
+		ck_assert_int_eq(rbldnsd_parse_line(&d, line, "t.rbl", ++n,
+		    NULL, NULL), 0);
 		text += l + (text[l] == '\n');
 	}
 	ck_assert_uint_eq(d.nbad, 0);
-	rbldnsd_finish(&d);
+	ck_assert_int_eq(rbldnsd_finish(&d), 0);
 	store_srcmeta_init(&m, &d);
 	ck_assert_msg(store_replace_file(st, src, &d, &m, err, sizeof(err)) >= 0,
 	    "%s", err);

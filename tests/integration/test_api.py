@@ -770,6 +770,72 @@ def test_tls():
         t.stop()
 
 
+def healthz_on(addr, port, source):
+    """GET /healthz on a connection of its own; the status line, or b''."""
+    s = socket.socket()
+    try:
+        s.bind((source, 0))
+        s.settimeout(5)
+        s.connect((addr, port))
+        s.sendall(b'GET /healthz HTTP/1.1\r\nHost: x\r\n'
+                  b'Connection: close\r\n\r\n')
+        return s.recv(100).split(b'\r\n')[0]
+    except OSError:
+        return b''
+    finally:
+        s.close()
+
+
+def test_connection_limit_counts_every_address():
+    """
+    api-connections bounds the connections of all API addresses together:
+    a second daemon listening on two addresses, 3 connections in all.
+    """
+    d = tempfile.mkdtemp(prefix='rbld-conns-', dir=C.dir)
+    conf = os.path.join(d, 'rbld.conf')
+    write(conf, '\n'.join(['[rbld]', 'database = db',
+                           'dns = %s:0' % HOST,
+                           'api = 127.0.0.1:0 127.0.0.2:0',
+                           'api-connections = 3', 'api-per-ip = 3',
+                           'workers = 1', '', '[zone %s]' % ZONE,
+                           'sources = local', '', '[source local]',
+                           'kind = local', '']))
+    t = Daemon([RBLD, '-c', conf], 'rbld-conns', cwd=d)
+    socks = []
+    try:
+        ports = {}
+        for addr in ('127.0.0.1', '127.0.0.2'):
+            m = t.wait_for(r'api: listening on %s:(\d+)' %
+                           re.escape(addr), 15)
+            check(m, 'no listener on %s:\n%s' % (addr, t.tail()))
+            ports[addr] = int(m.group(1))
+        for addr, source in (('127.0.0.1', '127.0.0.31'),
+                             ('127.0.0.1', '127.0.0.32'),
+                             ('127.0.0.2', '127.0.0.33')):
+            s = socket.socket()
+            s.bind((source, 0))
+            s.connect((addr, ports[addr]))
+            socks.append(s)
+        time.sleep(0.3)
+        for addr in ports:
+            got = healthz_on(addr, ports[addr], '127.0.0.34')
+            check(not got.endswith(b' 200 OK'),
+                  'a 4th connection, to %s, was served: %r' % (addr, got))
+        socks.pop().close()
+        got = b''
+        for _ in range(50):       # until the daemon has seen the close
+            got = healthz_on('127.0.0.2', ports['127.0.0.2'], '127.0.0.34')
+            if got.endswith(b' 200 OK'):
+                break
+            time.sleep(0.1)
+        check(got.endswith(b' 200 OK'),
+              'after a close, a 3rd connection was not served: %r' % got)
+    finally:
+        for s in socks:
+            s.close()
+        t.stop()
+
+
 class SlowFeed(http.server.BaseHTTPRequestHandler):
     """Serves SlowFeed.body at /list after SlowFeed.delay seconds."""
     body = b''
@@ -895,6 +961,7 @@ TESTS = [
     test_rbldctl_report,
     test_sighup_new_token,
     test_tls,
+    test_connection_limit_counts_every_address,
     test_refresh_does_not_hold_up_a_reload,
     test_sigterm_exit_0,
 ]
