@@ -106,16 +106,24 @@ w_replace(struct wctx *w, void *arg)
 		const struct newent *n = i < ra->nne ? &ra->ne[i] : NULL;
 		int c;
 
-		/* Skip stored keys of other sources and non-file entries. */
+		/*
+		 * Skip stored keys of other sources and non-file entries, up
+		 * to the next new key: one past it means that key is new, and
+		 * it is written before going on. Skipping further would walk
+		 * the rest of the database again for every new key.
+		 */
 		while (rc == 0) {
 			const struct entval *ev = v.mv_data;
+			int kc = n == NULL ? -1 :
+			    key_cmp(k.mv_data, k.mv_size, n->key, n->klen);
 
 			if (key_src(&k) == ra->src && v.mv_size >= sizeof(*ev) &&
 			    ev->flags >> VAL_ORIGIN_SHIFT == ra->origin)
 				break;
-			if (n != NULL && key_src(&k) == ra->src &&
-			    key_cmp(k.mv_data, k.mv_size, n->key, n->klen) == 0)
-				break;	/* a hand-made entry with a key the file has */
+			/* The same key is the same source: a hand-made entry
+			 * with a key the file has. */
+			if (kc >= 0)
+				break;
 			rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
 		}
 		if (rc != 0 && rc != MDB_NOTFOUND)
