@@ -90,6 +90,13 @@ int		 store_set_zones(struct store *, int nzones, const char **names,
 		    const int *nsrc, const int *const *srcids);
 
 /*
+ * Every write of an entry (a list, an import, an add, a delete, a batch's
+ * jobs) keeps an IPv4-mapped prefix as the IPv4 prefix it maps
+ * (ipaddr_canonical), which is what lookups ask: ::ffff:192.0.2.1 and
+ * 192.0.2.1 are one entry.
+ */
+
+/*
  * Replace every file-origin entry of source SRC with the entries of D (after
  * rbldnsd_finish), writing only the difference, in one transaction; entries
  * added by hand to the source stay. META is saved with the source. Returns

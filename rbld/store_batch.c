@@ -183,7 +183,7 @@ store_txn_listed(struct store_txn *t, int src, const struct prefix *p,
 	MDB_val k, v;
 	struct entval ev;
 
-	k.mv_size = key_build(key, p->family, p->len, p->addr, src);
+	k.mv_size = key_entry(key, p, src);
 	k.mv_data = key;
 	if (mdb_get(t->w->txn, t->w->st->entries, &k, &v) != 0 ||
 	    v.mv_size < sizeof(ev))

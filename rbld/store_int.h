@@ -191,6 +191,21 @@ key_build(uint8_t *k, int family, int plen, const uint8_t *addr, int src)
 	return (size_t)n + 4;
 }
 
+/*
+ * The key of entry P of source SRC as it is kept: an IPv4-mapped prefix
+ * is stored as the IPv4 one (ipaddr_canonical), which is what lookups ask.
+ * Every write of an entry builds its key here, so that a list, an import
+ * and a delete agree on one key for both spellings of an address.
+ */
+static inline size_t
+key_entry(uint8_t *k, const struct prefix *p, int src)
+{
+	struct prefix c = *p;
+
+	ipaddr_canonical(&c);
+	return key_build(k, c.family, c.len, c.addr, src);
+}
+
 static inline int
 key_src(const MDB_val *k)
 {

@@ -312,7 +312,11 @@ w_import(struct wctx *w, void *arg)
 	return 0;
 }
 
-/* Sort D's entries into key order, the first line of a repeated key winning. */
+/*
+ * Sort D's entries into key order, the first line of a repeated key
+ * winning: ::ffff:a.b.c.d and a.b.c.d are one key (key_entry), so the later
+ * of the two is a repeat like any other.
+ */
 static int
 st_prepare(struct replace_arg *ra, int src, const struct rbl_data *d)
 {
@@ -328,8 +332,7 @@ st_prepare(struct replace_arg *ra, int src, const struct rbl_data *d)
 	for (i = 0; i < d->nents; i++) {
 		const struct rbl_entry *e = &d->ents[i];
 
-		ra->ne[i].klen = (uint8_t)key_build(ra->ne[i].key, e->p.family,
-		    e->p.len, e->p.addr, src);
+		ra->ne[i].klen = (uint8_t)key_entry(ra->ne[i].key, &e->p, src);
 		ra->ne[i].e = e;
 	}
 	qsort(ra->ne, d->nents, sizeof(*ra->ne), newent_lmdb_cmp);
@@ -375,8 +378,7 @@ w_add(struct wctx *w, void *arg)
 		return rc;
 	if (rlen > STORE_REASON_MAX)
 		return EINVAL;
-	k.mv_size = key_build(key, aa->p->family, aa->p->len, aa->p->addr,
-	    aa->src);
+	k.mv_size = key_entry(key, aa->p, aa->src);
 	k.mv_data = key;
 	rc = mdb_get(w->txn, w->st->entries, &k, &v);
 	if (rc != 0 && rc != MDB_NOTFOUND)
@@ -454,8 +456,7 @@ w_del(struct wctx *w, void *arg)
 	int rc;
 
 	da->n = da->kept = 0;
-	klen = key_build(key, da->p->family, da->p->len, da->p->addr,
-	    da->src < 0 ? 0 : da->src);
+	klen = key_entry(key, da->p, da->src < 0 ? 0 : da->src);
 	if ((rc = mdb_cursor_open(w->txn, w->st->entries, &cur)) != 0)
 		return rc;
 	k.mv_size = klen;

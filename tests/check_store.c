@@ -1017,6 +1017,168 @@ START_TEST(test_import)
 }
 END_TEST
 
+/* ---- IPv4-mapped prefixes ---- */
+
+/* A list's ::ffff:a.b.c.d is the entry a.b.c.d, and is found as it. */
+START_TEST(test_mapped_replace)
+{
+	struct rbl_data d;
+	struct store_srcmeta m;
+
+	ck_assert_int_eq(load(A,
+	    "::ffff:192.0.2.1 :5:mapped\n"
+	    "::ffff:198.51.100.0/120 :6\n"
+	    "!::ffff:198.51.100.128/121\n"
+	    "2001:db8::1 :7\n"), 4);
+	ck_assert_str_eq(look("192.0.2.1"), "a 127.0.0.5 \"mapped\"");
+	ck_assert_str_eq(look("198.51.100.7"), "a 127.0.0.6 -");
+	ck_assert_str_eq(look("198.51.100.200"), "");
+	ck_assert_str_eq(look("2001:db8::1"), "a 127.0.0.7 -");
+	/* Nothing is left in the IPv6 data under ::ffff:0:0/96. */
+	ck_assert_str_eq(look("::ffff:192.0.2.1"), "");
+	ck_assert_str_eq(walk(A),
+	    "198.51.100.0/24 a 127.0.0.6 - o1\n"
+	    "!198.51.100.128/25 a 0.0.0.0 - o1\n"
+	    "192.0.2.1/32 a 127.0.0.5 mapped o1\n"
+	    "2001:db8::1/128 a 127.0.0.7 - o1\n");
+	/* The difference is taken in the kept form: the same list, or its
+	 * IPv4 spelling, changes nothing; dropping a line deletes it. */
+	ck_assert_int_eq(load(A,
+	    "::ffff:192.0.2.1 :5:mapped\n"
+	    "::ffff:198.51.100.0/120 :6\n"
+	    "!::ffff:198.51.100.128/121\n"
+	    "2001:db8::1 :7\n"), 0);
+	ck_assert_int_eq(load(A,
+	    "192.0.2.1 :5:mapped\n"
+	    "198.51.100.0/24 :6\n"
+	    "!198.51.100.128/25\n"
+	    "2001:db8::1 :7\n"), 0);
+	ck_assert_int_eq(load(A,
+	    "::ffff:192.0.2.1 :5:mapped\n"
+	    "2001:db8::1 :7\n"), 2);
+	ck_assert_str_eq(look("198.51.100.7"), "");
+	ck_assert_int_eq(count(A), 2);
+
+	/* Both spellings in one list: the later is a repeat of the first,
+	 * whichever it is, as for any repeated line. */
+	ck_assert_int_eq(load(B,
+	    "192.0.2.1 :8:four\n"
+	    "::ffff:192.0.2.1 :9:mapped\n"
+	    "::ffff:192.0.2.2 :10:mapped\n"
+	    "192.0.2.2 :11:four\n"), 2);
+	ck_assert_str_eq(look("192.0.2.1"),
+	    "a 127.0.0.5 \"mapped\"; b 127.0.0.8 \"four\"");
+	ck_assert_str_eq(look("192.0.2.2"), "b 127.0.0.10 \"mapped\"");
+	ck_assert_int_eq(count(B), 2);
+
+	/* A feed's list the same way. */
+	build(&d, "::ffff:203.0.113.0/120 :12\n");
+	meta_of(&d, &m);
+	ck_assert_int_eq(store_replace(st, C, ORIGIN_FEED, &d, &m, err,
+	    sizeof(err)), 1);
+	rbldnsd_free(&d);
+	ck_assert_str_eq(look("203.0.113.9"), "c 127.0.0.12 -");
+	ck_assert_str_eq(walk(C), "203.0.113.0/24 c 127.0.0.12 - o4\n");
+}
+END_TEST
+
+/* An import, an add and a delete given the mapped form act on the IPv4
+ * entry. */
+START_TEST(test_mapped_import_add_del)
+{
+	struct prefix p = pfx("::ffff:203.0.113.5");
+	struct rbl_data d;
+	int kept = -1;
+
+	build(&d, "::ffff:203.0.113.5 :9:imp\n::ffff:203.0.113.0/120 :10\n"
+	    "203.0.113.5 :11:dup\n");
+	ck_assert_int_eq(store_import(st, C, &d, ORIGIN_CLI, err, sizeof(err)),
+	    2);
+	ck_assert_int_eq(store_import(st, C, &d, ORIGIN_CLI, err, sizeof(err)),
+	    0);
+	rbldnsd_free(&d);
+	ck_assert_str_eq(look("203.0.113.5"), "c 127.0.0.9 \"imp\"");
+	ck_assert_str_eq(look("203.0.113.6"), "c 127.0.0.10 -");
+	ck_assert_str_eq(walk(C),
+	    "203.0.113.0/24 c 127.0.0.10 - o2\n"
+	    "203.0.113.5/32 c 127.0.0.9 imp o2\n");
+
+	/* The mapped form deletes the IPv4 entry, in one source or all. */
+	ck_assert_int_eq(store_del(st, C, &p, &kept, err, sizeof(err)), 1);
+	ck_assert_int_eq(kept, 0);
+	ck_assert_str_eq(look("203.0.113.5"), "c 127.0.0.10 -");
+	add(A, "::ffff:203.0.113.5", false, 0x7f000014u, NULL, 0, ORIGIN_CLI);
+	add(B, "203.0.113.5", false, 0x7f000015u, NULL, 0, ORIGIN_CLI);
+	ck_assert_str_eq(walk(A), "203.0.113.5/32 a 127.0.0.20 - o2 why\n");
+	/* Adding the mapped form replaces the IPv4 entry, not beside it. */
+	add(B, "::ffff:203.0.113.5", false, 0x7f000016u, NULL, 0, ORIGIN_CLI);
+	ck_assert_int_eq(count(B), 1);
+	ck_assert_str_eq(look("203.0.113.5"),
+	    "a 127.0.0.20 -; b 127.0.0.22 -; c 127.0.0.10 -");
+	ck_assert_int_eq(store_del(st, -1, &p, NULL, err, sizeof(err)), 2);
+	ck_assert_str_eq(look("203.0.113.5"), "c 127.0.0.10 -");
+	p = pfx("::ffff:203.0.113.0/120");
+	ck_assert_int_eq(store_del(st, C, &p, NULL, err, sizeof(err)), 1);
+	ck_assert_str_eq(look("203.0.113.6"), "");
+	ck_assert_int_eq(count(A) + count(B) + count(C), 0);
+
+	/* A file's IPv4 entry is the file's for the mapped form too. */
+	ck_assert_int_eq(load(A, "198.51.100.1 :30:file\n"), 1);
+	p = pfx("::ffff:198.51.100.1");
+	ck_assert_int_eq(store_add(st, A, &p, false, DEF_A, NULL, 0, NULL,
+	    ORIGIN_CLI, err, sizeof(err)), -1);
+	ck_assert_int_eq(errno, EEXIST);
+	ck_assert_int_eq(store_del(st, A, &p, &kept, err, sizeof(err)), 0);
+	ck_assert_int_eq(kept, 1);
+	ck_assert_str_eq(look("198.51.100.1"), "a 127.0.0.30 \"file\"");
+}
+END_TEST
+
+struct mapped_job {
+	int	 src;
+	int	 n;
+	bool	 del;
+	bool	 listed;
+};
+
+/* A batch's job: add or delete ::ffff:192.0.2.77, then ask for
+ * 192.0.2.77. */
+static int
+mapped_job(struct store_txn *t, void *arg)
+{
+	struct mapped_job *mj = arg;
+	struct prefix p = pfx("::ffff:192.0.2.77"), q = pfx("192.0.2.77");
+
+	if (mj->del) {
+		if (store_txn_del(t, mj->src, &p, &mj->n, NULL) != 0)
+			return -1;
+	} else if (store_txn_add(t, mj->src, &p, false, 0x7f000004u, NULL, 0,
+	    NULL, ORIGIN_API) != 0)
+		return -1;
+	mj->listed = store_txn_listed(t, mj->src, &q, (uint32_t)time(NULL));
+	return 0;
+}
+
+/* A batch's jobs keep the mapped form as IPv4 too. */
+START_TEST(test_mapped_batch)
+{
+	struct mapped_job mj = { A, 0, false, false };
+
+	ck_assert_msg(store_run(st, mapped_job, &mj, err, sizeof(err)) == 0,
+	    "store_run: %s", err);
+	ck_assert(mj.listed);
+	ck_assert_str_eq(look("192.0.2.77"), "a 127.0.0.4 -");
+	ck_assert_str_eq(walk(A), "192.0.2.77/32 a 127.0.0.4 - o3\n");
+	mj.del = true;
+	ck_assert_msg(store_run(st, mapped_job, &mj, err, sizeof(err)) == 0,
+	    "store_run: %s", err);
+	ck_assert_int_eq(mj.n, 1);
+	ck_assert(!mj.listed);
+	ck_assert_str_eq(look("192.0.2.77"), "");
+	ck_assert_int_eq(count(A), 0);
+}
+END_TEST
+
 /* ---- walking and stats ---- */
 
 START_TEST(test_walk_and_covering)
@@ -1719,6 +1881,9 @@ store_suite(void)
 	tcase_add_test(tc, test_del_keeps_file_and_feed_entries);
 	tcase_add_test(tc, test_expiry);
 	tcase_add_test(tc, test_import);
+	tcase_add_test(tc, test_mapped_replace);
+	tcase_add_test(tc, test_mapped_import_add_del);
+	tcase_add_test(tc, test_mapped_batch);
 	tcase_add_test(tc, test_walk_and_covering);
 	tcase_add_test(tc, test_walk_stops);
 	tcase_add_test(tc, test_stats);
