@@ -282,8 +282,12 @@ static void
 feed_add(struct feed_ctx *cx, const struct prefix *p, uint32_t a,
     uint32_t txt, uint32_t line)
 {
-	if (feed_vet(cx, p, false) &&
-	    rbldnsd_add(cx->d, p, false, a, txt, line) == 0)
+	struct prefix c = *p;
+
+	/* Vetted as what it is: ::ffff:a.b.c.d/N is an IPv4 entry. */
+	ipaddr_canonical(&c);
+	if (feed_vet(cx, &c, false) &&
+	    rbldnsd_add(cx->d, &c, false, a, txt, line) == 0)
 		cx->c->accepted++;
 }
 

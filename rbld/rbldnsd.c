@@ -771,6 +771,16 @@ rbldnsd_parse_line(struct rbl_data *d, char *line, const char *file,
 			rbl_bad(d, errfn, arg, file, lineno, why);
 			return rbl_status(d);
 		}
+		/* ::ffff:a.b.c.d/N is the IPv4 entry it maps, and IPv4's
+		 * limit holds for it. */
+		ipaddr_canonical(&p);
+		if (p.family == 4 && pv->maxrange4 != 0 &&
+		    (p.len == 0 || (UINT64_C(1) << (32 - p.len)) >
+		    pv->maxrange4)) {
+			rbl_bad(d, errfn, arg, file, lineno,
+			    "range larger than $MAXRANGE4");
+			return rbl_status(d);
+		}
 		rbldnsd_add(d, &p, excl, a, txt, lineno);
 	} else {
 		struct rbl_add ad = { d, excl, a, txt, lineno };

@@ -159,7 +159,7 @@ setup(void)
 	    "3.3.3.3 :3:a-three\n"
 	    "!5.5.5.5\n"
 	    "5.5.5.0/24 :9\n"
-	    "::ffff:0:0/96 :11:mapped-v6\n");
+	    "::ffff:198.18.0.0/120 :11:mapped\n");
 	test_load(st, B, DEF_A, NULL,
 	    "2.2.2.2 :2:same\n"
 	    "3.3.3.3 :4:b-three\n"
@@ -892,12 +892,13 @@ START_TEST(test_test_points)
 }
 END_TEST
 
-/* ::ffff:0:0/96 and 2002::/16 names are looked up in the IPv4 data. */
+/* ::ffff:0:0/96 and 2002::/16 names are looked up in the IPv4 data, where
+ * an entry written ::ffff:a.b.c.d is kept. */
 START_TEST(test_mapped_and_6to4)
 {
 	ask(v6name("::ffff:1.2.3.4", ZONE), T_ANY);
 	ck_assert_uint_eq(rcode(), LDNS_RCODE_NOERROR);
-	/* "$" is the IPv4 address; a's ::ffff:0:0/96 entry is not seen. */
+	/* "$" is the IPv4 address. */
 	{
 		char want[1024];
 		char *name = strdup(v6name("::ffff:1.2.3.4", ZONE));
@@ -910,6 +911,18 @@ START_TEST(test_mapped_and_6to4)
 	}
 	ask(v6name("::ffff:6.7.8.9", ZONE), T_A);
 	ck_assert_uint_eq(rcode(), LDNS_RCODE_NXDOMAIN);
+	/* a's ::ffff:198.18.0.0/120 lists 198.18.0.0/24, in both forms. */
+	ask("7.0.18.198." ZONE, T_TXT);
+	ck_assert_str_eq(ANSWER, "7.0.18.198." ZONE ". TXT 100 \"mapped\"");
+	{
+		char want[512];
+		char *name = strdup(v6name("::ffff:198.18.0.7", ZONE));
+
+		ask(name, T_A);
+		snprintf(want, sizeof(want), "%s. A 100 127.0.0.11", name);
+		ck_assert_str_eq(ANSWER, want);
+		free(name);
+	}
 
 	/* 6to4: the IPv6 data, then the embedded IPv4 address's. */
 	ask(v6name("2002:102:304::1", ZONE), T_ANY);

@@ -482,6 +482,18 @@ START_TEST(test_plain_forms)
 	ck_assert_uint_eq(entry("2a03:2880::/29")->line, 11);
 	ck_assert_uint_eq(count6(), 3);
 	all_defaults();
+
+	/* An IPv4-mapped entry is the IPv4 one, vetted as IPv4 (/8 at the
+	 * broadest), even where special ranges are kept. */
+	P.allow_special = true;
+	ck_assert_int_eq(parse(FEED_PLAIN,
+	    "::ffff:198.51.100.7\n"
+	    "::ffff:0.0.0.0/96\n"
+	    "::ffff:10.0.0.0/104\n"), 0);
+	counts_are(3, 2, 0, 1, 0);
+	ck_assert_ptr_nonnull(entry("198.51.100.7"));
+	ck_assert_ptr_nonnull(entry("10.0.0.0/8"));
+	ck_assert_uint_eq(count6(), 0);
 }
 END_TEST
 

@@ -82,7 +82,7 @@ setup(void)
 	    "127.0.0.0/8 :8:loop $\n"
 	    "2001:db8::/32 :6:v6 $\n"
 	    "2002::/16 :10:six [$]\n"
-	    "::ffff:0:0/96 :11:mapped\n");
+	    "::ffff:198.18.0.0/120 :11:mapped\n");
 	test_load(st, IDS[1], DEF_A, NULL, "192.0.2.8 :7:b: $\n");
 	V = NULL;
 	allow_set(4);
@@ -172,9 +172,12 @@ START_TEST(test_hits)
 	ck_assert_str_eq(hits_of("192.0.2.8", 0), "4/24:0:5 4/32:1:7");
 	ck_assert_str_eq(hits_of("192.0.2.9", 0), "4/24:0:5");
 	ck_assert_str_eq(hits_of("203.0.113.1", 0), "");
-	/* IPv4-mapped: the IPv4 data only, never the ::ffff:0:0/96 entry. */
+	/* IPv4-mapped: the IPv4 data only; an entry written mapped is kept
+	 * as the IPv4 one. */
 	ck_assert_str_eq(hits_of("::ffff:192.0.2.8", 0), "4/24:0:5 4/32:1:7");
 	ck_assert_str_eq(hits_of("::ffff:203.0.113.1", 0), "");
+	ck_assert_str_eq(hits_of("198.18.0.1", 0), "4/24:0:11");
+	ck_assert_str_eq(hits_of("::ffff:198.18.0.1", 0), "4/24:0:11");
 	/* 6to4: the IPv6 data first, then the embedded address's. */
 	ck_assert_str_eq(hits_of("2002:c000:208::", 0),
 	    "6/16:0:10 4/24:0:5 4/32:1:7");

@@ -368,7 +368,7 @@ START_TEST(test_ip6_forms)
 	    "2001:db8:5::/48 127.0.0.2 \"junk :12\"\n"
 	    "::1/128 127.0.0.2 \"d\"\n"
 	    "::/0 127.0.0.9 \"d\"\n"
-	    "::ffff:102:304/128 127.0.0.2 \"d\"\n"
+	    "1.2.3.4/32 127.0.0.2 \"d\"\n"	/* mapped: kept as IPv4 */
 	    "2001:db8::1/128 127.0.0.5 \"six\"\n"
 	    "!2001:db8:8::/48\n"
 	    "2001:db8:a::/48 127.0.0.2 \"d\"\n"
@@ -744,17 +744,21 @@ START_TEST(test_maxrange4)
 	    "1.2.5.0/24\n"
 	    "1.2.5.0/25\n"
 	    "!1.2.6.0/24\n"
-	    "2001:db8::/32\n");
+	    "2001:db8::/32\n"
+	    "::ffff:1.2.7.0/120\n"	/* IPv4's limit for mapped forms */
+	    "::ffff:1.2.7.0/121\n");
 	ck_assert_str_eq(errs,
 	    "3: range larger than $MAXRANGE4\n"
 	    "4: range larger than $MAXRANGE4\n"
 	    "6: range larger than $MAXRANGE4\n"
 	    "8: range larger than $MAXRANGE4\n"
-	    "10: range larger than $MAXRANGE4\n");
+	    "10: range larger than $MAXRANGE4\n"
+	    "12: range larger than $MAXRANGE4\n");
 	ck_assert_str_eq(dump(),
 	    "1.2.3.0/24 127.0.0.2 -\n"
 	    "1.2.5.0/25 127.0.0.2 -\n"
-	    "2001:db8::/32 127.0.0.2 -\n");
+	    "2001:db8::/32 127.0.0.2 -\n"
+	    "1.2.7.0/25 127.0.0.2 -\n");
 }
 END_TEST
 

@@ -653,18 +653,12 @@ START_TEST(test_replace_counts_difference)
 }
 END_TEST
 
-/*
- * What a file says besides its entries ($TTL, and $SOA and $NS for a zone
- * without its own) is in the zone's answers: changing it is a change of
- * the zone, which secondaries only see through a new serial.
- */
 /* A list is merged with the stored keys of other sources between its
  * own: each new key is written where it sorts, whatever lies around it. */
 START_TEST(test_replace_among_other_sources)
 {
 	char *big;
 	size_t len = 0;
-	struct timespec t0, t1;
 
 	ck_assert_int_eq(load(A, "1.1.1.1\n2.2.2.2\n3.3.3.3\n"), 3);
 	add(B, "2.2.2.2", false, 0x7f000009u, NULL, 0, ORIGIN_CLI);
@@ -680,25 +674,24 @@ START_TEST(test_replace_among_other_sources)
 	ck_assert_int_eq(count(A), 3);
 	ck_assert_int_eq(count(B), 3);
 
-	/*
-	 * The first load of a list beside a large one is one pass: it once
-	 * walked the rest of the database for every new key, some twenty
-	 * seconds for these; a few milliseconds now.
-	 */
+	/* The first load of a list beside a large one, interleaved with it
+	 * (one pass: it once walked the rest of the database per new key). */
 	ck_assert_ptr_nonnull(big = malloc(30000 * 16));
 	for (int i = 0; i < 30000; i++)
 		len += (size_t)sprintf(big + len, "10.%d.%d.%d\n", i >> 16,
 		    i >> 8 & 255, i & 255);
 	ck_assert_int_eq(load(C, big), 30000);
-	clock_gettime(CLOCK_MONOTONIC, &t0);
 	ck_assert_int_eq(load(A, big), 30000 + 3);
-	clock_gettime(CLOCK_MONOTONIC, &t1);
 	free(big);
-	ck_assert_int_lt(t1.tv_sec - t0.tv_sec, 5);
 	ck_assert_int_eq(count(A), 30000);
 }
 END_TEST
 
+/*
+ * What a file says besides its entries ($TTL, and $SOA and $NS for a zone
+ * without its own) is in the zone's answers: changing it is a change of
+ * the zone, which secondaries only see through a new serial.
+ */
 START_TEST(test_replace_meta_change_moves_serial)
 {
 	uint32_t s;
