@@ -196,7 +196,8 @@ export_rbldnsd(FILE *f, const struct view *v, struct store *st, int z,
 			}
 			listing_unasked(v, fam, exclude_cb, f);
 			x.family = fam;
-			if (store_walk(st, vz->srcids[i], export_cb, &x) != 0)
+			if (store_reader_walk(s.rd, vz->srcids[i], export_cb,
+			    &x) != 0)
 				rc = -1;
 		}
 	}
@@ -482,10 +483,16 @@ export_bind(FILE *f, const struct view *v, struct store *st, int z,
 	b.z = z;
 	b.now = ns.now = (uint32_t)time(NULL);
 
+	/* One snapshot for every read: the file is one version of the
+	 * zone, and a reader per name would cost more than the lookup. */
+	if (snap_begin(&b.s, v, st, z) != 0)
+		goto out;
+
 	/* Every name the zone needs: the entries', and names around what is
 	 * never listed and the test point, so that they answer as rbld does. */
 	for (int i = 0; i < vz->nsrc; i++)
-		if (store_walk(st, vz->srcids[i], nodes_entry_cb, &ns) != 0)
+		if (store_reader_walk(b.s.rd, vz->srcids[i], nodes_entry_cb,
+		    &ns) != 0)
 			goto out;
 	if (listing_unasked(v, 4, node_range_cb, &ns) != 0 ||
 	    listing_unasked(v, 6, node_range_cb, &ns) != 0)
@@ -504,10 +511,6 @@ export_bind(FILE *f, const struct view *v, struct store *st, int z,
 		ns.n = o;
 	}
 
-	/* One snapshot for every lookup: the file is one version of the
-	 * zone, and a reader per name would cost more than the lookup. */
-	if (snap_begin(&b.s, v, st, z) != 0)
-		goto out;
 	fprintf(f, "; zone %s exported by rbld: serve it with any standard "
 	    "DNS server\n$ORIGIN %s.\n@\t%u\tIN\tSOA\t", vz->cz->name,
 	    vz->cz->name, b.s.ap.soa_ttl);

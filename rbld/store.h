@@ -176,6 +176,13 @@ int		 store_walk_after(struct store *, int src,
 		    const struct prefix *after, int after_src,
 		    int (*fn)(void *arg, const struct store_entry *), void *arg);
 
+/* store_walk in the snapshot R holds (between store_reader_begin and _end):
+ * a walk that must agree with R's other reads. Never call store_walk or
+ * another one-shot read while holding R: map growth would wait for R
+ * while the read waited for the growth. */
+int		 store_reader_walk(struct store_reader *r, int src,
+		    int (*fn)(void *arg, const struct store_entry *), void *arg);
+
 /* Every entry of any source whose prefix contains ADDR (expired ones too;
  * the caller compares E->expires). */
 int		 store_covering(struct store *, const struct prefix *addr,

@@ -74,25 +74,21 @@ store_walk(struct store *st, int src,
 	return store_walk_after(st, src, NULL, 0, fn, arg);
 }
 
-int
-store_walk_after(struct store *st, int src, const struct prefix *after,
+/* A walk inside TXN: see store_walk_after. */
+static int
+st_walk(MDB_txn *txn, struct store *st, int src, const struct prefix *after,
     int after_src, int (*fn)(void *arg, const struct store_entry *),
     void *arg)
 {
 	char reason[STORE_REASON_MAX + 1], srcname[STORE_NAME_MAX];
 	uint8_t akey[KEY_MAX];
 	struct store_entry e;
-	MDB_txn *txn;
 	MDB_cursor *cur;
 	MDB_val k, v;
 	int rc, last = -1;
 
-	if ((rc = st_rbegin(st, &txn)) != 0)
+	if ((rc = mdb_cursor_open(txn, st->entries, &cur)) != 0)
 		return st_fail(rc);
-	if ((rc = mdb_cursor_open(txn, st->entries, &cur)) != 0) {
-		st_rend(st, txn);
-		return st_fail(rc);
-	}
 	if (after == NULL)
 		rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
 	else {
@@ -116,8 +112,33 @@ store_walk_after(struct store *st, int src, const struct prefix *after,
 		rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
 	}
 	mdb_cursor_close(cur);
-	st_rend(st, txn);
 	return rc == 0 || rc == MDB_NOTFOUND ? 0 : st_fail(rc);
+}
+
+int
+store_walk_after(struct store *st, int src, const struct prefix *after,
+    int after_src, int (*fn)(void *arg, const struct store_entry *),
+    void *arg)
+{
+	MDB_txn *txn;
+	int rc;
+
+	if ((rc = st_rbegin(st, &txn)) != 0)
+		return st_fail(rc);
+	rc = st_walk(txn, st, src, after, after_src, fn, arg);
+	st_rend(st, txn);
+	return rc;
+}
+
+int
+store_reader_walk(struct store_reader *r, int src,
+    int (*fn)(void *arg, const struct store_entry *), void *arg)
+{
+	if (!r->held) {
+		errno = EINVAL;
+		return -1;
+	}
+	return st_walk(r->txn, r->st, src, NULL, 0, fn, arg);
 }
 
 int

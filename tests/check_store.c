@@ -8,6 +8,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1265,6 +1266,70 @@ END_TEST
 
 /* ---- the map, persistence, other processes ---- */
 
+struct grow_arg {
+	char		*text;
+	long		 n;
+};
+
+static void *
+grow_thread(void *arg)
+{
+	struct grow_arg *ga = arg;
+	struct store_srcmeta m;
+	struct rbl_data d;
+	char e[256];
+
+	build(&d, ga->text);
+	meta_of(&d, &m);
+	ga->n = store_replace_file(st, B, &d, &m, e, sizeof(e));
+	rbldnsd_free(&d);
+	return NULL;
+}
+
+/*
+ * A walk inside a snapshot while a write waits to grow the map (for every
+ * snapshot to end) goes on: it reads in the snapshot it is given, and the
+ * write goes on once that snapshot ends. A walk that took a transaction
+ * of its own here would wait for the growth, and the growth for it.
+ */
+START_TEST(test_reader_walk_during_growth)
+{
+	struct store_reader *r;
+	struct grow_arg ga;
+	pthread_t t;
+	char *p;
+	long n = 0;
+
+	close_store();
+	rm_rf(dbdir());
+	open_store(TINY_MAP);
+	ck_assert_int_eq(load(A, "192.0.2.1\n192.0.2.2\n"), 2);
+	ck_assert_ptr_nonnull(ga.text = malloc(20000 * 40));
+	p = ga.text;
+	for (int i = 0; i < 20000; i++)
+		p += sprintf(p, "10.%d.%d.0/24 :%d:entry %d\n", i >> 8,
+		    i & 255, i % 250 + 1, i);
+	ck_assert_ptr_nonnull(r = store_reader_new(st));
+	ck_assert_int_eq(store_reader_begin(r), 0);
+	ck_assert_int_eq(pthread_create(&t, NULL, grow_thread, &ga), 0);
+	usleep(300 * 1000);	/* time for the write to reach the growth */
+	ck_assert_int_eq(store_reader_walk(r, A, count_cb, &n), 0);
+	ck_assert_int_eq(n, 2);
+	ck_assert_int_eq(store_reader_walk(r, B, count_cb, &n), 0);
+	ck_assert_int_eq(n, 2);		/* the write is not in this snapshot */
+	store_reader_end(r);
+	ck_assert_int_eq(pthread_join(t, NULL), 0);
+	ck_assert_int_eq(ga.n, 20000);
+	ck_assert_int_eq(count(B), 20000);
+	/* Outside a snapshot there is nothing to walk. */
+	errno = 0;
+	ck_assert_int_eq(store_reader_walk(r, A, count_cb, &n), -1);
+	ck_assert_int_eq(errno, EINVAL);
+	store_reader_free(r);
+	free(ga.text);
+}
+END_TEST
+
 START_TEST(test_map_growth)
 {
 	struct store_stats s;
@@ -1881,6 +1946,7 @@ store_suite(void)
 	tcase_add_test(tc, test_walk_stops);
 	tcase_add_test(tc, test_stats);
 	tcase_add_test(tc, test_map_growth);
+	tcase_add_test(tc, test_reader_walk_during_growth);
 	tcase_add_test(tc, test_reopen_persists);
 	tcase_add_test(tc, test_open_creates_parents);
 	tcase_add_test(tc, test_readonly);
