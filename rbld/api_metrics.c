@@ -98,7 +98,7 @@ metrics_sources(FILE *f, struct api *api, const struct view *v)
 	metric(f, "rbld_zone_serial", "gauge", "Serial of each zone.");
 	for (int z = 0; z < c->nzones; z++)
 		fprintf(f, "rbld_zone_serial{zone=\"%s\"} %u\n",
-		    c->zones[z].name, store_serial(api->st, z));
+		    c->zones[z].name, store_serial(api->st, v->zones[z].slot));
 	metric(f, "rbld_source_entries", "gauge", "Entries of each source.");
 	for (int i = 0; i < c->nsources; i++)
 		fprintf(f, "rbld_source_entries{source=\"%s\",kind=\"%s\"} "

@@ -181,7 +181,8 @@ api_zones_get(struct api *api, const struct view *v,
 		}
 		json_array_append_new(arr, json_pack("{s:s,s:I,s:I,s:o}",
 		    "zone", cz->name,
-		    "serial", (json_int_t)store_serial(api->st, z),
+		    "serial", (json_int_t)store_serial(api->st,
+		    v->zones[z].slot),
 		    "entries", n, "sources", srcs));
 	}
 	api_reply(rs, 200, json_pack("{s:o}", "zones", arr));

@@ -384,7 +384,8 @@ answer_apex(const struct dns_ctx *cx, struct wire_buf *w,
 		return NEXT_NODATA;
 	reply_answer(w, qq, RCODE_NOERROR);
 	if (qq->qtype != TYPE_NS) {
-		put_soa(w, owner, ap, store_reader_serial(cx->rd, qq->zi),
+		put_soa(w, owner, ap, store_reader_serial(cx->rd,
+		    cx->view->zones[qq->zi].slot),
 		    ap->soa_ttl);
 		n++;
 	}
@@ -447,7 +448,8 @@ answer_negative(const struct dns_ctx *cx, struct wire_buf *w,
 
 	reply_answer(w, qq, rcode);
 	/* The SOA's TTL here is its minimum: the negative caching time. */
-	put_soa(w, zone_ptr(qq), ap, store_reader_serial(cx->rd, qq->zi),
+	put_soa(w, zone_ptr(qq), ap, store_reader_serial(cx->rd,
+	    cx->view->zones[qq->zi].slot),
 	    ap->minimum);
 	set_count(w, WIRE_NS, 1);
 	if (exists)

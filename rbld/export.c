@@ -176,7 +176,7 @@ export_rbldnsd(FILE *f, const struct view *v, struct store *st, int z,
 	    "# serve with: rbldnsd ... %s:combined:FILE\n", vz->cz->name,
 	    vz->cz->name);
 	fprintf(f, "$SOA %u ", s.ap.soa_ttl);
-	put_soa_data(f, &s.ap, store_reader_serial(s.rd, z));
+	put_soa_data(f, &s.ap, store_reader_serial(s.rd, vz->slot));
 	if (s.ap.nns > 0) {
 		fprintf(f, "$NS %u", s.ap.ns_ttl);
 		for (int i = 0; i < s.ap.nns; i++) {
@@ -514,7 +514,7 @@ export_bind(FILE *f, const struct view *v, struct store *st, int z,
 	fprintf(f, "; zone %s exported by rbld: serve it with any standard "
 	    "DNS server\n$ORIGIN %s.\n@\t%u\tIN\tSOA\t", vz->cz->name,
 	    vz->cz->name, b.s.ap.soa_ttl);
-	put_soa_data(f, &b.s.ap, store_reader_serial(b.s.rd, z));
+	put_soa_data(f, &b.s.ap, store_reader_serial(b.s.rd, vz->slot));
 	for (int i = 0; i < b.s.ap.nns; i++) {
 		fprintf(f, "@\t%u\tIN\tNS\t", b.s.ap.ns_ttl);
 		put_wire_name(f, b.s.ap.ns[i], b.s.ap.nslen[i]);

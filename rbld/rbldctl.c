@@ -34,6 +34,7 @@ struct ctl {
 	struct conf	*conf;
 	struct store	*st;
 	int		 srcids[CONF_MAX_SOURCES];
+	int		 zslots[CONF_MAX_ZONES];	/* the store's slot of each zone */
 	struct view	*view;		/* for the commands that answer as rbld */
 };
 
@@ -125,7 +126,8 @@ ctl_open(struct ctl *c, const char *path)
 	if ((c->st = store_open(c->conf->database, c->conf->mapsize, false,
 	    err, sizeof(err))) == NULL)
 		return fail("database: %s", err);
-	if (source_register(c->conf, c->st, c->srcids, err, sizeof(err)) != 0)
+	if (source_register(c->conf, c->st, c->srcids, c->zslots, err,
+	    sizeof(err)) != 0)
 		return fail("database: %s", err);
 	return EX_OK;
 }
@@ -768,7 +770,7 @@ cmd_stats(struct ctl *c, int argc, char **argv)
 	}
 	for (int z = 0; z < c->conf->nzones; z++)
 		printf("zone %s\n  serial       %u\n", c->conf->zones[z].name,
-		    store_serial(c->st, z));
+		    store_serial(c->st, c->zslots[z]));
 	return EX_OK;
 }
 

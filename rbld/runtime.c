@@ -19,16 +19,27 @@ struct view *
 runtime_build(const struct conf *conf, struct store *st, char *err,
     size_t errlen)
 {
-	int srcids[CONF_MAX_SOURCES];
+	int srcids[CONF_MAX_SOURCES], zslots[CONF_MAX_ZONES];
 	struct prefix *allow = NULL;
 	struct view *v;
 	int nallow = 0;
 
-	if (source_register(conf, st, srcids, err, errlen) != 0 ||
-	    source_allow_read(conf, &allow, &nallow, err, errlen) != 0)
+	/*
+	 * [allow] first: what can fail for the file fails before the store
+	 * takes the new zones. Views in force meanwhile are not disturbed:
+	 * each zone keeps its slot in the store (store_set_zones).
+	 */
+	if (source_allow_read(conf, &allow, &nallow, err, errlen) != 0)
 		return NULL;
+	if (source_register(conf, st, srcids, zslots, err, errlen) != 0) {
+		free(allow);
+		return NULL;
+	}
 	v = view_build(conf, srcids, allow, nallow, err, errlen);
 	free(allow);
+	if (v != NULL)
+		for (int z = 0; z < conf->nzones; z++)
+			v->zones[z].slot = zslots[z];
 	return v;
 }
 

@@ -14,8 +14,9 @@
 
 int
 source_register(const struct conf *conf, struct store *st, int *srcids,
-    char *err, size_t errlen)
+    int *zslots, char *err, size_t errlen)
 {
+	int slots[CONF_MAX_ZONES];
 	const char *names[CONF_MAX_ZONES];
 	int nsrc[CONF_MAX_ZONES], ids[CONF_MAX_ZONES][CONF_MAX_ZONE_SOURCES];
 	const int *idp[CONF_MAX_ZONES];
@@ -35,9 +36,10 @@ source_register(const struct conf *conf, struct store *st, int *srcids,
 			ids[z][i] = srcids[conf->zones[z].sources[i]];
 		idp[z] = ids[z];
 	}
-	if (store_set_zones(st, conf->nzones, names, nsrc, idp) != 0) {
+	if (store_set_zones(st, conf->nzones, names, nsrc, idp,
+	    zslots != NULL ? zslots : slots) != 0) {
 		snprintf(err, errlen, "cannot register the zones in the "
-		    "database");
+		    "database: %s", strerror(errno));
 		return -1;
 	}
 	return 0;

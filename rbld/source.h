@@ -11,11 +11,12 @@
 
 /*
  * Register every source and zone of CONF in ST (source ids, zone serials).
- * Fills SRCIDS[i] with the id of conf->sources[i]. Returns 0, or -1 with
- * a message in ERR.
+ * Fills SRCIDS[i] with the id of conf->sources[i] and, unless ZSLOTS is
+ * NULL, ZSLOTS[z] with the store's slot for conf->zones[z]. Returns 0, or
+ * -1 with a message in ERR.
  */
 int	source_register(const struct conf *conf, struct store *st, int *srcids,
-	    char *err, size_t errlen);
+	    int *zslots, char *err, size_t errlen);
 
 /*
  * Load CS's data file into source SRCID when its mtime or size changed since

@@ -714,34 +714,68 @@ w_init_zones(struct wctx *w, void *arg)
 	return 0;
 }
 
+/*
+ * A zone keeps its slot in the table for as long as the store is open, so
+ * that a view built before a reload and one built after read the same
+ * zone's serial through the slot each holds, while both are in use. A new
+ * zone takes a slot never used, or, once none is left, one whose zone the
+ * configuration no longer has.
+ */
+static int
+zt_slot(const struct zonetab *old, struct zonetab *zt, const char *name,
+    const bool *kept)
+{
+	for (int s = 0; s < old->nzones; s++)
+		if (strcmp(old->zones[s].name, name) == 0)
+			return s;
+	if (zt->nzones < STORE_MAX_ZONES)
+		return zt->nzones++;
+	for (int s = 0; s < STORE_MAX_ZONES; s++)
+		if (!kept[s])
+			return s;
+	return -1;	/* not reached: at most STORE_MAX_ZONES zones */
+}
+
 int
 store_set_zones(struct store *st, int nzones, const char **names,
-    const int *nsrc, const int *const *srcids)
+    const int *nsrc, const int *const *srcids, int *slots)
 {
 	struct zonetab *zt, *old;
+	bool kept[STORE_MAX_ZONES] = { false };
 	int rc;
 
 	if (nzones < 0 || nzones > STORE_MAX_ZONES) {
 		errno = EINVAL;
 		return -1;
 	}
+	for (int z = 0; z < nzones; z++)
+		if (strlen(names[z]) >= STORE_DNAME_MAX) {
+			errno = EINVAL;
+			return -1;
+		}
 	if ((zt = calloc(1, sizeof(*zt))) == NULL) {
 		errno = ENOMEM;
 		return -1;
 	}
+	/* Only the main thread sets zones: OLD stays while it runs. */
+	old = atomic_load(&st->zt);
+	memcpy(zt->zones, old->zones, sizeof(zt->zones));
+	zt->nzones = old->nzones;
+	for (int z = 0; z < nzones; z++)
+		for (int s = 0; s < old->nzones; s++)
+			if (strcmp(old->zones[s].name, names[z]) == 0)
+				kept[s] = true;
 	for (int z = 0; z < nzones; z++) {
-		if (strlen(names[z]) >= STORE_DNAME_MAX) {
-			free(zt);
-			errno = EINVAL;
-			return -1;
-		}
-		snprintf(zt->zones[z].name, sizeof(zt->zones[z].name), "%s",
+		int s = zt_slot(old, zt, names[z], kept);
+
+		kept[s] = true;
+		slots[z] = s;
+		snprintf(zt->zones[s].name, sizeof(zt->zones[s].name), "%s",
 		    names[z]);
 		for (int i = 0; i < nsrc[z]; i++)
 			if (srcids[z][i] >= 0 && srcids[z][i] < STORE_MAX_SOURCES)
-				zt->srczones[srcids[z][i]] |= 1u << z;
+				zt->srczones[srcids[z][i]] |= 1u << s;
 	}
-	zt->nzones = nzones;
 	if (!st->readonly && (rc = st_write(st, w_init_zones, zt)) != 0) {
 		free(zt);
 		return st_fail(rc);

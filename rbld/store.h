@@ -83,11 +83,14 @@ int		 store_source_id(struct store *, const char *name, bool create);
 /*
  * Declare the zones: zone i has NSRC[i] sources SRCIDS[i][]. Writers bump the
  * serial of every zone that holds a changed source, in the same transaction.
- * 0, or -1 with errno (EINVAL too many zones or a name too long, ENOMEM,
- * ENOSPC, EIO).
+ * SLOTS[i] gets zone i's slot, the ZONE that store_serial and
+ * store_reader_serial take: a zone keeps its slot while the store is open,
+ * so slots from before a call stay right for the zones they named. Zones
+ * no longer declared keep their serials. 0, or -1 with errno (EINVAL too
+ * many zones or a name too long, ENOMEM, ENOSPC, EIO). Main thread only.
  */
 int		 store_set_zones(struct store *, int nzones, const char **names,
-		    const int *nsrc, const int *const *srcids);
+		    const int *nsrc, const int *const *srcids, int *slots);
 
 /*
  * Every write of an entry (a list, an import, an add, a delete, a batch's
@@ -251,7 +254,7 @@ const char	*store_origin_name(enum store_origin);
 /* What a store operation's errno means, in the store's words. */
 const char	*store_strerror(int errnum);
 
-/* Current serial of zone Z (index as given to store_set_zones). */
+/* Current serial of the zone in slot ZONE (see store_set_zones). */
 uint32_t	 store_serial(struct store *, int zone);
 
 struct store_stats {

@@ -103,6 +103,7 @@ view_build(const struct conf *conf, const int *srcids,
 		int l;
 
 		z->cz = cz;
+		z->slot = i;	/* a store given the zones in this order */
 		if ((l = wire_name_from_text(cz->name, z->name,
 		    sizeof(z->name))) < 0) {
 			snprintf(err, errlen, "zone %s: bad name", cz->name);

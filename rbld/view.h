@@ -36,9 +36,10 @@ struct apex {
 	uint32_t	src_ttl[VIEW_MAX_SOURCES];	/* in the zone's sources order */
 };
 
-/* One zone: conf->zones[i] is view->zones[i], and the store's zone i. */
+/* One zone: conf->zones[i] is view->zones[i]. */
 struct view_zone {
 	const struct conf_zone *cz;
+	int		 slot;		/* the store's, for its serial (store_set_zones) */
 	uint8_t		 name[WIRE_NAME_MAX];	/* lowercase wire form */
 	size_t		 namelen;
 	int		 nlabels;

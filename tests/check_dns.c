@@ -141,7 +141,7 @@ setup(void)
 	CF = test_conf(tmpdir, CONF_TEXT);
 	st = store_open(CF->database, 16u << 20, false, err, sizeof(err));
 	ck_assert_msg(st != NULL, "%s", err);
-	ck_assert_int_eq(source_register(CF, st, IDS, err, sizeof(err)), 0);
+	ck_assert_int_eq(source_register(CF, st, IDS, NULL, err, sizeof(err)), 0);
 	A = IDS[0], B = IDS[1], C = IDS[2], D = IDS[3];
 	V = NULL;
 	allow_set(0);

@@ -74,7 +74,7 @@ setup(void)
 	CF = test_conf(tmpdir, CONF_TEXT);
 	ck_assert_ptr_nonnull(st = store_open(CF->database, 16u << 20, false,
 	    err, sizeof(err)));
-	ck_assert_int_eq(source_register(CF, st, IDS, err, sizeof(err)), 0);
+	ck_assert_int_eq(source_register(CF, st, IDS, NULL, err, sizeof(err)), 0);
 	test_load(st, IDS[0], DEF_A, NULL,
 	    "$TTL 100\n"
 	    "192.0.2.0/24 :5:a: $\n"

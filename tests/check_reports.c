@@ -41,7 +41,7 @@ open_store(void)
 
 	st = store_open(conf->database, MAPSIZE, false, err, sizeof(err));
 	ck_assert_msg(st != NULL, "store_open: %s", err);
-	ck_assert_int_eq(source_register(conf, st, srcids, err, sizeof(err)),
+	ck_assert_int_eq(source_register(conf, st, srcids, NULL, err, sizeof(err)),
 	    0);
 	ck_assert_ptr_nonnull(rd = store_reader_new(st));
 }

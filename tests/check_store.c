@@ -49,12 +49,14 @@ declare_zones(void)
 {
 	static const char *names[] = { "z1.test", "z2.test" };
 	static const int nsrc[] = { 3, 1 };
-	int z1[3], z2[1];
+	int z1[3], z2[1], slots[2];
 	const int *ids[2] = { z1, z2 };
 
 	z1[0] = A, z1[1] = B, z1[2] = C;
 	z2[0] = B;
-	ck_assert_int_eq(store_set_zones(st, 2, names, nsrc, ids), 0);
+	ck_assert_int_eq(store_set_zones(st, 2, names, nsrc, ids, slots), 0);
+	ck_assert_int_eq(slots[0], 0);
+	ck_assert_int_eq(slots[1], 1);
 }
 
 static void
@@ -395,7 +397,7 @@ START_TEST(test_errno)
 	struct prefix p = pfx("1.2.3.4");
 	struct rbl_data d;
 	struct store *ro;
-	int n = 0;
+	int n = 0, slots[MAX_ZONES + 1];
 
 	errno = 0;
 	ck_assert_int_eq(store_source_id(st, "nope", false), -1);
@@ -433,13 +435,13 @@ START_TEST(test_errno)
 		names[z] = "z.test";
 	errno = 0;
 	ck_assert_int_eq(store_set_zones(st, MAX_ZONES + 1, names,
-	    nsrc, ids), -1);
+	    nsrc, ids, slots), -1);
 	ck_assert_int_eq(errno, EINVAL);
 	memset(longname, 'z', sizeof(longname) - 1);
 	longname[sizeof(longname) - 1] = '\0';
 	names[0] = longname;
 	errno = 0;
-	ck_assert_int_eq(store_set_zones(st, 1, names, nsrc, ids), -1);
+	ck_assert_int_eq(store_set_zones(st, 1, names, nsrc, ids, slots), -1);
 	ck_assert_int_eq(errno, EINVAL);
 
 	/* Entries: bad values, and a prefix the file owns. */
@@ -742,26 +744,34 @@ START_TEST(test_reader_serial)
 END_TEST
 
 /* Entries added by hand stay through file reloads and outrank the file. */
-/* Zones set in another order, with nothing new to write: a reader idle
- * since before still gets each zone's own serial, even when the new table
- * is allocated where a freed one was. */
+/*
+ * Zones set again, in another order, fewer or more: each keeps its slot,
+ * so a view built before (which holds the old slots) still reads its own
+ * zones' serials, even from a reader idle since before and a table
+ * allocated where a freed one was.
+ */
 static void
-set_zones(bool swapped)
+set_zones(int n, const char *const *names, int *slots)
 {
-	const char *names[2] = { "z1.test", "z2.test" };
-	int nsrc[2] = { 3, 1 }, z1[3] = { A, B, C }, z2[1] = { B };
-	const int *ids[2] = { z1, z2 };
+	int nsrc[MAX_ZONES + 1], z1[3] = { A, B, C };
+	const int *ids[MAX_ZONES + 1];
 
-	if (swapped) {
-		names[0] = "z2.test", names[1] = "z1.test";
-		nsrc[0] = 1, nsrc[1] = 3;
-		ids[0] = z2, ids[1] = z1;
+	for (int i = 0; i < n; i++) {
+		nsrc[i] = strcmp(names[i], "z2.test") == 0 ? 1 : 3;
+		ids[i] = strcmp(names[i], "z2.test") == 0 ? &z1[1] : z1;
 	}
-	ck_assert_int_eq(store_set_zones(st, 2, names, nsrc, ids), 0);
+	ck_assert_int_eq(store_set_zones(st, n, (const char **)names, nsrc,
+	    ids, slots), 0);
 }
 
 START_TEST(test_reader_serial_zones_reordered)
 {
+	static const char *const order[] = { "z1.test", "z2.test" };
+	static const char *const swapped[] = { "z2.test", "z1.test" };
+	static const char *const z2_z3[] = { "z2.test", "z3.test" };
+	const char *many[MAX_ZONES];
+	char names[MAX_ZONES][16];
+	int slots[MAX_ZONES];
 	uint32_t s1, s2;
 
 	add(A, "1.2.3.4", false, DEF_A, NULL, 0, ORIGIN_CLI);
@@ -772,18 +782,45 @@ START_TEST(test_reader_serial_zones_reordered)
 	ck_assert_uint_eq(store_reader_serial(rd, 0), s1);
 	store_reader_end(rd);
 	for (int i = 0; i < 6; i++) {
-		bool swapped = i % 2 == 0;
-
-		/* Three swaps between two reads: the table the reader read
+		/* Three sets between two reads: the table the reader read
 		 * last is freed, and the allocator is likely to hand its
 		 * memory out again for the third. */
-		set_zones(swapped);
-		set_zones(!swapped);
-		set_zones(swapped);
+		set_zones(2, i % 2 ? order : swapped, slots);
+		set_zones(2, i % 2 ? swapped : order, slots);
+		set_zones(2, i % 2 ? order : swapped, slots);
+		ck_assert_int_eq(slots[0], i % 2 ? 0 : 1);
+		ck_assert_int_eq(slots[1], i % 2 ? 1 : 0);
 		ck_assert_int_eq(store_reader_begin(rd), 0);
-		ck_assert_uint_eq(store_reader_serial(rd, 0), (swapped ? s2 : s1));
-		ck_assert_uint_eq(store_reader_serial(rd, 1), (swapped ? s1 : s2));
+		ck_assert_uint_eq(store_reader_serial(rd, 0), s1);
+		ck_assert_uint_eq(store_reader_serial(rd, 1), s2);
 		store_reader_end(rd);
+	}
+
+	/* z1.test leaves and z3.test comes: a slot never used, and z1's
+	 * serial is still there for a view that serves it meanwhile. */
+	set_zones(2, z2_z3, slots);
+	ck_assert_int_eq(slots[0], 1);
+	ck_assert_int_eq(slots[1], 2);
+	ck_assert_uint_eq(store_serial(st, 0), s1);
+	/* A's change moves z3.test (and not z1.test any more). */
+	s2 = store_serial(st, 2);
+	add(A, "1.2.3.5", false, DEF_A, NULL, 0, ORIGIN_CLI);
+	ck_assert_uint_eq(store_serial(st, 0), s1);
+	ck_assert_uint_eq(store_serial(st, 2), s2 + 1);
+
+	/* Once every slot has been used, a zone gone takes a new one's. */
+	for (int i = 0; i < MAX_ZONES; i++) {
+		snprintf(names[i], sizeof(names[i]), "m%d.test", i);
+		many[i] = names[i];
+	}
+	many[0] = "z2.test";
+	set_zones(MAX_ZONES, many, slots);
+	ck_assert_int_eq(slots[0], 1);
+	for (int i = 1; i < MAX_ZONES; i++) {
+		ck_assert_int_ge(slots[i], 0);
+		ck_assert_int_lt(slots[i], MAX_ZONES);
+		for (int j = 0; j < i; j++)
+			ck_assert_int_ne(slots[i], slots[j]);
 	}
 }
 END_TEST

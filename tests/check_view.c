@@ -65,7 +65,7 @@ setup(void)
 	CF = test_conf(tmpdir, CONF_TEXT);
 	ck_assert_ptr_nonnull(st = store_open(CF->database, 16u << 20, false,
 	    err, sizeof(err)));
-	ck_assert_int_eq(source_register(CF, st, IDS, err, sizeof(err)), 0);
+	ck_assert_int_eq(source_register(CF, st, IDS, NULL, err, sizeof(err)), 0);
 	test_load(st, IDS[1], DEF_A, NULL, "$TTL 111\n192.0.2.1\n");
 	test_load(st, IDS[2], DEF_A, NULL,
 	    "$SOA 600 ns.f2.test. hm.f2.test. 0 1h 2m 3d 44\n"
