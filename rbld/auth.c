@@ -141,9 +141,13 @@ auth_token_get(struct store *st, const char *name, struct auth_token *out)
 
 	if (key_name(name, key, sizeof(key)) != 0)
 		return -1;
-	if ((n = store_blob_get(st, key, buf, sizeof(buf))) < 0 ||
-	    rec_decode(buf, (size_t)n, out) != 0) {
-		errno = ENOENT;
+	if ((n = store_blob_get(st, key, buf, sizeof(buf))) < 0) {
+		if (errno != ENOENT)
+			errno = EIO;	/* unreadable, or too large to be ours */
+		return -1;
+	}
+	if (rec_decode(buf, (size_t)n, out) != 0) {
+		errno = EIO;
 		return -1;
 	}
 	return 0;
@@ -164,6 +168,8 @@ auth_token_put(struct store *st, const char *name,
 		errno = EEXIST;
 		return -1;
 	}
+	if (errno != ENOENT)
+		return -1;	/* one that cannot be read is not replaced */
 	len = rec_encode(rec, buf);
 	if (store_blob_put(st, key, buf, len) != 0) {
 		errno = EIO;
@@ -178,8 +184,10 @@ auth_token_del(struct store *st, const char *name)
 	char key[sizeof(TOKEN_PREFIX) + TOKEN_NAME_MAX];
 	struct auth_token old;
 
-	if (key_name(name, key, sizeof(key)) != 0 ||
-	    auth_token_get(st, name, &old) != 0)
+	if (key_name(name, key, sizeof(key)) != 0)
+		return -1;
+	/* One that cannot be read can still be revoked. */
+	if (auth_token_get(st, name, &old) != 0 && errno != EIO)
 		return -1;
 	if (store_blob_del(st, key) != 0) {
 		errno = EIO;

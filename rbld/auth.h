@@ -30,12 +30,12 @@ struct auth_token {
 /* ---- the database's tokens ---- */
 
 /* Store REC as token NAME. Returns 0, or -1 with errno EINVAL (bad name),
- * EEXIST (NAME is taken) or EIO. */
+ * EEXIST (NAME is taken) or EIO (a read or write error, or a record of
+ * that name that cannot be read). */
 int		 auth_token_put(struct store *, const char *name,
 		    const struct auth_token *rec);
-/* Token NAME into OUT. Returns 0, or -1 with errno EINVAL (bad name) or
- * ENOENT (none that can be read: the store does not tell a missing record
- * from an unreadable one). */
+/* Token NAME into OUT. Returns 0, or -1 with errno EINVAL (bad name),
+ * ENOENT (no such token) or EIO (a record that cannot be read). */
 int		 auth_token_get(struct store *, const char *name,
 		    struct auth_token *out);
 /* Remove token NAME. Returns 0, or -1 with errno EINVAL, ENOENT or EIO. */

@@ -138,9 +138,14 @@ feed_status_get(struct store *st, int srcid, struct feed_status *fs)
 
 	status_name(srcid, name, sizeof(name));
 	memset(fs, 0, sizeof(*fs));
-	if ((n = store_blob_get(st, name, buf, sizeof(buf))) < 0 ||
-	    status_decode(buf, (size_t)n, fs) != 0) {
-		errno = ENOENT;
+	if ((n = store_blob_get(st, name, buf, sizeof(buf))) < 0) {
+		if (errno != ENOENT)
+			errno = EIO;
+		return -1;
+	}
+	if (status_decode(buf, (size_t)n, fs) != 0) {
+		memset(fs, 0, sizeof(*fs));
+		errno = EIO;
 		return -1;
 	}
 	return 0;
@@ -247,7 +252,9 @@ refresh(struct store *st, const struct conf_source *cs, int srcid,
 	int rc = -1, failure = EIO;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	feed_status_get(st, srcid, &fs);
+	if (feed_status_get(st, srcid, &fs) != 0 && errno != ENOENT)
+		log_warnx("feed %s: its saved status cannot be read; it starts "
+		    "afresh", cs->name);
 	fs.changed = -1;
 	fs.last_attempt = time(NULL);
 	memset(&q, 0, sizeof(q));

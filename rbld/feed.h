@@ -44,8 +44,8 @@ int		 feed_refresh(struct store *st, const struct conf_source *cs,
 /* How often CS is fetched: its every, or its operator's minimum if longer. */
 uint32_t	 feed_interval(const struct conf_source *cs);
 
-/* The saved status of a feed; -1 (ENOENT, and zeroes) if it was never
- * fetched. */
+/* The saved status of a feed; -1 and zeroes if it was never fetched
+ * (ENOENT) or cannot be read (EIO). */
 int		 feed_status_get(struct store *st, int srcid, struct feed_status *);
 
 /* A thread that keeps every feed of CONF on its schedule. */

@@ -751,7 +751,8 @@ cmd_stats(struct ctl *c, int argc, char **argv)
 			    cs->url, feed_format_name(cs->format),
 			    feed_interval(cs));
 			if (feed_status_get(c->st, c->srcids[i], &fs) != 0) {
-				printf("  status       never fetched\n");
+				printf("  status       %s\n", errno == ENOENT ?
+				    "never fetched" : "cannot be read");
 				continue;
 			}
 			fmt_time((uint32_t)fs.last_attempt, t1, sizeof(t1));

@@ -181,7 +181,8 @@ START_TEST(test_record_encoding)
 	ck_assert(got.created == -1);
 	ck_assert_str_eq(got.hash, "sha256:ab");
 
-	/* what does not decode is no token */
+	/* What does not decode is no token, told apart from a missing one:
+	 * it is not replaced, and it can be revoked. */
 	buf[0] = 3;
 	raw_put("v3", buf, n);
 	buf[0] = 2;
@@ -190,9 +191,18 @@ START_TEST(test_record_encoding)
 	raw_put("longhash", buf, 14 + 72);
 	errno = 0;
 	ck_assert_int_eq(auth_token_get(st, "v3", &got), -1);
-	ck_assert_int_eq(errno, ENOENT);
+	ck_assert_int_eq(errno, EIO);
 	ck_assert_int_eq(auth_token_get(st, "short", &got), -1);
 	ck_assert_int_eq(auth_token_get(st, "longhash", &got), -1);
+	errno = 0;
+	ck_assert_int_eq(auth_token_get(st, "nothing", &got), -1);
+	ck_assert_int_eq(errno, ENOENT);
+	errno = 0;
+	ck_assert_int_eq(auth_token_put(st, "v3", &r), -1);
+	ck_assert_int_eq(errno, EIO);
+	ck_assert_int_eq(auth_token_del(st, "v3"), 0);
+	ck_assert_int_eq(auth_token_put(st, "v3", &r), 0);
+	ck_assert_int_eq(auth_token_get(st, "v3", &got), 0);
 }
 END_TEST
 
