@@ -13,10 +13,6 @@
 #include "parse.h"
 #include "reports.h"
 
-#define CONTROL_CHARS		"\001\002\003\004\005\006\007\010\011\012\013" \
-				"\014\015\016\017\020\021\022\023\024\025\026" \
-				"\027\030\031\032\033\034\035\036\037\177"
-
 static json_t *
 entry_json(const struct store_entry *e, uint32_t now)
 {
@@ -216,22 +212,9 @@ api_entries_post(struct api *api, const struct view *v,
 		aj.a = ipaddr_v4(&ap);
 	}
 	aj.txt = txt != NULL ? txt : v->conf->sources[si].txt;
-	if (aj.txt != NULL && (*aj.txt == '\0' ||
-	    strlen(aj.txt) > RBL_TXT_MAX)) {
-		api_error(rs, 400, "txt must be 1 to %d characters",
-		    RBL_TXT_MAX);
-		goto out;
-	}
 	aj.reason = reason != NULL ? reason : "";
-	if (strpbrk(aj.reason, CONTROL_CHARS) != NULL || (aj.txt != NULL &&
-	    strpbrk(aj.txt, CONTROL_CHARS) != NULL)) {
-		api_error(rs, 400, "txt and reason may not hold control "
-		    "characters");
-		goto out;
-	}
-	if (strlen(aj.reason) > STORE_REASON_MAX) {
-		api_error(rs, 400, "reason is longer than %d characters",
-		    STORE_REASON_MAX);
+	if (store_entry_check(aj.txt, aj.reason, err, sizeof(err)) != 0) {
+		api_error(rs, 400, "%s", err);
 		goto out;
 	}
 	/* A file's or a feed's entry would come back or vanish at the next

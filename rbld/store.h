@@ -146,6 +146,12 @@ void		 store_srcmeta_init(struct store_srcmeta *m,
  * none yet, EIO on a database error. */
 int		 store_source_meta(struct store *, int src, struct store_srcmeta *out);
 
+/* Whether an entry's TXT template (NULL: none) and REASON (NULL: none)
+ * may be stored: 0, or -1 with errno EINVAL and why in ERR (may be NULL).
+ * Every write of an entry checks them so. */
+int		 store_entry_check(const char *txt, const char *reason,
+		    char *err, size_t errlen);
+
 /*
  * Add one entry (replacing the same prefix in the same source). TXT may be
  * NULL; EXPIRES 0 = never. Committed (durable) on return 0. A prefix that

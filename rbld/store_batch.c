@@ -166,9 +166,7 @@ store_txn_add(struct store_txn *t, int src, const struct prefix *p, bool excl,
 	int rc;
 
 	if (src <= 0 || src >= STORE_MAX_SOURCES ||
-	    (txt != NULL && (strlen(txt) == 0 || strlen(txt) > RBL_TXT_MAX)) ||
-	    (reason != NULL && strlen(reason) > STORE_REASON_MAX) ||
-	    !text_ok(txt) || !text_ok(reason))
+	    store_entry_check(txt, reason, NULL, 0) != 0)
 		return txn_fail(t, EINVAL);
 	if ((rc = w_add(t->w, &aa)) != 0)
 		return txn_fail(t, rc);

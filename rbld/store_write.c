@@ -404,6 +404,28 @@ w_add(struct wctx *w, void *arg)
 }
 
 int
+store_entry_check(const char *txt, const char *reason, char *err,
+    size_t errlen)
+{
+	if (txt != NULL && (strlen(txt) == 0 || strlen(txt) > RBL_TXT_MAX)) {
+		if (err != NULL)
+			snprintf(err, errlen, "txt must be 1 to %d characters",
+			    RBL_TXT_MAX);
+	} else if (reason != NULL && strlen(reason) > STORE_REASON_MAX) {
+		if (err != NULL)
+			snprintf(err, errlen, "reason is longer than %d "
+			    "characters", STORE_REASON_MAX);
+	} else if (!text_ok(txt) || !text_ok(reason)) {
+		if (err != NULL)
+			snprintf(err, errlen, "txt and reason may not hold "
+			    "control characters");
+	} else
+		return 0;
+	errno = EINVAL;
+	return -1;
+}
+
+int
 store_add(struct store *st, int src, const struct prefix *p, bool excl,
     uint32_t a, const char *txt, uint32_t expires, const char *reason,
     enum store_origin origin, char *err, size_t errlen)
@@ -416,24 +438,8 @@ store_add(struct store *st, int src, const struct prefix *p, bool excl,
 		errno = EINVAL;
 		return -1;
 	}
-	if (txt != NULL && (strlen(txt) == 0 || strlen(txt) > RBL_TXT_MAX)) {
-		snprintf(err, errlen, "TXT must be 1 to %d characters",
-		    RBL_TXT_MAX);
-		errno = EINVAL;
+	if (store_entry_check(txt, reason, err, errlen) != 0)
 		return -1;
-	}
-	if (reason != NULL && strlen(reason) > STORE_REASON_MAX) {
-		snprintf(err, errlen, "reason longer than %d characters",
-		    STORE_REASON_MAX);
-		errno = EINVAL;
-		return -1;
-	}
-	if (!text_ok(txt) || !text_ok(reason)) {
-		snprintf(err, errlen, "TXT and reason may not hold control "
-		    "characters");
-		errno = EINVAL;
-		return -1;
-	}
 	if ((rc = st_write(st, w_add, &aa)) != 0) {
 		if (rc == EEXIST) {
 			snprintf(err, errlen, "%s", store_strerror(rc));
