@@ -642,6 +642,9 @@ def start_nsd(d, zones):
                 '    xfrdfile: "%s/xfrd.state"' % nd, '    xfrdir: "%s"' % nd,
                 '    zonelistfile: "%s/zone.list"' % nd, '    database: ""',
                 '    server-count: 1', '    verbosity: 1',
+                # nsd's response rate limiting (200 answers a second per
+                # bucket) would drop some of the burst's NXDOMAINs
+                '    rrl-ratelimit: 0',
                 'remote-control:', '    control-enable: no']
         for z in zones:
             conf += ['zone:', '    name: %s' % z,

@@ -433,6 +433,7 @@ server:
     database: ""
     server-count: 1
     verbosity: 1
+    rrl-ratelimit: 0
 remote-control:
     control-enable: no
 key:
