@@ -192,6 +192,31 @@ int		 store_walk_after(struct store *, int src,
 int		 store_reader_walk(struct store_reader *r, int src,
 		    int (*fn)(void *arg, const struct store_entry *), void *arg);
 
+/*
+ * The entries of sources SRCIDS (NSRC store ids) of one FAMILY in address
+ * order, then prefix length, then source id, from the snapshot R holds:
+ * what a renderer streaming a zone walks. Holds a cursor per prefix length
+ * in use, never the entries. store_scan_next gives 1 and *OUT, 0 at the
+ * end, -1 (errno EIO) on a read error. Before R's snapshot ends, suspend
+ * the scan; after a new store_reader_begin, resume goes on from where it
+ * stopped in the new snapshot (the caller checks that nothing it reads
+ * has changed, e.g. by the zone's serial).
+ */
+struct store_scan;
+struct store_scan_item {
+	struct prefix	p;
+	int		src;
+	bool		excl;
+	uint32_t	expires;	/* 0 = never */
+};
+
+struct store_scan *store_scan_new(struct store_reader *r, int family,
+		    const int *srcids, int nsrc);
+int		 store_scan_next(struct store_scan *, struct store_scan_item *out);
+void		 store_scan_suspend(struct store_scan *);
+int		 store_scan_resume(struct store_scan *);
+void		 store_scan_free(struct store_scan *);
+
 /* Every entry of any source whose prefix contains ADDR (expired ones too;
  * the caller compares E->expires). */
 int		 store_covering(struct store *, const struct prefix *addr,

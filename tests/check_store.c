@@ -1367,6 +1367,65 @@ START_TEST(test_reader_walk_during_growth)
 }
 END_TEST
 
+/*
+ * A scan gives the wanted sources' entries of one family in address order,
+ * then prefix length, then source (keys sort by length first: the scan
+ * merges them), exclusions and expiry times with them, others' never;
+ * suspended and resumed in a new snapshot, it goes on where it stopped.
+ */
+START_TEST(test_scan_order)
+{
+	static const char *const want[] = {
+		"9.0.0.0/8", "10.0.0.0/8", "10.0.0.0/8", "10.1.0.0/16",
+		"10.1.2.3", "10.1.2.4/31", "192.0.2.0/24",
+	};
+	struct store_scan_item it;
+	struct store_reader *r;
+	struct store_scan *sc;
+	int ids[2] = { A, B }, n = 0, lastsrc = 0;
+	char buf[IPADDR_STRLEN];
+
+	ck_assert_int_ge(load(A, "10.0.0.0/8\n!10.1.0.0/16\n10.1.2.3\n"
+	    "192.0.2.0/24\n2001:db8::/32\n"), 0);
+	ck_assert_int_ge(load(B, "10.0.0.0/8\n9.0.0.0/8\n10.1.2.4/31\n"), 0);
+	ck_assert_int_ge(load(C, "10.5.5.5\n"), 0);
+	ck_assert_ptr_nonnull(r = store_reader_new(st));
+	ck_assert_int_eq(store_reader_begin(r), 0);
+	ck_assert_ptr_nonnull(sc = store_scan_new(r, 4, ids, 2));
+	while (store_scan_next(sc, &it) == 1) {
+		ck_assert_int_lt(n, 7);
+		ipaddr_format(&it.p, true, buf, sizeof(buf));
+		ck_assert_str_eq(buf, want[n]);
+		ck_assert(it.src == A || it.src == B);
+		ck_assert_int_eq(it.excl, strcmp(buf, "10.1.0.0/16") == 0);
+		if (n == 2)	/* the same prefix in both: by source id */
+			ck_assert_int_gt(it.src, lastsrc);
+		lastsrc = it.src;
+		if (n++ == 3) {
+			/* A new snapshot in between: the scan goes on. */
+			store_scan_suspend(sc);
+			store_reader_end(r);
+			ck_assert_int_eq(store_reader_begin(r), 0);
+			ck_assert_int_eq(store_scan_resume(sc), 0);
+		}
+	}
+	ck_assert_int_eq(n, 7);
+	ck_assert_int_eq(store_scan_next(sc, &it), 0);
+	store_scan_free(sc);
+	ck_assert_ptr_nonnull(sc = store_scan_new(r, 6, ids, 2));
+	ck_assert_int_eq(store_scan_next(sc, &it), 1);
+	ck_assert_int_eq(it.p.len, 32);
+	ck_assert_int_eq(store_scan_next(sc, &it), 0);
+	store_scan_free(sc);
+	store_reader_end(r);
+	/* Outside a snapshot there is nothing to scan. */
+	errno = 0;
+	ck_assert_ptr_null(store_scan_new(r, 4, ids, 2));
+	ck_assert_int_eq(errno, EINVAL);
+	store_reader_free(r);
+}
+END_TEST
+
 START_TEST(test_map_growth)
 {
 	struct store_stats s;
@@ -1982,6 +2041,7 @@ store_suite(void)
 	tcase_add_test(tc, test_walk_and_covering);
 	tcase_add_test(tc, test_walk_stops);
 	tcase_add_test(tc, test_stats);
+	tcase_add_test(tc, test_scan_order);
 	tcase_add_test(tc, test_map_growth);
 	tcase_add_test(tc, test_reader_walk_during_growth);
 	tcase_add_test(tc, test_reopen_persists);
