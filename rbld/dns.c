@@ -268,13 +268,13 @@ set_count(struct wire_buf *w, enum wire_section s, uint16_t n)
 		wire_set_count(w->b, s, n);
 }
 
-static void
-put_soa(struct wire_buf *w, uint16_t owner, const struct apex *ap,
-    uint32_t serial, uint32_t ttl)
+void
+dns_put_soa(struct wire_buf *w, const uint8_t *owner, size_t olen,
+    const struct apex *ap, uint32_t serial, uint32_t ttl)
 {
 	size_t rdlen_at;
 
-	wire_put16(w, owner);
+	wire_put(w, owner, olen);
 	wire_put16(w, TYPE_SOA);
 	wire_put16(w, CLASS_IN);
 	wire_put32(w, ttl);
@@ -291,10 +291,11 @@ put_soa(struct wire_buf *w, uint16_t owner, const struct apex *ap,
 		wire_patch16(w, rdlen_at, (uint16_t)(w->len - rdlen_at - 2));
 }
 
-static void
-put_ns(struct wire_buf *w, uint16_t owner, const struct apex *ap, int i)
+void
+dns_put_ns(struct wire_buf *w, const uint8_t *owner, size_t olen,
+    const struct apex *ap, int i)
 {
-	wire_put16(w, owner);
+	wire_put(w, owner, olen);
 	wire_put16(w, TYPE_NS);
 	wire_put16(w, CLASS_IN);
 	wire_put32(w, ap->ns_ttl);
@@ -302,10 +303,11 @@ put_ns(struct wire_buf *w, uint16_t owner, const struct apex *ap, int i)
 	wire_put(w, ap->ns[i], ap->nslen[i]);
 }
 
-static void
-put_rr(struct wire_buf *w, const struct listing_rr *r)
+void
+dns_put_rr(struct wire_buf *w, const uint8_t *owner, size_t olen,
+    const struct listing_rr *r)
 {
-	wire_put16(w, WIRE_PTR_HEADER);	/* the owner is the question's name */
+	wire_put(w, owner, olen);
 	wire_put16(w, r->type);
 	wire_put16(w, CLASS_IN);
 	wire_put32(w, r->ttl);
@@ -317,6 +319,35 @@ put_rr(struct wire_buf *w, const struct listing_rr *r)
 		wire_put8(w, r->txtlen);
 		wire_put(w, r->txt, r->txtlen);
 	}
+}
+
+/* Answers' owners are compression pointers into the question. */
+static void
+put_soa(struct wire_buf *w, uint16_t owner, const struct apex *ap,
+    uint32_t serial, uint32_t ttl)
+{
+	uint8_t o[2];
+
+	wire_set16(o, owner);
+	dns_put_soa(w, o, 2, ap, serial, ttl);
+}
+
+static void
+put_ns(struct wire_buf *w, uint16_t owner, const struct apex *ap, int i)
+{
+	uint8_t o[2];
+
+	wire_set16(o, owner);
+	dns_put_ns(w, o, 2, ap, i);
+}
+
+static void
+put_rr(struct wire_buf *w, const struct listing_rr *r)
+{
+	static const uint8_t o[2] = { WIRE_PTR_HEADER >> 8,
+	    WIRE_PTR_HEADER & 0xff };
+
+	dns_put_rr(w, o, 2, r);	/* the owner is the question's name */
 }
 
 /* A pointer to the zone's name inside the question. */
@@ -492,6 +523,146 @@ answer_finish(const struct dns_ctx *cx, struct wire_buf *w,
 	return w->full ? 0 : w->len;
 }
 
+/* ---- zone transfers ---- */
+
+/* Q's IXFR serial: the SOA in its authority section (RFC 1995 3). */
+static int
+ixfr_serial(const struct query *qq, uint32_t *serial)
+{
+	long o, r;
+
+	if (wire_count(qq->q, WIRE_NS) < 1)
+		return -1;
+	if ((o = wire_name_skip(qq->q, qq->qlen, qq->qend)) < 0 ||
+	    (size_t)o + WIRE_RR_FIXED > qq->qlen ||
+	    wire_rr_type(qq->q + o) != TYPE_SOA)
+		return -1;
+	r = o + WIRE_RR_FIXED;
+	if ((r = wire_name_skip(qq->q, qq->qlen, (size_t)r)) < 0 ||
+	    (r = wire_name_skip(qq->q, qq->qlen, (size_t)r)) < 0 ||
+	    (size_t)r + 20 > qq->qlen ||
+	    (size_t)r + 20 > (size_t)o + WIRE_RR_FIXED +
+	    wire_rr_rdlen(qq->q + o))
+		return -1;
+	*serial = wire_get32(qq->q + r);
+	return 0;
+}
+
+/* See dns_xfr_check; QQ's question and zone are parsed. */
+static int
+xfr_check(const struct view *v, const struct query *qq,
+    const struct prefix *peer, struct dns_xfr *out)
+{
+	const struct conf_zone *cz;
+	bool allowed = false;
+
+	if (qq->zi < 0 || qq->rel != 0 || qq->qclass != CLASS_IN)
+		return RCODE_REFUSED;
+	cz = v->zones[qq->zi].cz;
+	for (int i = 0; peer != NULL && i < cz->ntransfer && !allowed; i++)
+		allowed = ipaddr_contains(&cz->transfer[i], peer);
+	if (!allowed)
+		return RCODE_REFUSED;
+	memset(out, 0, sizeof(*out));
+	out->zone = qq->zi;
+	out->id = qq->id;
+	out->qtype = qq->qtype;
+	out->qend = qq->qend;
+	if (qq->qtype == TYPE_IXFR) {
+		if (ixfr_serial(qq, &out->serial) != 0)
+			return RCODE_FORMERR;
+		out->has_serial = true;
+	}
+	return 0;
+}
+
+int
+dns_xfr_check(const struct view *v, const uint8_t *q, size_t qlen,
+    const struct prefix *peer, struct dns_xfr *out)
+{
+	struct query qq;
+
+	memset(&qq, 0, sizeof(qq));
+	qq.q = q;
+	qq.qlen = qlen;
+	if (qlen < WIRE_HEADER || wire_qr(q) ||
+	    wire_opcode(q) != OPCODE_QUERY || parse_question(&qq) != 0 ||
+	    (qq.qtype != TYPE_AXFR && qq.qtype != TYPE_IXFR))
+		return -1;
+	qq.id = wire_id(q);
+	find_zone(v, &qq);
+	return xfr_check(v, &qq, peer, out);
+}
+
+size_t
+dns_error_reply(const uint8_t *q, size_t qlen, int rcode, uint8_t *out,
+    size_t outmax)
+{
+	struct wire_buf w;
+	struct query qq;
+
+	memset(&qq, 0, sizeof(qq));
+	qq.q = q;
+	qq.qlen = qlen;
+	if (qlen < WIRE_HEADER || wire_qr(q) || parse_question(&qq) != 0)
+		return 0;
+	qq.id = wire_id(q);
+	qq.opcode = wire_opcode(q);
+	qq.rd = wire_rd(q);
+	wire_buf_init(&w, out, outmax);
+	reply_start(&w, &qq, true);
+	if (w.full)
+		return 0;
+	wire_set_opcode(w.b, qq.opcode);
+	wire_set_rcode(w.b, rcode);
+	return w.len;
+}
+
+/*
+ * AXFR and IXFR. Over TCP, a client in `transfer` gets the stream the
+ * caller sends (cx->xfr). Over UDP, AXFR is refused; IXFR gets the SOA
+ * alone when the client is current, else TC so that it asks over TCP
+ * (RFC 1995 2).
+ */
+static size_t
+answer_xfr(const struct dns_ctx *cx, struct wire_buf *w,
+    const struct query *qq, bool tcp)
+{
+	struct dns_stats *st = cx->stats;
+	struct dns_xfr x;
+	struct prefix peer;
+	const struct apex *ap;
+	uint32_t serial;
+	int rc = xfr_check(cx->view, qq, cx->peer != NULL &&
+	    ipaddr_from_sockaddr(cx->peer, &peer) == 0 ? &peer : NULL, &x);
+
+	if (rc == 0 && tcp && cx->xfr != NULL) {
+		*cx->xfr = x;
+		return 0;
+	}
+	if (rc == 0 && (tcp || qq->qtype == TYPE_AXFR))
+		rc = RCODE_REFUSED;
+	if (rc == RCODE_FORMERR) {
+		st->formerr++;
+		return answer_error(cx, w, qq, rc, DNS_RC_FORMERR, true);
+	}
+	if (rc != 0) {
+		st->refused++;
+		return answer_error(cx, w, qq, rc, DNS_RC_REFUSED, true);
+	}
+	ap = view_apex_cached(cx->view, qq->zi, cx->rd, cx->apexes);
+	serial = store_reader_serial(cx->rd, cx->view->zones[qq->zi].slot);
+	reply_answer(w, qq, RCODE_NOERROR);
+	if (!wire_serial_lt(x.serial, serial)) {
+		put_soa(w, zone_ptr(qq), ap, serial, ap->soa_ttl);
+		set_count(w, WIRE_AN, 1);
+	} else if (!w->full)
+		wire_set_tc(w->b);
+	st->noerror++;
+	count_rcode(st, qq->zi, DNS_RC_NOERROR);
+	return answer_finish(cx, w, qq);
+}
+
 /* The UDP limit: the query's EDNS size (at least 512), or 512. */
 static size_t
 reply_limit(const struct query *qq, size_t outmax, bool tcp)
@@ -554,9 +725,11 @@ dns_answer(const struct dns_ctx *cx, const uint8_t *q, size_t qlen,
 		return answer_error(cx, &w, &qq, RCODE_REFUSED, DNS_RC_REFUSED,
 		    true);
 	}
+	if (qq.qtype == TYPE_AXFR || qq.qtype == TYPE_IXFR)
+		return answer_xfr(cx, &w, &qq, tcp);
 	if (qq.qtype == TYPE_OPT || (qq.qtype >= TYPE_META_MIN &&
 	    qq.qtype != TYPE_ANY)) {
-		/* meta types, and AXFR/IXFR, which this path does not serve */
+		/* the other meta types */
 		st->notimp++;
 		return answer_error(cx, &w, &qq, RCODE_NOTIMP, DNS_RC_NOTIMP,
 		    true);

@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct sockaddr;
+
 #include "store.h"
 #include "view.h"
 
@@ -48,6 +50,15 @@ struct dns_stats {
 /* "NOERROR", "NXDOMAIN", ... for a slot; NULL when out of range. */
 const char	*dns_rcode_slot_name(int slot);
 
+/* A zone transfer a client may have: what dns_xfr_check found. */
+struct dns_xfr {
+	int		zone;		/* in the view */
+	uint16_t	id, qtype;	/* TYPE_AXFR or TYPE_IXFR */
+	size_t		qend;		/* the question ends here in the query */
+	bool		has_serial;	/* IXFR: the client's SOA serial */
+	uint32_t	serial;
+};
+
 /* What answers are made from; a worker fills it in for each batch. */
 struct dns_ctx {
 	const struct view	*view;
@@ -55,6 +66,10 @@ struct dns_ctx {
 	struct apex_cache	*apexes;	/* the worker's own */
 	uint32_t		 now;		/* for expiry */
 	struct dns_stats	*stats;		/* the worker's own */
+	const struct sockaddr	*peer;		/* the client; NULL: not known */
+	/* TCP: where a transfer the client may have is described (and
+	 * dns_answer replies nothing: the caller streams it); NULL: none. */
+	struct dns_xfr		*xfr;
 };
 
 /*
@@ -65,5 +80,32 @@ struct dns_ctx {
  */
 size_t		 dns_answer(const struct dns_ctx *, const uint8_t *q, size_t qlen,
 		    uint8_t *out, size_t outmax, bool tcp);
+
+/*
+ * Is Q (QLEN bytes) a transfer request (AXFR, IXFR) that PEER may have,
+ * over TCP, of a zone of V? 0 with *OUT filled, or the rcode to refuse it
+ * with: REFUSED for a name that is no zone's apex and for a client not in
+ * the zone's `transfer`, FORMERR for a malformed request. -1 when Q is no
+ * transfer request at all.
+ */
+int		 dns_xfr_check(const struct view *v, const uint8_t *q,
+		    size_t qlen, const struct prefix *peer, struct dns_xfr *out);
+
+/* Records as answers and transfers write them, OWNER (OLEN bytes) in wire
+ * form or a compression pointer (2 bytes). */
+struct listing_rr;
+struct wire_buf;
+void		 dns_put_soa(struct wire_buf *w, const uint8_t *owner,
+		    size_t olen, const struct apex *ap, uint32_t serial,
+		    uint32_t ttl);
+void		 dns_put_ns(struct wire_buf *w, const uint8_t *owner,
+		    size_t olen, const struct apex *ap, int i);
+void		 dns_put_rr(struct wire_buf *w, const uint8_t *owner,
+		    size_t olen, const struct listing_rr *r);
+
+/* A reply to Q with RCODE and Q's question, into OUT (OUTMAX bytes); its
+ * length, 0 when Q is too damaged to answer. */
+size_t		 dns_error_reply(const uint8_t *q, size_t qlen, int rcode,
+		    uint8_t *out, size_t outmax);
 
 #endif

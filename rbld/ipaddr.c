@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* IPv4/IPv6 addresses and prefixes: parse, print, mask, split ranges into CIDRs. */
 #include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #include <errno.h>
 #include <stdio.h>
@@ -230,5 +232,24 @@ ipaddr_range4(uint32_t lo, uint32_t hi,
 			break;
 		lo += (uint32_t)size;
 	}
+	return 0;
+}
+
+int
+ipaddr_from_sockaddr(const struct sockaddr *sa, struct prefix *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (sa->sa_family == AF_INET) {
+		out->family = 4;
+		out->len = 32;
+		memcpy(out->addr, &((const struct sockaddr_in *)sa)->sin_addr, 4);
+	} else if (sa->sa_family == AF_INET6) {
+		out->family = 6;
+		out->len = 128;
+		memcpy(out->addr, &((const struct sockaddr_in6 *)sa)->sin6_addr,
+		    16);
+		ipaddr_canonical(out);
+	} else
+		return -1;
 	return 0;
 }

@@ -47,6 +47,12 @@ void	ipaddr_mask(struct prefix *p);
  */
 void	ipaddr_canonical(struct prefix *p);
 
+/* The address of socket address SA (AF_INET, AF_INET6; a mapped IPv6
+ * address is the IPv4 one) as a full-length prefix: 0, or -1 for another
+ * family. */
+struct sockaddr;
+int	ipaddr_from_sockaddr(const struct sockaddr *sa, struct prefix *out);
+
 /* True if A contains B (same family, A->len <= B->len, B inside A). */
 bool	ipaddr_contains(const struct prefix *a, const struct prefix *b);
 

@@ -19,6 +19,7 @@
 #include "log.h"
 #include "net.h"
 #include "wire.h"
+#include "xfr.h"
 
 #define NET_BATCH		32	/* packets per recvmmsg/sendmmsg */
 #define NET_UDP_IN		4096	/* larger queries are not DNSBL queries */
@@ -47,6 +48,7 @@ struct net {
 	struct view_ref		*views;
 	atomic_bool		 stop;
 	long			 coalesce_us;
+	struct xfr		*xfr;		/* zone transfers out */
 };
 
 static int
@@ -189,6 +191,8 @@ worker_ctx(struct worker *w, struct dns_ctx *cx)
 	cx->apexes = w->apexes;
 	cx->now = (uint32_t)time(NULL);
 	cx->stats = &w->stats;
+	cx->peer = NULL;
+	cx->xfr = NULL;
 }
 
 static void *
@@ -244,6 +248,7 @@ udp_worker(void *arg)
 				w->stats.dropped++;
 				continue;
 			}
+			cx.peer = (const struct sockaddr *)&peers[i];
 			len = dns_answer(&cx, in[i], msgs[i].msg_len, out[nrep],
 			    NET_UDP_OUT, false);
 			if (len == 0)
@@ -283,6 +288,7 @@ udp_worker(void *arg)
 
 struct tconn {
 	int		fd;
+	struct sockaddr_storage peer;
 	uint64_t	last;		/* ms of the last activity */
 	uint8_t		*in;		/* 2-byte length + message */
 	size_t		inlen;
@@ -302,31 +308,54 @@ now_ms(void)
 static void
 tconn_close(struct tconn *c)
 {
-	close(c->fd);
+	if (c->fd != -1)
+		close(c->fd);
 	free(c->in);
 	free(c->out);
 	memset(c, 0, sizeof(*c));
 	c->fd = -1;
 }
 
-/* Answer every complete message in C's input buffer. */
-static void
+/*
+ * Answer every complete message in C's input buffer. A zone transfer goes
+ * to a thread of its own with the connection: false then, and C is free.
+ */
+static bool
 tconn_process(struct worker *w, struct tconn *c)
 {
 	while (c->inlen >= 2 && c->outlen == 0) {
 		size_t mlen = wire_get16(c->in), len = 0;
+		struct dns_xfr xfr;
 		struct dns_ctx cx;
 
 		if (c->inlen < 2 + mlen)
-			return;
+			return true;
+		xfr.zone = -1;
 		grace_enter();
 		if (store_reader_begin(w->rd) == 0) {
 			worker_ctx(w, &cx);
+			cx.peer = (const struct sockaddr *)&c->peer;
+			cx.xfr = &xfr;
 			len = dns_answer(&cx, c->in + 2, mlen, c->out + 2,
 			    NET_TCP_MSG, true);
 			store_reader_end(w->rd);
 		}
 		grace_exit();
+		if (xfr.zone >= 0) {
+			struct prefix peer;
+
+			if (ipaddr_from_sockaddr((const struct sockaddr *)
+			    &c->peer, &peer) == 0 && xfr_start(w->net->xfr,
+			    c->fd, c->in + 2, mlen, &peer) == 0) {
+				c->fd = -1;	/* the transfer's now */
+				tconn_close(c);
+				return false;
+			}
+			log_warnx("dns: a zone transfer refused: %d "
+			    "transfers at once already", XFR_MAX_ACTIVE);
+			len = dns_error_reply(c->in + 2, mlen, RCODE_SERVFAIL,
+			    c->out + 2, NET_TCP_MSG);
+		}
 		memmove(c->in, c->in + 2 + mlen, c->inlen - 2 - mlen);
 		c->inlen -= 2 + mlen;
 		if (len == 0)
@@ -335,6 +364,7 @@ tconn_process(struct worker *w, struct tconn *c)
 		c->outlen = len + 2;
 		c->outoff = 0;
 	}
+	return true;
 }
 
 static void *
@@ -374,7 +404,10 @@ tcp_worker(void *arg)
 
 				if (!(pfd[p].revents & POLLIN))
 					continue;
-				fd = accept4(w->fd, NULL, NULL,
+				struct sockaddr_storage ss;
+				socklen_t sl = sizeof(ss);
+
+				fd = accept4(w->fd, (struct sockaddr *)&ss, &sl,
 				    SOCK_NONBLOCK | SOCK_CLOEXEC);
 				if (fd == -1)
 					continue;
@@ -406,6 +439,7 @@ tcp_worker(void *arg)
 					continue;
 				}
 				c->fd = fd;
+				c->peer = ss;
 				c->last = t;
 				c->inlen = c->outlen = c->outoff = 0;
 				nconn++;
@@ -434,7 +468,10 @@ tcp_worker(void *arg)
 				}
 				c->inlen += (size_t)r;
 				c->last = t;
-				tconn_process(w, c);
+				if (!tconn_process(w, c)) {
+					nconn--;
+					continue;
+				}
 			}
 			if (pfd[p].revents & POLLOUT && c->outlen > 0) {
 				ssize_t r = write(c->fd, c->out + c->outoff,
@@ -451,7 +488,8 @@ tcp_worker(void *arg)
 				}
 				if (c->outoff == c->outlen) {
 					c->outlen = c->outoff = 0;
-					tconn_process(w, c);
+					if (!tconn_process(w, c))
+						nconn--;
 				}
 			}
 		}
@@ -475,6 +513,8 @@ net_start(struct net *n, struct store *st, struct view_ref *views)
 	n->st = st;
 	n->views = views;
 	n->coalesce_us = NET_COALESCE_US;
+	if ((n->xfr = xfr_new(st, views)) == NULL)
+		return -1;
 	for (int i = 0; i < n->nworkers; i++) {
 		struct worker *w = &n->workers[i];
 
@@ -505,6 +545,7 @@ net_stop(struct net *n)
 		store_reader_free(w->rd);
 		free(w->apexes);
 	}
+	xfr_free(n->xfr);
 	free(n);
 }
 

@@ -57,18 +57,15 @@ warn_unsupported(const struct conf *conf, FILE *out)
 	for (int z = 0; z < conf->nzones; z++) {
 		const struct conf_zone *cz = &conf->zones[z];
 
-		if (cz->ntransfer == 0 && cz->nnotify == 0)
+		if (cz->nnotify == 0)
 			continue;
 		if (out != NULL)
-			fprintf(out, "%s: zone %s: transfer and notify are not "
-			    "served yet; secondaries can load the zone file "
-			    "of \"rbldctl export %s --format bind\"\n",
-			    conf->path, cz->name, cz->name);
+			fprintf(out, "%s: zone %s: notify is not sent yet; "
+			    "secondaries must poll the SOA (its refresh)\n",
+			    conf->path, cz->name);
 		else
-			log_warnx("zone %s: transfer and notify are not served "
-			    "yet; secondaries can load the zone file of "
-			    "\"rbldctl export %s --format bind\"", cz->name,
-			    cz->name);
+			log_warnx("zone %s: notify is not sent yet; secondaries "
+			    "must poll the SOA (its refresh)", cz->name);
 	}
 }
 

@@ -312,6 +312,10 @@ size_t		 store_index_bytes(struct store *);
 struct store_reader *store_reader_new(struct store *);
 void		 store_reader_free(struct store_reader *);
 
+/* Does a writer wait for every snapshot to end (to grow the map)? A long
+ * read (a zone transfer) lets its snapshot go at its next step then. */
+bool		 store_reader_contended(const struct store_reader *);
+
 /* Take a fresh snapshot; 0, or -1 on error. Pair with store_reader_end. */
 int		 store_reader_begin(struct store_reader *);
 void		 store_reader_end(struct store_reader *);

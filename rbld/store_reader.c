@@ -308,3 +308,9 @@ store_reader_srcmeta(struct store_reader *r, int src)
 	}
 	return r->srchave[src] ? r->srcmeta[src] : NULL;
 }
+
+bool
+store_reader_contended(const struct store_reader *r)
+{
+	return atomic_load(&r->st->resizing) != 0;
+}

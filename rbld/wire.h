@@ -529,4 +529,12 @@ wire_rd_str16(struct wire_rd *r, char *out, size_t max)
 	wire_rd_strn(r, wire_rd16(r), out, max);
 }
 
+/* RFC 1982 serial arithmetic: is A before B? (At exactly half the space
+ * apart the RFC leaves it undefined: taken as before.) */
+static inline bool
+wire_serial_lt(uint32_t a, uint32_t b)
+{
+	return a != b && (int32_t)(a - b) < 0;
+}
+
 #endif

@@ -3,6 +3,7 @@
 
 #include <sys/stat.h>
 #include <arpa/inet.h>
+#include <netinet/in.h>
 
 #include <check.h>
 #include <dirent.h>
@@ -72,6 +73,7 @@ static const char CONF_TEXT[] =
     "ns = ns1.example.test ns2.example.test\n"
     "soa = ns1.example.test hostmaster.example.test 1h 10m 1w 2m\n"
     "ttl = 300\n"
+    "transfer = 192.0.2.53/32 2001:db8::/64\n"
     "[zone " ZONE1 "]\n"
     "sources = d\n"
     "ttl = 600\n"
@@ -548,14 +550,17 @@ START_TEST(test_refused_and_errors)
 	o.flags = 5 << 11;		/* UPDATE */
 	askq(&o, ZONE, T_SOA);
 	ck_assert_uint_eq(rcode(), LDNS_RCODE_NOTIMPL);
-	/* Meta types are not answered here. */
+	/* Transfers only to `transfer` (test_transfer_requests); other
+	 * meta types are not answered. */
 	ask(ZONE, T_AXFR);
-	ck_assert_uint_eq(rcode(), LDNS_RCODE_NOTIMPL);
+	ck_assert_uint_eq(rcode(), LDNS_RCODE_REFUSED);
 	ask("4.3.2.1." ZONE, 251);
-	ck_assert_uint_eq(rcode(), LDNS_RCODE_NOTIMPL);
+	ck_assert_uint_eq(rcode(), LDNS_RCODE_REFUSED);
 	ask("4.3.2.1." ZONE, T_OPT);
 	ck_assert_uint_eq(rcode(), LDNS_RCODE_NOTIMPL);
-	ck_assert_uint_eq(S.notimp, 5);
+	ask("4.3.2.1." ZONE, 253);	/* MAILB */
+	ck_assert_uint_eq(rcode(), LDNS_RCODE_NOTIMPL);
+	ck_assert_uint_eq(S.notimp, 4);
 
 	/* Not exactly one question. */
 	o = QDEF;
@@ -576,6 +581,134 @@ START_TEST(test_refused_and_errors)
 	mkquery(&QDEF, "4.3.2.1." ZONE, T_A);
 	QLEN = 11;
 	ck_assert_uint_eq(run(512, false), 0);
+}
+END_TEST
+
+/* Q answered as if from PEER (an IPv4 address), over TCP with X (may be
+ * NULL) or over UDP. */
+static size_t
+run_from(const char *peer, bool tcp, struct dns_xfr *x)
+{
+	struct sockaddr_in sin;
+
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	ck_assert_int_eq(inet_pton(AF_INET, peer, &sin.sin_addr), 1);
+	if (P != NULL)
+		ldns_pkt_free(P);
+	P = NULL;
+	ck_assert_int_eq(store_reader_begin(rd), 0);
+	{
+		struct dns_ctx cx = { V, rd, &APEX, NOW, &S,
+		    (const struct sockaddr *)&sin, x };
+
+		RLEN = dns_answer(&cx, Q, QLEN, R, sizeof(R), tcp);
+	}
+	store_reader_end(rd);
+	if (RLEN > 0)
+		ck_assert_int_eq(ldns_wire2pkt(&P, R, RLEN), LDNS_STATUS_OK);
+	return RLEN;
+}
+
+/* An IXFR query for ZONE whose authority section holds SERIAL. */
+static void
+mkixfr(uint32_t serial, bool with_soa)
+{
+	static const uint8_t soa[] = {
+		0xc0, 0x0c, 0, 6, 0, 1, 0, 0, 0, 0, 0, 22,
+		0, 0,				/* mname, rname: the root */
+	};
+
+	mkquery(&QDEF, ZONE, 251);
+	if (!with_soa)
+		return;
+	Q[9] = 1;			/* NSCOUNT */
+	memcpy(Q + QLEN, soa, sizeof(soa));
+	QLEN += sizeof(soa);
+	Q[QLEN++] = (uint8_t)(serial >> 24), Q[QLEN++] = (uint8_t)(serial >> 16);
+	Q[QLEN++] = (uint8_t)(serial >> 8), Q[QLEN++] = (uint8_t)serial;
+	memset(Q + QLEN, 0, 16);
+	QLEN += 16;
+}
+
+/*
+ * AXFR and IXFR: a client in the zone's `transfer`, over TCP, gets its
+ * request described for the caller to stream, and no reply of
+ * dns_answer's own; everyone else, AXFR over UDP, a name below the apex:
+ * REFUSED. IXFR over UDP: the SOA alone to a current client, TC to an
+ * older one; an IXFR without the client's SOA is malformed.
+ */
+START_TEST(test_transfer_requests)
+{
+	struct dns_xfr x;
+	struct prefix peer;
+	uint32_t serial;
+
+	mkquery(&QDEF, ZONE, T_AXFR);
+	memset(&x, 0xff, sizeof(x));
+	ck_assert_uint_eq(run_from("192.0.2.53", true, &x), 0);
+	ck_assert_int_eq(x.zone, 0);
+	ck_assert_uint_eq(x.qtype, T_AXFR);
+	ck_assert_uint_eq(x.id, 0x1234);
+	ck_assert_uint_eq(x.qend, QLEN);
+	ck_assert(!x.has_serial);
+	/* The same check on its own, as a transfer thread makes it again. */
+	ck_assert_int_eq(ipaddr_parse_prefix("192.0.2.53", &peer, NULL, 0), 0);
+	ck_assert_int_eq(dns_xfr_check(V, Q, QLEN, &peer, &x), 0);
+	ck_assert_int_eq(ipaddr_parse_prefix("2001:db8::9", &peer, NULL, 0),
+	    0);
+	ck_assert_int_eq(dns_xfr_check(V, Q, QLEN, &peer, &x), 0);
+	ck_assert_int_eq(ipaddr_parse_prefix("2001:db8:1::9", &peer, NULL, 0),
+	    0);
+	ck_assert_int_eq(dns_xfr_check(V, Q, QLEN, &peer, &x),
+	    LDNS_RCODE_REFUSED);
+	/* Not in transfer; over UDP; over TCP where transfers are not
+	 * served; another zone, whose transfer is empty; below the apex. */
+	ck_assert_uint_gt(run_from("192.0.2.54", true, &x), 0);
+	ck_assert_uint_eq(rcode(), LDNS_RCODE_REFUSED);
+	ck_assert_uint_gt(run_from("192.0.2.53", false, &x), 0);
+	ck_assert_uint_eq(rcode(), LDNS_RCODE_REFUSED);
+	ck_assert_uint_gt(run_from("192.0.2.53", true, NULL), 0);
+	ck_assert_uint_eq(rcode(), LDNS_RCODE_REFUSED);
+	mkquery(&QDEF, ZONE1, T_AXFR);
+	ck_assert_uint_gt(run_from("192.0.2.53", true, &x), 0);
+	ck_assert_uint_eq(rcode(), LDNS_RCODE_REFUSED);
+	mkquery(&QDEF, "2.0.0.127." ZONE, T_AXFR);
+	ck_assert_uint_gt(run_from("192.0.2.53", true, &x), 0);
+	ck_assert_uint_eq(rcode(), LDNS_RCODE_REFUSED);
+	/* No AXFR-looking query is a transfer request but AXFR and IXFR. */
+	mkquery(&QDEF, ZONE, T_SOA);
+	ck_assert_int_eq(dns_xfr_check(V, Q, QLEN, &peer, &x), -1);
+
+	/* IXFR over UDP. */
+	ck_assert_int_eq(store_reader_begin(rd), 0);
+	serial = store_reader_serial(rd, V->zones[0].slot);
+	store_reader_end(rd);
+	mkixfr(serial, true);
+	ck_assert_uint_gt(run_from("192.0.2.53", false, &x), 0);
+	ck_assert_uint_eq(rcode(), LDNS_RCODE_NOERROR);
+	ck_assert(flag(F_AA));
+	ck_assert(!flag(F_TC));
+	ck_assert_uint_eq(count(AN), 1);
+	ck_assert_uint_eq(ldns_rdf2native_int32(ldns_rr_rdf(ldns_rr_list_rr(
+	    ldns_pkt_answer(P), 0), 2)), serial);
+	mkixfr(serial + 7, true);	/* newer than ours: current too */
+	ck_assert_uint_gt(run_from("192.0.2.53", false, &x), 0);
+	ck_assert_uint_eq(count(AN), 1);
+	mkixfr(serial - 1, true);
+	ck_assert_uint_gt(run_from("192.0.2.53", false, &x), 0);
+	ck_assert_uint_eq(rcode(), LDNS_RCODE_NOERROR);
+	ck_assert(flag(F_TC));
+	ck_assert_uint_eq(count(AN), 0);
+	ck_assert_uint_gt(run_from("192.0.2.54", false, &x), 0);
+	ck_assert_uint_eq(rcode(), LDNS_RCODE_REFUSED);
+	/* Over TCP an IXFR is streamed, with the client's serial. */
+	ck_assert_uint_eq(run_from("192.0.2.53", true, &x), 0);
+	ck_assert(x.has_serial);
+	ck_assert_uint_eq(x.serial, serial - 1);
+	mkixfr(0, false);
+	ck_assert_uint_gt(run_from("192.0.2.53", false, &x), 0);
+	ck_assert_uint_eq(rcode(), LDNS_RCODE_FORMERR);
 }
 END_TEST
 
@@ -1244,7 +1377,7 @@ START_TEST(test_zone_stats_errors)
 	ck_assert_uint_eq(sum(S.zone_rcode[0], DNS_RC_SLOTS), 0);
 
 	/* Errors about a parsed question count against its zone. */
-	ask(ZONE, T_AXFR);
+	ask(ZONE, 253);				/* MAILB */
 	ck_assert_uint_eq(rcode(), LDNS_RCODE_NOTIMPL);
 	o = QDEF;
 	o.flags = F_RD | 2 << 11;		/* STATUS */
@@ -1549,6 +1682,7 @@ dns_suite(void)
 	tcase_add_test(tc, test_nxdomain);
 	tcase_add_test(tc, test_nodata);
 	tcase_add_test(tc, test_refused_and_errors);
+	tcase_add_test(tc, test_transfer_requests);
 	tcase_add_test(tc, test_malformed_questions);
 	tcase_add_test(tc, test_flags);
 	tcase_add_test(tc, test_question_case);

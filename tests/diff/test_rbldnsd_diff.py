@@ -593,13 +593,15 @@ def start_rbldnsd(d):
     raise RuntimeError('rbldnsd did not start:\n' + last.tail())
 
 
-def start_rbld(d):
+def start_rbld(d, zone_lines=()):
+    """rbld serving the data of D; ZONE_LINES go into every [zone]."""
     conf = ['[rbld]', 'database = %s/db' % d, 'dns = %s:0' % HOST,
             'workers = 2', '',
-            '[zone %s]' % ALL, 'sources = f4 f6 fs', 'ttl = %s' % DEFTTL, '']
+            '[zone %s]' % ALL, 'sources = f4 f6 fs', 'ttl = %s' % DEFTTL]
+    conf += list(zone_lines) + ['']
     for src, _, fn, zone in FILES:
         conf += ['[zone %s]' % zone, 'sources = %s' % src,
-                 'ttl = %s' % DEFTTL, '']
+                 'ttl = %s' % DEFTTL] + list(zone_lines) + ['']
     for src, _, fn, _ in FILES:
         conf += ['[source %s]' % src, 'kind = local',
                  'file = %s/%s' % (d, fn), '']
@@ -621,11 +623,12 @@ NSD = os.environ.get('NSD_BIN', '/usr/sbin/nsd')
 RBLDCTL = os.environ.get('RBLDCTL_BIN', os.path.join(TOP, 'build', 'rbldctl'))
 
 
-def start_nsd(d, zones):
-    """nsd serving each zone from rbld's export --format bind."""
-    nd = os.path.join(d, 'nsd')
+def start_nsd(d, zones, zone_lines=None, name='nsd'):
+    """nsd serving each zone: from rbld's export --format bind, or as
+    ZONE_LINES(zone) says (a secondary's request-xfr)."""
+    nd = os.path.join(d, name)
     os.mkdir(nd)
-    for z in zones:
+    for z in zones if zone_lines is None else ():
         r = subprocess.run([RBLDCTL, '-c', os.path.join(d, 'rbld.conf'),
                             'export', z, '--format', 'bind'],
                            capture_output=True, text=True, timeout=120)
@@ -647,12 +650,20 @@ def start_nsd(d, zones):
                 '    rrl-ratelimit: 0',
                 'remote-control:', '    control-enable: no']
         for z in zones:
-            conf += ['zone:', '    name: %s' % z,
-                     '    zonefile: "%s.zone"' % z]
+            conf += ['zone:', '    name: %s' % z]
+            conf += (['    zonefile: "%s.zone"' % z] if zone_lines is None
+                     else zone_lines(z))
         with open(os.path.join(nd, 'nsd.conf'), 'w') as f:
             f.write('\n'.join(conf) + '\n')
         p = Daemon([NSD, '-d', '-c', os.path.join(nd, 'nsd.conf')], 'nsd',
                    cwd=nd)
+        if zone_lines is not None:
+            # a secondary has nothing to answer before its first transfer
+            if p.wait_for(r'nsd started', 20) is not None:
+                return p, port
+            last = p
+            p.stop()
+            continue
         q = dns.message.make_query(zones[0], dns.rdatatype.SOA).to_wire()
         got = Querier(port, timeout=0.3, tries=30).run([q])[0]
         if got is not None:
@@ -679,30 +690,44 @@ def static_summary(wire):
     return (dns.rcode.to_text(m.rcode()), tuple(sorted(a)), ntxt)
 
 
-def compare_bind_export(d, qs, res_rbld):
-    """The zones exported --format bind, served by nsd, answer as rbld
-    does: for every question asked of a real address name."""
-    zones = [ALL] + [z for _, _, _, z in FILES]
-    keep = [i for i, (zone, name, t) in enumerate(qs)
+def static_questions(qs):
+    """The questions a static zone answers as rbld does: real address
+    names (mapped and 6to4 names are rbld's own lookups)."""
+    return [i for i, (zone, name, t) in enumerate(qs)
             if not name.startswith(('f.f.f.f.0.0.0.0', '2.0.0.2.'))
             and '.f.f.f.f.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.' not in name
             and not is_6to4(name)]
-    p, port = start_nsd(d, zones)
-    try:
-        wires = [dns.message.make_query(qs[i][1], qs[i][2], use_edns=0,
-                                        payload=4096).to_wire() for i in keep]
-        got = Querier(port).run(wires)
-        mine = Querier(PORTS['rbld']).run(wires)
-    finally:
-        p.stop()
+
+
+def compare_static(qs, keep, port, rbld_port, label):
+    """Ask the server on PORT and rbld the questions KEEP of QS: the
+    number of static_summary mismatches, the first SHOW of them printed."""
+    wires = [dns.message.make_query(qs[i][1], qs[i][2], use_edns=0,
+                                    payload=4096).to_wire() for i in keep]
+    got = Querier(port).run(wires)
+    mine = Querier(rbld_port).run(wires)
     bad = 0
     for j, i in enumerate(keep):
         a, b = static_summary(mine[j]), static_summary(got[j])
         if a != b:
             bad += 1
             if bad <= SHOW:
-                print('EXPORT MISMATCH %s %s\n    rbld: %s\n    nsd:  %s' %
-                      (qs[i][1], dns.rdatatype.to_text(qs[i][2]), a, b))
+                print('%s MISMATCH %s %s\n    rbld: %s\n    %s: %s' %
+                      (label, qs[i][1], dns.rdatatype.to_text(qs[i][2]), a,
+                       label, b))
+    return bad
+
+
+def compare_bind_export(d, qs, res_rbld):
+    """The zones exported --format bind, served by nsd, answer as rbld
+    does: for every question asked of a real address name."""
+    zones = [ALL] + [z for _, _, _, z in FILES]
+    keep = static_questions(qs)
+    p, port = start_nsd(d, zones)
+    try:
+        bad = compare_static(qs, keep, port, PORTS['rbld'], 'EXPORT')
+    finally:
+        p.stop()
     print('bind export served by nsd: %d questions, %d mismatches' % (
         len(keep), bad))
     return bad
@@ -717,24 +742,9 @@ def is_6to4(name):
 PORTS = {}
 
 
-# ---------------------------------------------------------------- main
-
-def main():
-    seed = os.environ.get('RBLD_DIFF_SEED')
-    seed = int(seed) if seed else random.randrange(1 << 31)
-    print('seed %d (rerun with RBLD_DIFF_SEED=%d)' % (seed, seed))
-    sys.stdout.flush()
-    rnd = random.Random(seed)
-    if not os.access(RBLDNSD, os.X_OK):
-        print('FAIL: %s not found; the differential test needs the real '
-              'rbldnsd (apt-get install rbldnsd, or set RBLDNSD_BIN)' %
-              RBLDNSD)
-        return 1
-    if not os.access(RBLD, os.X_OK):
-        print('FAIL: %s is not an executable: build first (ninja -C build) '
-              'or set RBLD_BIN' % RBLD)
-        return 1
-
+def prepare(rnd):
+    """Random data files in a new folder, and the questions to ask about
+    them: (folder, generators, [(zone, name, type)])."""
     gens = {'f4': gen_ip4trie(rnd), 'f6': gen_ip6trie(rnd),
             'fs': gen_ip4set(rnd)}
     d = tempfile.mkdtemp(prefix='rbld-diff-')
@@ -773,6 +783,28 @@ def main():
                         ask(zone, v6name(0xffff00000000 | p, zone))
                         ask(ALL, v6name(0x2002 << 112 | p << 80 |
                                         rnd.getrandbits(16), ALL))
+    return d, gens, qs
+
+
+# ---------------------------------------------------------------- main
+
+def main():
+    seed = os.environ.get('RBLD_DIFF_SEED')
+    seed = int(seed) if seed else random.randrange(1 << 31)
+    print('seed %d (rerun with RBLD_DIFF_SEED=%d)' % (seed, seed))
+    sys.stdout.flush()
+    rnd = random.Random(seed)
+    if not os.access(RBLDNSD, os.X_OK):
+        print('FAIL: %s not found; the differential test needs the real '
+              'rbldnsd (apt-get install rbldnsd, or set RBLDNSD_BIN)' %
+              RBLDNSD)
+        return 1
+    if not os.access(RBLD, os.X_OK):
+        print('FAIL: %s is not an executable: build first (ninja -C build) '
+              'or set RBLD_BIN' % RBLD)
+        return 1
+
+    d, gens, qs = prepare(rnd)
     wires = [dns.message.make_query(name, t).to_wire() for _, name, t in qs]
     print('data: %s; %d questions to each server' % (
         ', '.join('%s %d lines' % (fn, len(gens[s].lines))

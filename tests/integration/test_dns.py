@@ -1252,12 +1252,12 @@ def test_check_option():
     data = os.path.join(d, 'd.rbl')
     write(data, '192.0.2.1\n')
     base = ('[rbld]\ndatabase = db\ndns = 127.0.0.1:0\n\n'
-            '[zone c.test]\nsources = d\ntransfer = 127.0.0.1/32\n\n'
+            '[zone c.test]\nsources = d\nnotify = 127.0.0.1:53\n\n'
             '[source d]\nkind = local\nfile = d.rbl\n')
     write(conf, base)
     r = run([RBLD, '-c', conf, '--check'])
     check(r.returncode == 0 and 'valid' in r.stdout and
-          'transfer and notify are not served yet' in r.stderr,
+          'notify is not sent yet' in r.stderr,
           'good config: exit %d\n%s%s' % (r.returncode, r.stdout, r.stderr))
     check(not os.path.exists(os.path.join(d, 'db')),
           '--check created the database')

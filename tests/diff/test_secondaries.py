@@ -1,0 +1,207 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-2-Clause
+"""
+Zone transfers to real secondaries: Knot and NSD, started here on loopback
+ports, take rbld's zones by zone transfer (Knot asks AXFR, NSD asks IXFR
+first and gets the whole zone), and then answer as rbld does.
+
+The data and the questions are the differential test's (random, seeded:
+RBLD_DIFF_SEED); what is compared is what a static zone can match: the
+rcode, the A records with their TTL, and whether TXT is there. Also
+checked: a client outside `transfer` is refused, AXFR over UDP is refused,
+and IXFR over UDP gives the SOA alone to a current client and TC to an
+older one.
+
+Environment: RBLD_BIN, RBLDCTL_BIN, NSD_BIN, KNOTD_BIN (default
+/usr/sbin/knotd), RBLD_DIFF_SEED, RBLD_KEEP_TMP=1. Exit status 0 when all
+of it holds; ends with "N passed, M failed".
+"""
+
+import os
+import random
+import shutil
+import socket
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.dont_write_bytecode = True     # no __pycache__ in the source tree
+import test_rbldnsd_diff as D  # noqa: E402  (data, questions, servers)
+import dns.flags  # noqa: E402
+import dns.message  # noqa: E402
+import dns.query  # noqa: E402
+import dns.rcode  # noqa: E402
+import dns.rdatatype  # noqa: E402
+import dns.rrset  # noqa: E402
+
+KNOTD = os.environ.get('KNOTD_BIN', '/usr/sbin/knotd')
+HOST = D.HOST
+SOA = dns.rdatatype.SOA
+RESULTS = [0, 0]
+
+
+def check(ok, what):
+    RESULTS[0 if ok else 1] += 1
+    print('%s: %s' % ('ok' if ok else 'FAIL', what))
+    sys.stdout.flush()
+    return ok
+
+
+def zones():
+    return [D.ALL] + [z for _, _, _, z in D.FILES]
+
+
+def serial_of(port, zone, tcp=False):
+    q = dns.message.make_query(zone, SOA)
+    try:
+        r = (dns.query.tcp if tcp else dns.query.udp)(q, HOST, port=port,
+                                                      timeout=2)
+    except Exception:
+        return None
+    for rs in r.answer:
+        if rs.rdtype == SOA:
+            return rs[0].serial
+    return None
+
+
+def start_knot(d, rbld_port):
+    """knotd, a secondary of every zone with rbld as its primary."""
+    kd = os.path.join(d, 'knot')
+    os.mkdir(kd)
+    last = None
+    for _ in range(3):
+        port = D.free_port()
+        conf = ['server:', '    rundir: "%s"' % kd,
+                '    listen: %s@%d' % (HOST, port),
+                'log:', '  - target: stderr', '    any: info',
+                'database:', '    storage: "%s"' % kd,
+                'remote:', '  - id: rbld',
+                '    address: %s@%d' % (HOST, rbld_port),
+                'acl:', '  - id: from_rbld', '    address: %s' % HOST,
+                '    action: notify',
+                'template:', '  - id: default', '    storage: "%s"' % kd,
+                '    master: rbld', '    acl: from_rbld',
+                '    semantic-checks: off',
+                'zone:']
+        conf += ['  - domain: %s' % z for z in zones()]
+        path = os.path.join(kd, 'knot.conf')
+        with open(path, 'w') as f:
+            f.write('\n'.join(conf) + '\n')
+        p = D.Daemon([KNOTD, '-c', path], 'knotd', cwd=kd)
+        if p.wait_for(r'server started', 20) is not None:
+            return p, port
+        last = p
+        p.stop()
+    raise RuntimeError('knotd did not start:\n' + last.tail())
+
+
+def wait_serials(port, want, timeout=60):
+    """Until the server on PORT answers every zone with the serial rbld
+    has; True if it did in time."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if all(serial_of(port, z) == want[z] for z in zones()):
+            return True
+        time.sleep(0.3)
+    return False
+
+
+def refusals(rbld_port):
+    """Who gets no transfer, and IXFR over UDP."""
+    z = D.ALL
+    q = dns.message.make_query(z, dns.rdatatype.AXFR)
+    try:
+        r = dns.query.tcp(q, HOST, port=rbld_port, timeout=5,
+                          source='127.0.0.2')
+        rc = r.rcode()
+        n = sum(len(rs) for rs in r.answer)
+    except Exception as e:
+        rc, n = str(e), -1
+    check(rc == dns.rcode.REFUSED and n == 0,
+          'AXFR from 127.0.0.2, outside transfer: REFUSED (%s)' % rc)
+    r = dns.query.udp(q, HOST, port=rbld_port, timeout=5)
+    check(r.rcode() == dns.rcode.REFUSED and not r.answer,
+          'AXFR over UDP: REFUSED (%s)' % dns.rcode.to_text(r.rcode()))
+    cur = serial_of(rbld_port, z)
+    for serial, current in ((cur, True), ((cur - 5) % (1 << 32), False)):
+        q = dns.message.make_query(z, dns.rdatatype.IXFR)
+        q.authority.append(dns.rrset.from_text(
+            z + '.', 0, 'IN', 'SOA', 'ns. host. %d 0 0 0 0' % serial))
+        r = dns.query.udp(q, HOST, port=rbld_port, timeout=5)
+        soas = [rs for rs in r.answer if rs.rdtype == SOA]
+        if current:
+            check(r.rcode() == 0 and len(r.answer) == 1 and soas and
+                  soas[0][0].serial == cur and not r.flags & dns.flags.TC,
+                  'IXFR over UDP from a current client: the SOA alone')
+        else:
+            check(r.rcode() == 0 and not r.answer and
+                  r.flags & dns.flags.TC,
+                  'IXFR over UDP from an older client: TC, to ask over TCP')
+    # The whole zone over TCP, SOA first and last.
+    q = dns.message.make_query(z, dns.rdatatype.AXFR)
+    rrs = []
+    for m in dns.query.xfr(HOST, z, port=rbld_port, timeout=30):
+        for rs in m.answer:
+            rrs += [(rs.rdtype, rd) for rd in rs]
+    check(len(rrs) > 2 and rrs[0][0] == SOA and rrs[-1][0] == SOA and
+          rrs[0][1].serial == cur and
+          sum(1 for t, _ in rrs if t == SOA) == 2,
+          'AXFR: %d records, SOA first and last' % len(rrs))
+
+
+def main():
+    seed = os.environ.get('RBLD_DIFF_SEED')
+    seed = int(seed) if seed else random.randrange(1 << 31)
+    print('seed %d (rerun with RBLD_DIFF_SEED=%d)' % (seed, seed))
+    for b in (D.RBLD, D.NSD, KNOTD):
+        if not os.access(b, os.X_OK):
+            print('FAIL: %s is missing (build rbld; apt-get install nsd '
+                  'knot)' % b)
+            print('0 passed, 1 failed')
+            return 1
+    rnd = random.Random(seed)
+    d, _, qs = D.prepare(rnd)
+    keep = D.static_questions(qs)
+    procs = []
+    try:
+        rbld, rport = D.start_rbld(d, ['transfer = 127.0.0.1/32'])
+        procs.append(rbld)
+        want = {z: serial_of(rport, z) for z in zones()}
+        refusals(rport)
+        knot, kport = start_knot(d, rport)
+        procs.append(knot)
+        nsd, nport = D.start_nsd(
+            d, zones(), lambda z: ['    request-xfr: %s@%d NOKEY' % (
+                HOST, rport), '    allow-notify: %s NOKEY' % HOST],
+            name='nsd-secondary')
+        procs.append(nsd)
+        for label, port in (('knot', kport), ('nsd', nport)):
+            if not check(wait_serials(port, want),
+                         '%s has every zone at rbld\'s serial' % label):
+                continue
+            bad = D.compare_static(qs, keep, port, rport, label.upper())
+            check(bad == 0, '%s answers as rbld: %d questions, %d '
+                  'mismatches' % (label, len(keep), bad))
+        xfrs = [ln for ln in rbld.lines if 'xfr: ' in ln]
+        peers = set(ln.split(' to ')[1].split(':')[0] for ln in xfrs
+                    if ' %s serial ' % D.ALL in ln and ' to ' in ln)
+        check(any('AXFR %s serial' % D.ALL in ln for ln in xfrs) and
+              peers == {HOST},
+              'rbld logged each transfer: %s' % '; '.join(
+                  ln.split(': ', 1)[1] for ln in xfrs[-3:]))
+    except Exception as e:
+        check(False, '%s: %s' % (type(e).__name__, e))
+    finally:
+        for p in procs:
+            p.stop()
+    ok = RESULTS[1] == 0
+    if ok and not os.environ.get('RBLD_KEEP_TMP'):
+        shutil.rmtree(d, ignore_errors=True)
+    else:
+        print('data kept in %s (seed %d)' % (d, seed))
+    print('%d passed, %d failed' % tuple(RESULTS))
+    return 0 if ok else 1
+
+
+if __name__ == '__main__':
+    sys.exit(main())
