@@ -690,13 +690,35 @@ def static_summary(wire):
     return (dns.rcode.to_text(m.rcode()), tuple(sorted(a)), ntxt)
 
 
-def static_questions(qs):
+def shared_first_labels(gens):
+    """The digits 0-9 that are the first label of both IPv4 names (first
+    octet) and IPv6 names (first nibble) of the data: under those, the two
+    families' names share one tree in a static zone, and a wildcard of one
+    answers names of the other (a limit of static zones, README)."""
+    v4, v6 = set(), set()
+    for key, g in gens.items():
+        for lo, hi in g.ranges:
+            if key == 'f6':
+                v6.update(range(lo >> 124, (hi >> 124) + 1))
+            else:
+                v4.update(range(lo >> 24, (hi >> 24) + 1))
+    return {str(x) for x in v4 & v6 if x < 10}
+
+
+def static_questions(qs, gens):
     """The questions a static zone answers as rbld does: real address
-    names (mapped and 6to4 names are rbld's own lookups)."""
+    names (mapped and 6to4 names are rbld's own lookups), but for those
+    under a first label both families use."""
+    shared = shared_first_labels(gens)
+
+    def first_label(name, zone):
+        return name[:-len(zone) - 1].rsplit('.', 1)[-1]
+
     return [i for i, (zone, name, t) in enumerate(qs)
             if not name.startswith(('f.f.f.f.0.0.0.0', '2.0.0.2.'))
             and '.f.f.f.f.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.' not in name
-            and not is_6to4(name)]
+            and not is_6to4(name)
+            and not (zone == ALL and first_label(name, zone) in shared)]
 
 
 def compare_static(qs, keep, port, rbld_port, label):
@@ -718,11 +740,11 @@ def compare_static(qs, keep, port, rbld_port, label):
     return bad
 
 
-def compare_bind_export(d, qs, res_rbld):
+def compare_bind_export(d, qs, gens):
     """The zones exported --format bind, served by nsd, answer as rbld
     does: for every question asked of a real address name."""
     zones = [ALL] + [z for _, _, _, z in FILES]
-    keep = static_questions(qs)
+    keep = static_questions(qs, gens)
     p, port = start_nsd(d, zones)
     try:
         bad = compare_static(qs, keep, port, PORTS['rbld'], 'EXPORT')
@@ -912,7 +934,7 @@ def main():
             print('FAIL: rbld and rbldnsd answer differently (seed %d)' %
                   seed)
             return 1
-        ok = compare_bind_export(d, qs, res['rbld']) == 0
+        ok = compare_bind_export(d, qs, gens) == 0
         print('PASS' if ok else 'FAIL: the bind export answers differently'
               ' (seed %d)' % seed)
         return 0 if ok else 1

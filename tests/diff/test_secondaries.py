@@ -160,8 +160,8 @@ def main():
             print('0 passed, 1 failed')
             return 1
     rnd = random.Random(seed)
-    d, _, qs = D.prepare(rnd)
-    keep = D.static_questions(qs)
+    d, gens, qs = D.prepare(rnd)
+    keep = D.static_questions(qs, gens)
     procs = []
     try:
         rbld, rport = D.start_rbld(d, ['transfer = 127.0.0.1/32'])
