@@ -92,6 +92,10 @@ struct conf_zone {
 	struct prefix	transfer[CONF_MAX_NETS];
 	int		nnotify;
 	struct endpoint notify[CONF_MAX_NOTIFY];
+	uint32_t	notify_interval;	/* seconds between NOTIFYs, at least */
+	uint64_t	journal_size;	/* bytes of IXFR journal kept, at most */
+	int		journal_steps;	/* steps kept, at most */
+	uint32_t	journal_age;	/* seconds a step is kept, at most */
 	const char	*conf_file;
 	int		conf_line;
 };

@@ -782,6 +782,22 @@ static const struct conf_item conf_zone_items[] = {
 	    .max = CONF_MAX_NETS, LIST(struct conf_zone, transfer, ntransfer) },
 	{ .name = "notify", .type = CONF_T_ENDPOINTS, .flags = CONF_F_REPEAT,
 	    .max = CONF_MAX_NOTIFY, LIST(struct conf_zone, notify, nnotify) },
+	{ .name = "notify-interval", .type = CONF_T_DURATION, .min = 1,
+	    .max = 3600, .dflt = 5, AT(struct conf_zone, notify_interval),
+	    .low = "notify-interval must be from 1s to 1h",
+	    .high = "notify-interval must be from 1s to 1h" },
+	{ .name = "journal-size", .type = CONF_T_SIZE, .min = 0,
+	    .max = INT64_C(1) << 32, .dflt = INT64_C(16) << 20,
+	    AT(struct conf_zone, journal_size),
+	    .high = "journal-size \"%s\" is too large (max 4G)" },
+	{ .name = "journal-steps", .type = CONF_T_INT, .flags = CONF_F_DIGITS,
+	    .min = 0, .max = 100000, .dflt = 1000,
+	    AT(struct conf_zone, journal_steps) },
+	{ .name = "journal-age", .type = CONF_T_DURATION, .min = 60,
+	    .max = 365 * 86400, .dflt = 7 * 86400,
+	    AT(struct conf_zone, journal_age),
+	    .low = "journal-age must be from 1m to 365d",
+	    .high = "journal-age must be from 1m to 365d" },
 };
 
 #define LOCAL		CONF_KIND(SOURCE_LOCAL)

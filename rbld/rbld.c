@@ -20,6 +20,7 @@
 #include "feed.h"
 #include "feed_fetch.h"
 #include "grace.h"
+#include "journal.h"
 #include "log.h"
 #include "net.h"
 #include "reports.h"
@@ -50,25 +51,6 @@ usage(FILE *f)
 	    "SIGTERM and SIGINT stop. Exit status: 0 ok, 1 error, 2 bad usage.\n");
 }
 
-/* Settings rbld.conf takes that this release reads but does not act on. */
-static void
-warn_unsupported(const struct conf *conf, FILE *out)
-{
-	for (int z = 0; z < conf->nzones; z++) {
-		const struct conf_zone *cz = &conf->zones[z];
-
-		if (cz->nnotify == 0)
-			continue;
-		if (out != NULL)
-			fprintf(out, "%s: zone %s: notify is not sent yet; "
-			    "secondaries must poll the SOA (its refresh)\n",
-			    conf->path, cz->name);
-		else
-			log_warnx("zone %s: notify is not sent yet; secondaries "
-			    "must poll the SOA (its refresh)", cz->name);
-	}
-}
-
 /* --check: the config, then every data file it names. */
 static int
 check_all(const char *path)
@@ -78,7 +60,6 @@ check_all(const char *path)
 
 	if (conf == NULL)
 		return 1;
-	warn_unsupported(conf, stderr);
 	for (int i = 0; i < conf->nsources; i++)
 		if (conf->sources[i].file != NULL)
 			bad += source_check_file(conf->sources[i].file, stderr);
@@ -185,6 +166,7 @@ main(int argc, char **argv)
 	struct store *st;
 	struct net *net;
 	struct feeds *feeds;
+	struct journal *jr;
 	struct commitq *cq;
 	struct api *api;
 	bool check = false, debug = false;
@@ -224,7 +206,6 @@ main(int argc, char **argv)
 
 	if ((nc = conf_load(path, stderr)) == NULL)
 		fatalx("%s: configuration has errors, not starting", path);
-	warn_unsupported(nc, NULL);
 	fetch_global_init();
 	if ((net = net_bind(nc, err, sizeof(err))) == NULL)
 		fatalx("dns: %s", err);
@@ -255,6 +236,9 @@ main(int argc, char **argv)
 	log_info("rbld %s ready: %d zone(s), %d source(s), database %s",
 	    RBLD_VERSION, conf->nzones, conf->nsources, conf->database);
 	load_sources(runtime_view(rt), st, false, missing);
+	/* After the first load, which a journal could only record whole. */
+	if ((jr = journal_start(st, runtime_views(rt))) == NULL)
+		fatal("cannot start the zone journals");
 	/* Feeds are fetched by a thread of their own: never in the way of DNS. */
 	if ((feeds = feeds_start(st, conf, runtime_view(rt)->srcids)) == NULL)
 		fatal("cannot start the feed scheduler");
@@ -279,8 +263,7 @@ main(int argc, char **argv)
 				    "keeping the old one", path);
 				continue;
 			}
-			warn_unsupported(nc, NULL);
-			if (!listens_equal(conf, nc) ||
+					if (!listens_equal(conf, nc) ||
 			    strcmp(conf->database, nc->database) != 0)
 				log_warnx("listen addresses, workers and "
 				    "database change only on restart");
@@ -346,6 +329,7 @@ main(int argc, char **argv)
 	api_stop(api);
 	commitq_stop(cq);
 	feeds_stop(feeds);
+	journal_stop(jr);
 	net_stop(net);
 	api_free(api);
 	runtime_free(rt);

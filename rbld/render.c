@@ -87,6 +87,12 @@ struct render {
 	int		 order[2 * LISTING_MAX_HITS], nord, iord;
 
 	unsigned long	 names, records;
+
+	/* render_region: only names under this first label */
+	bool		 region;
+	int		 rfamily;
+	unsigned	 rdigit;
+	struct prefix	 within;
 };
 
 static int
@@ -306,8 +312,8 @@ family_begin(struct render *r, int family)
 	memset(&r->lv[0], 0, sizeof(r->lv[0]));
 	r->lv[0].n.family = (uint8_t)family;
 	store_scan_free(r->scan);
-	if ((r->scan = store_scan_new(r->rd, family, vz->srcids,
-	    vz->nsrc)) == NULL)
+	if ((r->scan = store_scan_within(r->rd, family, vz->srcids,
+	    vz->nsrc, r->region ? &r->within : NULL)) == NULL)
 		return -1;
 	if (listing_unasked(r->v, family, extra_add, r) != 0)
 		return -1;
@@ -320,6 +326,15 @@ family_begin(struct render *r, int family)
 	}
 	for (size_t i = 0; i < r->nextra; i++)
 		ipaddr_mask(&r->extra[i]);
+	if (r->region) {
+		size_t o = 0;
+
+		for (size_t i = 0; i < r->nextra; i++)
+			if (ipaddr_contains(&r->within, &r->extra[i]) ||
+			    ipaddr_contains(&r->extra[i], &r->within))
+				r->extra[o++] = r->extra[i];
+		r->nextra = o;
+	}
 	if (r->nextra > 1)
 		qsort(r->extra, r->nextra, sizeof(*r->extra), prefix_qcmp);
 	return 0;
@@ -394,6 +409,9 @@ node_next(struct render *r, struct node *out)
 			continue;
 		r->last = *out;
 		r->last_valid = true;
+		/* A shorter prefix's pieces outside the region. */
+		if (r->region && digit_at(r->family, out->addr, 1) != r->rdigit)
+			continue;
 		return 1;
 	}
 }
@@ -605,16 +623,16 @@ render_next(struct render *r, struct render_name *name,
 				return -1;
 			continue;
 		}
-		if (r->family == 6)
+		if (r->family == 6 || r->region)
 			return 0;
 		if (family_begin(r, 6) != 0)
 			return -1;
 	}
 }
 
-struct render *
-render_new(const struct view *v, int z, struct store_reader *rd,
-    const struct apex *ap, uint32_t now)
+static struct render *
+render_start(const struct view *v, int z, struct store_reader *rd,
+    const struct apex *ap, uint32_t now, int family, int digit)
 {
 	struct render *r;
 
@@ -625,7 +643,16 @@ render_new(const struct view *v, int z, struct store_reader *rd,
 	r->rd = rd;
 	r->ap = ap;
 	r->now = now;
-	if (family_begin(r, 4) != 0) {
+	if (digit >= 0) {
+		r->region = true;
+		r->rfamily = family;
+		r->rdigit = (unsigned)digit;
+		memset(&r->within, 0, sizeof(r->within));
+		r->within.family = (uint8_t)family;
+		r->within.len = (uint8_t)digit_bits(family);
+		set_digit(family, r->within.addr, 1, (unsigned)digit);
+	}
+	if (family_begin(r, family) != 0) {
 		int e = errno;
 
 		render_free(r);
@@ -633,6 +660,24 @@ render_new(const struct view *v, int z, struct store_reader *rd,
 		return NULL;
 	}
 	return r;
+}
+
+struct render *
+render_new(const struct view *v, int z, struct store_reader *rd,
+    const struct apex *ap, uint32_t now)
+{
+	return render_start(v, z, rd, ap, now, 4, -1);
+}
+
+struct render *
+render_region(const struct view *v, int z, struct store_reader *rd,
+    const struct apex *ap, uint32_t now, int family, unsigned digit)
+{
+	if ((family != 4 && family != 6) || digit >= (family == 4 ? 256u : 16u)) {
+		errno = EINVAL;
+		return NULL;
+	}
+	return render_start(v, z, rd, ap, now, family, (int)digit);
 }
 
 void

@@ -59,6 +59,15 @@ struct render	*render_new(const struct view *v, int z,
 		    uint32_t now);
 
 /*
+ * Only the names under one first label, FAMILY's first octet or nibble
+ * DIGIT (a store_dirty region): exactly the records render_new gives
+ * there, for a journal step that re-renders what a change touched.
+ */
+struct render	*render_region(const struct view *v, int z,
+		    struct store_reader *rd, const struct apex *ap,
+		    uint32_t now, int family, unsigned digit);
+
+/*
  * The next record: 1 with *NAME and *RR (valid until the next call), 0
  * when the zone is done, -1 with errno (EIO, ENOMEM). A name's A records
  * come before its TXT records.

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "grace.h"
+#include "log.h"
 #include "runtime.h"
 #include "source.h"
 
@@ -64,6 +65,23 @@ runtime_publish(struct runtime *rt, struct conf *conf, struct view *v)
 {
 	struct conf *old = rt->conf;
 
+	/* A zone whose records this view changes gets a new serial before
+	 * the view serves: its secondaries' copies are stale. */
+	for (int z = 0; z < v->nzones; z++) {
+		const char *name = v->zones[z].cz->name;
+
+		switch (store_zone_config(rt->st, name,
+		    view_zone_fingerprint(v, z))) {
+		case 1:
+			log_info("zone %s: the configuration changes its "
+			    "records: its serial moves", name);
+			break;
+		case -1:
+			log_warn("zone %s: cannot record its configuration",
+			    name);
+			break;
+		}
+	}
 	rt->view = v;
 	view_set(&rt->views, v);
 	if (old != conf) {

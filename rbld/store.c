@@ -15,7 +15,7 @@
 #include "wire.h"
 
 /*
- * Schema, version 2 (meta "version"): seven named databases in one LMDB
+ * Schema, version 2 (meta "version"): eight named databases in one LMDB
  * environment. Key fields of more than one byte are big-endian, so that
  * keys sort numerically. Values are in host order (an LMDB file is not
  * portable across architectures anyway), but for the source records,
@@ -34,6 +34,8 @@
  *   srcids   key    source id(2)          value  source name (no NUL)
  *   texts    key    text id(4)            value  TXT template (no NUL)
  *   textidx  key    TXT template          value  text id(4, host order)
+ *   journal  each zone's IXFR journal: store_journal.c describes it (a
+ *            file that no rbld since has written to may lack it)
  *   records  key    the owner's (reports.c: 'R' source id(2) family(1)
  *                   address(16) prefix length(1))
  *            value  the owner's encoding (reports.c describes its own)
@@ -47,6 +49,10 @@
  *            "nextsrc"    uint32       the next source id (from 1)
  *            "count:ID"   int64        entries of source ID (decimal)
  *            "zone:NAME"  uint32       serial of zone NAME
+ *            "dirty:NAME" 35 bytes     where zone NAME changed since its
+ *                                      journal's last step (store_journal.c)
+ *            "zonecfg:NAME" uint64, big-endian: the configuration zone
+ *                                      NAME's records were last made from
  *            "blob:..."   small named records of other modules
  *                         (store_blob_*), each encoded field by field,
  *                         big-endian, by its owner, who describes it:
@@ -182,6 +188,15 @@ st_open_dbs(struct store *st, const char *path, bool *grow, char *err,
 		    "database not initialised (run rbld once)" : path, rc);
 		goto fail;
 	}
+	/* Younger than the others: a file no rbld has written to since may
+	 * lack it, which for a read-only open means an empty journal. */
+	rc = mdb_dbi_open(txn, "journal", create, &st->journal);
+	if (rc != 0 && !(rc == MDB_NOTFOUND && st->readonly)) {
+		st_err(err, errlen, path, rc);
+		*grow = rc == MDB_MAP_FULL;
+		goto fail;
+	}
+	st->has_journal = rc == 0;
 	rc = st_meta_get(txn, st, "version", &version, sizeof(version));
 	if (rc == MDB_NOTFOUND && !st->readonly) {
 		version = STORE_VERSION;
@@ -492,6 +507,9 @@ w_commit(struct wctx *w)
 
 		if (!(w->touched & 1u << z))
 			continue;
+		if ((rc = st_dirty_add(w->txn, st, w->zt->zones[z].name,
+		    &w->dirty)) != 0)
+			goto fail;
 		snprintf(name, sizeof(name), "zone:%s", w->zt->zones[z].name);
 		rc = st_meta_get(w->txn, st, name, &serial, sizeof(serial));
 		if (rc != 0 && rc != MDB_NOTFOUND)

@@ -193,6 +193,74 @@ int		 store_reader_walk(struct store_reader *r, int src,
 		    int (*fn)(void *arg, const struct store_entry *), void *arg);
 
 /*
+ * Where a zone changed: a bit per IPv4 first octet and per IPv6 first
+ * nibble (the regions a zone is rendered in, render.h), or everything.
+ * Every commit that changes a zone adds its regions to the zone's record
+ * (meta "dirty:ZONE"), which its journal's builder reads and clears.
+ */
+struct store_dirty {
+	uint8_t		v4[32], v6[2];
+	bool		all;
+};
+
+/* Mark the regions a prefix (FAMILY, PLEN, masked address ADDR) touches. */
+void		 store_dirty_mark(struct store_dirty *, int family, int plen,
+		    const uint8_t *addr);
+bool		 store_dirty_any(const struct store_dirty *);
+/* Zone ZONE's record in R's snapshot (all clear when none). */
+int		 store_reader_dirty(struct store_reader *r, const char *zone,
+		    struct store_dirty *out);
+
+/*
+ * Zone ZONE's records now depend on configuration FINGERPRINT
+ * (view_zone_fingerprint): when it differs from the one recorded, record
+ * it, move the zone's serial and mark everything dirty. 1 when the serial
+ * moved, 0 when nothing changed, -1 with errno.
+ */
+int		 store_zone_config(struct store *, const char *zone,
+		    uint64_t fingerprint);
+
+/*
+ * The journal of a zone's rendered changes, for IXFR: steps, each the
+ * records one serial removed and added going to the next (an opaque blob,
+ * journal.c's encoding), oldest first, bounded by bytes, steps and age.
+ * store_journal_append adds the step FROM -> TO (TO must be the zone's
+ * serial in the snapshot the step was made in) and drops the oldest steps
+ * beyond the bounds, and clears the zone's dirty record when the zone is
+ * still at TO; with BLOB NULL it only empties the journal (a change it
+ * cannot tell: clients take a full transfer) and clears the record.
+ * 0, or -1 with errno (ENOSPC, EIO, EACCES).
+ */
+struct store_journal_limits {
+	size_t		bytes;
+	unsigned	steps;
+	uint32_t	age;		/* seconds */
+};
+
+int		 store_journal_append(struct store *, const char *zone,
+		    uint32_t from, uint32_t to, const void *blob, size_t len,
+		    const struct store_journal_limits *lim);
+
+/* The steps from serial FROM on, in R's snapshot: FN(ARG, FROM, TO, BLOB,
+ * LEN) for each in order until it returns non-zero. 0 when the steps reach
+ * from FROM to the newest, ENOENT when FROM is not in the journal (or the
+ * chain is broken), -1 (errno EIO) on a read error. BLOB stays valid
+ * until the snapshot ends. */
+int		 store_reader_journal(struct store_reader *r, const char *zone,
+		    uint32_t from, int (*fn)(void *arg, uint32_t from,
+		    uint32_t to, const uint8_t *blob, size_t len), void *arg);
+
+/* The journal's extent in R's snapshot, for status: steps, bytes, the
+ * oldest serial a client may have for an IXFR (0 steps: none). */
+struct store_journal_info {
+	unsigned	steps;
+	size_t		bytes;
+	uint32_t	oldest, newest;
+};
+int		 store_reader_journal_info(struct store_reader *r,
+		    const char *zone, struct store_journal_info *out);
+
+/*
  * The entries of sources SRCIDS (NSRC store ids) of one FAMILY in address
  * order, then prefix length, then source id, from the snapshot R holds:
  * what a renderer streaming a zone walks. Holds a cursor per prefix length
@@ -212,6 +280,9 @@ struct store_scan_item {
 
 struct store_scan *store_scan_new(struct store_reader *r, int family,
 		    const int *srcids, int nsrc);
+/* Only the entries that meet WITHIN (inside it, or containing it). */
+struct store_scan *store_scan_within(struct store_reader *r, int family,
+		    const int *srcids, int nsrc, const struct prefix *within);
 int		 store_scan_next(struct store_scan *, struct store_scan_item *out);
 void		 store_scan_suspend(struct store_scan *);
 int		 store_scan_resume(struct store_scan *);
@@ -310,6 +381,10 @@ size_t		 store_index_bytes(struct store *);
 /* ---- readers: one per DNS worker thread ---- */
 
 struct store_reader *store_reader_new(struct store *);
+/* A reader whose snapshot may be held across read sections (a journal's
+ * base, kept from one step to the next): it never uses the in-memory
+ * index, and its begin and end are no read section. */
+struct store_reader *store_reader_new_long(struct store *);
 void		 store_reader_free(struct store_reader *);
 
 /* Does a writer wait for every snapshot to end (to grow the map)? A long

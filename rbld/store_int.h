@@ -71,6 +71,8 @@ struct zonetab {
 struct store {
 	MDB_env		*env;
 	MDB_dbi		 entries, sources, srcids, texts, textidx, meta, records;
+	MDB_dbi		 journal;
+	bool		 has_journal;	/* a read-only open of an older file: none */
 	bool		 readonly;
 	uint64_t	 mapsize;
 	/* Writers and readers hold it shared; growing the map takes it alone. */
@@ -108,6 +110,7 @@ struct store_reader {
 	struct store_srcmeta *srcmeta[STORE_MAX_SOURCES];
 	bool		 srchave[STORE_MAX_SOURCES];
 	bool		 held;		/* inside begin/end, and a read section */
+	bool		 long_lived;	/* store_reader_new_long: no section */
 	/* Set while this reader holds a transaction: a resize waits for it.
 	 * One flag per reader, not a shared lock, so that two workers never
 	 * fight over one cache line for every batch. */
@@ -123,18 +126,24 @@ struct wctx {
 	bool		 plen_dirty;
 	int64_t		*cntdelta;	/* per source id */
 	uint32_t	 touched;	/* zones whose serial must move */
+	struct store_dirty dirty;	/* where, for the zones' journals */
 	uint64_t	 changes;
 	uint64_t	 changes0;	/* as the transaction began */
 	bool		 wrote;		/* anything at all: else abort, not commit */
 	const struct zonetab *zt;	/* as the transaction began */
 };
 
-/* A change in source SRC: the serials of its zones move at commit. */
+/* A change in source SRC at entry KEY (NULL: to all its answers): the
+ * serials of its zones move at commit, and their journals learn where. */
 static inline void
-w_touch(struct wctx *w, int src)
+w_touch(struct wctx *w, int src, const uint8_t *key)
 {
 	w->touched |= w->zt->srczones[src];
 	w->changes++;
+	if (key == NULL)
+		w->dirty.all = true;
+	else
+		store_dirty_mark(&w->dirty, key[0], key[1], key + 2);
 }
 
 /* Count a key that appears (+1) or goes (-1). */
@@ -147,7 +156,7 @@ w_count(struct wctx *w, const uint8_t *key, int src, int delta)
 		w->plen6[key[1]] += (uint32_t)delta;
 	w->plen_dirty = true;
 	w->cntdelta[src] += delta;
-	w_touch(w, src);
+	w_touch(w, src, key);
 }
 
 /* Arguments of w_add and w_del, which batches run too. */
@@ -236,6 +245,9 @@ int		 st_errno(int rc);
 /* -1 with errno st_errno(RC), for functions with no message to give. */
 int		 st_fail(int rc);
 
+/* OR D into zone ZONE's dirty record (store_journal.c). */
+int		 st_dirty_add(MDB_txn *, struct store *, const char *zone,
+		    const struct store_dirty *d);
 /* A meta record of exactly LEN bytes; LMDB codes (MDB_CORRUPTED if the
  * size differs). */
 int		 st_meta_get(MDB_txn *, struct store *, const char *name,

@@ -29,6 +29,16 @@ store_reader_new(struct store *st)
 	return r;
 }
 
+struct store_reader *
+store_reader_new_long(struct store *st)
+{
+	struct store_reader *r = store_reader_new(st);
+
+	if (r != NULL)
+		r->long_lived = true;
+	return r;
+}
+
 void
 store_reader_free(struct store_reader *r)
 {
@@ -102,7 +112,8 @@ store_reader_begin(struct store_reader *r)
 	int rc;
 
 	/* The index and the zone table are read inside a read section:
-	 * what a swap retires stays until store_reader_end. */
+	 * what a swap retires stays until store_reader_end (a long-lived
+	 * reader's section only lasts the begin: it never uses the index). */
 	grace_enter();
 	for (;;) {
 		atomic_store(&r->active, 1);
@@ -143,7 +154,10 @@ store_reader_begin(struct store_reader *r)
 		rd_refresh(r);
 	}
 	/* Use the index only if it is exactly this snapshot. */
-	{
+	if (r->long_lived) {
+		r->fast = NULL;
+		grace_exit();
+	} else {
 		struct index *ix = atomic_load_explicit(&st->index,
 		    memory_order_acquire);
 
@@ -172,7 +186,8 @@ store_reader_end(struct store_reader *r)
 	r->held = false;
 	r->fast = NULL;
 	atomic_store(&r->active, 0);
-	grace_exit();
+	if (!r->long_lived)
+		grace_exit();
 }
 
 int

@@ -27,7 +27,20 @@ struct store_scan {
 	struct scan_head h[129 + 1];
 	int		 heap[129 + 1], nheap;	/* indexes into h, live heads */
 	bool		 open;		/* cursors are open in rd's snapshot */
+	bool		 bounded;	/* only entries that meet WITHIN */
+	struct prefix	 within;
 };
+
+/* Do the first BITS bits of A and B agree? */
+static bool
+bits_equal(const uint8_t *a, const uint8_t *b, int bits)
+{
+	int n = bits / 8, r = bits % 8;
+
+	if (memcmp(a, b, (size_t)n) != 0)
+		return false;
+	return r == 0 || ((a[n] ^ b[n]) & (uint8_t)(0xff00 >> r)) == 0;
+}
 
 /* Address, then prefix length, then source: the order a zone's names go. */
 static int
@@ -95,6 +108,9 @@ head_seek(struct store_scan *s, struct scan_head *h, bool with_equal)
 
 		if (k.mv_size < 2 || kp[0] != fam || kp[1] != plen)
 			break;
+		if (s->bounded && !bits_equal(kp + 2, s->within.addr,
+		    plen < s->within.len ? plen : s->within.len))
+			break;		/* past the range: nothing more meets it */
 		if (k.mv_size != h->klen || v.mv_size < sizeof(struct entval))
 			return EIO;		/* damage, not the end */
 		if (wanted(s, &k)) {
@@ -149,6 +165,13 @@ struct store_scan *
 store_scan_new(struct store_reader *r, int family, const int *srcids,
     int nsrc)
 {
+	return store_scan_within(r, family, srcids, nsrc, NULL);
+}
+
+struct store_scan *
+store_scan_within(struct store_reader *r, int family, const int *srcids,
+    int nsrc, const struct prefix *within)
+{
 	const uint8_t *plens = family == 4 ? r->plens4 : r->plens6;
 	int np = family == 4 ? r->n4 : r->n6;
 	struct store_scan *s;
@@ -161,6 +184,11 @@ store_scan_new(struct store_reader *r, int family, const int *srcids,
 		return NULL;
 	s->rd = r;
 	s->family = family;
+	if (within != NULL) {
+		s->bounded = true;
+		s->within = *within;
+		ipaddr_mask(&s->within);
+	}
 	for (int i = 0; i < nsrc; i++)
 		if (srcids[i] > 0 && srcids[i] < STORE_MAX_SOURCES)
 			s->want[srcids[i] / 8] |= (uint8_t)(1u << (srcids[i] % 8));
@@ -168,7 +196,10 @@ store_scan_new(struct store_reader *r, int family, const int *srcids,
 		struct scan_head *h = &s->h[s->nh++];
 		uint8_t zero[16] = { 0 };
 
-		h->klen = key_build(h->key, family, plens[i], zero, 0);
+		/* key_build masks: a shorter prefix that contains WITHIN
+		 * starts at WITHIN's address kept to its own length. */
+		h->klen = key_build(h->key, family, plens[i], s->bounded ?
+		    s->within.addr : zero, 0);
 	}
 	if (scan_open(s, true) != 0) {
 		free(s);

@@ -188,7 +188,7 @@ w_replace(struct wctx *w, void *arg)
 			if (!exists)
 				w_count(w, n->key, ra->src, +1);
 			else
-				w_touch(w, ra->src);
+				w_touch(w, ra->src, n->key);
 			ra->changed++;
 			i++;
 			/* The cursor sits on the key just written. */
@@ -199,7 +199,7 @@ w_replace(struct wctx *w, void *arg)
 	if (rc == 0 && ra->meta != NULL) {
 		/* A new $TTL, $SOA or $NS changes answers: the serial moves. */
 		if (!rec.has_meta || srcmeta_answers_differ(&rec.meta, ra->meta))
-			w_touch(w, ra->src);
+			w_touch(w, ra->src, NULL);
 		rec.meta = *ra->meta;
 		rec.has_meta = true;
 		w->wrote = true;
@@ -306,7 +306,7 @@ w_import(struct wctx *w, void *arg)
 		}
 		if ((rc = mdb_put(w->txn, w->st->entries, &k, &v, 0)) != 0)
 			return rc;
-		w_touch(w, ra->src);
+		w_touch(w, ra->src, k.mv_data);
 		ra->changed++;
 	}
 	return 0;
@@ -399,7 +399,7 @@ w_add(struct wctx *w, void *arg)
 	if (rc == MDB_NOTFOUND)
 		w_count(w, key, aa->src, +1);
 	else
-		w_touch(w, aa->src);
+		w_touch(w, aa->src, key);
 	return mdb_put(w->txn, w->st->entries, &k, &v, 0);
 }
 

@@ -252,3 +252,53 @@ view_apex_cached(const struct view *v, int z, struct store_reader *rd,
 	}
 	return &c->apex[z];
 }
+
+/* FNV-1a, 64 bits. */
+static uint64_t
+fnv(uint64_t h, const void *p, size_t n)
+{
+	const uint8_t *b = p;
+
+	for (size_t i = 0; i < n; i++) {
+		h ^= b[i];
+		h *= 0x100000001b3ull;
+	}
+	return h;
+}
+
+uint64_t
+view_zone_fingerprint(const struct view *v, int z)
+{
+	const struct view_zone *vz = &v->zones[z];
+	const struct apex *ap = &vz->conf_apex;
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	h = fnv(h, ap->mname, ap->mlen);
+	h = fnv(h, ap->rname, ap->rlen);
+	h = fnv(h, &ap->soa_ttl, sizeof(ap->soa_ttl));
+	h = fnv(h, &ap->refresh, sizeof(ap->refresh));
+	h = fnv(h, &ap->retry, sizeof(ap->retry));
+	h = fnv(h, &ap->expire, sizeof(ap->expire));
+	h = fnv(h, &ap->minimum, sizeof(ap->minimum));
+	h = fnv(h, &ap->ns_ttl, sizeof(ap->ns_ttl));
+	for (int i = 0; i < ap->nns; i++)
+		h = fnv(h, ap->ns[i], ap->nslen[i]);
+	h = fnv(h, &vz->ttl, sizeof(vz->ttl));
+	for (int i = 0; i < vz->nsrc; i++) {
+		const struct conf_source *cs = vz->src[i];
+
+		h = fnv(h, &vz->srcids[i], sizeof(vz->srcids[i]));
+		h = fnv(h, &cs->a, sizeof(cs->a));
+		if (cs->txt != NULL)
+			h = fnv(h, cs->txt, strlen(cs->txt) + 1);
+		h = fnv(h, "|", 1);
+	}
+	for (int i = 0; i < v->nallow; i++) {
+		const struct prefix *p = &v->allow[i];
+
+		h = fnv(h, &p->family, 1);
+		h = fnv(h, &p->len, 1);
+		h = fnv(h, p->addr, 16);
+	}
+	return h;
+}

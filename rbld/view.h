@@ -100,6 +100,14 @@ void		 view_apex(const struct view *, int z, struct store_reader *rd,
 		    struct apex *out);
 
 /*
+ * What zone Z's records depend on besides the store (its SOA and NS, TTL,
+ * sources and their defaults, [allow]), as a number that changes when any
+ * of it does: a reload that changes it moves the zone's serial
+ * (store_zone_config), since its secondaries' copies are stale.
+ */
+uint64_t	 view_zone_fingerprint(const struct view *v, int z);
+
+/*
  * One thread's apexes, each resolved once and kept while the view and the
  * snapshot stay the same: answers read them without converting a name.
  */

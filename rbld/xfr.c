@@ -14,6 +14,7 @@
 
 #include "dns.h"
 #include "grace.h"
+#include "journal.h"
 #include "log.h"
 #include "render.h"
 #include "wire.h"
@@ -187,8 +188,9 @@ stream_zone(struct stream *s)
 	struct render *r;
 	int n;
 
-	if ((r = render_new(s->v, s->req.zone, s->rd, &s->ap,
-	    (uint32_t)time(NULL))) == NULL)
+	/* Time 0: the committed entries, as the journal renders them
+	 * (journal.c), so that a serial names one set of records. */
+	if ((r = render_new(s->v, s->req.zone, s->rd, &s->ap, 0)) == NULL)
 		return -1;
 	msg_begin(s);
 	if (put(s, REC_SOA, 0, NULL, 0, NULL) < 0)
@@ -217,6 +219,109 @@ fail:
 	return -1;
 }
 
+/* ---- IXFR from the journal (RFC 1995) ---- */
+
+struct chain {
+	struct journal_diff *d;
+	uint32_t	 at;		/* the serial the steps reach */
+	unsigned	 steps;
+};
+
+static int
+chain_step(void *arg, uint32_t from, uint32_t to, const uint8_t *blob,
+    size_t len)
+{
+	struct chain *c = arg;
+
+	(void)from;
+	c->at = to;
+	c->steps++;
+	return journal_diff_add(c->d, blob, len) != 0;
+}
+
+struct emit {
+	struct stream	*s;
+	int		 err;
+};
+
+/* A journal record (owner labels, type, TTL, rdata) into the stream. */
+static int
+emit_rec(void *arg, const uint8_t *r, size_t len)
+{
+	struct emit *e = arg;
+	struct stream *s = e->s;
+	uint8_t owner[WIRE_NAME_MAX];
+	size_t olen = r[0], rdlen;
+	struct listing_rr rr;
+
+	(void)len;
+	if (olen + 2 > sizeof(owner))
+		return e->err = -1;
+	memcpy(owner, r + 1, olen);
+	memcpy(owner + olen, apex_ptr, 2);
+	memset(&rr, 0, sizeof(rr));
+	rr.type = wire_get16(r + 1 + olen);
+	rr.ttl = wire_get32(r + 1 + olen + 2);
+	rdlen = wire_get16(r + 1 + olen + 6);
+	if (rr.type == TYPE_A && rdlen == 4)
+		rr.a = wire_get32(r + 1 + olen + 8);
+	else if (rr.type == TYPE_TXT && rdlen >= 1 &&
+	    r[1 + olen + 8] == rdlen - 1) {
+		rr.txtlen = (uint8_t)(rdlen - 1);
+		memcpy(rr.txt, r + 1 + olen + 9, rr.txtlen);
+	} else
+		return e->err = -1;
+	if (put(s, REC_RR, 0, owner, olen + 2, &rr) < 0)
+		return e->err = -1;
+	return 0;
+}
+
+/*
+ * The difference from the client's serial to the journal's newest, as
+ * one condensed step: SOA(new), SOA(old), what goes, SOA(new), what
+ * comes, SOA(new). 1 when the journal cannot answer (then the whole
+ * zone), 0 when sent, -1 on failure.
+ */
+static int
+stream_ixfr(struct stream *s)
+{
+	struct chain c = { journal_diff_new(), 0, 0 };
+	struct emit e = { s, 0 };
+	uint32_t cur = s->serial;
+	int rc;
+
+	if (c.d == NULL)
+		return -1;
+	rc = store_reader_journal(s->rd, s->vz->cz->name, s->req.serial,
+	    chain_step, &c);
+	if (rc != 0 || c.steps == 0) {
+		journal_diff_free(c.d);
+		return rc < 0 ? -1 : 1;
+	}
+	/* The journal may trail the newest commit by a step: the client
+	 * gets what it holds, and asks again after the next NOTIFY. */
+	s->serial = c.at;
+	msg_begin(s);
+	rc = -1;
+	if (put(s, REC_SOA, 0, NULL, 0, NULL) < 0)
+		goto out;
+	s->serial = s->req.serial;
+	if (put(s, REC_SOA, 0, NULL, 0, NULL) < 0)
+		goto out;
+	s->serial = c.at;
+	if (journal_diff_each(c.d, false, emit_rec, &e) != 0 || e.err ||
+	    put(s, REC_SOA, 0, NULL, 0, NULL) < 0 ||
+	    journal_diff_each(c.d, true, emit_rec, &e) != 0 || e.err ||
+	    put(s, REC_SOA, 0, NULL, 0, NULL) < 0 || msg_send(s) != 0)
+		goto out;
+	rc = 0;
+out:
+	if (rc != 0)
+		s->serial = cur;
+	journal_diff_free(c.d);
+	return rc;
+}
+
 static void
 reply_error(struct stream *s, int rcode)
 {
@@ -236,6 +341,7 @@ serve(struct stream *s)
 	char peer[IPADDR_STRLEN];
 	uint64_t t0 = now_ms();
 	bool current = false;
+	const char *kind = NULL;
 	int rc;
 
 	ipaddr_format(&j->peer, true, peer, sizeof(peer));
@@ -263,6 +369,9 @@ serve(struct stream *s)
 		current = true;
 		msg_begin(s);
 		rc = put(s, REC_SOA, 0, NULL, 0, NULL) < 0 ? -1 : msg_send(s);
+	} else if (s->req.qtype == TYPE_IXFR && s->req.has_serial &&
+	    (rc = stream_ixfr(s)) <= 0) {
+		kind = rc == 0 ? "IXFR" : kind;
 	} else
 		rc = stream_zone(s);
 	if (rc != 0) {
@@ -275,11 +384,17 @@ serve(struct stream *s)
 			    "bytes", s->vz->cz->name, s->serial, peer, s->bytes);
 		goto out;
 	}
-	log_info("xfr: %s %s serial %u to %s: %lu records, %zu bytes, %lu "
-	    "messages, %llu ms", current ? "IXFR (current)" :
-	    s->req.qtype == TYPE_IXFR ? "IXFR as AXFR" : "AXFR",
-	    s->vz->cz->name, s->serial, peer, s->records, s->bytes,
-	    s->messages, (unsigned long long)(now_ms() - t0));
+	if (kind != NULL)
+		log_info("xfr: IXFR %s serial %u -> %u to %s: %lu records, "
+		    "%zu bytes, %lu messages, %llu ms", s->vz->cz->name,
+		    s->req.serial, s->serial, peer, s->records, s->bytes,
+		    s->messages, (unsigned long long)(now_ms() - t0));
+	else
+		log_info("xfr: %s %s serial %u to %s: %lu records, %zu bytes, "
+		    "%lu messages, %llu ms", current ? "IXFR (current)" :
+		    s->req.qtype == TYPE_IXFR ? "IXFR as AXFR" : "AXFR",
+		    s->vz->cz->name, s->serial, peer, s->records, s->bytes,
+		    s->messages, (unsigned long long)(now_ms() - t0));
 out:
 	if (s->rd != NULL) {
 		store_reader_end(s->rd);

@@ -17,10 +17,13 @@ Environment: RBLD_BIN, RBLDCTL_BIN, NSD_BIN, KNOTD_BIN (default
 of it holds; ends with "N passed, M failed".
 """
 
+import ipaddress
 import os
 import random
 import shutil
+import signal
 import socket
+import subprocess
 import sys
 import time
 
@@ -149,6 +152,91 @@ def refusals(rbld_port):
           'AXFR: %d records, SOA first and last' % len(rrs))
 
 
+RBLDCTL = D.RBLDCTL
+ZONE_OF = {src: zone for src, _, _, zone in D.FILES}
+
+
+def random_change(rnd, added):
+    """One rbldctl command line: an add (nested, an exclusion, IPv6) or
+    a delete of an earlier add; ADDED collects what is there to delete."""
+    if added and rnd.random() < 0.25:
+        src, pfx = added.pop(rnd.randrange(len(added)))
+        return ['del', pfx, '--source', src], (src, pfx, None)
+    if rnd.random() < 0.3:
+        n = rnd.getrandbits(128)
+        n = (0x20010db8 << 96) | (n & ((1 << 96) - 1))
+        ln = rnd.choice([48, 56, 64, 127, 128])
+        net = ipaddress.ip_network((n >> (128 - ln) << (128 - ln), ln))
+        src = 'f6'
+    else:
+        # First octets of two digits or more: a one-digit label would
+        # share the static zone's tree with IPv6 nibbles (README).
+        first = rnd.choice([10, 11, 192, 198, 203] + D.FIRST4[9:30])
+        n = first << 24 | rnd.getrandbits(24)
+        ln = rnd.choice([8, 16, 20, 24, 24, 28, 31, 32, 32, 32])
+        net = ipaddress.ip_network((n >> (32 - ln) << (32 - ln), ln))
+        src = rnd.choice(['f4', 'fs'])
+    argv = ['add', str(net), '--source', src]
+    if rnd.random() < 0.2:
+        argv.append('--exclude')
+    elif rnd.random() < 0.3:
+        argv += ['--a', '127.0.0.%d' % rnd.randrange(2, 255),
+                 '--txt', 'changed $ %d' % rnd.randrange(1000)]
+    elif rnd.random() < 0.2:
+        argv += ['--ttl', '1h']         # listed with an expiry time
+    added.append((src, str(net)))
+    return argv, (src, str(net), net)
+
+
+def probes(net, zone):
+    """Names about NET: its first and last address, and one past each."""
+    out = []
+    if net is None:
+        return out
+    fam = 4 if net.version == 4 else 6
+    top = (1 << (32 if fam == 4 else 128)) - 1
+    lo, hi = int(net.network_address), int(net.broadcast_address)
+    for a in {lo, hi, max(lo - 1, 0), min(hi + 1, top), (lo + hi) // 2}:
+        out.append(D.v4name(a, zone) if fam == 4 else D.v6name(a, zone))
+    return out
+
+
+def changes(rnd, d, rport, secondaries, qs, keep, gens):
+    """Rounds of random changes by rbldctl; after each, every secondary
+    reaches rbld's serial by NOTIFY and IXFR and answers as rbld does."""
+    conf = os.path.join(d, 'rbld.conf')
+    added = []
+    total = 0
+    shared = D.shared_first_labels(gens)
+    for rnd_no in range(5):
+        names = []
+        for _ in range(45):
+            argv, (src, pfx, net) = random_change(rnd, added)
+            r = subprocess.run([RBLDCTL, '-c', conf] + argv,
+                               capture_output=True, text=True, timeout=30)
+            if r.returncode != 0 and argv[0] == 'add':
+                added.pop()                 # refused: nothing to delete
+            total += r.returncode == 0
+            for z in (D.ALL, ZONE_OF[src]):
+                names += [n for n in probes(net, z)
+                          if not (z == D.ALL and n[:-len(z) - 1].rsplit(
+                              '.', 1)[-1] in shared)]
+        want = {z: serial_of(rport, z) for z in zones()}
+        sample = rnd.sample(keep, min(1500, len(keep)))
+        extra = [(None, n, t) for n in names for t in (D.A, D.TXT)]
+        q2 = [qs[i] for i in sample] + extra
+        for label, port in secondaries:
+            if not check(wait_serials(port, want, 30),
+                         'round %d: %s reached rbld\'s serials' % (
+                             rnd_no + 1, label)):
+                return
+            bad = D.compare_static(q2, list(range(len(q2))), port, rport,
+                                   label.upper())
+            check(bad == 0, 'round %d: %s answers as rbld: %d questions, '
+                  '%d mismatches' % (rnd_no + 1, label, len(q2), bad))
+    check(total >= 200, '%d changes made by rbldctl' % total)
+
+
 def main():
     seed = os.environ.get('RBLD_DIFF_SEED')
     seed = int(seed) if seed else random.randrange(1 << 31)
@@ -164,7 +252,8 @@ def main():
     keep = D.static_questions(qs, gens)
     procs = []
     try:
-        rbld, rport = D.start_rbld(d, ['transfer = 127.0.0.1/32'])
+        rbld, rport = D.start_rbld(d, ['transfer = 127.0.0.1/32',
+                                       'notify-interval = 1s'])
         procs.append(rbld)
         want = {z: serial_of(rport, z) for z in zones()}
         refusals(rport)
@@ -175,6 +264,19 @@ def main():
                 HOST, rport), '    allow-notify: %s NOKEY' % HOST],
             name='nsd-secondary')
         procs.append(nsd)
+        # Now that their ports are known: NOTIFY both, by a reload.
+        conf = os.path.join(d, 'rbld.conf')
+        with open(conf) as f:
+            text = f.read()
+        text = text.replace('notify-interval = 1s\n',
+                            'notify-interval = 1s\nnotify = %s:%d %s:%d\n' %
+                            (HOST, kport, HOST, nport))
+        with open(conf, 'w') as f:
+            f.write(text)
+        mark = len(rbld.lines)
+        rbld.proc.send_signal(signal.SIGHUP)
+        check(rbld.wait_for(r'configuration reloaded', 20, mark) is not None,
+              'rbld reloaded with notify targets')
         for label, port in (('knot', kport), ('nsd', nport)):
             if not check(wait_serials(port, want),
                          '%s has every zone at rbld\'s serial' % label):
@@ -182,6 +284,17 @@ def main():
             bad = D.compare_static(qs, keep, port, rport, label.upper())
             check(bad == 0, '%s answers as rbld: %d questions, %d '
                   'mismatches' % (label, len(keep), bad))
+        changes(rnd, d, rport, [('knot', kport), ('nsd', nport)], qs, keep,
+                gens)
+        ixfr = [ln for ln in rbld.lines if 'xfr: IXFR %s serial' % D.ALL
+                in ln and ' -> ' in ln]
+        check(len(ixfr) >= 10, 'rbld sent %d incremental transfers of %s '
+              '(IXFR from the journal)' % (len(ixfr), D.ALL))
+        kixfr = [ln for ln in knot.lines if 'IXFR' in ln and 'incoming' in
+                 ln and D.ALL in ln]
+        check(any('finished' in ln for ln in kixfr),
+              'knot logged incoming IXFRs of %s: %s' % (
+                  D.ALL, kixfr[-1] if kixfr else 'none'))
         xfrs = [ln for ln in rbld.lines if 'xfr: ' in ln]
         peers = set(ln.split(' to ')[1].split(':')[0] for ln in xfrs
                     if ' %s serial ' % D.ALL in ln and ' to ' in ln)
