@@ -817,6 +817,8 @@ conf_free(struct conf *c)
 	conf_schema_free(CONF_SECT_ALLOW, c);
 	for (i = 0; i < c->nsources; i++)
 		conf_schema_free(CONF_SECT_SOURCE, &c->sources[i]);
+	for (i = 0; i < c->nzones; i++)
+		conf_schema_free(CONF_SECT_ZONE, &c->zones[i]);
 	for (i = 0; i < c->nfiles; i++)
 		free(c->files[i]);
 	free(c->files);

@@ -92,6 +92,7 @@ struct conf_zone {
 	struct prefix	transfer[CONF_MAX_NETS];
 	int		nnotify;
 	struct endpoint notify[CONF_MAX_NOTIFY];
+	char		*transfer_key;	/* "hmac-sha256:NAME:SECRET", or NULL */
 	uint32_t	notify_interval;	/* seconds between NOTIFYs, at least */
 	uint64_t	journal_size;	/* bytes of IXFR journal kept, at most */
 	int		journal_steps;	/* steps kept, at most */

@@ -4,6 +4,8 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -558,6 +560,33 @@ conf_source_tsig(struct conf_parser *p, const struct conf_item *it,
 	return 0;
 }
 
+/*
+ * A zone's transfer key: a secret, so the file that holds it must not be
+ * readable by others (an rbld.conf is often world-readable by default).
+ */
+static int
+conf_zone_transfer_key(struct conf_parser *p, const struct conf_item *it,
+    void *base, const char *key, char *val)
+{
+	char **spec = FIELD(base, it);
+	struct tsig_key tk;
+	struct stat sb;
+	char err[WHY_MAX];
+
+	(void)key;
+	if (tsig_key_parse(val, &tk, err, sizeof(err)) != 0)
+		return conf_perr(p, "%s (e.g. hmac-sha256:xfr-key:BASE64SECRET)",
+		    err);
+	explicit_bzero(&tk, sizeof(tk));
+	if (stat(p->top->file, &sb) == 0 && (sb.st_mode & S_IROTH))
+		return conf_perr(p, "transfer-key is a secret, but %s is "
+		    "readable by others: chmod o-r %s", p->top->file,
+		    p->top->file);
+	free(*spec);
+	*spec = conf_strdup(p, val);
+	return 0;
+}
+
 static int
 conf_source_escalate(struct conf_parser *p, const struct conf_item *it,
     void *base, const char *key, char *val)
@@ -782,6 +811,9 @@ static const struct conf_item conf_zone_items[] = {
 	    .max = CONF_MAX_NETS, LIST(struct conf_zone, transfer, ntransfer) },
 	{ .name = "notify", .type = CONF_T_ENDPOINTS, .flags = CONF_F_REPEAT,
 	    .max = CONF_MAX_NOTIFY, LIST(struct conf_zone, notify, nnotify) },
+	{ .name = "transfer-key", .type = CONF_T_CUSTOM, .flags = CONF_F_ALLOC,
+	    AT(struct conf_zone, transfer_key),
+	    .parse = conf_zone_transfer_key },
 	{ .name = "notify-interval", .type = CONF_T_DURATION, .min = 1,
 	    .max = 3600, .dflt = 5, AT(struct conf_zone, notify_interval),
 	    .low = "notify-interval must be from 1s to 1h",

@@ -2,9 +2,11 @@
 /* DNS answers: parse a query and build the reply into a caller's buffer. */
 #include <ctype.h>
 #include <string.h>
+#include <time.h>
 
 #include "dns.h"
 #include "listing.h"
+#include "tsig.h"
 #include "wire.h"
 
 /* A parsed query. */
@@ -564,6 +566,27 @@ xfr_check(const struct view *v, const struct query *qq,
 	if (!allowed)
 		return RCODE_REFUSED;
 	memset(out, 0, sizeof(*out));
+	if (v->zones[qq->zi].has_key) {
+		struct tsig_ctx tc;
+		const uint8_t *mac;
+		char why[128];
+		bool sig = false;
+		int rc;
+
+		tsig_start(&tc, &v->zones[qq->zi].xfr_key, NULL, 0);
+		rc = tsig_verify(&tc, qq->q, qq->qlen, (uint64_t)time(NULL),
+		    &sig, why, sizeof(why));
+		if (rc == 0 && sig) {
+			mac = tsig_mac(&tc, &out->maclen);
+			if (out->maclen > sizeof(out->mac))
+				out->maclen = sizeof(out->mac);
+			memcpy(out->mac, mac, out->maclen);
+			out->is_signed = true;
+		}
+		tsig_end(&tc);
+		if (!out->is_signed)
+			return RCODE_NOTAUTH;
+	}
 	out->zone = qq->zi;
 	out->id = qq->id;
 	out->qtype = qq->qtype;
@@ -646,6 +669,10 @@ answer_xfr(const struct dns_ctx *cx, struct wire_buf *w,
 		st->formerr++;
 		return answer_error(cx, w, qq, rc, DNS_RC_FORMERR, true);
 	}
+	if (rc == RCODE_NOTAUTH) {
+		st->refused++;
+		return answer_error(cx, w, qq, rc, DNS_RC_REFUSED, true);
+	}
 	if (rc != 0) {
 		st->refused++;
 		return answer_error(cx, w, qq, rc, DNS_RC_REFUSED, true);
@@ -660,6 +687,20 @@ answer_xfr(const struct dns_ctx *cx, struct wire_buf *w,
 		wire_set_tc(w->b);
 	st->noerror++;
 	count_rcode(st, qq->zi, DNS_RC_NOERROR);
+	if (x.is_signed) {
+		/* Signed as the request was, and without EDNS's OPT: a TSIG
+		 * must be the last record, and this answer is small. */
+		struct tsig_ctx tc;
+		ssize_t n;
+
+		if (w->full)
+			return 0;
+		tsig_start(&tc, &cx->view->zones[qq->zi].xfr_key, x.mac,
+		    x.maclen);
+		n = tsig_sign(&tc, w->b, w->len, w->max, (uint64_t)time(NULL));
+		tsig_end(&tc);
+		return n < 0 ? 0 : (size_t)n;
+	}
 	return answer_finish(cx, w, qq);
 }
 

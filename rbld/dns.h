@@ -57,6 +57,9 @@ struct dns_xfr {
 	size_t		qend;		/* the question ends here in the query */
 	bool		has_serial;	/* IXFR: the client's SOA serial */
 	uint32_t	serial;
+	bool		is_signed;	/* with the zone's transfer-key: */
+	uint8_t		mac[64];	/* the request's MAC, which the */
+	size_t		maclen;		/* answers' signatures chain from */
 };
 
 /* What answers are made from; a worker fills it in for each batch. */
@@ -85,8 +88,9 @@ size_t		 dns_answer(const struct dns_ctx *, const uint8_t *q, size_t qlen,
  * Is Q (QLEN bytes) a transfer request (AXFR, IXFR) that PEER may have,
  * over TCP, of a zone of V? 0 with *OUT filled, or the rcode to refuse it
  * with: REFUSED for a name that is no zone's apex and for a client not in
- * the zone's `transfer`, FORMERR for a malformed request. -1 when Q is no
- * transfer request at all.
+ * the zone's `transfer`, NOTAUTH for a zone with a transfer-key when the
+ * request is not signed with it (RFC 8945), FORMERR for a malformed
+ * request. -1 when Q is no transfer request at all.
  */
 int		 dns_xfr_check(const struct view *v, const uint8_t *q,
 		    size_t qlen, const struct prefix *peer, struct dns_xfr *out);

@@ -17,6 +17,7 @@
 #include "journal.h"
 #include "log.h"
 #include "render.h"
+#include "tsig.h"
 #include "wire.h"
 
 #define TICK_MS		1000	/* how often the store is looked at */
@@ -356,6 +357,8 @@ struct zstate {
 	bool		 live;		/* in the view in force */
 	uint32_t	 base_serial;
 	uint64_t	 announced_ms;	/* the last new serial's first send */
+	bool		 has_key;	/* NOTIFYs signed with the zone's key */
+	struct tsig_key	 key;
 	int		 ntargets;
 	struct target	 t[CONF_MAX_NOTIFY];
 };
@@ -416,6 +419,8 @@ view_changed(struct journal *j, const struct view *v)
 		if (zs == NULL)
 			continue;
 		zs->live = true;
+		zs->has_key = v->zones[z].has_key;
+		zs->key = v->zones[z].xfr_key;
 		/* Keep the state of targets still named. */
 		{
 			struct target old[CONF_MAX_NOTIFY];
@@ -657,7 +662,19 @@ notify_send(struct journal *j, const struct zstate *zs, struct target *t)
 		return;
 	wire_set_opcode(w.b, OPCODE_NOTIFY);
 	wire_set_aa(w.b);
-	(void)sendto(fd, b, w.len, 0, (const struct sockaddr *)&t->ss,
+	len = (int)w.len;
+	if (zs->has_key) {
+		struct tsig_ctx tc;
+		ssize_t n;
+
+		tsig_start(&tc, &zs->key, NULL, 0);
+		n = tsig_sign(&tc, b, w.len, sizeof(b), (uint64_t)time(NULL));
+		tsig_end(&tc);
+		if (n < 0)
+			return;
+		len = (int)n;
+	}
+	(void)sendto(fd, b, (size_t)len, 0, (const struct sockaddr *)&t->ss,
 	    t->sslen);
 	t->st.serial = t->want;
 	t->st.sent = (uint32_t)time(NULL);

@@ -119,6 +119,12 @@ view_build(const struct conf *conf, const int *srcids,
 			z->src[s] = &conf->sources[cz->sources[s]];
 			z->srcids[s] = srcids[cz->sources[s]];
 		}
+		if (cz->transfer_key != NULL) {
+			if (tsig_key_parse(cz->transfer_key, &z->xfr_key, err,
+			    errlen) != 0)
+				goto fail;
+			z->has_key = true;
+		}
 		if (conf_apex(cz, z->ttl, &z->conf_apex, err, errlen) != 0)
 			goto fail;
 	}

@@ -11,6 +11,7 @@
 #include "conf.h"
 #include "ipaddr.h"
 #include "store.h"
+#include "tsig.h"
 #include "wire.h"
 
 #define VIEW_MAX_ZONES		CONF_MAX_ZONES
@@ -48,6 +49,8 @@ struct view_zone {
 	int		 srcids[VIEW_MAX_SOURCES];	/* store ids, sources order */
 	const struct conf_source *src[VIEW_MAX_SOURCES];
 	struct apex	 conf_apex;	/* the config's SOA and NS, defaults filled in */
+	bool		 has_key;	/* transfer-key: transfers and NOTIFYs signed */
+	struct tsig_key	 xfr_key;
 };
 
 /*

@@ -17,6 +17,7 @@
 #include "journal.h"
 #include "log.h"
 #include "render.h"
+#include "tsig.h"
 #include "wire.h"
 #include "xfr.h"
 
@@ -54,6 +55,8 @@ struct stream {
 	uint8_t		 buf[2 + XFR_MSG_MAX];
 	struct wire_buf	 w;		/* the message at hand, after the length */
 	uint16_t	 an;		/* its records */
+	struct tsig_ctx	 tsig;		/* signing, with a transfer-key */
+	bool		 signing;
 	unsigned long	 records, messages, renewals;
 	size_t		 bytes;
 };
@@ -111,11 +114,24 @@ msg_begin(struct stream *s)
 static int
 msg_send(struct stream *s)
 {
+	size_t len;
+
 	wire_set_count(s->w.b, WIRE_AN, s->an);
-	wire_set16(s->buf, (uint16_t)s->w.len);
-	if (send_all(s, s->buf, s->w.len + 2) != 0)
+	len = s->w.len;
+	if (s->signing) {
+		/* Every message signed, each chaining from the one before
+		 * (RFC 8945 5.3.1); XFR_MSG_ROOM keeps space for it. */
+		ssize_t n = tsig_sign(&s->tsig, s->w.b, len, XFR_MSG_MAX,
+		    (uint64_t)time(NULL));
+
+		if (n < 0)
+			return -1;
+		len = (size_t)n;
+	}
+	wire_set16(s->buf, (uint16_t)len);
+	if (send_all(s, s->buf, len + 2) != 0)
 		return -1;
-	s->bytes += s->w.len + 2;
+	s->bytes += len + 2;
 	s->messages++;
 	return 0;
 }
@@ -354,6 +370,11 @@ serve(struct stream *s)
 		goto out;
 	}
 	s->vz = &s->v->zones[s->req.zone];
+	if (s->req.is_signed) {
+		tsig_start(&s->tsig, &s->vz->xfr_key, s->req.mac,
+		    s->req.maclen);
+		s->signing = true;
+	}
 	if ((s->rd = store_reader_new(j->x->st)) == NULL ||
 	    store_reader_begin(s->rd) != 0) {
 		reply_error(s, RCODE_SERVFAIL);
@@ -396,6 +417,8 @@ serve(struct stream *s)
 		    s->vz->cz->name, s->serial, peer, s->records, s->bytes,
 		    s->messages, (unsigned long long)(now_ms() - t0));
 out:
+	if (s->signing)
+		tsig_end(&s->tsig);
 	if (s->rd != NULL) {
 		store_reader_end(s->rd);
 		store_reader_free(s->rd);

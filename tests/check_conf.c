@@ -1244,6 +1244,62 @@ START_TEST(test_long_lines)
 }
 END_TEST
 
+/*
+ * A zone's sharing keys: transfer, notify, the journal's bounds, and a
+ * transfer-key, a secret that a file others may read cannot hold.
+ */
+START_TEST(test_zone_sharing)
+{
+	static const char base[] = "[rbld]\ndatabase = db\n"
+	    "[source s]\nkind = local\n[zone z.test]\nsources = s\n";
+	char text[1024];
+	struct conf *c;
+
+	snprintf(text, sizeof(text), "%stransfer = 192.0.2.0/24 ::1/128\n"
+	    "notify = 192.0.2.1:53 [::1]:5353\nnotify-interval = 2s\n"
+	    "journal-size = 1M\njournal-steps = 50\njournal-age = 1d\n"
+	    "transfer-key = hmac-sha256:k:c2VjcmV0\n", base);
+	put("rbld.conf", text);
+	ck_assert_int_eq(chmod(tpath("rbld.conf"), 0600), 0);
+	c = load_path(tpath("rbld.conf"));
+	ck_assert_msg(c != NULL, "%s", errs);
+	ck_assert_int_eq(c->zones[0].ntransfer, 2);
+	ck_assert_int_eq(c->zones[0].nnotify, 2);
+	ck_assert_uint_eq(c->zones[0].notify_interval, 2);
+	ck_assert_uint_eq(c->zones[0].journal_size, 1u << 20);
+	ck_assert_int_eq(c->zones[0].journal_steps, 50);
+	ck_assert_uint_eq(c->zones[0].journal_age, 86400);
+	ck_assert_str_eq(c->zones[0].transfer_key, "hmac-sha256:k:c2VjcmV0");
+	conf_free(c);
+	/* The defaults. */
+	c = load_ok(base);
+	ck_assert_uint_eq(c->zones[0].notify_interval, 5);
+	ck_assert_uint_eq(c->zones[0].journal_size, 16u << 20);
+	ck_assert_int_eq(c->zones[0].journal_steps, 1000);
+	ck_assert_uint_eq(c->zones[0].journal_age, 7 * 86400);
+	ck_assert_ptr_null(c->zones[0].transfer_key);
+	conf_free(c);
+	/* A secret in a file everyone may read. */
+	snprintf(text, sizeof(text), "%stransfer-key = hmac-sha256:k:c2VjcmV0\n",
+	    base);
+	put("rbld.conf", text);
+	ck_assert_int_eq(chmod(tpath("rbld.conf"), 0644), 0);
+	ck_assert_ptr_null(load_path(tpath("rbld.conf")));
+	ck_assert_msg(strstr(errs, "rbld.conf:7: transfer-key is a secret") !=
+	    NULL && strstr(errs, "chmod o-r") != NULL, "%s", errs);
+	snprintf(text, sizeof(text), "%stransfer-key = hmac-md5:k:c2VjcmV0\n",
+	    base);
+	put("rbld.conf", text);
+	ck_assert_int_eq(chmod(tpath("rbld.conf"), 0600), 0);
+	ck_assert_ptr_null(load_path(tpath("rbld.conf")));
+	ck_assert_msg(strstr(errs, "rbld.conf:7:") != NULL, "%s", errs);
+	snprintf(text, sizeof(text), "%snotify-interval = 0s\n", base);
+	ck_assert_ptr_null(load(text));
+	ck_assert_msg(strstr(errs, "notify-interval must be from 1s to 1h") !=
+	    NULL, "%s", errs);
+}
+END_TEST
+
 static Suite *
 conf_suite(void)
 {
@@ -1312,6 +1368,7 @@ conf_suite(void)
 	tcase_add_test(tc, test_bad_prefix);
 	tcase_add_test(tc, test_comments_and_blanks);
 	tcase_add_test(tc, test_long_lines);
+	tcase_add_test(tc, test_zone_sharing);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -594,20 +594,23 @@ def start_rbldnsd(d):
 
 
 def start_rbld(d, zone_lines=()):
-    """rbld serving the data of D; ZONE_LINES go into every [zone]."""
+    """rbld serving the data of D; ZONE_LINES go into every [zone] (or,
+    a function, ZONE_LINES(zone) into each)."""
+    lines = zone_lines if callable(zone_lines) else lambda z: zone_lines
     conf = ['[rbld]', 'database = %s/db' % d, 'dns = %s:0' % HOST,
             'workers = 2', '',
             '[zone %s]' % ALL, 'sources = f4 f6 fs', 'ttl = %s' % DEFTTL]
-    conf += list(zone_lines) + ['']
+    conf += list(lines(ALL)) + ['']
     for src, _, fn, zone in FILES:
         conf += ['[zone %s]' % zone, 'sources = %s' % src,
-                 'ttl = %s' % DEFTTL] + list(zone_lines) + ['']
+                 'ttl = %s' % DEFTTL] + list(lines(zone)) + ['']
     for src, _, fn, _ in FILES:
         conf += ['[source %s]' % src, 'kind = local',
                  'file = %s/%s' % (d, fn), '']
     path = os.path.join(d, 'rbld.conf')
     with open(path, 'w') as f:
         f.write('\n'.join(conf))
+    os.chmod(path, 0o600)       # it may hold a transfer-key
     p = Daemon([RBLD, '-c', path], 'rbld', cwd=d)
     m = p.wait_for(r'dns: listening on 127\.0\.0\.1:(\d+) ', 20)
     if m is None:
@@ -623,7 +626,7 @@ NSD = os.environ.get('NSD_BIN', '/usr/sbin/nsd')
 RBLDCTL = os.environ.get('RBLDCTL_BIN', os.path.join(TOP, 'build', 'rbldctl'))
 
 
-def start_nsd(d, zones, zone_lines=None, name='nsd'):
+def start_nsd(d, zones, zone_lines=None, name='nsd', keys=()):
     """nsd serving each zone: from rbld's export --format bind, or as
     ZONE_LINES(zone) says (a secondary's request-xfr)."""
     nd = os.path.join(d, name)
@@ -649,6 +652,9 @@ def start_nsd(d, zones, zone_lines=None, name='nsd'):
                 # bucket) would drop some of the burst's NXDOMAINs
                 '    rrl-ratelimit: 0',
                 'remote-control:', '    control-enable: no']
+        for kname, kalg, ksecret in keys:
+            conf += ['key:', '    name: %s' % kname,
+                     '    algorithm: %s' % kalg, '    secret: "%s"' % ksecret]
         for z in zones:
             conf += ['zone:', '    name: %s' % z]
             conf += (['    zonefile: "%s.zone"' % z] if zone_lines is None

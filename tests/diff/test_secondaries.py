@@ -78,15 +78,26 @@ def start_knot(d, rbld_port):
                 '    listen: %s@%d' % (HOST, port),
                 'log:', '  - target: stderr', '    any: info',
                 'database:', '    storage: "%s"' % kd,
+                'key:', '  - id: %s' % KEY[0], '    algorithm: %s' % KEY[1],
+                '    secret: %s' % KEY[2],
                 'remote:', '  - id: rbld',
                 '    address: %s@%d' % (HOST, rbld_port),
+                '  - id: rbld_signed',
+                '    address: %s@%d' % (HOST, rbld_port),
+                '    key: %s' % KEY[0],
                 'acl:', '  - id: from_rbld', '    address: %s' % HOST,
                 '    action: notify',
+                '  - id: from_rbld_signed', '    address: %s' % HOST,
+                '    key: %s' % KEY[0], '    action: notify',
                 'template:', '  - id: default', '    storage: "%s"' % kd,
                 '    master: rbld', '    acl: from_rbld',
                 '    semantic-checks: off',
                 'zone:']
-        conf += ['  - domain: %s' % z for z in zones()]
+        for z in zones():
+            conf += ['  - domain: %s' % z]
+            if z == KEYZONE:
+                conf += ['    master: rbld_signed',
+                         '    acl: from_rbld_signed']
         path = os.path.join(kd, 'knot.conf')
         with open(path, 'w') as f:
             f.write('\n'.join(conf) + '\n')
@@ -153,6 +164,8 @@ def refusals(rbld_port):
 
 
 RBLDCTL = D.RBLDCTL
+KEYZONE = 't6.test'             # its transfers and NOTIFYs are signed
+KEY = ('xfr-key', 'hmac-sha256', 'c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0IQ==')
 ZONE_OF = {src: zone for src, _, _, zone in D.FILES}
 
 
@@ -237,6 +250,38 @@ def changes(rnd, d, rport, secondaries, qs, keep, gens):
     check(total >= 200, '%d changes made by rbldctl' % total)
 
 
+def signed_transfers(rport):
+    """A zone with a transfer-key: transfers signed with it only."""
+    import dns.tsig
+    import dns.tsigkeyring
+    good = dns.tsigkeyring.from_text({KEY[0]: (KEY[1], KEY[2])})
+    bad = dns.tsigkeyring.from_text(
+        {KEY[0]: (KEY[1], 'd3Jvbmctc2VjcmV0LXdyb25nLXNlY3JldCE=')})
+    q = dns.message.make_query(KEYZONE, dns.rdatatype.AXFR)
+    r = dns.query.tcp(q, HOST, port=rport, timeout=5)
+    check(r.rcode() == dns.rcode.NOTAUTH and not r.answer,
+          'unsigned AXFR of %s: NOTAUTH (%s)' % (
+              KEYZONE, dns.rcode.to_text(r.rcode())))
+    q = dns.message.make_query(KEYZONE, dns.rdatatype.AXFR)
+    q.use_tsig(bad, keyname=KEY[0], algorithm=KEY[1])
+    try:
+        r = dns.query.tcp(q, HOST, port=rport, timeout=5)
+        got = dns.rcode.to_text(r.rcode())
+    except Exception as e:          # an unsigned answer to a signed query
+        got = type(e).__name__
+    check(got in ('NOTAUTH', 'BadSignature', 'PeerBadKey', 'PeerBadSignature')
+          or 'NOTAUTH' in got,
+          'AXFR of %s signed with a wrong secret: refused (%s)' % (
+              KEYZONE, got))
+    n = 0
+    for m in dns.query.xfr(HOST, KEYZONE, port=rport, timeout=30,
+                           keyring=good, keyname=KEY[0],
+                           keyalgorithm=KEY[1]):
+        n += sum(len(rs) for rs in m.answer)
+    check(n > 2, 'AXFR of %s signed with its key: %d records, every '
+          'message\'s signature verified' % (KEYZONE, n))
+
+
 def main():
     seed = os.environ.get('RBLD_DIFF_SEED')
     seed = int(seed) if seed else random.randrange(1 << 31)
@@ -252,17 +297,22 @@ def main():
     keep = D.static_questions(qs, gens)
     procs = []
     try:
-        rbld, rport = D.start_rbld(d, ['transfer = 127.0.0.1/32',
-                                       'notify-interval = 1s'])
+        rbld, rport = D.start_rbld(d, lambda z: [
+            'transfer = 127.0.0.1/32', 'notify-interval = 1s'] + (
+                ['transfer-key = %s:%s:%s' % (KEY[1], KEY[0], KEY[2])]
+                if z == KEYZONE else []))
         procs.append(rbld)
         want = {z: serial_of(rport, z) for z in zones()}
         refusals(rport)
+        signed_transfers(rport)
         knot, kport = start_knot(d, rport)
         procs.append(knot)
         nsd, nport = D.start_nsd(
-            d, zones(), lambda z: ['    request-xfr: %s@%d NOKEY' % (
-                HOST, rport), '    allow-notify: %s NOKEY' % HOST],
-            name='nsd-secondary')
+            d, zones(), lambda z: ['    request-xfr: %s@%d %s' % (
+                HOST, rport, KEY[0] if z == KEYZONE else 'NOKEY'),
+                '    allow-notify: %s %s' % (
+                    HOST, KEY[0] if z == KEYZONE else 'NOKEY')],
+            name='nsd-secondary', keys=[KEY])
         procs.append(nsd)
         # Now that their ports are known: NOTIFY both, by a reload.
         conf = os.path.join(d, 'rbld.conf')
