@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* rbldctl: administer rbld's database directly, with or without rbld running. */
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,7 +59,7 @@ usage(FILE *f)
 	    "  list [--source S]         every entry, one per line\n"
 	    "  import SOURCE FILE        add every entry of an rbldnsd data file\n"
 	    "                            (but those SOURCE's own file or feed lists)\n"
-	    "  export ZONE [--format rbldnsd|bind]\n"
+	    "  export ZONE [--format rbldnsd|bind] [-o FILE]\n"
 	    "                            the zone as one rbldnsd combined dataset,\n"
 	    "                            or as a zone file any DNS server loads\n"
 	    "  report IP --type TYPE [--service S] [--reason TEXT]\n"
@@ -513,22 +516,28 @@ cmd_export(struct ctl *c, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "format", required_argument, NULL, 'f' },
+		{ "output", required_argument, NULL, 'o' },
 		{ NULL, 0, NULL, 0 }
 	};
-	const char *format = "rbldnsd";
+	const char *format = "rbldnsd", *out = NULL;
 	const struct conf_zone *cz;
+	char tmp[PATH_MAX];
 	unsigned long n = 0;
-	int ch, z;
+	FILE *f = stdout;
+	int ch, z, rc, fd;
 
 	/* 0, not 1: reset getopt, and forget main's "+" (options may follow). */
 	optind = 0;
-	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (ch != 'f')
+	while ((ch = getopt_long(argc, argv, "o:", opts, NULL)) != -1) {
+		if (ch == 'f')
+			format = optarg;
+		else if (ch == 'o')
+			out = optarg;
+		else
 			return EX_USAGE;
-		format = optarg;
 	}
 	if (optind != argc - 1)
-		return bad_usage("export ZONE [--format rbldnsd|bind]");
+		return bad_usage("export ZONE [--format rbldnsd|bind] [-o FILE]");
 	if (strcmp(format, "rbldnsd") != 0 && strcmp(format, "bind") != 0)
 		return fail("unknown --format %s (use rbldnsd or bind)", format);
 	if ((z = conf_zone_index(c->conf, argv[optind])) < 0)
@@ -537,13 +546,37 @@ cmd_export(struct ctl *c, int argc, char **argv)
 
 	if (ctl_view(c) != EX_OK)
 		return EX_FAIL;
+	/* -o: a temporary file beside FILE, renamed over it once complete,
+	 * so that rsync or a server reading FILE never sees half a zone. */
+	if (out != NULL) {
+		if (snprintf(tmp, sizeof(tmp), "%s.XXXXXX", out) >=
+		    (int)sizeof(tmp))
+			return fail("%s: name too long", out);
+		if ((fd = mkstemp(tmp)) == -1 || fchmod(fd, 0640) != 0 ||
+		    (f = fdopen(fd, "w")) == NULL)
+			return fail("%s: %s", tmp, strerror(errno));
+	}
 	errno = 0;
-	if ((strcmp(format, "bind") == 0 ? export_bind : export_rbldnsd)(stdout,
-	    c->view, c->st, z, isatty(STDERR_FILENO), &n) != 0)
+	rc = (strcmp(format, "bind") == 0 ? export_bind : export_rbldnsd)(f,
+	    c->view, c->st, z, isatty(STDERR_FILENO), &n);
+	if (out != NULL) {
+		if (rc == 0 && (fflush(f) != 0 || fsync(fileno(f)) != 0))
+			rc = -1;
+		if (fclose(f) != 0)
+			rc = -1;
+		if (rc == 0 && rename(tmp, out) != 0) {
+			unlink(tmp);
+			return fail("%s: %s", out, strerror(errno));
+		}
+		if (rc != 0)
+			unlink(tmp);
+	}
+	if (rc != 0)
 		return fail("exporting %s: %s", cz->name, errno ? strerror(errno) :
 		    "cannot read the database");
 	if (isatty(STDERR_FILENO))
-		fprintf(stderr, "exported %lu entries\n", n);
+		fprintf(stderr, "exported %lu entries%s%s\n", n,
+		    out != NULL ? " to " : "", out != NULL ? out : "");
 	return EX_OK;
 }
 

@@ -19,6 +19,7 @@ import re
 import shutil
 import signal
 import socket
+import stat
 import struct
 import subprocess
 import sys
@@ -1031,10 +1032,22 @@ EXPORT_SPECIAL = ['127.0.0.1', '192.0.2.1', '198.51.100.200',
 
 
 def export_and_serve(zone=ZONE):
+    """rbldnsd serving `rbldctl export -o FILE`, which writes FILE whole
+    (a temporary file renamed) with what stdout would get."""
     path = os.path.join(C.dir, 'export-%s.rbl' % zone)
     r = ctl('export', '--format', 'rbldnsd', zone)
-    write(path, r.stdout)
     check('$DATASET' in r.stdout, 'export has no $DATASET:\n' + r.stdout)
+    write(path, 'stale\n')
+    ctl('export', '--format', 'rbldnsd', zone, '-o', path)
+    with open(path) as f:
+        got = f.read()
+    check(got == r.stdout, 'export -o wrote something else than stdout')
+    check(stat.S_IMODE(os.stat(path).st_mode) == 0o640 and
+          not [n for n in os.listdir(C.dir)
+               if n.startswith(os.path.basename(path) + '.')],
+          'export -o: mode %o, or a temporary file left' %
+          stat.S_IMODE(os.stat(path).st_mode))
+    os.chmod(path, 0o644)               # rbldnsd reads it as its own user
     return Rbldnsd(['%s:combined:%s' % (zone, os.path.basename(path))])
 
 
