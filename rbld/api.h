@@ -40,6 +40,8 @@ void		 api_note_expired(struct api *, long entries, long records);
 
 /* ---- the request handler, without HTTP: used by the server and tests ---- */
 
+struct export_job;
+
 struct api_req {
 	const char	*method;	/* "GET", "POST", ... */
 	const char	*path;		/* decoded path, without the query */
@@ -59,7 +61,10 @@ struct api_resp {
 	size_t		 len;
 	const char	*content_type;
 	char		 allow[64];	/* for 405: "GET, POST" */
-	unsigned	 retry_after;	/* for 429: seconds */
+	unsigned	 retry_after;	/* for 429 and 503: seconds */
+	/* Instead of BODY, a body read as it is made (export_job_read);
+	 * the caller frees it with export_job_free. */
+	struct export_job *stream;
 };
 
 void		 api_handle(struct api *, const struct api_req *,

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "api_int.h"
+#include "export.h"
 #include "log.h"
 
 struct conn {
@@ -28,6 +29,25 @@ mhd_arg(void *ctx, const char *name)
 /* Queue RS; its body is handed over to libmicrohttpd (no copy: an export
  * may be large). For HEAD, libmicrohttpd sends the headers only, with the
  * length the body would have. */
+static ssize_t
+stream_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+	ssize_t n = export_job_read(cls, buf, max);
+
+	(void)pos;
+	if (n == 0)
+		return MHD_CONTENT_READER_END_OF_STREAM;
+	/* A failure halfway: the client must not take a cut body for a
+	 * whole zone, so the connection ends without the final chunk. */
+	return n < 0 ? MHD_CONTENT_READER_END_WITH_ERROR : n;
+}
+
+static void
+stream_free(void *cls)
+{
+	export_job_free(cls);
+}
+
 static enum MHD_Result
 mhd_send(struct MHD_Connection *c, struct api_resp *rs)
 {
@@ -35,12 +55,25 @@ mhd_send(struct MHD_Connection *c, struct api_resp *rs)
 	enum MHD_Result ret;
 	char ra[16];
 
-	r = MHD_create_response_from_buffer(rs->len, rs->body,
-	    rs->body != NULL ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
-	if (r == NULL) {
+	if (rs->stream != NULL) {
+		r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN,
+		    64 * 1024, stream_read, rs->stream, stream_free);
+		if (r == NULL)
+			export_job_free(rs->stream);
+		rs->stream = NULL;
 		free(rs->body);
 		rs->body = NULL;
-		return MHD_NO;
+		if (r == NULL)
+			return MHD_NO;
+	} else {
+		r = MHD_create_response_from_buffer(rs->len, rs->body,
+		    rs->body != NULL ? MHD_RESPMEM_MUST_FREE :
+		    MHD_RESPMEM_PERSISTENT);
+		if (r == NULL) {
+			free(rs->body);
+			rs->body = NULL;
+			return MHD_NO;
+		}
 	}
 	rs->body = NULL;
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
@@ -52,7 +85,7 @@ mhd_send(struct MHD_Connection *c, struct api_resp *rs)
 	if (rs->status == 401)
 		MHD_add_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
 		    "Bearer realm=\"rbld\"");
-	if (rs->status == 429 && rs->retry_after > 0) {
+	if ((rs->status == 429 || rs->status == 503) && rs->retry_after > 0) {
 		snprintf(ra, sizeof(ra), "%u", rs->retry_after);
 		MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, ra);
 	}

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* API handlers for sources, feed refreshes, zones and zone exports. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -194,13 +195,10 @@ api_zones_export_get(struct api *api, const struct view *v,
     const char *who)
 {
 	const char *format = api_arg(rq, "format");
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f;
-	int z;
+	struct export_job *j;
 
 	(void)who;
-	if ((z = conf_zone_index(v->conf, zone)) < 0) {
+	if (conf_zone_index(v->conf, zone) < 0) {
 		api_error(rs, 404, "no zone \"%s\"", zone);
 		return;
 	}
@@ -211,20 +209,26 @@ api_zones_export_get(struct api *api, const struct view *v,
 		    format);
 		return;
 	}
-	if ((f = open_memstream(&buf, &len)) == NULL) {
-		api_error(rs, 500, "out of memory");
-		return;
-	}
-	if ((strcmp(format, "bind") == 0 ? export_bind : export_rbldnsd)(f, v,
-	    api->st, z, false, NULL) != 0) {
-		fclose(f);
-		free(buf);
-		api_error(rs, 500, "cannot export zone %s", zone);
-		return;
-	}
-	fclose(f);
 	rs->status = 200;
 	rs->content_type = "text/plain; charset=utf-8";
-	rs->body = buf;
-	rs->len = len;
+	/* HEAD: the headers alone, nothing rendered. */
+	if (strcmp(rq->method, "HEAD") == 0) {
+		rs->body = strdup("");
+		rs->len = 0;
+		if (rs->body == NULL)
+			api_error(rs, 500, "out of memory");
+		return;
+	}
+	/* Streamed from a thread of its own: memory flat in the zone. */
+	if ((j = export_start(api->st, api->views, zone,
+	    strcmp(format, "bind") == 0)) == NULL) {
+		if (errno == EBUSY) {
+			api_error(rs, 503, "%d exports are running: try again "
+			    "shortly", EXPORT_MAX_ACTIVE);
+			rs->retry_after = 5;
+		} else
+			api_error(rs, 500, "cannot start the export of %s", zone);
+		return;
+	}
+	rs->stream = j;
 }

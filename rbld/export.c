@@ -1,12 +1,18 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* A zone as one rbldnsd "combined" dataset file, or as a master file, for rbldctl and the API. */
 #include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "export.h"
+#include "grace.h"
 #include "listing.h"
 #include "render.h"
 #include "wire.h"
@@ -284,4 +290,123 @@ out:
 	render_free(r);
 	snap_end(&s);
 	return rc;
+}
+
+/* ---- streamed exports ---- */
+
+static atomic_int exports_active;
+
+struct export_job {
+	struct store	*st;
+	struct view_ref	*views;
+	char		 zone[CONF_DNAME_MAX];
+	bool		 bind;
+	int		 rfd, wfd;
+	pthread_t	 thread;
+	bool		 joined;
+	atomic_bool	 failed, done;
+};
+
+static void *
+export_thread(void *arg)
+{
+	struct export_job *j = arg;
+	const struct view *v;
+	FILE *f;
+	int z, rc = -1;
+	sigset_t pipe_set;
+
+	/* A reader that leaves makes the next write fail with EPIPE; the
+	 * signal stays pending on this thread and goes with it. */
+	sigemptyset(&pipe_set);
+	sigaddset(&pipe_set, SIGPIPE);
+	pthread_sigmask(SIG_BLOCK, &pipe_set, NULL);
+	grace_enter();
+	v = view_get(j->views);
+	if ((z = conf_zone_index(v->conf, j->zone)) >= 0 &&
+	    (f = fdopen(j->wfd, "w")) != NULL) {
+		j->wfd = -1;
+		rc = (j->bind ? export_bind : export_rbldnsd)(f, v, j->st, z,
+		    false, NULL);
+		if (fclose(f) != 0)
+			rc = -1;
+	}
+	grace_exit();
+	if (j->wfd != -1)
+		close(j->wfd);
+	j->wfd = -1;
+	atomic_store(&j->failed, rc != 0);
+	atomic_store(&j->done, true);
+	return NULL;
+}
+
+struct export_job *
+export_start(struct store *st, struct view_ref *views, const char *zone,
+    bool bind)
+{
+	struct export_job *j;
+	int p[2];
+
+	if (atomic_fetch_add(&exports_active, 1) >= EXPORT_MAX_ACTIVE) {
+		atomic_fetch_sub(&exports_active, 1);
+		errno = EBUSY;
+		return NULL;
+	}
+	if ((j = calloc(1, sizeof(*j))) == NULL)
+		goto fail;
+	j->st = st;
+	j->views = views;
+	j->bind = bind;
+	snprintf(j->zone, sizeof(j->zone), "%s", zone);
+	if (pipe2(p, O_CLOEXEC) != 0) {
+		free(j);
+		goto fail;
+	}
+	j->rfd = p[0];
+	j->wfd = p[1];
+	if (pthread_create(&j->thread, NULL, export_thread, j) != 0) {
+		close(p[0]);
+		close(p[1]);
+		free(j);
+		goto fail;
+	}
+	return j;
+fail:
+	atomic_fetch_sub(&exports_active, 1);
+	errno = ENOMEM;
+	return NULL;
+}
+
+ssize_t
+export_job_read(struct export_job *j, char *buf, size_t max)
+{
+	ssize_t n;
+
+	do
+		n = read(j->rfd, buf, max);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -1;
+	if (n == 0) {
+		/* The end: the writer closed its side, and says how it went. */
+		if (!j->joined)
+			pthread_join(j->thread, NULL);
+		j->joined = true;
+		return atomic_load(&j->failed) ? -1 : 0;
+	}
+	return n;
+}
+
+void
+export_job_free(struct export_job *j)
+{
+	if (j == NULL)
+		return;
+	/* A reader that left: the writer's next write fails (EPIPE) and it
+	 * stops. */
+	close(j->rfd);
+	if (!j->joined)
+		pthread_join(j->thread, NULL);
+	free(j);
+	atomic_fetch_sub(&exports_active, 1);
 }

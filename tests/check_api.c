@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "../rbld/api.h"
+#include "../rbld/export.h"
 #include "../rbld/auth.h"
 #include "../rbld/commitq.h"
 #include "../rbld/conf.h"
@@ -222,6 +223,27 @@ call_raw(const char *method, const char *path, const char *args,
 	rq.bodylen = body != NULL ? strlen(body) : 0;
 	rq.client = (const struct sockaddr *)&ss;
 	api_handle(api, &rq, &last);
+	if (last.stream != NULL) {
+		/* As api_http.c does: the body read as it is written. */
+		size_t cap = 4096, len = 0;
+		char *b = malloc(cap);
+		ssize_t n;
+
+		ck_assert_ptr_nonnull(b);
+		while ((n = export_job_read(last.stream, b + len,
+		    cap - len - 1)) > 0) {
+			len += (size_t)n;
+			if (cap - len < 1024)
+				ck_assert_ptr_nonnull(b = realloc(b, cap *= 2));
+		}
+		ck_assert_int_eq(n, 0);
+		export_job_free(last.stream);
+		last.stream = NULL;
+		b[len] = '\0';
+		free(last.body);
+		last.body = b;
+		last.len = len;
+	}
 	ck_assert_ptr_nonnull(last.body);
 	ck_assert_uint_eq(last.len, strlen(last.body));
 	lj = json_loads(last.body, 0, &je);
@@ -1215,6 +1237,24 @@ START_TEST(test_export)
 	    200);
 	ck_error(get("/v1/zones/nope.test/export", NULL, READER), 404);
 	ck_error(get("/v1/zones/bl.test/export", "format=nope", READER), 400);
+	/* HEAD: the headers, nothing rendered. */
+	ck_status(call("HEAD", "/v1/zones/bl.test/export", NULL, READER, NULL,
+	    NULL), 200);
+	ck_assert_uint_eq(last.len, 0);
+	/* A bounded number at once; one more gets 503 and a time to retry. */
+	{
+		struct export_job *held[EXPORT_MAX_ACTIVE];
+		struct view_ref *vr = &views;
+
+		for (int i = 0; i < EXPORT_MAX_ACTIVE; i++)
+			ck_assert_ptr_nonnull(held[i] = export_start(st, vr,
+			    "bl.test", true));
+		ck_error(get("/v1/zones/bl.test/export", NULL, READER), 503);
+		ck_assert_uint_eq(last.retry_after, 5);
+		for (int i = 0; i < EXPORT_MAX_ACTIVE; i++)
+			export_job_free(held[i]);	/* unread: they stop */
+		ck_status(get("/v1/zones/bl.test/export", NULL, READER), 200);
+	}
 	/* a deleted entry is gone from the export */
 	ck_status(call("DELETE", "/v1/entries/203.0.113.0/24", NULL, ADMIN,
 	    NULL, NULL), 200);
