@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "api_int.h"
+#include "journal.h"
 #include "feed.h"
 #include "net.h"
 
@@ -99,6 +100,60 @@ metrics_sources(FILE *f, struct api *api, const struct view *v)
 	for (int z = 0; z < c->nzones; z++)
 		fprintf(f, "rbld_zone_serial{zone=\"%s\"} %u\n",
 		    c->zones[z].name, store_serial(api->st, v->zones[z].slot));
+	{
+		struct store_journal_info ji[VIEW_MAX_ZONES];
+		struct journal_share *sh = calloc((size_t)c->nzones + 1,
+		    sizeof(*sh));
+		bool have[VIEW_MAX_ZONES];
+
+		for (int z = 0; z < c->nzones; z++) {
+			if (store_journal_info(api->st, c->zones[z].name,
+			    &ji[z]) != 0)
+				memset(&ji[z], 0, sizeof(ji[z]));
+			have[z] = sh != NULL && journal_share_get(api->st,
+			    c->zones[z].name, &sh[z]) == 0;
+		}
+		metric(f, "rbld_zone_journal_bytes", "gauge",
+		    "Bytes of each zone's IXFR journal.");
+		for (int z = 0; z < c->nzones; z++)
+			fprintf(f, "rbld_zone_journal_bytes{zone=\"%s\"} %zu\n",
+			    c->zones[z].name, ji[z].bytes);
+		metric(f, "rbld_zone_journal_steps", "gauge",
+		    "Changes each zone's IXFR journal holds.");
+		for (int z = 0; z < c->nzones; z++)
+			fprintf(f, "rbld_zone_journal_steps{zone=\"%s\"} %u\n",
+			    c->zones[z].name, ji[z].steps);
+		metric(f, "rbld_zone_journal_oldest_serial", "gauge",
+		    "The oldest serial each zone's journal answers IXFR from.");
+		for (int z = 0; z < c->nzones; z++)
+			if (ji[z].steps > 0)
+				fprintf(f, "rbld_zone_journal_oldest_serial{zone="
+				    "\"%s\"} %u\n", c->zones[z].name, ji[z].oldest);
+		metric(f, "rbld_secondary_notify_answered_seconds", "gauge",
+		    "When each NOTIFY target last answered (unix time; 0 "
+		    "never).");
+		for (int z = 0; z < c->nzones; z++)
+			for (int i = 0; have[z] && i < sh[z].npeers; i++)
+				if (sh[z].peers[i].notify)
+					fprintf(f, "rbld_secondary_notify_answered_"
+					    "seconds{zone=\"%s\",target=\"%s\"} "
+					    "%u\n", c->zones[z].name,
+					    sh[z].peers[i].name,
+					    sh[z].peers[i].answered);
+		metric(f, "rbld_secondary_transfer_bytes", "gauge",
+		    "Bytes of each client's last zone transfer.");
+		for (int z = 0; z < c->nzones; z++)
+			for (int i = 0; have[z] && i < sh[z].npeers; i++)
+				if (!sh[z].peers[i].notify)
+					fprintf(f, "rbld_secondary_transfer_bytes{"
+					    "zone=\"%s\",client=\"%s\",transfer="
+					    "\"%s\"} %llu\n", c->zones[z].name,
+					    sh[z].peers[i].name,
+					    sh[z].peers[i].kind,
+					    (unsigned long long)
+					    sh[z].peers[i].bytes);
+		free(sh);
+	}
 	metric(f, "rbld_source_entries", "gauge", "Entries of each source.");
 	for (int i = 0; i < c->nsources; i++)
 		fprintf(f, "rbld_source_entries{source=\"%s\",kind=\"%s\"} "

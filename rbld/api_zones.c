@@ -9,6 +9,7 @@
 #include "export.h"
 #include "feed.h"
 #include "grace.h"
+#include "journal.h"
 #include "log.h"
 
 static json_t *
@@ -159,6 +160,54 @@ api_zones_refresh_post(struct api *api, const struct view *v,
 	}
 }
 
+/* The zone's IXFR journal: steps, bytes, the oldest serial it serves. */
+static json_t *
+journal_json(struct api *api, const char *zone)
+{
+	struct store_journal_info ji;
+
+	if (store_journal_info(api->st, zone, &ji) != 0)
+		memset(&ji, 0, sizeof(ji));
+	return json_pack("{s:I,s:I,s:o}", "steps", (json_int_t)ji.steps,
+	    "bytes", (json_int_t)ji.bytes, "oldest_serial", ji.steps > 0 ?
+	    json_integer(ji.oldest) : json_null());
+}
+
+static json_t *
+when_json(uint32_t t)
+{
+	return t != 0 ? json_integer(t) : json_null();
+}
+
+/* Each NOTIFY target and each client that took a transfer. */
+static json_t *
+secondaries_json(struct api *api, const char *zone)
+{
+	struct journal_share sh;
+	json_t *arr = json_array();
+
+	if (journal_share_get(api->st, zone, &sh) != 0)
+		return arr;
+	for (int i = 0; i < sh.npeers; i++) {
+		const struct journal_peer *p = &sh.peers[i];
+
+		if (p->notify)
+			json_array_append_new(arr, json_pack(
+			    "{s:s,s:s,s:I,s:o,s:o,s:I}", "notify", p->name,
+			    "kind", "notify", "serial", (json_int_t)p->serial,
+			    "sent", when_json(p->sent), "answered",
+			    when_json(p->answered), "tries", (json_int_t)p->tries));
+		else
+			json_array_append_new(arr, json_pack(
+			    "{s:s,s:s,s:s,s:I,s:I,s:I,s:o}", "client", p->name,
+			    "kind", "transfer", "transfer", p->kind,
+			    "serial", (json_int_t)p->serial,
+			    "bytes", (json_int_t)p->bytes,
+			    "ms", (json_int_t)p->ms, "at", when_json(p->at)));
+	}
+	return arr;
+}
+
 void
 api_zones_get(struct api *api, const struct view *v,
     const struct api_req *rq, struct api_resp *rs, const char *param,
@@ -180,11 +229,13 @@ api_zones_get(struct api *api, const struct view *v,
 			n += store_source_count(api->st,
 			    v->srcids[cz->sources[i]]);
 		}
-		json_array_append_new(arr, json_pack("{s:s,s:I,s:I,s:o}",
+		json_array_append_new(arr, json_pack("{s:s,s:I,s:I,s:o,s:o,s:o}",
 		    "zone", cz->name,
 		    "serial", (json_int_t)store_serial(api->st,
 		    v->zones[z].slot),
-		    "entries", n, "sources", srcs));
+		    "entries", n, "sources", srcs,
+		    "journal", journal_json(api, cz->name),
+		    "secondaries", secondaries_json(api, cz->name)));
 	}
 	api_reply(rs, 200, json_pack("{s:o}", "zones", arr));
 }

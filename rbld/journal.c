@@ -343,10 +343,17 @@ journal_diff_free(struct journal_diff *d)
 
 /* ---- the thread ---- */
 
+/* A NOTIFY target's state; st.name is the target as configured. */
+struct target_state {
+	char		 target[64];
+	uint32_t	 serial, sent, answered;
+	unsigned	 tries;
+};
+
 struct target {
 	struct sockaddr_storage ss;
 	socklen_t	 sslen;
-	struct journal_notify st;
+	struct target_state st;
 	uint32_t	 want;		/* the serial to announce; 0 none */
 	uint16_t	 id;
 	uint64_t	 next_ms;	/* when to send (again) */
@@ -679,6 +686,8 @@ notify_send(struct journal *j, const struct zstate *zs, struct target *t)
 	t->st.serial = t->want;
 	t->st.sent = (uint32_t)time(NULL);
 	t->st.tries++;
+	journal_note_notify(zs->name, t->st.target, t->st.serial, t->st.sent,
+	    t->st.answered, t->st.tries);
 }
 
 static void
@@ -737,6 +746,10 @@ notify_read(struct journal *j, int fd)
 				    memcmp(&tg->ss, &ss, sl) != 0)
 					continue;
 				tg->st.answered = (uint32_t)time(NULL);
+				tg->st.tries = 0;
+				journal_note_notify(j->z[i].name,
+				    tg->st.target, tg->st.serial, tg->st.sent,
+				    tg->st.answered, tg->st.tries);
 				log_debug("notify: %s serial %u to %s: answered "
 				    "(%s)", j->z[i].name, tg->want,
 				    tg->st.target, wire_rcode(b) == 0 ?
@@ -760,6 +773,7 @@ journal_thread(void *arg)
 
 		if (t >= next) {
 			step(j);
+			journal_share_save(j->st);
 			next = now_ms() + TICK_MS;
 		}
 		notify_tick(j);
@@ -848,3 +862,4 @@ journal_stop(struct journal *j)
 	pthread_cond_destroy(&j->cv);
 	free(j);
 }
+

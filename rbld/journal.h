@@ -29,13 +29,45 @@ struct journal	*journal_start(struct store *st, struct view_ref *views);
 void		 journal_poke(struct journal *);
 void		 journal_stop(struct journal *);
 
-/* One secondary's NOTIFY state, for status. */
-struct journal_notify {
-	char		 target[64];	/* "192.0.2.1:53" */
-	uint32_t	 serial;	/* last announced */
-	uint32_t	 sent, answered;	/* unix seconds; 0 never */
-	unsigned	 tries;		/* unanswered sends for SERIAL */
+/*
+ * What a zone's secondaries did, as rbld last recorded it in the database
+ * (the record "blob:xfrstat:ZONE", written by the journal thread at most
+ * once a second): each NOTIFY target, and each client that took a
+ * transfer (the latest JOURNAL_PEERS of them).
+ */
+#define JOURNAL_PEERS	32
+
+struct journal_peer {
+	char		 name[64];	/* "192.0.2.1:53", or a client address */
+	bool		 notify;	/* a `notify` target; else a client */
+	uint32_t	 serial;	/* announced, or transferred */
+	uint32_t	 sent, answered;	/* NOTIFY, unix seconds; 0 never */
+	unsigned	 tries;		/* unanswered NOTIFYs of SERIAL */
+	char		 kind[16];	/* "AXFR", "IXFR", "IXFR as AXFR" ... */
+	uint32_t	 at, ms;	/* the last transfer's time and length */
+	uint64_t	 bytes;
 };
+
+struct journal_share {
+	int		 npeers;
+	struct journal_peer peers[JOURNAL_PEERS];
+};
+
+/* ZONE's record; 0 (an empty one when there is none), -1 (errno EIO). */
+int		 journal_share_get(struct store *st, const char *zone,
+		    struct journal_share *out);
+
+/* A NOTIFY target's state, for the record (the journal thread). */
+void		 journal_note_notify(const char *zone, const char *target,
+		    uint32_t serial, uint32_t sent, uint32_t answered,
+		    unsigned tries);
+/* Write the records that changed (the journal thread, once a tick). */
+void		 journal_share_save(struct store *st);
+
+/* A transfer the xfr threads served, for the record. */
+void		 journal_note_transfer(const char *zone, const char *client,
+		    const char *kind, uint32_t serial, uint64_t bytes,
+		    uint32_t ms);
 
 /*
  * A step's records. A record is: op (0 removed, 1 added), the owner's

@@ -15,6 +15,7 @@
 #include "auth.h"
 #include "conf.h"
 #include "export.h"
+#include "journal.h"
 #include "feed.h"
 #include "feed_fetch.h"
 #include "ipaddr.h"
@@ -170,6 +171,13 @@ fmt_time(uint32_t t, char *buf, size_t len)
 	}
 	gmtime_r(&tt, &tm);
 	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static const char *
+when(uint32_t t, char *buf, size_t len)
+{
+	fmt_time(t, buf, len);
+	return buf;
 }
 
 static void
@@ -802,9 +810,34 @@ cmd_stats(struct ctl *c, int argc, char **argv)
 			    fs.failures == 0 ? "ok" : "failing");
 		}
 	}
-	for (int z = 0; z < c->conf->nzones; z++)
-		printf("zone %s\n  serial       %u\n", c->conf->zones[z].name,
+	for (int z = 0; z < c->conf->nzones; z++) {
+		const char *zn = c->conf->zones[z].name;
+		struct store_journal_info ji;
+		struct journal_share sh;
+
+		printf("zone %s\n  serial       %u\n", zn,
 		    store_serial(c->st, c->zslots[z]));
+		if (store_journal_info(c->st, zn, &ji) == 0 && ji.steps > 0)
+			printf("  journal      %u steps, %zu bytes, IXFR from "
+			    "serial %u\n", ji.steps, ji.bytes, ji.oldest);
+		if (journal_share_get(c->st, zn, &sh) != 0)
+			continue;
+		for (int i = 0; i < sh.npeers; i++) {
+			const struct journal_peer *p = &sh.peers[i];
+			char t1[32], t2[32];
+
+			if (p->notify)
+				printf("  notify       %s: serial %u sent %s, "
+				    "answered %s\n", p->name, p->serial,
+				    when(p->sent, t1, sizeof(t1)),
+				    when(p->answered, t2, sizeof(t2)));
+			else
+				printf("  transfer     %s: %s serial %u, %llu "
+				    "bytes, %u ms, %s\n", p->name, p->kind,
+				    p->serial, (unsigned long long)p->bytes,
+				    p->ms, when(p->at, t1, sizeof(t1)));
+		}
+	}
 	return EX_OK;
 }
 

@@ -259,6 +259,9 @@ struct store_journal_info {
 };
 int		 store_reader_journal_info(struct store_reader *r,
 		    const char *zone, struct store_journal_info *out);
+/* The same in a snapshot of its own (rbldctl, the API). */
+int		 store_journal_info(struct store *, const char *zone,
+		    struct store_journal_info *out);
 
 /*
  * The entries of sources SRCIDS (NSRC store ids) of one FAMILY in address

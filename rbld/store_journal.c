@@ -453,3 +453,21 @@ store_zone_config(struct store *st, const char *zone, uint64_t fingerprint)
 		return st_fail(rc);
 	return zc.moved;
 }
+
+int
+store_journal_info(struct store *st, const char *zone,
+    struct store_journal_info *out)
+{
+	struct store_reader *r;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if ((r = store_reader_new_long(st)) == NULL)
+		return -1;
+	if ((rc = store_reader_begin(r)) == 0) {
+		rc = store_reader_journal_info(r, zone, out);
+		store_reader_end(r);
+	}
+	store_reader_free(r);
+	return rc;
+}

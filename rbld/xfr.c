@@ -416,6 +416,10 @@ serve(struct stream *s)
 		    s->req.qtype == TYPE_IXFR ? "IXFR as AXFR" : "AXFR",
 		    s->vz->cz->name, s->serial, peer, s->records, s->bytes,
 		    s->messages, (unsigned long long)(now_ms() - t0));
+	journal_note_transfer(s->vz->cz->name, peer, kind != NULL ? kind :
+	    current ? "IXFR (current)" : s->req.qtype == TYPE_IXFR ?
+	    "IXFR as AXFR" : "AXFR", s->serial, s->bytes,
+	    (uint32_t)(now_ms() - t0));
 out:
 	if (s->signing)
 		tsig_end(&s->tsig);

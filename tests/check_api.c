@@ -15,6 +15,7 @@
 
 #include "../rbld/api.h"
 #include "../rbld/export.h"
+#include "../rbld/journal.h"
 #include "../rbld/auth.h"
 #include "../rbld/commitq.h"
 #include "../rbld/conf.h"
@@ -1194,6 +1195,24 @@ START_TEST(test_sources_zones)
 	ck_assert_str_eq(json_string_value(json_array_get(json_object_get(z,
 	    "sources"), 1)), "reports");
 	serial = json_integer_value(json_object_get(z, "serial"));
+	/* Sharing: an empty journal, no secondary seen yet; then the
+	 * record the journal thread writes. */
+	ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(z,
+	    "journal"), "steps")), 0);
+	ck_assert(json_is_null(json_object_get(json_object_get(z, "journal"),
+	    "oldest_serial")));
+	ck_assert_uint_eq(json_array_size(json_object_get(z, "secondaries")),
+	    0);
+	journal_note_transfer("bl.test", "192.0.2.53", "AXFR", 7, 1234, 5);
+	journal_share_save(st);
+	ck_status(get("/v1/zones", NULL, READER), 200);
+	z = json_array_get(json_object_get(json_array_get(member("zones"), 0),
+	    "secondaries"), 0);
+	ck_assert_str_eq(jstr(z, "client"), "192.0.2.53");
+	ck_assert_str_eq(jstr(z, "transfer"), "AXFR");
+	ck_assert_int_eq(json_integer_value(json_object_get(z, "bytes")), 1234);
+	ck_assert_int_eq(json_integer_value(json_object_get(z, "serial")), 7);
+	z = json_array_get(member("zones"), 0);
 
 	add_entry("203.0.113.0/24", "local");
 	ck_status(get("/v1/zones", NULL, READER), 200);

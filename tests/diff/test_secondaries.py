@@ -336,6 +336,16 @@ def main():
                   'mismatches' % (label, len(keep), bad))
         changes(rnd, d, rport, [('knot', kport), ('nsd', nport)], qs, keep,
                 gens)
+        time.sleep(1.5)                 # the journal thread's record
+        r = subprocess.run([RBLDCTL, '-c', conf, 'stats'],
+                           capture_output=True, text=True, timeout=30)
+        z = r.stdout.split('zone %s\n' % D.ALL, 1)[-1].split('\nzone ')[0]
+        check(r.returncode == 0 and 'journal ' in z and
+              'notify       %s:%d: serial %d sent' % (
+                  HOST, kport, serial_of(rport, D.ALL)) in z and
+              'answered 20' in z and 'transfer     %s: IXFR' % HOST in z,
+              'rbldctl stats shows the journal, each NOTIFY target and the '
+              'last transfer:\n%s' % z)
         ixfr = [ln for ln in rbld.lines if 'xfr: IXFR %s serial' % D.ALL
                 in ln and ' -> ' in ln]
         check(len(ixfr) >= 10, 'rbld sent %d incremental transfers of %s '
