@@ -704,6 +704,39 @@ answer_xfr(const struct dns_ctx *cx, struct wire_buf *w,
 	return answer_finish(cx, w, qq);
 }
 
+/*
+ * A NOTIFY (RFC 1996): a primary says a zone changed. Taken for the zones
+ * of our axfr feeds, from their primaries (the caller decides); the reply
+ * echoes the question.
+ */
+static size_t
+answer_notify(const struct dns_ctx *cx, struct wire_buf *w,
+    const struct query *qq)
+{
+	char zone[WIRE_NAME_TEXT];
+	size_t n;
+
+	if (wire_name_to_text(qq->lname, qq->qname_len, zone,
+	    sizeof(zone)) != 0)
+		zone[0] = '\0';
+	if ((n = strlen(zone)) > 1 && zone[n - 1] == '.')
+		zone[n - 1] = '\0';	/* the feeds name zones without it */
+	if (zone[0] == '\0' || cx->notified(cx->notified_arg, zone,
+	    cx->peer) <= 0) {
+		cx->stats->refused++;
+		return answer_error(cx, w, qq, RCODE_REFUSED, DNS_RC_REFUSED,
+		    true);
+	}
+	reply_start(w, qq, true);
+	if (w->full)
+		return 0;
+	wire_set_opcode(w->b, OPCODE_NOTIFY);
+	wire_set_aa(w->b);
+	cx->stats->noerror++;
+	count_rcode(cx->stats, qq->zi, DNS_RC_NOERROR);
+	return w->len;
+}
+
 /* The UDP limit: the query's EDNS size (at least 512), or 512. */
 static size_t
 reply_limit(const struct query *qq, size_t outmax, bool tcp)
@@ -754,6 +787,8 @@ dns_answer(const struct dns_ctx *cx, const uint8_t *q, size_t qlen,
 		return answer_error(cx, &w, &qq, RCODE_FORMERR, DNS_RC_FORMERR,
 		    true);
 	}
+	if (qq.opcode == OPCODE_NOTIFY && cx->notified != NULL)
+		return answer_notify(cx, &w, &qq);
 	if (qq.opcode != OPCODE_QUERY) {
 		st->notimp++;
 		return answer_error(cx, &w, &qq, RCODE_NOTIMP, DNS_RC_NOTIMP,

@@ -73,6 +73,11 @@ struct dns_ctx {
 	/* TCP: where a transfer the client may have is described (and
 	 * dns_answer replies nothing: the caller streams it); NULL: none. */
 	struct dns_xfr		*xfr;
+	/* A NOTIFY for ZONE (text, lowercase) from PEER: how many of our
+	 * feeds it concerns (0: refused); NULL: NOTIFY is not taken. */
+	int			(*notified)(void *arg, const char *zone,
+				    const struct sockaddr *peer);
+	void			*notified_arg;
 };
 
 /*

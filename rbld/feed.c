@@ -1,11 +1,15 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* Feeds: fetch, vet and apply a source's list; keep every feed on its schedule. */
+#include <netinet/in.h>
+#include <sys/socket.h>
+
 #include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -399,6 +403,7 @@ struct job {
 	struct conf_source	 cs;	/* a private copy: strings owned */
 	int			 srcid;
 	time_t			 next;
+	bool			 now;	/* a NOTIFY asked: fetch, whatever */
 };
 
 struct feeds {
@@ -411,7 +416,79 @@ struct feeds {
 	atomic_bool	 stop;
 	atomic_bool	 cancel;	/* stops a fetch in progress */
 	unsigned	 seed;
+	/* axfr feeds' zones and primaries, for NOTIFYs (under mtx) */
+	int		 naxfr;
+	struct axfr_feed {
+		char	 name[CONF_NAME_MAX];
+		char	 zone[PARSE_DNAME_MAX];
+		struct sockaddr_storage ss;
+		bool	 due;		/* a NOTIFY came: fetch at once */
+		time_t	 last;		/* the last NOTIFY taken */
+	} axfr[CONF_MAX_SOURCES];
 };
+
+/* The axfr feeds of CONF, for feeds_notified; under F's mutex. */
+static void
+axfr_feeds(struct feeds *f, const struct conf *conf)
+{
+	f->naxfr = 0;
+	for (int i = 0; i < conf->nsources; i++) {
+		const struct conf_source *cs = &conf->sources[i];
+		struct axfr_feed *a = &f->axfr[f->naxfr];
+		socklen_t sl;
+		char why[128];
+
+		if (cs->kind != SOURCE_FEED || cs->url == NULL ||
+		    strncmp(cs->url, "axfr://", 7) != 0 ||
+		    parse_axfr_url(cs->url, &a->ss, &sl, a->zone,
+		    sizeof(a->zone), why, sizeof(why)) != 0)
+			continue;
+		snprintf(a->name, sizeof(a->name), "%s", cs->name);
+		a->due = false;
+		a->last = 0;
+		f->naxfr++;
+	}
+}
+
+static bool
+same_host(const struct sockaddr_storage *a, const struct sockaddr *b)
+{
+	if (a->ss_family != b->sa_family)
+		return false;
+	if (b->sa_family == AF_INET)
+		return memcmp(&((const struct sockaddr_in *)a)->sin_addr,
+		    &((const struct sockaddr_in *)b)->sin_addr, 4) == 0;
+	return b->sa_family == AF_INET6 &&
+	    memcmp(&((const struct sockaddr_in6 *)a)->sin6_addr,
+	    &((const struct sockaddr_in6 *)b)->sin6_addr, 16) == 0;
+}
+
+int
+feeds_notified(struct feeds *f, const char *zone, const struct sockaddr *peer)
+{
+	time_t now = time(NULL);
+	int n = 0;
+
+	if (f == NULL)
+		return 0;
+	pthread_mutex_lock(&f->mtx);
+	for (int i = 0; i < f->naxfr; i++) {
+		struct axfr_feed *a = &f->axfr[i];
+
+		if (strcasecmp(a->zone, zone) != 0 || peer == NULL ||
+		    !same_host(&a->ss, peer))
+			continue;
+		n++;
+		/* One NOTIFY per feed every FEED_NOTIFY_SECS is taken: a
+		 * stream of them cannot make rbld fetch without end. */
+		if (now - a->last >= FEED_NOTIFY_SECS) {
+			a->due = true;
+			a->last = now;
+		}
+	}
+	pthread_mutex_unlock(&f->mtx);
+	return n;
+}
 
 uint32_t
 feed_interval(const struct conf_source *cs)
@@ -477,6 +554,19 @@ feeds_main(void *arg)
 			f->njobs = 0;
 			f->changed = false;
 		}
+		/* Feeds whose primary sent a NOTIFY: at once. */
+		for (int a = 0; a < f->naxfr; a++) {
+			if (!f->axfr[a].due)
+				continue;
+			f->axfr[a].due = false;
+			for (int k = 0; k < njobs; k++)
+				if (strcmp(jobs[k].cs.name, f->axfr[a].name) == 0) {
+					jobs[k].next = now;
+					jobs[k].now = true;
+					log_info("feed %s: NOTIFY from its primary: "
+					    "fetching now", jobs[k].cs.name);
+				}
+		}
 		pthread_mutex_unlock(&f->mtx);
 
 		for (int i = 0; i < njobs && !atomic_load(&f->stop); i++) {
@@ -494,8 +584,10 @@ feeds_main(void *arg)
 			}
 			if (now < j->next)
 				continue;
-			/* Another process (rbldctl refresh) may have fetched. */
-			if (feed_status_get(f->st, j->srcid, &fs) == 0 &&
+			/* Another process (rbldctl refresh) may have fetched
+			 * (but a NOTIFY asks for a fetch now). */
+			if (!j->now &&
+			    feed_status_get(f->st, j->srcid, &fs) == 0 &&
 			    fs.last_attempt > 0 &&
 			    next_time(&j->cs, &fs, &f->seed) > now &&
 			    fs.last_attempt > j->next -
@@ -511,6 +603,7 @@ feeds_main(void *arg)
 					log_warnx("feed %s: %s", j->cs.name, err);
 			}
 			j->next = next_time(&j->cs, &fs, &f->seed);
+			j->now = false;
 			now = time(NULL);
 		}
 		sleep(1);
@@ -568,6 +661,7 @@ feeds_start(struct store *st, const struct conf *conf, const int *srcids)
 		return NULL;
 	}
 	f->changed = true;
+	axfr_feeds(f, conf);
 	if (pthread_create(&f->thread, NULL, feeds_main, f) != 0) {
 		free(f->jobs);
 		free(f);
@@ -591,6 +685,7 @@ feeds_update(struct feeds *f, const struct conf *conf, const int *srcids)
 	f->jobs = jobs;
 	f->njobs = n;
 	f->changed = true;
+	axfr_feeds(f, conf);
 	pthread_mutex_unlock(&f->mtx);
 }
 

@@ -56,4 +56,14 @@ void		 feeds_update(struct feeds *, const struct conf *conf,
 		    const int *srcids);
 void		 feeds_stop(struct feeds *);
 
+/*
+ * A NOTIFY (RFC 1996) for ZONE from PEER: every axfr feed of ZONE whose
+ * primary is PEER's address is fetched at once (at most once per
+ * FEED_NOTIFY_SECS). Returns how many feeds it names (0: not ours).
+ */
+#define FEED_NOTIFY_SECS	5
+struct sockaddr;
+int		 feeds_notified(struct feeds *, const char *zone,
+		    const struct sockaddr *peer);
+
 #endif

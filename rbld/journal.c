@@ -750,10 +750,15 @@ notify_read(struct journal *j, int fd)
 				journal_note_notify(j->z[i].name,
 				    tg->st.target, tg->st.serial, tg->st.sent,
 				    tg->st.answered, tg->st.tries);
-				log_debug("notify: %s serial %u to %s: answered "
-				    "(%s)", j->z[i].name, tg->want,
-				    tg->st.target, wire_rcode(b) == 0 ?
-				    "NOERROR" : "an error");
+				if (wire_rcode(b) == 0)
+					log_debug("notify: %s serial %u to %s: "
+					    "answered", j->z[i].name, tg->want,
+					    tg->st.target);
+				else
+					log_warnx("notify: %s serial %u to %s: "
+					    "refused (rcode %d)", j->z[i].name,
+					    tg->want, tg->st.target,
+					    wire_rcode(b));
 				tg->want = 0;
 				tg->st.tries = 0;
 			}

@@ -49,6 +49,9 @@ struct net {
 	atomic_bool		 stop;
 	long			 coalesce_us;
 	struct xfr		*xfr;		/* zone transfers out */
+	int			(*notified)(void *, const char *,
+				    const struct sockaddr *);
+	void			*notified_arg;
 };
 
 static int
@@ -193,6 +196,16 @@ worker_ctx(struct worker *w, struct dns_ctx *cx)
 	cx->stats = &w->stats;
 	cx->peer = NULL;
 	cx->xfr = NULL;
+	cx->notified = w->net->notified;
+	cx->notified_arg = w->net->notified_arg;
+}
+
+void
+net_on_notify(struct net *n, int (*fn)(void *, const char *,
+    const struct sockaddr *), void *arg)
+{
+	n->notified = fn;
+	n->notified_arg = arg;
 }
 
 static void *

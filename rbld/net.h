@@ -23,6 +23,11 @@ struct net	*net_bind(const struct conf *conf, char *err, size_t errlen);
 int		 net_start(struct net *, struct store *st,
 		    struct view_ref *views);
 
+/* Who takes the NOTIFYs that arrive (dns_ctx's notified); before
+ * net_start. */
+void		 net_on_notify(struct net *, int (*fn)(void *arg,
+		    const char *zone, const struct sockaddr *peer), void *arg);
+
 /* Stop all threads and close the sockets. */
 void		 net_stop(struct net *);
 

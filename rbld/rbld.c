@@ -7,6 +7,7 @@
 #include <grp.h>
 #include <pwd.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,6 +50,16 @@ usage(FILE *f)
 	    "\n"
 	    "Signals: SIGHUP re-reads the configuration and every data file;\n"
 	    "SIGTERM and SIGINT stop. Exit status: 0 ok, 1 error, 2 bad usage.\n");
+}
+
+/* NOTIFYs for the zones of axfr feeds: the feeds, once they run. */
+static _Atomic(struct feeds *) notify_feeds;
+
+static int
+on_notify(void *arg, const char *zone, const struct sockaddr *peer)
+{
+	(void)arg;
+	return feeds_notified(atomic_load(&notify_feeds), zone, peer);
 }
 
 /* --check: the config, then every data file it names. */
@@ -230,6 +241,7 @@ main(int argc, char **argv)
 			fatalx("api: %s", err);
 	}
 	/* Serve what the database holds at once; files are checked after. */
+	net_on_notify(net, on_notify, NULL);
 	if (net_start(net, st, runtime_views(rt)) != 0)
 		fatal("cannot start DNS workers");
 	drop_privileges(conf->user);
@@ -242,6 +254,7 @@ main(int argc, char **argv)
 	/* Feeds are fetched by a thread of their own: never in the way of DNS. */
 	if ((feeds = feeds_start(st, conf, runtime_view(rt)->srcids)) == NULL)
 		fatal("cannot start the feed scheduler");
+	atomic_store(&notify_feeds, feeds);
 	last_files = last_reap = time(NULL);
 	allow_stamp = stamp(conf->allow_file);
 
@@ -328,6 +341,9 @@ main(int argc, char **argv)
 	}
 	api_stop(api);
 	commitq_stop(cq);
+	atomic_store(&notify_feeds, NULL);
+	net_stop(net);		/* no NOTIFY reaches the feeds after this */
+	net = NULL;
 	feeds_stop(feeds);
 	journal_stop(jr);
 	net_stop(net);

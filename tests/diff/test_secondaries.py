@@ -282,6 +282,53 @@ def signed_transfers(rport):
           'message\'s signature verified' % (KEYZONE, n))
 
 
+def start_rbld_secondary(d, rport):
+    """A second rbld whose zone copy.test is an axfr:// feed of rbld's
+    t4.test, fetched hourly: only a NOTIFY makes it fetch sooner."""
+    sd = os.path.join(d, 'rbld2')
+    os.mkdir(sd)
+    conf = os.path.join(sd, 'rbld.conf')
+    with open(conf, 'w') as f:
+        f.write('\n'.join([
+            '[rbld]', 'database = %s/db' % sd, 'dns = %s:0' % HOST, '',
+            '[zone copy.test]', 'sources = up', '',
+            '[source up]', 'kind = feed',
+            'url = axfr://%s:%d/t4.test' % (HOST, rport), 'format = axfr',
+            'every = 1h', 'timeout = 5s', 'a = 127.0.0.9', '']))
+    p = D.Daemon([D.RBLD, '-c', conf], 'rbld2', cwd=sd)
+    m = p.wait_for(r'dns: listening on 127\.0\.0\.1:(\d+) ', 20)
+    if m is None or p.wait_for(r'feed up: \d+ bytes', 30) is None:
+        p.stop()
+        raise RuntimeError('the second rbld did not start:\n' + p.tail())
+    return p, int(m.group(1))
+
+
+def notified_feed(rport, r2, r2port):
+    """An entry added on rbld reaches the second rbld by NOTIFY and its
+    axfr feed at once, not at the next hourly fetch."""
+    mark = len(r2.lines)
+    net = '45.77.88.0/24'      # not special-use: a feed takes it
+    subprocess.run([RBLDCTL, '-c', CONF_MAIN[0], 'add', net, '--source',
+                    'f4'], capture_output=True, timeout=30)
+    ok = r2.wait_for(r'feed up: NOTIFY from its primary', 20, mark)
+    check(ok is not None, 'the second rbld took a NOTIFY for its feed')
+    name = D.v4name(int(ipaddress.ip_address('45.77.88.9')), 'copy.test')
+    got = None
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        r = dns.query.udp(dns.message.make_query(name, 'A'), HOST,
+                          port=r2port, timeout=2)
+        got = [rd.to_text() for rs in r.answer for rd in rs]
+        if got:
+            break
+        time.sleep(0.3)
+    check(got == ['127.0.0.2'], 'the second rbld lists %s at once, with '
+          'the primary\'s A: %s' % (net, got))
+
+
+CONF_MAIN = [None]
+
+
 def main():
     seed = os.environ.get('RBLD_DIFF_SEED')
     seed = int(seed) if seed else random.randrange(1 << 31)
@@ -314,13 +361,18 @@ def main():
                     HOST, KEY[0] if z == KEYZONE else 'NOKEY')],
             name='nsd-secondary', keys=[KEY])
         procs.append(nsd)
-        # Now that their ports are known: NOTIFY both, by a reload.
+        r2, r2port = start_rbld_secondary(d, rport)
+        procs.append(r2)
+        # Now that their ports are known: NOTIFY them all, by a reload.
         conf = os.path.join(d, 'rbld.conf')
+        CONF_MAIN[0] = conf
         with open(conf) as f:
             text = f.read()
         text = text.replace('notify-interval = 1s\n',
                             'notify-interval = 1s\nnotify = %s:%d %s:%d\n' %
                             (HOST, kport, HOST, nport))
+        text = text.replace('[zone t4.test]\n', '[zone t4.test]\n'
+                            'notify = %s:%d\n' % (HOST, r2port))
         with open(conf, 'w') as f:
             f.write(text)
         mark = len(rbld.lines)
@@ -334,6 +386,7 @@ def main():
             bad = D.compare_static(qs, keep, port, rport, label.upper())
             check(bad == 0, '%s answers as rbld: %d questions, %d '
                   'mismatches' % (label, len(keep), bad))
+        notified_feed(rport, r2, r2port)
         changes(rnd, d, rport, [('knot', kport), ('nsd', nport)], qs, keep,
                 gens)
         time.sleep(1.5)                 # the journal thread's record
