@@ -541,20 +541,30 @@ conf_source_min_prefix(struct conf_parser *p, const struct conf_item *it,
 	return 0;
 }
 
+/* A TSIG key as tsig.c reads it: what passes here, a fetch or a transfer
+ * accepts. 0, or -1 with the error reported. */
+static int
+conf_tsig_check(struct conf_parser *p, const char *val)
+{
+	struct tsig_key tk;
+	char err[WHY_MAX];
+
+	if (tsig_key_parse(val, &tk, err, sizeof(err)) != 0)
+		return conf_perr(p, "%s (e.g. hmac-sha256:xfr-key:BASE64SECRET)",
+		    err);
+	explicit_bzero(&tk, sizeof(tk));
+	return 0;
+}
+
 static int
 conf_source_tsig(struct conf_parser *p, const struct conf_item *it,
     void *base, const char *key, char *val)
 {
 	char **tsig = FIELD(base, it);
-	struct tsig_key tk;
-	char err[WHY_MAX];
 
 	(void)key;
-	/* The fetcher's own parser: what passes here, a fetch accepts. */
-	if (tsig_key_parse(val, &tk, err, sizeof(err)) != 0)
-		return conf_perr(p, "%s (e.g. hmac-sha256:xfr-key:BASE64SECRET)",
-		    err);
-	explicit_bzero(&tk, sizeof(tk));
+	if (conf_tsig_check(p, val) != 0)
+		return -1;
 	free(*tsig);
 	*tsig = conf_strdup(p, val);
 	return 0;
@@ -569,15 +579,11 @@ conf_zone_transfer_key(struct conf_parser *p, const struct conf_item *it,
     void *base, const char *key, char *val)
 {
 	char **spec = FIELD(base, it);
-	struct tsig_key tk;
 	struct stat sb;
-	char err[WHY_MAX];
 
 	(void)key;
-	if (tsig_key_parse(val, &tk, err, sizeof(err)) != 0)
-		return conf_perr(p, "%s (e.g. hmac-sha256:xfr-key:BASE64SECRET)",
-		    err);
-	explicit_bzero(&tk, sizeof(tk));
+	if (conf_tsig_check(p, val) != 0)
+		return -1;
 	if (stat(p->top->file, &sb) == 0 && (sb.st_mode & S_IROTH))
 		return conf_perr(p, "transfer-key is a secret, but %s is "
 		    "readable by others: chmod o-r %s", p->top->file,
