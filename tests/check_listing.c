@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* Unit tests for rbld/listing.c: who lists an address, by every rule in one place. */
 #include <check.h>
+#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,6 +9,7 @@
 #include <time.h>
 
 #include "../rbld/conf.h"
+#include "../rbld/journal.h"
 #include "../rbld/listing.h"
 #include "../rbld/log.h"
 #include "../rbld/rbldnsd.h"
@@ -307,6 +309,68 @@ START_TEST(test_unasked)
 }
 END_TEST
 
+/* One journal record into B at O: op, owner labels "4.3.2.1", A 127.0.0.X. */
+static size_t
+jrec(uint8_t *b, size_t o, int op, uint8_t x)
+{
+	static const uint8_t owner[] = { 1, '4', 1, '3', 1, '2', 1, '1' };
+
+	b[o++] = (uint8_t)op;
+	b[o++] = sizeof(owner);
+	memcpy(b + o, owner, sizeof(owner));
+	o += sizeof(owner);
+	b[o++] = 0, b[o++] = 1;				/* A */
+	b[o++] = 0, b[o++] = 0, b[o++] = 0x0e, b[o++] = 0x10;	/* 3600 */
+	b[o++] = 0, b[o++] = 4;
+	b[o++] = 127, b[o++] = 0, b[o++] = 0, b[o++] = x;
+	return o;
+}
+
+static int
+jcount(void *arg, const uint8_t *rec, size_t len)
+{
+	int *n = arg;
+
+	ck_assert_uint_eq(len, 1 + 8 + 8 + 4);
+	*n += rec[len - 1] * 100;	/* which: 127.0.0.X */
+	(*n)++;
+	return 0;
+}
+
+/*
+ * Steps condensed for IXFR: a record added then removed was never there
+ * for the client, one removed then added again is unchanged; what is left
+ * is removed or added once. A blob cut short is refused.
+ */
+START_TEST(test_journal_condense)
+{
+	uint8_t s1[128], s2[128], s3[128];
+	size_t n1 = 0, n2 = 0, n3 = 0;
+	struct journal_diff *d;
+	int dels = 0, adds = 0;
+
+	n1 = jrec(s1, n1, 1, 2);		/* + .2 */
+	n1 = jrec(s1, n1, 1, 3);		/* + .3 */
+	n1 = jrec(s1, n1, 0, 9);		/* - .9 */
+	n2 = jrec(s2, n2, 0, 2);		/* - .2: never there */
+	n2 = jrec(s2, n2, 1, 9);		/* + .9: unchanged */
+	n2 = jrec(s2, n2, 0, 5);		/* - .5 */
+	n3 = jrec(s3, n3, 1, 4);		/* + .4 */
+	ck_assert_ptr_nonnull(d = journal_diff_new());
+	ck_assert_int_eq(journal_diff_add(d, s1, n1), 0);
+	ck_assert_int_eq(journal_diff_add(d, s2, n2), 0);
+	ck_assert_int_eq(journal_diff_add(d, s3, n3), 0);
+	ck_assert_int_eq(journal_diff_each(d, false, jcount, &dels), 0);
+	ck_assert_int_eq(journal_diff_each(d, true, jcount, &adds), 0);
+	ck_assert_int_eq(dels, 1 + 500);		/* .5 */
+	ck_assert_int_eq(adds, 2 + 300 + 400);		/* .3, .4 */
+	errno = 0;
+	ck_assert_int_eq(journal_diff_add(d, s1, n1 - 3), -1);
+	ck_assert_int_eq(errno, EINVAL);
+	journal_diff_free(d);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -319,6 +383,7 @@ main(void)
 	tcase_add_test(tc, test_ttl_and_txt);
 	tcase_add_test(tc, test_expiry);
 	tcase_add_test(tc, test_unasked);
+	tcase_add_test(tc, test_journal_condense);
 	suite_add_tcase(s, tc);
 	return test_run(s);
 }

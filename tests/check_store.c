@@ -1426,6 +1426,135 @@ START_TEST(test_scan_order)
 }
 END_TEST
 
+struct jseen {
+	int		 n;
+	uint32_t	 from[8], to[8];
+};
+
+static int
+jstep_cb(void *arg, uint32_t from, uint32_t to, const uint8_t *blob,
+    size_t len)
+{
+	struct jseen *j = arg;
+
+	(void)blob;
+	(void)len;
+	ck_assert_int_lt(j->n, 8);
+	j->from[j->n] = from;
+	j->to[j->n++] = to;
+	return 0;
+}
+
+/* Steps from FROM on in a fresh snapshot: the function's result, *J. */
+static int
+jsteps(const char *zone, uint32_t from, struct jseen *j)
+{
+	struct store_reader *r;
+	int rc;
+
+	memset(j, 0, sizeof(*j));
+	ck_assert_ptr_nonnull(r = store_reader_new(st));
+	ck_assert_int_eq(store_reader_begin(r), 0);
+	rc = store_reader_journal(r, zone, from, jstep_cb, j);
+	store_reader_end(r);
+	store_reader_free(r);
+	return rc;
+}
+
+/*
+ * A zone's journal: steps chain from a client's serial to the newest; a
+ * step that does not follow the newest starts it over; the bounds on
+ * steps and bytes drop the oldest (a step larger than the byte bound
+ * empties it); a reset empties it. Journals of two zones stay apart.
+ */
+START_TEST(test_journal_steps)
+{
+	struct store_journal_limits lim = { 1 << 20, 3, 86400 };
+	struct store_journal_info ji;
+	struct jseen j;
+	static uint8_t big[4096];
+
+	ck_assert_int_eq(store_journal_append(st, "j.test", 1, 2, "a", 1,
+	    &lim), 0);
+	ck_assert_int_eq(store_journal_append(st, "j.test", 2, 3, "bb", 2,
+	    &lim), 0);
+	ck_assert_int_eq(store_journal_append(st, "other.test", 2, 9, "c", 1,
+	    &lim), 0);
+	ck_assert_int_eq(jsteps("j.test", 1, &j), 0);
+	ck_assert_int_eq(j.n, 2);
+	ck_assert_uint_eq(j.from[1], 2);
+	ck_assert_uint_eq(j.to[1], 3);
+	ck_assert_int_eq(jsteps("j.test", 2, &j), 0);
+	ck_assert_int_eq(j.n, 1);
+	ck_assert_int_eq(jsteps("j.test", 5, &j), ENOENT);
+	ck_assert_int_eq(jsteps("other.test", 2, &j), 0);
+	ck_assert_int_eq(j.n, 1);
+	ck_assert_int_eq(store_journal_info(st, "j.test", &ji), 0);
+	ck_assert_uint_eq(ji.steps, 2);
+	ck_assert_uint_eq(ji.oldest, 1);
+	ck_assert_uint_eq(ji.newest, 3);
+
+	/* More steps than the bound: the oldest go. */
+	ck_assert_int_eq(store_journal_append(st, "j.test", 3, 4, "d", 1,
+	    &lim), 0);
+	ck_assert_int_eq(store_journal_append(st, "j.test", 4, 5, "e", 1,
+	    &lim), 0);
+	ck_assert_int_eq(store_journal_info(st, "j.test", &ji), 0);
+	ck_assert_uint_eq(ji.steps, 3);
+	ck_assert_uint_eq(ji.oldest, 2);
+	ck_assert_int_eq(jsteps("j.test", 1, &j), ENOENT);
+	ck_assert_int_eq(jsteps("j.test", 2, &j), 0);
+	ck_assert_int_eq(j.n, 3);
+
+	/* A step that does not follow the newest: a new start. */
+	ck_assert_int_eq(store_journal_append(st, "j.test", 7, 8, "f", 1,
+	    &lim), 0);
+	ck_assert_int_eq(jsteps("j.test", 4, &j), ENOENT);
+	ck_assert_int_eq(jsteps("j.test", 7, &j), 0);
+	ck_assert_int_eq(j.n, 1);
+
+	/* Beyond the byte bound, even the newest step goes. */
+	lim.bytes = 1000;
+	ck_assert_int_eq(store_journal_append(st, "j.test", 8, 9, big,
+	    sizeof(big), &lim), 0);
+	ck_assert_int_eq(store_journal_info(st, "j.test", &ji), 0);
+	ck_assert_uint_eq(ji.steps, 0);
+
+	/* A reset empties one zone's journal only. */
+	ck_assert_int_eq(store_journal_append(st, "j.test", 9, 10, "g", 1,
+	    &lim), 0);
+	ck_assert_int_eq(store_journal_append(st, "j.test", 0, 10, NULL, 0,
+	    NULL), 0);
+	ck_assert_int_eq(store_journal_info(st, "j.test", &ji), 0);
+	ck_assert_uint_eq(ji.steps, 0);
+	ck_assert_int_eq(jsteps("other.test", 2, &j), 0);
+	ck_assert_int_eq(j.n, 1);
+}
+END_TEST
+
+/* The regions a prefix touches: its first octet or nibble, or several
+ * when it is shorter than one. */
+START_TEST(test_dirty_regions)
+{
+	struct store_dirty d;
+	uint8_t a4[4] = { 10, 1, 0, 0 }, a8[4] = { 8, 0, 0, 0 };
+	uint8_t a6[16] = { 0x20, 0x01 };
+
+	memset(&d, 0, sizeof(d));
+	ck_assert(!store_dirty_any(&d));
+	store_dirty_mark(&d, 4, 16, a4);
+	ck_assert(d.v4[10 / 8] & 1u << (10 % 8));
+	ck_assert(store_dirty_any(&d));
+	store_dirty_mark(&d, 4, 6, a8);	/* 8.0.0.0/6: 8 to 11 */
+	for (int o = 8; o < 12; o++)
+		ck_assert(d.v4[o / 8] & 1u << (o % 8));
+	ck_assert(!(d.v4[12 / 8] & 1u << (12 % 8)));
+	store_dirty_mark(&d, 6, 32, a6);
+	ck_assert_uint_eq(d.v6[0], 1u << 2);
+	ck_assert_uint_eq(d.v6[1], 0);
+}
+END_TEST
+
 START_TEST(test_map_growth)
 {
 	struct store_stats s;
@@ -2042,6 +2171,8 @@ store_suite(void)
 	tcase_add_test(tc, test_walk_stops);
 	tcase_add_test(tc, test_stats);
 	tcase_add_test(tc, test_scan_order);
+	tcase_add_test(tc, test_journal_steps);
+	tcase_add_test(tc, test_dirty_regions);
 	tcase_add_test(tc, test_map_growth);
 	tcase_add_test(tc, test_reader_walk_during_growth);
 	tcase_add_test(tc, test_reopen_persists);
