@@ -100,6 +100,12 @@ metrics_sources(FILE *f, struct api *api, const struct view *v)
 	for (int z = 0; z < c->nzones; z++)
 		fprintf(f, "rbld_zone_serial{zone=\"%s\"} %u\n",
 		    c->zones[z].name, store_serial(api->st, v->zones[z].slot));
+	if (v->catalog.on) {
+		metric(f, "rbld_catalog_serial", "gauge", "Serial of the "
+		    "catalog zone, and its members.");
+		fprintf(f, "rbld_catalog_serial{zone=\"%s\"} %u\n",
+		    v->catalog.text, v->catalog.serial);
+	}
 	{
 		struct store_journal_info ji[VIEW_MAX_ZONES];
 		struct journal_share *sh = calloc((size_t)c->nzones + 1,

@@ -208,6 +208,23 @@ secondaries_json(struct api *api, const char *zone)
 	return arr;
 }
 
+/* The catalog zone: its serial, each member's label, its secondaries. */
+static json_t *
+catalog_json(struct api *api, const struct view *v)
+{
+	json_t *m;
+
+	if (!v->catalog.on)
+		return json_null();
+	m = json_array();
+	for (int z = 0; z < v->nzones; z++)
+		json_array_append_new(m, json_pack("{s:s,s:s}", "zone",
+		    v->zones[z].cz->name, "id", v->catalog.id[z]));
+	return json_pack("{s:s,s:I,s:o,s:o}", "zone", v->catalog.text,
+	    "serial", (json_int_t)v->catalog.serial, "members", m,
+	    "secondaries", secondaries_json(api, v->catalog.text));
+}
+
 void
 api_zones_get(struct api *api, const struct view *v,
     const struct api_req *rq, struct api_resp *rs, const char *param,
@@ -237,7 +254,8 @@ api_zones_get(struct api *api, const struct view *v,
 		    "journal", journal_json(api, cz->name),
 		    "secondaries", secondaries_json(api, cz->name)));
 	}
-	api_reply(rs, 200, json_pack("{s:o}", "zones", arr));
+	api_reply(rs, 200, json_pack("{s:o,s:o}", "zones", arr, "catalog",
+	    catalog_json(api, v)));
 }
 
 void

@@ -570,6 +570,26 @@ conf_source_tsig(struct conf_parser *p, const struct conf_item *it,
 	return 0;
 }
 
+/* [rbld] catalog: the name of the catalog zone of every zone. */
+static int
+conf_rbld_catalog(struct conf_parser *p, const struct conf_item *it,
+    void *base, const char *key, char *val)
+{
+	struct conf *c = base;
+	char dn[CONF_DNAME_MAX], why[WHY_MAX], *w = conf_next_word(&val);
+
+	(void)it;
+	(void)key;
+	if (w == NULL || conf_next_word(&val) != NULL)
+		return conf_perr(p, "catalog needs one zone name");
+	if (parse_dname(w, dn, why, sizeof(why)) == -1)
+		return conf_perr(p, "bad catalog name \"%s\": %s", w, why);
+	memcpy(c->catalog, dn, sizeof(dn));
+	c->catalog_file = p->top->file;
+	c->catalog_line = p->top->line;
+	return 0;
+}
+
 /*
  * A zone's transfer key: a secret, so the file that holds it must not be
  * readable by others (an rbld.conf is often world-readable by default).
@@ -777,6 +797,7 @@ static const struct conf_item conf_rbld_items[] = {
 	{ .name = "user", .type = CONF_T_STRING, .flags = CONF_F_WORD,
 	    AT(struct conf, user),
 	    .bad = "bad user \"%s\": one user name expected" },
+	{ .name = "catalog", .type = CONF_T_CUSTOM, .parse = conf_rbld_catalog },
 	{ .name = "map-size", .type = CONF_T_SIZE, .min = MAPSIZE_MIN,
 	    .max = MAPSIZE_MAX, .dflt = INT64_C(1) << 30,
 	    AT(struct conf, mapsize),
@@ -1022,6 +1043,15 @@ conf_schema_finish(struct conf_parser *p, const char *path)
 		    "api-cert and api-key go together");
 	if (c->api_per_ip > c->api_connections)
 		c->api_per_ip = c->api_connections;
+	/* The catalog is a zone of its own: no DNSBL zone above, at or
+	 * under its name, which would take its questions. */
+	for (int i = 0; c->catalog[0] != '\0' && i < c->nzones; i++)
+		if (parse_dname_under(c->zones[i].name, c->catalog) ||
+		    parse_dname_under(c->catalog, c->zones[i].name))
+			conf_perr_at(p, c->catalog_file, c->catalog_line,
+			    "catalog %s and [zone %s] overlap: the catalog "
+			    "needs a name of its own", c->catalog,
+			    c->zones[i].name);
 }
 
 void

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "catalog.h"
 #include "dns.h"
 #include "listing.h"
 #include "tsig.h"
@@ -25,6 +26,7 @@ struct query {
 	uint16_t	 edns_size;
 	uint8_t		 edns_version;
 	int		 zi;			/* the zone asked about, -1: none */
+	bool		 cat;			/* or the catalog zone */
 	int		 rel;			/* labels in front of the zone's */
 };
 
@@ -126,23 +128,37 @@ parse_edns(struct query *qq)
 	return 0;
 }
 
-/* The zone the question falls in: the longest that is a suffix. */
+/* Is the question's name at or under NAME (NAMELEN bytes, NLABELS
+ * labels)? Then the labels in front of it. */
+static int
+name_under(const struct query *qq, const uint8_t *name, size_t namelen,
+    int nlabels)
+{
+	int skip = qq->nlabels - nlabels;
+	size_t off;
+
+	if (skip < 0)
+		return -1;
+	off = skip == qq->nlabels ? qq->qname_len - 1 : qq->loff[skip];
+	if (qq->qname_len - off != namelen ||
+	    memcmp(qq->lname + off, name, namelen) != 0)
+		return -1;
+	return skip;
+}
+
+/* The zone the question falls in: the longest that is a suffix, or the
+ * catalog (which no zone is above or under: conf.c). */
 static void
 find_zone(const struct view *v, struct query *qq)
 {
-	int best = -1;
+	int best = -1, skip;
 
 	qq->zi = -1;
 	for (int i = 0; i < v->nzones; i++) {
 		const struct view_zone *z = &v->zones[i];
-		int skip = qq->nlabels - z->nlabels;
-		size_t off;
 
-		if (skip < 0)
-			continue;
-		off = skip == qq->nlabels ? qq->qname_len - 1 : qq->loff[skip];
-		if (qq->qname_len - off != z->namelen ||
-		    memcmp(qq->lname + off, z->name, z->namelen) != 0)
+		if ((skip = name_under(qq, z->name, z->namelen,
+		    z->nlabels)) < 0)
 			continue;
 		if (best < 0 || z->nlabels > v->zones[best].nlabels) {
 			best = i;
@@ -150,6 +166,28 @@ find_zone(const struct view *v, struct query *qq)
 		}
 	}
 	qq->zi = best;
+	if (best < 0 && v->catalog.on && (skip = name_under(qq,
+	    v->catalog.name, v->catalog.namelen, v->catalog.nlabels)) >= 0) {
+		qq->cat = true;
+		qq->rel = skip;
+	}
+}
+
+/* The apex and serial of the zone asked about. */
+static const struct apex *
+zone_apex(const struct dns_ctx *cx, const struct query *qq)
+{
+	if (qq->cat)
+		return &cx->view->catalog.ap;
+	return view_apex_cached(cx->view, qq->zi, cx->rd, cx->apexes);
+}
+
+static uint32_t
+zone_serial(const struct dns_ctx *cx, const struct query *qq)
+{
+	if (qq->cat)
+		return cx->view->catalog.serial;
+	return store_reader_serial(cx->rd, cx->view->zones[qq->zi].slot);
 }
 
 /* Octet label: 1..3 digits, value <= 255 (leading zeros allowed, as rbldnsd). */
@@ -417,9 +455,7 @@ answer_apex(const struct dns_ctx *cx, struct wire_buf *w,
 		return NEXT_NODATA;
 	reply_answer(w, qq, RCODE_NOERROR);
 	if (qq->qtype != TYPE_NS) {
-		put_soa(w, owner, ap, store_reader_serial(cx->rd,
-		    cx->view->zones[qq->zi].slot),
-		    ap->soa_ttl);
+		put_soa(w, owner, ap, zone_serial(cx, qq), ap->soa_ttl);
 		n++;
 	}
 	if (qq->qtype != TYPE_SOA)
@@ -472,6 +508,53 @@ answer_address(const struct dns_ctx *cx, struct wire_buf *w,
 	return NEXT_DONE;
 }
 
+/* Do the labels OWNER (OLEN bytes) end with the NLEN bytes of labels at
+ * NAME? */
+static bool
+labels_end_with(const uint8_t *owner, size_t olen, const uint8_t *name,
+    size_t nlen)
+{
+	for (size_t o = 0; o < olen; o += owner[o] + 1u)
+		if (olen - o == nlen)
+			return memcmp(owner + o, name, nlen) == 0;
+	return nlen == 0;
+}
+
+/* A name under the catalog's apex: the version TXT, a member's PTR, the
+ * empty non-terminal "zones", or no such name. */
+static enum next
+answer_catalog(const struct dns_ctx *cx, struct wire_buf *w,
+    const struct query *qq)
+{
+	static const uint8_t qname[2] = { WIRE_PTR_HEADER >> 8,
+	    WIRE_PTR_HEADER & 0xff };
+	size_t len = qq->loff[qq->rel];	/* the labels in front of the apex */
+	bool exists = false;
+	uint16_t n = 0;
+
+	for (int i = 0; i < catalog_nrecs(cx->view); i++) {
+		struct catalog_rec r;
+
+		catalog_rec(cx->view, i, &r);
+		if (!labels_end_with(r.owner, r.olen, qq->lname, len))
+			continue;
+		exists = true;
+		if (r.olen != len || (qq->qtype != r.type &&
+		    qq->qtype != TYPE_ANY))
+			continue;
+		if (n++ == 0)
+			reply_answer(w, qq, RCODE_NOERROR);
+		r.olen = 0;		/* the owner is the question's name */
+		catalog_put(w, &r, qname, sizeof(qname));
+	}
+	if (n == 0)
+		return exists ? NEXT_NODATA : NEXT_NXDOMAIN;
+	set_count(w, WIRE_AN, n);
+	cx->stats->noerror++;
+	count_rcode(cx->stats, qq->zi, DNS_RC_NOERROR);
+	return NEXT_DONE;
+}
+
 /* NXDOMAIN or NODATA, with the SOA for negative caching (RFC 2308). */
 static void
 answer_negative(const struct dns_ctx *cx, struct wire_buf *w,
@@ -481,9 +564,7 @@ answer_negative(const struct dns_ctx *cx, struct wire_buf *w,
 
 	reply_answer(w, qq, rcode);
 	/* The SOA's TTL here is its minimum: the negative caching time. */
-	put_soa(w, zone_ptr(qq), ap, store_reader_serial(cx->rd,
-	    cx->view->zones[qq->zi].slot),
-	    ap->minimum);
+	put_soa(w, zone_ptr(qq), ap, zone_serial(cx, qq), ap->minimum);
 	set_count(w, WIRE_NS, 1);
 	if (exists)
 		cx->stats->nodata++;
@@ -550,44 +631,92 @@ ixfr_serial(const struct query *qq, uint32_t *serial)
 	return 0;
 }
 
+/* Is PEER in zone Z's `transfer`? */
+static bool
+may_transfer(const struct view *v, int z, const struct prefix *peer)
+{
+	const struct conf_zone *cz = v->zones[z].cz;
+
+	for (int i = 0; peer != NULL && i < cz->ntransfer; i++)
+		if (ipaddr_contains(&cz->transfer[i], peer))
+			return true;
+	return false;
+}
+
+/* Is QQ signed with zone Z's transfer-key? Then its MAC into OUT, which
+ * the answers' signatures chain from. */
+static bool
+signed_with(const struct view *v, int z, const struct query *qq,
+    struct dns_xfr *out)
+{
+	struct tsig_ctx tc;
+	const uint8_t *mac;
+	char why[128];
+	bool sig = false;
+	int rc;
+
+	tsig_start(&tc, &v->zones[z].xfr_key, NULL, 0);
+	rc = tsig_verify(&tc, qq->q, qq->qlen, (uint64_t)time(NULL), &sig, why,
+	    sizeof(why));
+	if (rc == 0 && sig) {
+		mac = tsig_mac(&tc, &out->maclen);
+		if (out->maclen > sizeof(out->mac))
+			out->maclen = sizeof(out->mac);
+		memcpy(out->mac, mac, out->maclen);
+		out->keyzone = z;
+		out->is_signed = true;
+	}
+	tsig_end(&tc);
+	return out->is_signed;
+}
+
+/*
+ * The catalog goes to whoever may transfer one of its members, signed
+ * with that member's key when it has one: first a member whose key signed
+ * the request, else a member without a key.
+ */
+static int
+catalog_check(const struct view *v, const struct query *qq,
+    const struct prefix *peer, struct dns_xfr *out)
+{
+	bool listed = false, open = false;
+
+	for (int z = 0; z < v->nzones; z++) {
+		if (!may_transfer(v, z, peer))
+			continue;
+		listed = true;
+		if (!v->zones[z].has_key)
+			open = true;
+		else if (signed_with(v, z, qq, out))
+			return 0;
+	}
+	return open ? 0 : listed ? RCODE_NOTAUTH : RCODE_REFUSED;
+}
+
 /* See dns_xfr_check; QQ's question and zone are parsed. */
 static int
 xfr_check(const struct view *v, const struct query *qq,
     const struct prefix *peer, struct dns_xfr *out)
 {
-	const struct conf_zone *cz;
-	bool allowed = false;
+	int rc;
 
-	if (qq->zi < 0 || qq->rel != 0 || qq->qclass != CLASS_IN)
-		return RCODE_REFUSED;
-	cz = v->zones[qq->zi].cz;
-	for (int i = 0; peer != NULL && i < cz->ntransfer && !allowed; i++)
-		allowed = ipaddr_contains(&cz->transfer[i], peer);
-	if (!allowed)
+	if ((qq->zi < 0 && !qq->cat) || qq->rel != 0 ||
+	    qq->qclass != CLASS_IN)
 		return RCODE_REFUSED;
 	memset(out, 0, sizeof(*out));
-	if (v->zones[qq->zi].has_key) {
-		struct tsig_ctx tc;
-		const uint8_t *mac;
-		char why[128];
-		bool sig = false;
-		int rc;
-
-		tsig_start(&tc, &v->zones[qq->zi].xfr_key, NULL, 0);
-		rc = tsig_verify(&tc, qq->q, qq->qlen, (uint64_t)time(NULL),
-		    &sig, why, sizeof(why));
-		if (rc == 0 && sig) {
-			mac = tsig_mac(&tc, &out->maclen);
-			if (out->maclen > sizeof(out->mac))
-				out->maclen = sizeof(out->mac);
-			memcpy(out->mac, mac, out->maclen);
-			out->is_signed = true;
-		}
-		tsig_end(&tc);
-		if (!out->is_signed)
+	out->keyzone = -1;
+	if (qq->cat) {
+		if ((rc = catalog_check(v, qq, peer, out)) != 0)
+			return rc;
+	} else {
+		if (!may_transfer(v, qq->zi, peer))
+			return RCODE_REFUSED;
+		if (v->zones[qq->zi].has_key &&
+		    !signed_with(v, qq->zi, qq, out))
 			return RCODE_NOTAUTH;
 	}
 	out->zone = qq->zi;
+	out->catalog = qq->cat;
 	out->id = qq->id;
 	out->qtype = qq->qtype;
 	out->qend = qq->qend;
@@ -677,8 +806,8 @@ answer_xfr(const struct dns_ctx *cx, struct wire_buf *w,
 		st->refused++;
 		return answer_error(cx, w, qq, rc, DNS_RC_REFUSED, true);
 	}
-	ap = view_apex_cached(cx->view, qq->zi, cx->rd, cx->apexes);
-	serial = store_reader_serial(cx->rd, cx->view->zones[qq->zi].slot);
+	ap = zone_apex(cx, qq);
+	serial = zone_serial(cx, qq);
 	reply_answer(w, qq, RCODE_NOERROR);
 	if (!wire_serial_lt(x.serial, serial)) {
 		put_soa(w, zone_ptr(qq), ap, serial, ap->soa_ttl);
@@ -695,7 +824,7 @@ answer_xfr(const struct dns_ctx *cx, struct wire_buf *w,
 
 		if (w->full)
 			return 0;
-		tsig_start(&tc, &cx->view->zones[qq->zi].xfr_key, x.mac,
+		tsig_start(&tc, &cx->view->zones[x.keyzone].xfr_key, x.mac,
 		    x.maclen);
 		n = tsig_sign(&tc, w->b, w->len, w->max, (uint64_t)time(NULL));
 		tsig_end(&tc);
@@ -810,16 +939,18 @@ dns_answer(const struct dns_ctx *cx, const uint8_t *q, size_t qlen,
 		return answer_error(cx, &w, &qq, RCODE_NOTIMP, DNS_RC_NOTIMP,
 		    true);
 	}
-	if (qq.zi < 0) {
+	if (qq.zi < 0 && !qq.cat) {
 		st->refused++;
 		return answer_error(cx, &w, &qq, RCODE_REFUSED, DNS_RC_REFUSED,
 		    true);
 	}
 
 	w.max = reply_limit(&qq, outmax, tcp);
-	ap = view_apex_cached(cx->view, qq.zi, cx->rd, cx->apexes);
+	ap = zone_apex(cx, &qq);
 	if (qq.rel == 0)
 		next = answer_apex(cx, &w, &qq, ap);
+	else if (qq.cat)
+		next = answer_catalog(cx, &w, &qq);
 	else {
 		kind = parse_address(&qq, &ip);
 		next = answer_address(cx, &w, &qq, ap, kind, &ip);

@@ -52,14 +52,16 @@ const char	*dns_rcode_slot_name(int slot);
 
 /* A zone transfer a client may have: what dns_xfr_check found. */
 struct dns_xfr {
-	int		zone;		/* in the view */
+	int		zone;		/* in the view; -1: the catalog */
+	bool		catalog;
 	uint16_t	id, qtype;	/* TYPE_AXFR or TYPE_IXFR */
 	size_t		qend;		/* the question ends here in the query */
 	bool		has_serial;	/* IXFR: the client's SOA serial */
 	uint32_t	serial;
-	bool		is_signed;	/* with the zone's transfer-key: */
-	uint8_t		mac[64];	/* the request's MAC, which the */
-	size_t		maclen;		/* answers' signatures chain from */
+	bool		is_signed;	/* with zone KEYZONE's transfer-key */
+	int		keyzone;	/* (-1: unsigned): the request's MAC, */
+	uint8_t		mac[64];	/* which the answers' signatures */
+	size_t		maclen;		/* chain from */
 };
 
 /* What answers are made from; a worker fills it in for each batch. */
@@ -95,7 +97,8 @@ size_t		 dns_answer(const struct dns_ctx *, const uint8_t *q, size_t qlen,
  * with: REFUSED for a name that is no zone's apex and for a client not in
  * the zone's `transfer`, NOTAUTH for a zone with a transfer-key when the
  * request is not signed with it (RFC 8945), FORMERR for a malformed
- * request. -1 when Q is no transfer request at all.
+ * request. -1 when Q is no transfer request at all. The catalog zone goes
+ * to whoever may transfer one of its members, as that member would.
  */
 int		 dns_xfr_check(const struct view *v, const uint8_t *q,
 		    size_t qlen, const struct prefix *peer, struct dns_xfr *out);

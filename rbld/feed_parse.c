@@ -726,8 +726,9 @@ axfr_txt(const struct tok *t, int nt, char *out, size_t outsz, const char **why)
 				return -1;
 			}
 			/* A newline would start a line of its own in an
-			 * rbldnsd export; the store refuses them all. */
-			if (c < 0x20 || c == 0x7f) {
+			 * rbldnsd export; a tab is text there, as in the
+			 * data files the primary may serve it from. */
+			if ((c < 0x20 && c != '\t') || c == 0x7f) {
 				*why = "control character in TXT";
 				return -1;
 			}

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "grace.h"
+#include "hash.h"
 #include "journal.h"
 #include "log.h"
 #include "render.h"
@@ -197,14 +198,7 @@ struct rset {
 static uint64_t
 rec_hash(const uint8_t *r)
 {
-	size_t n = rec_len(r, SIZE_MAX);
-	uint64_t h = 0xcbf29ce484222325ull;
-
-	for (size_t i = 0; i < n; i++) {
-		h ^= r[i];
-		h *= 0x100000001b3ull;
-	}
-	return h;
+	return hash_bytes(HASH_INIT, r, rec_len(r, SIZE_MAX));
 }
 
 static int
@@ -357,6 +351,8 @@ struct target {
 	uint32_t	 want;		/* the serial to announce; 0 none */
 	uint16_t	 id;
 	uint64_t	 next_ms;	/* when to send (again) */
+	bool		 has_key;	/* NOTIFYs signed with KEY */
+	struct tsig_key	 key;
 };
 
 struct zstate {
@@ -364,11 +360,11 @@ struct zstate {
 	bool		 live;		/* in the view in force */
 	uint32_t	 base_serial;
 	uint64_t	 announced_ms;	/* the last new serial's first send */
-	bool		 has_key;	/* NOTIFYs signed with the zone's key */
-	struct tsig_key	 key;
 	int		 ntargets;
 	struct target	 t[CONF_MAX_NOTIFY];
 };
+
+#define NZSTATE		(VIEW_MAX_ZONES + 1)	/* the zones and the catalog */
 
 struct journal {
 	struct store	*st;
@@ -381,7 +377,7 @@ struct journal {
 	struct store_reader *base, *cur;
 	bool		 have_base;
 	uint64_t	 view_gen;
-	struct zstate	 z[VIEW_MAX_ZONES];
+	struct zstate	 z[NZSTATE];
 	int		 fd4, fd6;
 };
 
@@ -399,7 +395,7 @@ zstate_of(struct journal *j, const char *name)
 {
 	struct zstate *freez = NULL;
 
-	for (int i = 0; i < VIEW_MAX_ZONES; i++) {
+	for (int i = 0; i < NZSTATE; i++) {
 		if (j->z[i].name[0] != '\0' && strcmp(j->z[i].name, name) == 0)
 			return &j->z[i];
 		if (freez == NULL && j->z[i].name[0] == '\0')
@@ -412,45 +408,77 @@ zstate_of(struct journal *j, const char *name)
 	return freez;
 }
 
+/*
+ * ZS's targets become what the view says: target K of zone Z's `notify`,
+ * signed with Z's key. A target named before keeps its state.
+ */
+static void
+target_set(struct zstate *zs, const struct target *old, int nold,
+    const struct view *v, int z, int k)
+{
+	const struct endpoint *ep = &v->zones[z].cz->notify[k];
+	struct target *t;
+
+	for (int m = 0; m < zs->ntargets; m++)
+		if (zs->t[m].sslen == ep->sslen &&
+		    memcmp(&zs->t[m].ss, &ep->ss, ep->sslen) == 0)
+			return;		/* the catalog's, from another zone */
+	if (zs->ntargets == CONF_MAX_NOTIFY) {
+		log_warnx("notify: %s: more than %d targets, %s left out",
+		    zs->name, CONF_MAX_NOTIFY, ep->text);
+		return;
+	}
+	t = &zs->t[zs->ntargets++];
+	memset(t, 0, sizeof(*t));
+	t->ss = ep->ss;
+	t->sslen = ep->sslen;
+	for (int m = 0; m < nold; m++)
+		if (old[m].sslen == t->sslen &&
+		    memcmp(&old[m].ss, &t->ss, t->sslen) == 0)
+			*t = old[m];
+	snprintf(t->st.target, sizeof(t->st.target), "%s", ep->text);
+	t->has_key = v->zones[z].has_key;
+	t->key = v->zones[z].xfr_key;
+}
+
+/* ZS, live in view V, with the targets of zone Z (-1: the catalog, whose
+ * targets are all its members'). */
+static void
+zstate_set(struct zstate *zs, const struct view *v, int z)
+{
+	struct target old[CONF_MAX_NOTIFY];
+	int nold = zs->ntargets;
+	int first = z < 0 ? 0 : z, end = z < 0 ? v->nzones : z + 1;
+
+	memcpy(old, zs->t, sizeof(old));
+	zs->live = true;
+	zs->ntargets = 0;
+	for (int m = first; m < end; m++)
+		for (int k = 0; k < v->zones[m].cz->nnotify; k++)
+			target_set(zs, old, nold, v, m, k);
+}
+
 /* A new view: zones whose records it changes move their serials, and the
- * notify targets are the view's. */
+ * notify targets are the view's. A zone it no longer has is forgotten. */
 static void
 view_changed(struct journal *j, const struct view *v)
 {
-	for (int i = 0; i < VIEW_MAX_ZONES; i++)
-		j->z[i].live = false;
-	for (int z = 0; z < v->nzones; z++) {
-		const struct conf_zone *cz = v->zones[z].cz;
-		struct zstate *zs = zstate_of(j, cz->name);
+	struct zstate *zs;
 
-		if (zs == NULL)
-			continue;
-		zs->live = true;
-		zs->has_key = v->zones[z].has_key;
-		zs->key = v->zones[z].xfr_key;
-		/* Keep the state of targets still named. */
-		{
-			struct target old[CONF_MAX_NOTIFY];
-			int nold = zs->ntargets;
+	for (int i = 0; i < NZSTATE; i++) {
+		bool kept = v->catalog.on &&
+		    strcmp(j->z[i].name, v->catalog.text) == 0;
 
-			memcpy(old, zs->t, sizeof(old));
-			zs->ntargets = 0;
-			for (int k = 0; k < cz->nnotify; k++) {
-				struct target *t = &zs->t[zs->ntargets++];
-
-				memset(t, 0, sizeof(*t));
-				t->ss = cz->notify[k].ss;
-				t->sslen = cz->notify[k].sslen;
-				for (int m = 0; m < nold; m++)
-					if (old[m].sslen == t->sslen &&
-					    memcmp(&old[m].ss, &t->ss,
-					    t->sslen) == 0)
-						*t = old[m];
-				snprintf(t->st.target, sizeof(t->st.target),
-				    "%s", cz->notify[k].text);
-			}
-		}
+		for (int z = 0; z < v->nzones && !kept; z++)
+			kept = strcmp(j->z[i].name, v->zones[z].cz->name) == 0;
+		if (!kept)
+			memset(&j->z[i], 0, sizeof(j->z[i]));
 	}
+	for (int z = 0; z < v->nzones; z++)
+		if ((zs = zstate_of(j, v->zones[z].cz->name)) != NULL)
+			zstate_set(zs, v, z);
+	if (v->catalog.on && (zs = zstate_of(j, v->catalog.text)) != NULL)
+		zstate_set(zs, v, -1);
 	j->view_gen = v->gen;
 	j->have_base = false;
 	if (j->base != NULL)
@@ -628,6 +656,15 @@ step(struct journal *j)
 		zs->base_serial = sn;
 		announce(j, zs, sn, cz->notify_interval);
 	}
+	/* The catalog: a reload that changes its members moves its serial. */
+	if (v->catalog.on) {
+		struct zstate *zs = zstate_of(j, v->catalog.text);
+
+		if (zs != NULL && zs->base_serial != v->catalog.serial) {
+			zs->base_serial = v->catalog.serial;
+			announce(j, zs, zs->base_serial, 1);
+		}
+	}
 	/* The current snapshot is the next step's base. */
 	{
 		struct store_reader *t = j->base;
@@ -670,11 +707,11 @@ notify_send(struct journal *j, const struct zstate *zs, struct target *t)
 	wire_set_opcode(w.b, OPCODE_NOTIFY);
 	wire_set_aa(w.b);
 	len = (int)w.len;
-	if (zs->has_key) {
+	if (t->has_key) {
 		struct tsig_ctx tc;
 		ssize_t n;
 
-		tsig_start(&tc, &zs->key, NULL, 0);
+		tsig_start(&tc, &t->key, NULL, 0);
 		n = tsig_sign(&tc, b, w.len, sizeof(b), (uint64_t)time(NULL));
 		tsig_end(&tc);
 		if (n < 0)
@@ -695,7 +732,7 @@ notify_tick(struct journal *j)
 {
 	uint64_t t = now_ms();
 
-	for (int i = 0; i < VIEW_MAX_ZONES; i++) {
+	for (int i = 0; i < NZSTATE; i++) {
 		struct zstate *zs = &j->z[i];
 
 		if (!zs->live)
@@ -737,7 +774,7 @@ notify_read(struct journal *j, int fd)
 		if (n < WIRE_HEADER || !wire_qr(b) ||
 		    wire_opcode(b) != OPCODE_NOTIFY)
 			continue;
-		for (int i = 0; i < VIEW_MAX_ZONES; i++)
+		for (int i = 0; i < NZSTATE; i++)
 			for (int k = 0; k < j->z[i].ntargets; k++) {
 				struct target *tg = &j->z[i].t[k];
 

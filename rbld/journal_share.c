@@ -19,18 +19,20 @@
 #define SHARE_MAX	(2 + JOURNAL_PEERS * (1 + 1 + 64 + 4 + 4 + 4 + 2 + 1 + \
 			    16 + 4 + 4 + 8))
 
+#define NSHARES	(VIEW_MAX_ZONES + 1)	/* the zones and the catalog */
+
 static pthread_mutex_t share_mtx = PTHREAD_MUTEX_INITIALIZER;
 static struct {
 	char		 zone[CONF_DNAME_MAX];
 	struct journal_share sh;
 	bool		 dirty;
-} shares[VIEW_MAX_ZONES];
+} shares[NSHARES];
 
 /* ZONE's table, under share_mtx; NULL when all are taken. */
 static struct journal_share *
 share_of(const char *zone, bool **dirty)
 {
-	for (int i = 0; i < VIEW_MAX_ZONES; i++)
+	for (int i = 0; i < NSHARES; i++)
 		if (shares[i].zone[0] == '\0' || strcmp(shares[i].zone,
 		    zone) == 0) {
 			if (shares[i].zone[0] == '\0')
@@ -178,7 +180,7 @@ share_decode(const uint8_t *b, size_t len, struct journal_share *sh)
 void
 journal_share_save(struct store *st)
 {
-	for (int i = 0; i < VIEW_MAX_ZONES; i++) {
+	for (int i = 0; i < NSHARES; i++) {
 		uint8_t b[SHARE_MAX];
 		char name[CONF_DNAME_MAX + 16];
 		size_t len;

@@ -344,6 +344,7 @@ tconn_process(struct worker *w, struct tconn *c)
 		if (c->inlen < 2 + mlen)
 			return true;
 		xfr.zone = -1;
+		xfr.catalog = false;
 		grace_enter();
 		if (store_reader_begin(w->rd) == 0) {
 			worker_ctx(w, &cx);
@@ -354,7 +355,7 @@ tconn_process(struct worker *w, struct tconn *c)
 			store_reader_end(w->rd);
 		}
 		grace_exit();
-		if (xfr.zone >= 0) {
+		if (xfr.zone >= 0 || xfr.catalog) {
 			struct prefix peer;
 
 			if (ipaddr_from_sockaddr((const struct sockaddr *)

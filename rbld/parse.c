@@ -188,6 +188,15 @@ parse_dname(const char *s, char out[PARSE_DNAME_MAX], char *err, size_t errlen)
 	return 0;
 }
 
+bool
+parse_dname_under(const char *name, const char *zone)
+{
+	size_t n = strlen(name), z = strlen(zone);
+
+	return n >= z && strcmp(name + n - z, zone) == 0 &&
+	    (n == z || name[n - z - 1] == '.');
+}
+
 /* "axfr://host[:port]/zone" -> parts; host may be [v6]. */
 static int
 parse_axfr_parts(const char *url, char *host, size_t hlen, int *port,

@@ -3,6 +3,7 @@
 #ifndef RBLD_PARSE_H
 #define RBLD_PARSE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
@@ -44,6 +45,9 @@ int	parse_endpoint(const char *s, struct endpoint *out, char *err,
  */
 int	parse_dname(const char *s, char out[PARSE_DNAME_MAX], char *err,
 	    size_t errlen);
+
+/* Is NAME at or under ZONE (both as parse_dname gives them)? */
+bool	parse_dname_under(const char *name, const char *zone);
 
 /*
  * An AXFR feed's url, "axfr://address[:port]/zone" (an IPv6 address in

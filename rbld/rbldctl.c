@@ -755,6 +755,31 @@ cmd_token(struct ctl *c, int argc, char **argv)
 
 /* ---- stats ---- */
 
+/* ZONE's NOTIFY targets and the clients that took a transfer. */
+static void
+print_secondaries(struct ctl *c, const char *zone)
+{
+	struct journal_share sh;
+
+	if (journal_share_get(c->st, zone, &sh) != 0)
+		return;
+	for (int i = 0; i < sh.npeers; i++) {
+		const struct journal_peer *p = &sh.peers[i];
+		char t1[32], t2[32];
+
+		if (p->notify)
+			printf("  notify       %s: serial %u sent %s, "
+			    "answered %s\n", p->name, p->serial,
+			    when(p->sent, t1, sizeof(t1)),
+			    when(p->answered, t2, sizeof(t2)));
+		else
+			printf("  transfer     %s: %s serial %u, %llu "
+			    "bytes, %u ms, %s\n", p->name, p->kind,
+			    p->serial, (unsigned long long)p->bytes,
+			    p->ms, when(p->at, t1, sizeof(t1)));
+	}
+}
+
 static int
 cmd_stats(struct ctl *c, int argc, char **argv)
 {
@@ -813,30 +838,26 @@ cmd_stats(struct ctl *c, int argc, char **argv)
 	for (int z = 0; z < c->conf->nzones; z++) {
 		const char *zn = c->conf->zones[z].name;
 		struct store_journal_info ji;
-		struct journal_share sh;
 
 		printf("zone %s\n  serial       %u\n", zn,
 		    store_serial(c->st, c->zslots[z]));
 		if (store_journal_info(c->st, zn, &ji) == 0 && ji.steps > 0)
 			printf("  journal      %u steps, %zu bytes, IXFR from "
 			    "serial %u\n", ji.steps, ji.bytes, ji.oldest);
-		if (journal_share_get(c->st, zn, &sh) != 0)
-			continue;
-		for (int i = 0; i < sh.npeers; i++) {
-			const struct journal_peer *p = &sh.peers[i];
-			char t1[32], t2[32];
+		print_secondaries(c, zn);
+	}
+	if (c->conf->catalog[0] != '\0') {
+		uint32_t serial;
 
-			if (p->notify)
-				printf("  notify       %s: serial %u sent %s, "
-				    "answered %s\n", p->name, p->serial,
-				    when(p->sent, t1, sizeof(t1)),
-				    when(p->answered, t2, sizeof(t2)));
-			else
-				printf("  transfer     %s: %s serial %u, %llu "
-				    "bytes, %u ms, %s\n", p->name, p->kind,
-				    p->serial, (unsigned long long)p->bytes,
-				    p->ms, when(p->at, t1, sizeof(t1)));
-		}
+		printf("catalog %s\n", c->conf->catalog);
+		if (store_catalog_get(c->st, c->conf->catalog, &serial) == 0)
+			printf("  serial       %u\n", serial);
+		else
+			printf("  serial       %s\n", errno == ENOENT ?
+			    "none yet (rbld has not served it)" :
+			    "cannot be read");
+		printf("  members      %d\n", c->conf->nzones);
+		print_secondaries(c, c->conf->catalog);
 	}
 	return EX_OK;
 }

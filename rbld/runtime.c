@@ -3,7 +3,9 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 
+#include "catalog.h"
 #include "grace.h"
 #include "log.h"
 #include "runtime.h"
@@ -81,6 +83,15 @@ runtime_publish(struct runtime *rt, struct conf *conf, struct view *v)
 			    name);
 			break;
 		}
+	}
+	/* The catalog's serial moves when its members do. */
+	if (v->catalog.on && store_catalog_serial(rt->st, v->catalog.text,
+	    catalog_fingerprint(v), &v->catalog.serial) != 0) {
+		v->catalog.serial = rt->view != NULL &&
+		    rt->view->catalog.on ? rt->view->catalog.serial :
+		    (uint32_t)time(NULL);
+		log_warn("catalog %s: cannot record its members; serving "
+		    "serial %u", v->catalog.text, v->catalog.serial);
 	}
 	rt->view = v;
 	view_set(&rt->views, v);

@@ -53,6 +53,9 @@
  *                                      journal's last step (store_journal.c)
  *            "zonecfg:NAME" uint64, big-endian: the configuration zone
  *                                      NAME's records were last made from
+ *            "catalog:NAME" 12 bytes, big-endian: the members' fingerprint
+ *                                      (uint64) and serial (uint32) of the
+ *                                      catalog zone NAME
  *            "blob:..."   small named records of other modules
  *                         (store_blob_*), each encoded field by field,
  *                         big-endian, by its owner, who describes it:

@@ -221,6 +221,18 @@ int		 store_zone_config(struct store *, const char *zone,
 		    uint64_t fingerprint);
 
 /*
+ * The serial of catalog zone CATALOG, whose members have FINGERPRINT
+ * (catalog_fingerprint): the recorded one while the fingerprint stays,
+ * the next (RFC 1982) when it changes, the time for a first. 0 with
+ * *SERIAL, or -1 with errno (ENOSPC, EIO, EACCES, EINVAL a name too long).
+ */
+int		 store_catalog_serial(struct store *, const char *catalog,
+		    uint64_t fingerprint, uint32_t *serial);
+/* The serial recorded for CATALOG: 0, or -1 with errno (ENOENT none). */
+int		 store_catalog_get(struct store *, const char *catalog,
+		    uint32_t *serial);
+
+/*
  * The journal of a zone's rendered changes, for IXFR: steps, each the
  * records one serial removed and added going to the next (an opaque blob,
  * journal.c's encoding), oldest first, bounded by bytes, steps and age.

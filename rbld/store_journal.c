@@ -454,6 +454,83 @@ store_zone_config(struct store *st, const char *zone, uint64_t fingerprint)
 	return zc.moved;
 }
 
+struct catcfg {
+	const char	*name;
+	uint64_t	 fp;
+	uint32_t	 serial;
+};
+
+static int
+w_catalog(struct wctx *w, void *arg)
+{
+	struct catcfg *cc = arg;
+	char name[STORE_DNAME_MAX + 12];
+	uint8_t b[12];
+	int rc;
+
+	snprintf(name, sizeof(name), "catalog:%s", cc->name);
+	rc = st_meta_get(w->txn, w->st, name, b, sizeof(b));
+	if (rc != 0 && rc != MDB_NOTFOUND && rc != MDB_CORRUPTED)
+		return rc;
+	if (rc == 0) {
+		uint64_t fp = (uint64_t)wire_get32(b) << 32 | wire_get32(b + 4);
+
+		cc->serial = wire_get32(b + 8);
+		if (fp == cc->fp)
+			return 0;		/* the same: no commit */
+		if (++cc->serial == 0)
+			cc->serial = 1;
+	} else
+		cc->serial = (uint32_t)time(NULL);
+	wire_set32(b, (uint32_t)(cc->fp >> 32));
+	wire_set32(b + 4, (uint32_t)cc->fp);
+	wire_set32(b + 8, cc->serial);
+	if ((rc = st_meta_put(w->txn, w->st, name, b, sizeof(b))) != 0)
+		return rc;
+	w->wrote = true;
+	return 0;
+}
+
+int
+store_catalog_serial(struct store *st, const char *catalog,
+    uint64_t fingerprint, uint32_t *serial)
+{
+	struct catcfg cc = { catalog, fingerprint, 0 };
+	int rc;
+
+	if (strlen(catalog) >= STORE_DNAME_MAX) {
+		errno = EINVAL;
+		return -1;
+	}
+	if ((rc = st_write(st, w_catalog, &cc)) != 0)
+		return st_fail(rc);
+	*serial = cc.serial;
+	return 0;
+}
+
+int
+store_catalog_get(struct store *st, const char *catalog, uint32_t *serial)
+{
+	char name[STORE_DNAME_MAX + 12];
+	uint8_t b[12];
+	MDB_txn *txn;
+	int rc;
+
+	snprintf(name, sizeof(name), "catalog:%s", catalog);
+	if ((rc = st_rbegin(st, &txn)) != 0)
+		return st_fail(rc);
+	rc = st_meta_get(txn, st, name, b, sizeof(b));
+	st_rend(st, txn);
+	if (rc == MDB_NOTFOUND) {
+		errno = ENOENT;
+		return -1;
+	}
+	if (rc != 0)
+		return st_fail(rc);
+	*serial = wire_get32(b + 8);
+	return 0;
+}
+
 int
 store_journal_info(struct store *st, const char *zone,
     struct store_journal_info *out)

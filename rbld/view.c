@@ -6,7 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "catalog.h"
 #include "grace.h"
+#include "hash.h"
 #include "view.h"
 
 /* A zone without a soa in the config: a plain SOA naming the zone. */
@@ -128,6 +130,8 @@ view_build(const struct conf *conf, const int *srcids,
 		if (conf_apex(cz, z->ttl, &z->conf_apex, err, errlen) != 0)
 			goto fail;
 	}
+	if (catalog_build(v, err, errlen) != 0)
+		goto fail;
 	/* ::ffff:a.b.c.d is a.b.c.d, as listing_addr asks about it. */
 	for (int i = 0; i < nallow; i++) {
 		v->allow[i] = allow[i];
@@ -259,52 +263,39 @@ view_apex_cached(const struct view *v, int z, struct store_reader *rd,
 	return &c->apex[z];
 }
 
-/* FNV-1a, 64 bits. */
-static uint64_t
-fnv(uint64_t h, const void *p, size_t n)
-{
-	const uint8_t *b = p;
-
-	for (size_t i = 0; i < n; i++) {
-		h ^= b[i];
-		h *= 0x100000001b3ull;
-	}
-	return h;
-}
-
 uint64_t
 view_zone_fingerprint(const struct view *v, int z)
 {
 	const struct view_zone *vz = &v->zones[z];
 	const struct apex *ap = &vz->conf_apex;
-	uint64_t h = 0xcbf29ce484222325ull;
+	uint64_t h = HASH_INIT;
 
-	h = fnv(h, ap->mname, ap->mlen);
-	h = fnv(h, ap->rname, ap->rlen);
-	h = fnv(h, &ap->soa_ttl, sizeof(ap->soa_ttl));
-	h = fnv(h, &ap->refresh, sizeof(ap->refresh));
-	h = fnv(h, &ap->retry, sizeof(ap->retry));
-	h = fnv(h, &ap->expire, sizeof(ap->expire));
-	h = fnv(h, &ap->minimum, sizeof(ap->minimum));
-	h = fnv(h, &ap->ns_ttl, sizeof(ap->ns_ttl));
+	h = hash_bytes(h, ap->mname, ap->mlen);
+	h = hash_bytes(h, ap->rname, ap->rlen);
+	h = hash_bytes(h, &ap->soa_ttl, sizeof(ap->soa_ttl));
+	h = hash_bytes(h, &ap->refresh, sizeof(ap->refresh));
+	h = hash_bytes(h, &ap->retry, sizeof(ap->retry));
+	h = hash_bytes(h, &ap->expire, sizeof(ap->expire));
+	h = hash_bytes(h, &ap->minimum, sizeof(ap->minimum));
+	h = hash_bytes(h, &ap->ns_ttl, sizeof(ap->ns_ttl));
 	for (int i = 0; i < ap->nns; i++)
-		h = fnv(h, ap->ns[i], ap->nslen[i]);
-	h = fnv(h, &vz->ttl, sizeof(vz->ttl));
+		h = hash_bytes(h, ap->ns[i], ap->nslen[i]);
+	h = hash_bytes(h, &vz->ttl, sizeof(vz->ttl));
 	for (int i = 0; i < vz->nsrc; i++) {
 		const struct conf_source *cs = vz->src[i];
 
-		h = fnv(h, &vz->srcids[i], sizeof(vz->srcids[i]));
-		h = fnv(h, &cs->a, sizeof(cs->a));
+		h = hash_bytes(h, &vz->srcids[i], sizeof(vz->srcids[i]));
+		h = hash_bytes(h, &cs->a, sizeof(cs->a));
 		if (cs->txt != NULL)
-			h = fnv(h, cs->txt, strlen(cs->txt) + 1);
-		h = fnv(h, "|", 1);
+			h = hash_bytes(h, cs->txt, strlen(cs->txt) + 1);
+		h = hash_bytes(h, "|", 1);
 	}
 	for (int i = 0; i < v->nallow; i++) {
 		const struct prefix *p = &v->allow[i];
 
-		h = fnv(h, &p->family, 1);
-		h = fnv(h, &p->len, 1);
-		h = fnv(h, p->addr, 16);
+		h = hash_bytes(h, &p->family, 1);
+		h = hash_bytes(h, &p->len, 1);
+		h = hash_bytes(h, p->addr, 16);
 	}
 	return h;
 }

@@ -54,6 +54,22 @@ struct view_zone {
 };
 
 /*
+ * The catalog zone ([rbld] catalog, RFC 9432 version 2): every zone of the
+ * view is a member, under a label of its own that stays the same while its
+ * name does (catalog.c).
+ */
+struct view_catalog {
+	bool		 on;
+	const char	*text;		/* its name, lowercase, no final dot */
+	uint8_t		 name[WIRE_NAME_MAX];	/* wire form */
+	size_t		 namelen;
+	int		 nlabels;
+	struct apex	 ap;		/* SOA and NS: "invalid." (RFC 9432 4.1) */
+	uint32_t	 serial;	/* set before the view serves */
+	char		 id[VIEW_MAX_ZONES][17];	/* zone i's label */
+};
+
+/*
  * Everything answers need that one configuration decides, built once per
  * reload (or change of the [allow] file) and never changed after: DNS
  * workers and API requests share it.
@@ -64,6 +80,7 @@ struct view {
 	int			 srcids[CONF_MAX_SOURCES];	/* of conf->sources */
 	int			 nzones;
 	struct view_zone	 zones[VIEW_MAX_ZONES];
+	struct view_catalog	 catalog;
 	int			 nallow;	/* never listed: [allow] nets and file */
 	struct prefix		*allow;
 };

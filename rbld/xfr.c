@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "catalog.h"
 #include "dns.h"
 #include "grace.h"
 #include "journal.h"
@@ -47,7 +48,8 @@ struct job {
 struct stream {
 	struct job	*j;
 	const struct view *v;
-	const struct view_zone *vz;
+	const struct view_zone *vz;	/* NULL: the catalog */
+	const char	*zname;
 	struct dns_xfr	 req;
 	struct store_reader *rd;
 	struct apex	 ap;
@@ -235,6 +237,33 @@ fail:
 	return -1;
 }
 
+/* The catalog: SOA, NS, the version and the members, SOA; one message. */
+static int
+stream_catalog(struct stream *s)
+{
+	msg_begin(s);
+	if (put(s, REC_SOA, 0, NULL, 0, NULL) < 0 ||
+	    put(s, REC_NS, 0, NULL, 0, NULL) < 0)
+		return -1;
+	for (int i = 0; i < catalog_nrecs(s->v); i++) {
+		struct catalog_rec r;
+		size_t before = s->w.len;
+
+		catalog_rec(s->v, i, &r);
+		catalog_put(&s->w, &r, apex_ptr, sizeof(apex_ptr));
+		if (s->w.full) {
+			/* 33 records of at most 300 bytes: never */
+			wire_buf_truncate(&s->w, before);
+			return -1;
+		}
+		s->an++;
+		s->records++;
+	}
+	if (put(s, REC_SOA, 0, NULL, 0, NULL) < 0)
+		return -1;
+	return msg_send(s);
+}
+
 /* ---- IXFR from the journal (RFC 1995) ---- */
 
 struct chain {
@@ -369,27 +398,40 @@ serve(struct stream *s)
 		log_info("xfr: refused a transfer to %s", peer);
 		goto out;
 	}
-	s->vz = &s->v->zones[s->req.zone];
+	if (s->req.catalog) {
+		s->zname = s->v->catalog.text;
+	} else {
+		s->vz = &s->v->zones[s->req.zone];
+		s->zname = s->vz->cz->name;
+	}
 	if (s->req.is_signed) {
-		tsig_start(&s->tsig, &s->vz->xfr_key, s->req.mac,
-		    s->req.maclen);
+		tsig_start(&s->tsig, &s->v->zones[s->req.keyzone].xfr_key,
+		    s->req.mac, s->req.maclen);
 		s->signing = true;
 	}
 	if ((s->rd = store_reader_new(j->x->st)) == NULL ||
 	    store_reader_begin(s->rd) != 0) {
 		reply_error(s, RCODE_SERVFAIL);
-		log_err("xfr: %s to %s: cannot read the database",
-		    s->vz->cz->name, peer);
+		log_err("xfr: %s to %s: cannot read the database", s->zname,
+		    peer);
 		goto out;
 	}
-	view_apex(s->v, s->req.zone, s->rd, &s->ap);
-	s->serial = store_reader_serial(s->rd, s->vz->slot);
+	if (s->req.catalog) {
+		s->ap = s->v->catalog.ap;
+		s->serial = s->v->catalog.serial;
+	} else {
+		view_apex(s->v, s->req.zone, s->rd, &s->ap);
+		s->serial = store_reader_serial(s->rd, s->vz->slot);
+	}
 	/* An IXFR from a client as new as we are: our SOA alone (RFC 1995 2). */
 	if (s->req.qtype == TYPE_IXFR && s->req.has_serial &&
 	    !wire_serial_lt(s->req.serial, s->serial)) {
 		current = true;
 		msg_begin(s);
 		rc = put(s, REC_SOA, 0, NULL, 0, NULL) < 0 ? -1 : msg_send(s);
+	} else if (s->req.catalog) {
+		/* Small, and changed by reloads only: always whole. */
+		rc = stream_catalog(s);
 	} else if (s->req.qtype == TYPE_IXFR && s->req.has_serial &&
 	    (rc = stream_ixfr(s)) <= 0) {
 		kind = rc == 0 ? "IXFR" : kind;
@@ -399,24 +441,24 @@ serve(struct stream *s)
 		if (errno == ESTALE)
 			log_warnx("xfr: %s to %s: stopped, the zone changed "
 			    "while the map grew; the secondary will retry",
-			    s->vz->cz->name, peer);
+			    s->zname, peer);
 		else
 			log_warnx("xfr: %s serial %u to %s: stopped after %zu "
-			    "bytes", s->vz->cz->name, s->serial, peer, s->bytes);
+			    "bytes", s->zname, s->serial, peer, s->bytes);
 		goto out;
 	}
 	if (kind != NULL)
 		log_info("xfr: IXFR %s serial %u -> %u to %s: %lu records, "
-		    "%zu bytes, %lu messages, %llu ms", s->vz->cz->name,
+		    "%zu bytes, %lu messages, %llu ms", s->zname,
 		    s->req.serial, s->serial, peer, s->records, s->bytes,
 		    s->messages, (unsigned long long)(now_ms() - t0));
 	else
 		log_info("xfr: %s %s serial %u to %s: %lu records, %zu bytes, "
 		    "%lu messages, %llu ms", current ? "IXFR (current)" :
 		    s->req.qtype == TYPE_IXFR ? "IXFR as AXFR" : "AXFR",
-		    s->vz->cz->name, s->serial, peer, s->records, s->bytes,
+		    s->zname, s->serial, peer, s->records, s->bytes,
 		    s->messages, (unsigned long long)(now_ms() - t0));
-	journal_note_transfer(s->vz->cz->name, peer, kind != NULL ? kind :
+	journal_note_transfer(s->zname, peer, kind != NULL ? kind :
 	    current ? "IXFR (current)" : s->req.qtype == TYPE_IXFR ?
 	    "IXFR as AXFR" : "AXFR", s->serial, s->bytes,
 	    (uint32_t)(now_ms() - t0));

@@ -1188,6 +1188,7 @@ START_TEST(test_sources_zones)
 	ck_status(get("/v1/zones", NULL, READER), 200);
 	zones = member("zones");
 	ck_assert_uint_eq(json_array_size(zones), 1);
+	ck_assert(json_is_null(member("catalog")));	/* none configured */
 	z = json_array_get(zones, 0);
 	ck_assert_str_eq(jstr(z, "zone"), "bl.test");
 	ck_assert_int_eq(json_integer_value(json_object_get(z, "entries")), 0);

@@ -1248,6 +1248,47 @@ END_TEST
  * A zone's sharing keys: transfer, notify, the journal's bounds, and a
  * transfer-key, a secret that a file others may read cannot hold.
  */
+/* [rbld] catalog: one name, of its own. */
+START_TEST(test_catalog)
+{
+	static const char zones[] = "[source s]\nkind = local\n"
+	    "[zone z.test]\nsources = s\n[zone bl.example.test]\nsources = s\n";
+	char text[1024];
+	struct conf *c;
+
+	snprintf(text, sizeof(text), "[rbld]\ndatabase = db\n"
+	    "catalog = Catalog.Example.Test.\n%s", zones);
+	c = load_ok(text);
+	ck_assert_str_eq(c->catalog, "catalog.example.test");
+	ck_assert_int_eq(c->catalog_line, 3);
+	conf_free(c);
+	c = load_ok("[rbld]\ndatabase = db\n");
+	ck_assert_str_eq(c->catalog, "");
+	conf_free(c);
+	/* Above, at or under a zone: that zone would take its questions. */
+	snprintf(text, sizeof(text), "[rbld]\ndatabase = db\n"
+	    "catalog = example.test\n%s", zones);
+	load_fails(text, "rbld.conf:3: catalog example.test and [zone "
+	    "bl.example.test] overlap: the catalog needs a name of its own\n");
+	snprintf(text, sizeof(text), "[rbld]\ndatabase = db\n"
+	    "catalog = z.test\n%s", zones);
+	load_fails(text, "rbld.conf:3: catalog z.test and [zone z.test] "
+	    "overlap: the catalog needs a name of its own\n");
+	snprintf(text, sizeof(text), "[rbld]\ndatabase = db\n"
+	    "catalog = cat.z.test\n%s", zones);
+	load_fails(text, "rbld.conf:3: catalog cat.z.test and [zone z.test] "
+	    "overlap: the catalog needs a name of its own\n");
+	/* Not "underz.test", which only ends the same way. */
+	snprintf(text, sizeof(text), "[rbld]\ndatabase = db\n"
+	    "catalog = underz.test\n%s", zones);
+	conf_free(load_ok(text));
+	load_fails("[rbld]\ndatabase = db\ncatalog = bad..name\n",
+	    "rbld.conf:3: bad catalog name \"bad..name\": empty label\n");
+	load_fails("[rbld]\ndatabase = db\ncatalog = a.test b.test\n",
+	    "rbld.conf:3: catalog needs one zone name\n");
+}
+END_TEST
+
 START_TEST(test_zone_sharing)
 {
 	static const char base[] = "[rbld]\ndatabase = db\n"
@@ -1369,6 +1410,7 @@ conf_suite(void)
 	tcase_add_test(tc, test_comments_and_blanks);
 	tcase_add_test(tc, test_long_lines);
 	tcase_add_test(tc, test_zone_sharing);
+	tcase_add_test(tc, test_catalog);
 	suite_add_tcase(s, tc);
 	return s;
 }

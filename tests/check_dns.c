@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../rbld/catalog.h"
 #include "../rbld/conf.h"
 #include "../rbld/dns.h"
 #include "../rbld/log.h"
@@ -29,6 +30,7 @@
 #define T_A	1
 #define T_NS	2
 #define T_SOA	6
+#define T_PTR	12
 #define T_MX	15
 #define T_TXT	16
 #define T_AAAA	28
@@ -43,6 +45,7 @@
 
 #define ZONE	"bl.example.test"	/* zone 0: sources a, b, c */
 #define ZONE1	"filesoa.test"		/* zone 1: source d, SOA/NS from its file */
+#define CATALOG	"catalog.test"		/* their catalog zone */
 
 static char		 tmpdir[64];	/* "/tmp/rbld-check-dns.XXXXXX" */
 static struct store	*st;
@@ -68,6 +71,7 @@ static ldns_pkt		*P;
 static const char CONF_TEXT[] =
     "[rbld]\n"
     "database = db\n"
+    "catalog = " CATALOG "\n"
     "[zone " ZONE "]\n"
     "sources = a b c\n"
     "ns = ns1.example.test ns2.example.test\n"
@@ -709,6 +713,103 @@ START_TEST(test_transfer_requests)
 	mkixfr(0, false);
 	ck_assert_uint_gt(run_from("192.0.2.53", false, &x), 0);
 	ck_assert_uint_eq(rcode(), LDNS_RCODE_FORMERR);
+}
+END_TEST
+
+/* The answer's record I as text (the caller frees it). */
+static char *
+answer_text(int i)
+{
+	ck_assert_ptr_nonnull(P);
+	return ldns_rr2str(ldns_rr_list_rr(ldns_pkt_answer(P), (size_t)i));
+}
+
+/*
+ * The catalog zone (RFC 9432): SOA and NS at its apex, "2" at version, a
+ * PTR per zone under zones, each with a label of its own that a view
+ * built again keeps; names it does not have are NXDOMAIN, "zones" itself
+ * NODATA. Its transfer goes to whoever may transfer a member.
+ */
+START_TEST(test_catalog_zone)
+{
+	char want[512], name[256], *t;
+	struct dns_xfr x;
+	struct view *v2;
+
+	ck_assert(V->catalog.on);
+	V->catalog.serial = 4242;	/* runtime_publish's, from the store */
+	ask(CATALOG, T_SOA);
+	ck_assert_uint_eq(rcode(), LDNS_RCODE_NOERROR);
+	ck_assert(flag(F_AA));
+	t = answer_text(0);
+	ck_assert_str_eq(t, CATALOG ".\t0\tIN\tSOA\tinvalid. invalid. 4242 "
+	    "600 300 2419200 0\n");
+	free(t);
+	ask(CATALOG, T_NS);
+	t = answer_text(0);
+	ck_assert_str_eq(t, CATALOG ".\t0\tIN\tNS\tinvalid.\n");
+	free(t);
+	ask("VERSION.Catalog.Test", T_TXT);
+	ck_assert_uint_eq(rcode(), LDNS_RCODE_NOERROR);
+	ck_assert_uint_eq(count(AN), 1);
+	t = answer_text(0);
+	ck_assert_str_eq(t, "VERSION.Catalog.Test.\t0\tIN\tTXT\t\"2\"\n");
+	free(t);
+	/* Every zone a member, under a label of 16 hex digits. */
+	ck_assert_str_ne(V->catalog.id[0], V->catalog.id[1]);
+	for (int z = 0; z < V->nzones; z++) {
+		ck_assert_uint_eq(strlen(V->catalog.id[z]), 16);
+		ck_assert_uint_eq(strspn(V->catalog.id[z], "0123456789abcdef"),
+		    16);
+		snprintf(name, sizeof(name), "%s.zones." CATALOG,
+		    V->catalog.id[z]);
+		ask(name, T_ANY);
+		ck_assert_uint_eq(rcode(), LDNS_RCODE_NOERROR);
+		ck_assert_uint_eq(count(AN), 1);
+		snprintf(want, sizeof(want), "%s.\t0\tIN\tPTR\t%s.\n", name,
+		    z == 0 ? ZONE : ZONE1);
+		t = answer_text(0);
+		ck_assert_str_eq(t, want);
+		free(t);
+		ask(name, T_TXT);	/* the name is there: NODATA */
+		ck_assert_uint_eq(rcode(), LDNS_RCODE_NOERROR);
+		ck_assert_uint_eq(count(AN), 0);
+		ck_assert_uint_eq(count(NS), 1);
+	}
+	v2 = view_build(CF, IDS, allow, 0, err, sizeof(err));
+	ck_assert_ptr_nonnull(v2);
+	ck_assert_str_eq(v2->catalog.id[0], V->catalog.id[0]);
+	ck_assert_str_eq(v2->catalog.id[1], V->catalog.id[1]);
+	ck_assert(catalog_fingerprint(v2) == catalog_fingerprint(V));
+	v2->nzones = 1;			/* a zone less: other members */
+	ck_assert(catalog_fingerprint(v2) != catalog_fingerprint(V));
+	view_free(v2);
+	ask("zones." CATALOG, T_PTR);
+	ck_assert_uint_eq(rcode(), LDNS_RCODE_NOERROR);
+	ck_assert_uint_eq(count(AN), 0);
+	ck_assert_uint_eq(count(NS), 1);
+	ask("0000000000000000.zones." CATALOG, T_PTR);
+	ck_assert_uint_eq(rcode(), LDNS_RCODE_NXDOMAIN);
+	ck_assert_uint_eq(count(NS), 1);
+	t = ldns_rr2str(ldns_rr_list_rr(ldns_pkt_authority(P), 0));
+	ck_assert_ptr_nonnull(strstr(t, "invalid. invalid. 4242"));
+	free(t);
+	ask("version.x." CATALOG, T_TXT);
+	ck_assert_uint_eq(rcode(), LDNS_RCODE_NXDOMAIN);
+	/* Transfers: to ZONE's transfer list, the union of the members'. */
+	mkquery(&QDEF, CATALOG, T_AXFR);
+	memset(&x, 0xff, sizeof(x));
+	ck_assert_uint_eq(run_from("192.0.2.53", true, &x), 0);
+	ck_assert(x.catalog);
+	ck_assert_int_eq(x.zone, -1);
+	ck_assert(!x.is_signed);
+	ck_assert_uint_gt(run_from("192.0.2.54", true, &x), 0);
+	ck_assert_uint_eq(rcode(), LDNS_RCODE_REFUSED);
+	ck_assert_uint_gt(run_from("192.0.2.53", false, &x), 0);
+	ck_assert_uint_eq(rcode(), LDNS_RCODE_REFUSED);
+	mkquery(&QDEF, "version." CATALOG, T_AXFR);
+	ck_assert_uint_gt(run_from("192.0.2.53", true, &x), 0);
+	ck_assert_uint_eq(rcode(), LDNS_RCODE_REFUSED);
 }
 END_TEST
 
@@ -1707,6 +1808,7 @@ dns_suite(void)
 	tcase_add_test(tc, test_random_packets);
 	tcase_add_test(tc, test_small_output_buffers);
 	tcase_add_test(tc, test_view_from_conf);
+	tcase_add_test(tc, test_catalog_zone);
 	suite_add_tcase(s, tc);
 	return s;
 }
