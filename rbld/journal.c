@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "grace.h"
 #include "hash.h"
 #include "journal.h"
@@ -381,15 +382,6 @@ struct journal {
 	int		 fd4, fd6;
 };
 
-static uint64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 static struct zstate *
 zstate_of(struct journal *j, const char *name)
 {
@@ -564,7 +556,7 @@ static void
 announce(struct journal *j, struct zstate *zs, uint32_t serial,
     uint32_t interval)
 {
-	uint64_t t = now_ms(), at = t;
+	uint64_t t = clock_ms(), at = t;
 
 	if (zs->announced_ms != 0 && zs->announced_ms + interval * 1000ull > t)
 		at = zs->announced_ms + interval * 1000ull;
@@ -635,7 +627,7 @@ step(struct journal *j)
 			struct recs stp = { 0 };
 			unsigned long dels = 0, adds = 0;
 			unsigned regions = 0;
-			uint64_t t0 = now_ms();
+			uint64_t t0 = clock_ms();
 
 			if (make_step(j, v, z, &d, &stp, &dels, &adds,
 			    &regions) != 0)
@@ -650,7 +642,7 @@ step(struct journal *j)
 				log_info("journal: %s serial %u -> %u: %lu "
 				    "records removed, %lu added (%u regions, "
 				    "%llu ms)", cz->name, sb, sn, dels, adds,
-				    regions, (unsigned long long)(now_ms() - t0));
+				    regions, (unsigned long long)(clock_ms() - t0));
 			recs_free(&stp);
 		}
 		zs->base_serial = sn;
@@ -691,7 +683,7 @@ notify_send(struct journal *j, const struct zstate *zs, struct target *t)
 	if (fd < 0 || (len = wire_name_from_text(zs->name, name,
 	    sizeof(name))) <= 0)
 		return;
-	t->id = (uint16_t)random();
+	t->id = (uint16_t)arc4random();	/* an answer must match it */
 	wire_buf_init(&w, b, sizeof(b));
 	wire_put16(&w, t->id);
 	wire_put16(&w, 0);
@@ -730,7 +722,7 @@ notify_send(struct journal *j, const struct zstate *zs, struct target *t)
 static void
 notify_tick(struct journal *j)
 {
-	uint64_t t = now_ms();
+	uint64_t t = clock_ms();
 
 	for (int i = 0; i < NZSTATE; i++) {
 		struct zstate *zs = &j->z[i];
@@ -810,13 +802,13 @@ journal_thread(void *arg)
 
 	while (!atomic_load(&j->stop)) {
 		struct pollfd p[2];
-		uint64_t t = now_ms();
+		uint64_t t = clock_ms();
 		int np = 0, wait;
 
 		if (t >= next) {
 			step(j);
 			journal_share_save(j->st);
-			next = now_ms() + TICK_MS;
+			next = clock_ms() + TICK_MS;
 		}
 		notify_tick(j);
 		/* A writer waiting to grow the map must not wait for the
@@ -829,7 +821,7 @@ journal_thread(void *arg)
 			p[np++] = (struct pollfd){ .fd = j->fd4, .events = POLLIN };
 		if (j->fd6 >= 0)
 			p[np++] = (struct pollfd){ .fd = j->fd6, .events = POLLIN };
-		t = now_ms();
+		t = clock_ms();
 		wait = next > t ? (int)(next - t) : 0;
 		if (wait > 100)
 			wait = 100;	/* notify retries, growth, stop */

@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "grace.h"
 #include "log.h"
 #include "net.h"
@@ -309,15 +310,6 @@ struct tconn {
 	size_t		outlen, outoff;
 };
 
-static uint64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 static void
 tconn_close(struct tconn *c)
 {
@@ -409,7 +401,7 @@ tcp_worker(void *arg)
 		}
 		if (poll(pfd, (nfds_t)np, 1000) < 0 && errno != EINTR)
 			break;
-		t = now_ms();
+		t = clock_ms();
 		for (int p = 0; p < np; p++) {
 			struct tconn *c;
 

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "catalog.h"
+#include "clock.h"
 #include "dns.h"
 #include "grace.h"
 #include "journal.h"
@@ -62,15 +63,6 @@ struct stream {
 	unsigned long	 records, messages, renewals;
 	size_t		 bytes;
 };
-
-static uint64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 /* All of LEN bytes, within XFR_SEND_MS of silence: 0, or -1. */
 static int
@@ -384,7 +376,7 @@ serve(struct stream *s)
 {
 	struct job *j = s->j;
 	char peer[IPADDR_STRLEN];
-	uint64_t t0 = now_ms();
+	uint64_t t0 = clock_ms();
 	bool current = false;
 	const char *kind = NULL;
 	int rc;
@@ -451,17 +443,17 @@ serve(struct stream *s)
 		log_info("xfr: IXFR %s serial %u -> %u to %s: %lu records, "
 		    "%zu bytes, %lu messages, %llu ms", s->zname,
 		    s->req.serial, s->serial, peer, s->records, s->bytes,
-		    s->messages, (unsigned long long)(now_ms() - t0));
+		    s->messages, (unsigned long long)(clock_ms() - t0));
 	else
 		log_info("xfr: %s %s serial %u to %s: %lu records, %zu bytes, "
 		    "%lu messages, %llu ms", current ? "IXFR (current)" :
 		    s->req.qtype == TYPE_IXFR ? "IXFR as AXFR" : "AXFR",
 		    s->zname, s->serial, peer, s->records, s->bytes,
-		    s->messages, (unsigned long long)(now_ms() - t0));
+		    s->messages, (unsigned long long)(clock_ms() - t0));
 	journal_note_transfer(s->zname, peer, kind != NULL ? kind :
 	    current ? "IXFR (current)" : s->req.qtype == TYPE_IXFR ?
 	    "IXFR as AXFR" : "AXFR", s->serial, s->bytes,
-	    (uint32_t)(now_ms() - t0));
+	    (uint32_t)(clock_ms() - t0));
 out:
 	if (s->signing)
 		tsig_end(&s->tsig);
