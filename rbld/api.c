@@ -18,7 +18,7 @@
 #define PARAM_MAX	512	/* a longer {parameter} matches no route */
 
 /* Whom a method is for. */
-enum need { NEED_NONE, NEED_READER, NEED_REPORTER, NEED_ADMIN };
+enum need { NEED_NONE, NEED_ANY, NEED_READER, NEED_REPORTER, NEED_ADMIN };
 
 struct method {
 	const char	*method;	/* "GET" also answers HEAD */
@@ -30,8 +30,9 @@ struct method {
  * One row per path. The pattern's "{...}" is the parameter handed to the
  * handler: "{prefix}" takes the rest of the path, "/" included (a prefix
  * is ADDR/LEN); any other parameter is one path segment. The parameter is
- * never empty. No two patterns match the same path, and the row order is
- * the order of /metrics.
+ * never empty. The first row whose pattern matches a path takes it (only
+ * the page's "/{file}", last, matches paths another row takes), and the
+ * row order is the order of /metrics.
  */
 struct route {
 	const char	*name;		/* in rbld_api_requests_total */
@@ -66,6 +67,22 @@ static const struct route routes[] = {
 		{ "GET", NEED_READER, api_zones_get } } },
 	{ "export", "/v1/zones/{zone}/export", {
 		{ "GET", NEED_READER, api_zones_export_get } } },
+	{ "allow", "/v1/allow", {
+		{ "GET", NEED_READER, api_allow_get },
+		{ "POST", NEED_ADMIN, api_allow_post } } },
+	{ "allowed", "/v1/allow/{prefix}", {
+		{ "DELETE", NEED_ADMIN, api_allow_delete } } },
+	{ "whoami", "/v1/whoami", {
+		{ "GET", NEED_ANY, api_tokens_whoami } } },
+	{ "tokens", "/v1/tokens", {
+		{ "GET", NEED_ADMIN, api_tokens_get },
+		{ "POST", NEED_ADMIN, api_tokens_post } } },
+	{ "token", "/v1/tokens/{name}", {
+		{ "DELETE", NEED_ADMIN, api_tokens_delete } } },
+	{ "page", "/", {
+		{ "GET", NEED_NONE, api_web_get } } },
+	{ "file", "/{file}", {
+		{ "GET", NEED_NONE, api_web_get } } },
 };
 
 #define NROUTES		(sizeof(routes) / sizeof(routes[0]))
@@ -262,6 +279,7 @@ role_ok(int role, enum need need)
 {
 	switch (need) {
 	case NEED_NONE:
+	case NEED_ANY:
 		return true;
 	case NEED_READER:
 		return role == ROLE_READER || role == ROLE_ADMIN;
@@ -427,6 +445,13 @@ void
 api_set_clock(struct api *api, uint32_t (*now)(void))
 {
 	api->now = now;
+}
+
+void
+api_on_allow(struct api *api, int (*fn)(void *, char *, size_t), void *arg)
+{
+	api->republish = fn;
+	api->republish_arg = arg;
 }
 
 void

@@ -35,6 +35,11 @@ int		 api_listen(struct api *, const struct conf *conf, char *err,
 /* Stop listening; requests in progress finish first. */
 void		 api_stop(struct api *);
 
+/* FN(ARG) puts a change of the runtime allowlist in force (a new view) before
+ * an allowlist request is answered: 0, or -1 with a message in ERR. */
+void		 api_on_allow(struct api *, int (*fn)(void *arg, char *err,
+		    size_t errlen), void *arg);
+
 /* The reaper's figures, for /metrics. */
 void		 api_note_expired(struct api *, long entries, long records);
 
@@ -50,6 +55,7 @@ struct api_req {
 	void		*argctx;
 	const char	*authorization;	/* header value or NULL */
 	const char	*content_type;	/* header value or NULL */
+	const char	*if_none_match;	/* header value or NULL */
 	const char	*body;
 	size_t		 bodylen;
 	const struct sockaddr *client;	/* for throttling; may be NULL */
@@ -62,6 +68,11 @@ struct api_resp {
 	const char	*content_type;
 	char		 allow[64];	/* for 405: "GET, POST" */
 	unsigned	 retry_after;	/* for 429 and 503: seconds */
+	/* A file of the web page: validators, and may be cached (with
+	 * revalidation) rather than never stored. */
+	char		 etag[48];	/* "" none */
+	int64_t		 last_modified;	/* unix time; 0 none */
+	bool		 cache;
 	/* Instead of BODY, a body read as it is made (export_job_read);
 	 * the caller frees it with export_job_free. */
 	struct export_job *stream;

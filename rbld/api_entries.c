@@ -150,10 +150,9 @@ api_entries_post(struct api *api, const struct view *v,
 	struct add_job aj;
 	struct exists_ctx ex;
 	struct prefix ap;
-	json_t *j, *ttl, *excl, *out;
+	json_t *j, *excl, *out;
 	char err[256];
 	int si;
-	int64_t secs = 0;
 	uint32_t now = api->now();
 
 	(void)param;
@@ -183,19 +182,8 @@ api_entries_post(struct api *api, const struct view *v,
 		goto out;
 	}
 	aj.src = v->srcids[si];
-	ttl = json_object_get(j, "ttl");
-	if (json_is_integer(ttl))
-		secs = json_integer_value(ttl);
-	else if (json_is_string(ttl))
-		secs = parse_duration(json_string_value(ttl));
-	else if (ttl != NULL && !json_is_null(ttl))
-		secs = -1;
-	if (secs < 0 || secs > (int64_t)(UINT32_MAX - now)) {
-		api_error(rs, 400, "bad ttl (seconds, or a duration such as "
-		    "30s, 10m, 12h, 7d or 2w)");
+	if (api_json_ttl(j, now, &aj.expires, rs) != 0)
 		goto out;
-	}
-	aj.expires = secs > 0 ? now + (uint32_t)secs : 0;
 	excl = json_object_get(j, "exclude");
 	if (excl != NULL && !json_is_boolean(excl)) {
 		api_error(rs, 400, "\"exclude\" must be true or false");
@@ -424,9 +412,17 @@ api_entries_lookup(struct api *api, const struct view *v,
 	j = json_object();
 	json_object_set_new(j, "ip", json_string(norm));
 	json_object_set_new(j, "listed", json_boolean(n > 0));
-	json_object_set_new(j, "never_listed", la.never == LISTING_LOOPBACK ?
-	    json_string("RFC 5782 test point") : la.never == LISTING_ALLOWED ?
-	    json_string("in [allow]") : json_null());
+	{
+		bool in_conf;
+		json_t *ab = api_allow_covering(api, v, &la, &in_conf);
+
+		json_object_set_new(j, "never_listed", la.never ==
+		    LISTING_LOOPBACK ? json_string("RFC 5782 test point") :
+		    la.never != LISTING_ALLOWED ? json_null() : in_conf ?
+		    json_string("in [allow]") :
+		    json_string("in the runtime allowlist"));
+		json_object_set_new(j, "allowed_by", ab);
+	}
 	json_object_set_new(j, "answers", answers);
 	/* Every entry that covers it, expired or not, and its reports. */
 	lc.arr = json_array();

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "api_int.h"
 #include "export.h"
@@ -78,8 +79,35 @@ mhd_send(struct MHD_Connection *c, struct api_resp *rs)
 	rs->body = NULL;
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
 	    rs->content_type ? rs->content_type : "application/json");
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	/* The page's files are revalidated (ETag); nothing else is kept. */
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL,
+	    rs->cache ? "no-cache" : "no-store");
+	if (rs->etag[0] != '\0')
+		MHD_add_response_header(r, MHD_HTTP_HEADER_ETAG, rs->etag);
+	if (rs->last_modified > 0) {
+		time_t t = (time_t)rs->last_modified;
+		struct tm tm;
+		char lm[40];
+
+		gmtime_r(&t, &tm);
+		strftime(lm, sizeof(lm), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+		MHD_add_response_header(r, MHD_HTTP_HEADER_LAST_MODIFIED, lm);
+	}
+	/*
+	 * For the page, and harmless on JSON: scripts, styles and requests
+	 * from this origin only, no inline script, never inside a frame, no
+	 * referrer; and no CORS header, so another site's script in the
+	 * admin's browser cannot read an answer.
+	 */
+	MHD_add_response_header(r, "Content-Security-Policy",
+	    "default-src 'self'; script-src 'self'; style-src 'self'; "
+	    "img-src 'self' data:; connect-src 'self'; object-src 'none'; "
+	    "base-uri 'none'; form-action 'self'; frame-ancestors 'none'");
 	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+	MHD_add_response_header(r, "X-Frame-Options", "DENY");
+	MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
+	MHD_add_response_header(r, "Cross-Origin-Resource-Policy",
+	    "same-origin");
 	if (rs->status == 405 && rs->allow[0] != '\0')
 		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, rs->allow);
 	if (rs->status == 401)
@@ -166,6 +194,8 @@ mhd_handler(void *cls, struct MHD_Connection *c, const char *url,
 	    MHD_HTTP_HEADER_AUTHORIZATION);
 	rq.content_type = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 	    MHD_HTTP_HEADER_CONTENT_TYPE);
+	rq.if_none_match = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+	    MHD_HTTP_HEADER_IF_NONE_MATCH);
 	rq.body = cn->body;
 	rq.bodylen = cn->len;
 	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);

@@ -20,7 +20,7 @@
 #define API_LIST_LIMIT_DEFAULT	100
 #define API_LIST_LIMIT_MAX	1000
 #define API_RTYPE_METRICS_MAX	64
-#define API_NROUTES		11	/* the route table's rows and "none" */
+#define API_NROUTES		18	/* the route table's rows and "none" */
 #define API_NSTATUS		15	/* the statuses /metrics counts */
 
 struct MHD_Daemon;
@@ -48,6 +48,10 @@ struct api {
 	atomic_uint	 conns;		/* open now, all addresses together */
 
 	struct auth_lockouts *lockouts;
+
+	/* Puts a runtime allowlist change in force (api_on_allow). */
+	int		(*republish)(void *arg, char *err, size_t errlen);
+	void		*republish_arg;
 
 	/* /metrics */
 	atomic_uint_fast64_t requests[API_NROUTES][API_NSTATUS];
@@ -114,6 +118,10 @@ json_t		*api_json_addr(const struct prefix *p);
  * NULL with a 400 in RS. */
 json_t		*api_json_body(const struct api_req *rq, struct api_resp *rs,
 		    const char *const *keys);
+/* J's "ttl" (seconds, or a duration such as "7d"; absent or null: none) as
+ * an expiry time after NOW into *EXPIRES (0: never); 0, or -1 with a 400. */
+int		 api_json_ttl(json_t *j, uint32_t now, uint32_t *expires,
+		    struct api_resp *rs);
 /* J's member KEY, if present, into *OUT (else NULL); 0, or -1 with a 400 in
  * RS if it is not a string or holds a NUL. */
 int		 api_json_string(json_t *j, const char *key, const char **out,
@@ -173,6 +181,53 @@ void		 api_zones_get(struct api *, const struct view *,
 		    const struct api_req *, struct api_resp *, const char *param,
 		    const char *who);
 void		 api_zones_export_get(struct api *, const struct view *,
+		    const struct api_req *, struct api_resp *, const char *param,
+		    const char *who);
+
+/* ---- api_allow.c: the allowlist ---- */
+
+/* GET, POST /v1/allow; DELETE /v1/allow/{prefix} */
+void		 api_allow_get(struct api *, const struct view *,
+		    const struct api_req *, struct api_resp *, const char *param,
+		    const char *who);
+void		 api_allow_post(struct api *, const struct view *,
+		    const struct api_req *, struct api_resp *, const char *param,
+		    const char *who);
+void		 api_allow_delete(struct api *, const struct view *,
+		    const struct api_req *, struct api_resp *, const char *param,
+		    const char *who);
+/* The allowlist entries of V that cover LA, for a lookup; *IN_CONF
+ * whether one is [allow]'s. */
+struct listing_addr;
+json_t		*api_allow_covering(struct api *, const struct view *v,
+		    const struct listing_addr *la, bool *in_conf);
+
+/* ---- api_web.c: the web page ---- */
+
+/*
+ * GET / and GET /{file}: the file of the web folder ([rbld] web;
+ * index.html for "/"), with its type, an ETag and Last-Modified, or 304
+ * when the client's copy is current. Only plain files directly in the
+ * folder, of the types the page uses, are served: 404 for anything else.
+ */
+void		 api_web_get(struct api *, const struct view *,
+		    const struct api_req *, struct api_resp *, const char *param,
+		    const char *who);
+
+/* ---- api_tokens.c: credentials ---- */
+
+/* GET /v1/whoami: the token's name and role (any role) */
+void		 api_tokens_whoami(struct api *, const struct view *,
+		    const struct api_req *, struct api_resp *, const char *param,
+		    const char *who);
+/* GET, POST /v1/tokens; DELETE /v1/tokens/{name} (admin) */
+void		 api_tokens_get(struct api *, const struct view *,
+		    const struct api_req *, struct api_resp *, const char *param,
+		    const char *who);
+void		 api_tokens_post(struct api *, const struct view *,
+		    const struct api_req *, struct api_resp *, const char *param,
+		    const char *who);
+void		 api_tokens_delete(struct api *, const struct view *,
 		    const struct api_req *, struct api_resp *, const char *param,
 		    const char *who);
 

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "api_int.h"
+#include "parse.h"
 
 json_t *
 api_json_time(uint32_t t)
@@ -157,3 +158,24 @@ api_json_string(json_t *j, const char *key, const char **out,
 	return 0;
 }
 
+
+int
+api_json_ttl(json_t *j, uint32_t now, uint32_t *expires, struct api_resp *rs)
+{
+	json_t *ttl = json_object_get(j, "ttl");
+	int64_t secs = 0;
+
+	if (json_is_integer(ttl))
+		secs = json_integer_value(ttl);
+	else if (json_is_string(ttl))
+		secs = parse_duration(json_string_value(ttl));
+	else if (ttl != NULL && !json_is_null(ttl))
+		secs = -1;
+	if (secs < 0 || secs > (int64_t)(UINT32_MAX - now)) {
+		api_error(rs, 400, "bad ttl (seconds, or a duration such as "
+		    "30s, 10m, 12h, 7d or 2w)");
+		return -1;
+	}
+	*expires = secs > 0 ? now + (uint32_t)secs : 0;
+	return 0;
+}

@@ -127,6 +127,7 @@ struct conf {
 	unsigned	 api_connections;	/* at once, every API address together */
 	unsigned	 api_per_ip;		/* at once, from one client address */
 	uint32_t	 api_timeout;		/* idle connection, seconds */
+	char		*web;			/* the web page's folder; NULL none */
 	char		 catalog[CONF_DNAME_MAX];	/* RFC 9432 catalog zone; "" none */
 	const char	*catalog_file;		/* where catalog is set */
 	int		 catalog_line;

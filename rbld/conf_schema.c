@@ -798,6 +798,8 @@ static const struct conf_item conf_rbld_items[] = {
 	    AT(struct conf, user),
 	    .bad = "bad user \"%s\": one user name expected" },
 	{ .name = "catalog", .type = CONF_T_CUSTOM, .parse = conf_rbld_catalog },
+	{ .name = "web", .type = CONF_T_PATH, .dflt_text = "web",
+	    AT(struct conf, web) },
 	{ .name = "map-size", .type = CONF_T_SIZE, .min = MAPSIZE_MIN,
 	    .max = MAPSIZE_MAX, .dflt = INT64_C(1) << 30,
 	    AT(struct conf, mapsize),

@@ -22,13 +22,14 @@ listing_addr(const struct view *v, const struct prefix *ip,
 	ipaddr_canonical(&p);
 	if (p.family == 4) {
 		memcpy(la->a4, p.addr, 4);
-		la->v4 = true;
+		la->v4 = la->has4 = true;
 	} else {
 		memcpy(la->a6, p.addr, 16);
+		la->has6 = true;
 		la->v6 = !view_allowed(v, 6, la->a6);
 		if (is_6to4(la->a6)) {
 			memcpy(la->a4, la->a6 + 2, 4);
-			la->v4 = true;
+			la->v4 = la->has4 = true;
 		}
 	}
 	if (la->v4) {

@@ -46,6 +46,7 @@ enum listing_never {
 struct listing_addr {
 	enum listing_never never;
 	bool		 v6, v4;	/* look up a6 in IPv6 data, a4 in IPv4 */
+	bool		 has6, has4;	/* the addresses, looked up or not */
 	uint8_t		 a6[16], a4[4];
 	bool		 test_point;	/* a4 is 127.0.0.2 */
 };

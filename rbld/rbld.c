@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "allow.h"
 #include "api.h"
 #include "auth.h"
 #include "commitq.h"
@@ -60,6 +61,20 @@ on_notify(void *arg, const char *zone, const struct sockaddr *peer)
 {
 	(void)arg;
 	return feeds_notified(atomic_load(&notify_feeds), zone, peer);
+}
+
+/* The API changed the runtime allowlist: a view with it, before the
+ * request is answered. */
+static int
+republish(void *arg, char *err, size_t errlen)
+{
+	struct runtime *rt = arg;
+	int rc;
+
+	runtime_lock(rt);
+	rc = runtime_reload_allow(rt, err, errlen);
+	runtime_unlock(rt);
+	return rc;
 }
 
 /* --check: the config, then every data file it names. */
@@ -181,7 +196,7 @@ main(int argc, char **argv)
 	struct commitq *cq;
 	struct api *api;
 	bool check = false, debug = false;
-	time_t last_files, last_reap;
+	time_t last_files, last_reap, allow_retry = 0;
 	bool missing[CONF_MAX_SOURCES] = { false };
 	struct filestamp allow_stamp;
 	sigset_t sigs;
@@ -223,8 +238,12 @@ main(int argc, char **argv)
 	if ((st = store_open(nc->database, nc->mapsize, false, err,
 	    sizeof(err))) == NULL)
 		fatalx("database: %s", err);
-	if ((rt = runtime_new(st)) == NULL ||
-	    (nv = runtime_build(nc, st, err, sizeof(err))) == NULL)
+	if ((rt = runtime_new(st)) == NULL)
+		fatalx("out of memory");
+	/* The main thread's while it works; the API's allowlist writes
+	 * take it while the loop below waits for a signal. */
+	runtime_lock(rt);
+	if ((nv = runtime_build(nc, st, err, sizeof(err))) == NULL)
 		fatalx("database: %s", err);
 	runtime_publish(rt, nc, nv);
 	conf = nc;
@@ -233,6 +252,7 @@ main(int argc, char **argv)
 	if ((cq = commitq_start(st)) == NULL ||
 	    (api = api_new(st, cq, net, runtime_views(rt))) == NULL)
 		fatalx("cannot set up the API");
+	api_on_allow(api, republish, rt);
 	if (conf->napi > 0) {
 		if (auth_first_token(st, conf, stderr, NULL) != 0)
 			fatalx("database: cannot store the first admin token");
@@ -261,7 +281,11 @@ main(int argc, char **argv)
 	for (;;) {
 		struct timespec tmo = { 1, 0 };
 		time_t now;
-		int sig = sigtimedwait(&sigs, NULL, &tmo);
+		int sig;
+
+		runtime_unlock(rt);
+		sig = sigtimedwait(&sigs, NULL, &tmo);
+		runtime_lock(rt);
 
 		/* Old views and configurations go once no reader holds them. */
 		grace_reclaim();
@@ -326,19 +350,39 @@ main(int argc, char **argv)
 					    conf->allow_file, err);
 			}
 		}
+		/* A runtime allowlist entry that expired: a view without it. */
+		if (runtime_view(rt)->allow_expiry != 0 &&
+		    (uint32_t)now >= runtime_view(rt)->allow_expiry &&
+		    now >= allow_retry) {
+			if (runtime_reload_allow(rt, err, sizeof(err)) == 0)
+				log_info("allow: an allowlist entry expired: %d "
+				    "prefixes never listed",
+				    runtime_view(rt)->nallow);
+			else {
+				log_err("allow: cannot drop an expired "
+				    "allowlist entry (%s); trying again in "
+				    "%ds", err, RBLD_REAP_SECS);
+				allow_retry = now + RBLD_REAP_SECS;
+			}
+		}
 		if (now - last_reap >= RBLD_REAP_SECS) {
 			long n = store_expire(st, (uint32_t)now);
 			long r = reports_prune(st, runtime_view(rt),
 			    (uint32_t)now);
+			long a = allow_expire(st, (uint32_t)now);
 
 			if (n > 0)
 				log_info("expired %ld entries", n);
 			if (r > 0)
 				log_info("reports: forgot %ld quiet addresses", r);
+			if (a > 0)
+				log_info("allow: removed %ld expired allowlist "
+				    "entries", a);
 			api_note_expired(api, n, r);
 			last_reap = now;
 		}
 	}
+	runtime_unlock(rt);
 	api_stop(api);
 	commitq_stop(cq);
 	atomic_store(&notify_feeds, NULL);

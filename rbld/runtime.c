@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* The state in force: a configuration and its view, built once per reload and published for DNS and the API. */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
 
+#include "allow.h"
 #include "catalog.h"
 #include "grace.h"
 #include "log.h"
@@ -12,11 +14,65 @@
 #include "source.h"
 
 struct runtime {
+	pthread_mutex_t	 mtx;
 	struct store	*st;
 	struct view_ref	 views;
 	struct conf	*conf;		/* of the view in force */
 	struct view	*view;
 };
+
+/* The runtime allowlist's entries in force, after the NALLOW of *ALLOW;
+ * *EXPIRY gets the soonest expiry among them (0: none). */
+struct allow_acc {
+	struct prefix	*v;
+	int		 n, cap;
+	uint32_t	 now, expiry;
+	bool		 nomem;
+};
+
+static int
+allow_acc_cb(void *arg, const struct allow_entry *e)
+{
+	struct allow_acc *a = arg;
+
+	if (e->expires != 0 && e->expires <= a->now)
+		return 0;		/* the next rebuild's reaper drops it */
+	if (e->expires != 0 && (a->expiry == 0 || e->expires < a->expiry))
+		a->expiry = e->expires;
+	if (a->n == a->cap) {
+		int cap = a->cap * 2 + 16;
+		struct prefix *v = realloc(a->v, sizeof(*v) * (size_t)cap);
+
+		if (v == NULL) {
+			a->nomem = true;
+			return 1;
+		}
+		a->v = v;
+		a->cap = cap;
+	}
+	a->v[a->n++] = e->p;
+	return 0;
+}
+
+static int
+runtime_allow_read(struct store *st, struct prefix **allow, int *nallow,
+    uint32_t *expiry, char *err, size_t errlen)
+{
+	struct allow_acc a = { *allow, *nallow, *nallow,
+	    (uint32_t)time(NULL), 0, false };
+
+	if (allow_walk(st, allow_acc_cb, &a) != 0 || a.nomem) {
+		snprintf(err, errlen, a.nomem ? "out of memory" :
+		    "cannot read the runtime allowlist");
+		*allow = a.v;
+		errno = a.nomem ? ENOMEM : EIO;
+		return -1;
+	}
+	*allow = a.v;
+	*nallow = a.n;
+	*expiry = a.expiry;
+	return 0;
+}
 
 struct view *
 runtime_build(const struct conf *conf, struct store *st, char *err,
@@ -25,7 +81,8 @@ runtime_build(const struct conf *conf, struct store *st, char *err,
 	int srcids[CONF_MAX_SOURCES], zslots[CONF_MAX_ZONES];
 	struct prefix *allow = NULL;
 	struct view *v;
-	int nallow = 0;
+	int nallow = 0, nconf;
+	uint32_t expiry = 0;
 
 	/*
 	 * [allow] first: what can fail for the file fails before the store
@@ -34,15 +91,23 @@ runtime_build(const struct conf *conf, struct store *st, char *err,
 	 */
 	if (source_allow_read(conf, &allow, &nallow, err, errlen) != 0)
 		return NULL;
+	nconf = nallow;
+	if (runtime_allow_read(st, &allow, &nallow, &expiry, err, errlen) != 0) {
+		free(allow);
+		return NULL;
+	}
 	if (source_register(conf, st, srcids, zslots, err, errlen) != 0) {
 		free(allow);
 		return NULL;
 	}
 	v = view_build(conf, srcids, allow, nallow, err, errlen);
 	free(allow);
-	if (v != NULL)
+	if (v != NULL) {
 		for (int z = 0; z < conf->nzones; z++)
 			v->zones[z].slot = zslots[z];
+		v->nallow_conf = nconf;
+		v->allow_expiry = expiry;
+	}
 	return v;
 }
 
@@ -51,8 +116,10 @@ runtime_new(struct store *st)
 {
 	struct runtime *rt = calloc(1, sizeof(*rt));
 
-	if (rt != NULL)
+	if (rt != NULL) {
+		pthread_mutex_init(&rt->mtx, NULL);
 		rt->st = st;
+	}
 	return rt;
 }
 
@@ -119,6 +186,18 @@ runtime_reload_allow(struct runtime *rt, char *err, size_t errlen)
 	return 0;
 }
 
+void
+runtime_lock(struct runtime *rt)
+{
+	pthread_mutex_lock(&rt->mtx);
+}
+
+void
+runtime_unlock(struct runtime *rt)
+{
+	pthread_mutex_unlock(&rt->mtx);
+}
+
 const struct view *
 runtime_view(const struct runtime *rt)
 {
@@ -139,5 +218,6 @@ runtime_free(struct runtime *rt)
 	view_set(&rt->views, NULL);
 	grace_retire(rt->conf, conf_retire_fn);
 	grace_barrier();
+	pthread_mutex_destroy(&rt->mtx);
 	free(rt);
 }

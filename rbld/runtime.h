@@ -24,16 +24,26 @@ struct runtime	*runtime_new(struct store *st);
 /*
  * Put CONF and V (its view, from runtime_build) in force in one pointer
  * swap; the configuration and view before them are freed once no DNS
- * worker or API request can hold them. Takes both. Called by one thread.
+ * worker or API request can hold them. Takes both. The caller holds the
+ * runtime's lock.
  */
 void		 runtime_publish(struct runtime *, struct conf *conf,
 		    struct view *v);
 
-/* The same configuration with a fresh view: [allow]'s file changed. */
+/* The same configuration with a fresh view: [allow]'s file or the
+ * runtime allowlist changed, or an entry of it expired. Under the lock. */
 int		 runtime_reload_allow(struct runtime *, char *err,
 		    size_t errlen);
 
-/* The view in force, for the thread that loads them. */
+/*
+ * Whoever builds, publishes or reads the view in force through
+ * runtime_view holds the lock: the main thread while it works (not while
+ * it waits for a signal), an API request that changes the allowlist.
+ */
+void		 runtime_lock(struct runtime *);
+void		 runtime_unlock(struct runtime *);
+
+/* The view in force, for the thread that holds the lock. */
 const struct view *runtime_view(const struct runtime *);
 
 /* Where DNS workers and API requests read the view in force. */

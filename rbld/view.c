@@ -137,7 +137,7 @@ view_build(const struct conf *conf, const int *srcids,
 		v->allow[i] = allow[i];
 		ipaddr_canonical(&v->allow[i]);
 	}
-	v->nallow = nallow;
+	v->nallow = v->nallow_conf = nallow;
 	return v;
 nomem:
 	snprintf(err, errlen, "out of memory");

@@ -81,8 +81,10 @@ struct view {
 	int			 nzones;
 	struct view_zone	 zones[VIEW_MAX_ZONES];
 	struct view_catalog	 catalog;
-	int			 nallow;	/* never listed: [allow] nets and file */
-	struct prefix		*allow;
+	int			 nallow;	/* never listed: [allow] nets and file, */
+	struct prefix		*allow;		/* then the runtime allowlist */
+	int			 nallow_conf;	/* how many are [allow]'s */
+	uint32_t		 allow_expiry;	/* the runtime's next expiry; 0 none */
 };
 
 /*
