@@ -72,6 +72,10 @@ static const struct route routes[] = {
 		{ "POST", NEED_ADMIN, api_allow_post } } },
 	{ "allowed", "/v1/allow/{prefix}", {
 		{ "DELETE", NEED_ADMIN, api_allow_delete } } },
+	{ "hits", "/v1/hits", {
+		{ "GET", NEED_READER, api_stats_hits } } },
+	{ "history", "/v1/stats/history", {
+		{ "GET", NEED_READER, api_stats_history } } },
 	{ "whoami", "/v1/whoami", {
 		{ "GET", NEED_ANY, api_tokens_whoami } } },
 	{ "tokens", "/v1/tokens", {
@@ -438,6 +442,7 @@ api_new(struct store *st, struct commitq *cq, struct net *net,
 		return NULL;
 	}
 	pthread_mutex_init(&api->rt_mtx, NULL);
+	pthread_mutex_init(&api->hist_mtx, NULL);
 	return api;
 }
 
@@ -471,5 +476,6 @@ api_free(struct api *api)
 	api_http_free(api);
 	auth_lockouts_free(api->lockouts);
 	pthread_mutex_destroy(&api->rt_mtx);
+	pthread_mutex_destroy(&api->hist_mtx);
 	free(api);
 }

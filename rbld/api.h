@@ -40,6 +40,10 @@ void		 api_stop(struct api *);
 void		 api_on_allow(struct api *, int (*fn)(void *arg, char *err,
 		    size_t errlen), void *arg);
 
+/* Once a second or so (the main thread): at a new minute, the one that
+ * ended goes into the history GET /v1/stats/history gives. */
+void		 api_tick(struct api *, uint32_t now);
+
 /* The reaper's figures, for /metrics. */
 void		 api_note_expired(struct api *, long entries, long records);
 

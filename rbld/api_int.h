@@ -20,10 +20,18 @@
 #define API_LIST_LIMIT_DEFAULT	100
 #define API_LIST_LIMIT_MAX	1000
 #define API_RTYPE_METRICS_MAX	64
-#define API_NROUTES		18	/* the route table's rows and "none" */
+#define API_NROUTES		20	/* the route table's rows and "none" */
 #define API_NSTATUS		15	/* the statuses /metrics counts */
 
 struct MHD_Daemon;
+
+#define API_HISTORY		1440	/* minutes of history: a day */
+
+/* One minute's figures (or, as hist_last, the running totals). */
+struct api_minute {
+	uint32_t	t;		/* the minute's start */
+	uint64_t	queries, listed, unlisted, reports, listings;
+};
 
 struct api_rtype_count {
 	char		name[CONF_RTYPE_MAX];
@@ -60,6 +68,13 @@ struct api {
 	pthread_mutex_t	 rt_mtx;
 	int		 nrt;
 	struct api_rtype_count rt[API_RTYPE_METRICS_MAX];
+
+	/* GET /v1/stats/history: a ring of minutes (api_tick) */
+	pthread_mutex_t	 hist_mtx;
+	struct api_minute hist[API_HISTORY];
+	unsigned long	 hist_n;	/* minutes ever recorded */
+	uint32_t	 hist_minute;	/* the minute being counted */
+	struct api_minute hist_last;	/* the totals at its start */
 };
 
 /*
@@ -201,6 +216,16 @@ void		 api_allow_delete(struct api *, const struct view *,
 struct listing_addr;
 json_t		*api_allow_covering(struct api *, const struct view *v,
 		    const struct listing_addr *la, bool *in_conf);
+
+/* ---- api_stats.c: the hits log and the day's history ---- */
+
+/* GET /v1/hits?ip=&client=&zone=&limit=; GET /v1/stats/history */
+void		 api_stats_hits(struct api *, const struct view *,
+		    const struct api_req *, struct api_resp *, const char *param,
+		    const char *who);
+void		 api_stats_history(struct api *, const struct view *,
+		    const struct api_req *, struct api_resp *, const char *param,
+		    const char *who);
 
 /* ---- api_web.c: the web page ---- */
 

@@ -128,6 +128,7 @@ struct conf {
 	unsigned	 api_per_ip;		/* at once, from one client address */
 	uint32_t	 api_timeout;		/* idle connection, seconds */
 	char		*web;			/* the web page's folder; NULL none */
+	unsigned	 hits;			/* listed answers kept; 0 none */
 	char		 catalog[CONF_DNAME_MAX];	/* RFC 9432 catalog zone; "" none */
 	const char	*catalog_file;		/* where catalog is set */
 	int		 catalog_line;

@@ -800,6 +800,8 @@ static const struct conf_item conf_rbld_items[] = {
 	{ .name = "catalog", .type = CONF_T_CUSTOM, .parse = conf_rbld_catalog },
 	{ .name = "web", .type = CONF_T_PATH, .dflt_text = "web",
 	    AT(struct conf, web) },
+	{ .name = "hits", .type = CONF_T_INT, .flags = CONF_F_DIGITS,
+	    .min = 0, .max = 100000, .dflt = 10000, AT(struct conf, hits) },
 	{ .name = "map-size", .type = CONF_T_SIZE, .min = MAPSIZE_MIN,
 	    .max = MAPSIZE_MAX, .dflt = INT64_C(1) << 30,
 	    AT(struct conf, mapsize),

@@ -6,6 +6,7 @@
 
 #include "catalog.h"
 #include "dns.h"
+#include "hits.h"
 #include "listing.h"
 #include "tsig.h"
 #include "wire.h"
@@ -467,6 +468,26 @@ answer_apex(const struct dns_ctx *cx, struct wire_buf *w,
 	return NEXT_DONE;
 }
 
+/* A listed answer into the hits log: to whom, about what, who listed it. */
+static void
+record_hit(const struct dns_ctx *cx, const struct query *qq,
+    const struct prefix *ip, const struct listing_hit *hits, int n)
+{
+	const struct view_zone *vz = &cx->view->zones[qq->zi];
+	struct hit h;
+
+	h.time = cx->now;
+	if (cx->peer == NULL || ipaddr_from_sockaddr(cx->peer, &h.client) != 0)
+		memset(&h.client, 0, sizeof(h.client));
+	h.ip = *ip;
+	h.zslot = (int16_t)vz->slot;
+	h.nsrc = 0;
+	for (int i = 0; i < n && h.nsrc < HITS_SOURCES; i++)
+		if (hits[i].src >= 0)
+			h.srcids[h.nsrc++] = (uint16_t)vz->srcids[hits[i].src];
+	hits_record(cx->hits, &h);
+}
+
 /* A name under the apex: an address is listed, or it is not. */
 static enum next
 answer_address(const struct dns_ctx *cx, struct wire_buf *w,
@@ -500,6 +521,8 @@ answer_address(const struct dns_ctx *cx, struct wire_buf *w,
 		if (qq->qtype == TYPE_ANY || rs.rr[i].type == qq->qtype)
 			put_rr(w, &rs.rr[i]);
 	set_count(w, WIRE_AN, (uint16_t)rs.n);
+	if (cx->hits != NULL)
+		record_hit(cx, qq, ip, hits, n);
 	cx->stats->listed++;
 	cx->stats->noerror++;
 	if (qq->zi < DNS_STATS_ZONES)

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 struct sockaddr;
+struct hits_ring;
 
 #include "store.h"
 #include "view.h"
@@ -71,6 +72,7 @@ struct dns_ctx {
 	struct apex_cache	*apexes;	/* the worker's own */
 	uint32_t		 now;		/* for expiry */
 	struct dns_stats	*stats;		/* the worker's own */
+	struct hits_ring	*hits;		/* listed answers; NULL: none */
 	const struct sockaddr	*peer;		/* the client; NULL: not known */
 	/* TCP: where a transfer the client may have is described (and
 	 * dns_answer replies nothing: the caller streams it); NULL: none. */

@@ -17,6 +17,7 @@
 
 #include "clock.h"
 #include "grace.h"
+#include "hits.h"
 #include "log.h"
 #include "net.h"
 #include "wire.h"
@@ -40,6 +41,7 @@ struct worker {
 	struct store_reader	*rd;
 	struct apex_cache	*apexes;
 	struct dns_stats	 stats;
+	struct hits_ring	*hits;		/* NULL: the hits log is off */
 };
 
 struct net {
@@ -49,6 +51,7 @@ struct net {
 	struct view_ref		*views;
 	atomic_bool		 stop;
 	long			 coalesce_us;
+	unsigned		 hits;		/* [rbld] hits, all workers */
 	struct xfr		*xfr;		/* zone transfers out */
 	int			(*notified)(void *, const char *,
 				    const struct sockaddr *);
@@ -176,6 +179,7 @@ net_bind(const struct conf *conf, char *err, size_t errlen)
 			    l->text, bound);
 		}
 	}
+	n->hits = conf->hits;
 	return n;
 fail:
 	for (i = 0; i < n->nworkers; i++)
@@ -195,6 +199,7 @@ worker_ctx(struct worker *w, struct dns_ctx *cx)
 	cx->apexes = w->apexes;
 	cx->now = (uint32_t)time(NULL);
 	cx->stats = &w->stats;
+	cx->hits = w->hits;
 	cx->peer = NULL;
 	cx->xfr = NULL;
 	cx->notified = w->net->notified;
@@ -528,6 +533,10 @@ net_start(struct net *n, struct store *st, struct view_ref *views)
 		if ((w->rd = store_reader_new(st)) == NULL ||
 		    (w->apexes = calloc(1, sizeof(*w->apexes))) == NULL)
 			return -1;
+		/* The hits log's size, shared out: a worker keeps its part. */
+		if (n->hits > 0 && (w->hits = hits_ring_new((n->hits +
+		    (unsigned)n->nworkers - 1) / (unsigned)n->nworkers)) == NULL)
+			return -1;
 		if (pthread_create(&w->thread, NULL, w->tcp ? tcp_worker :
 		    udp_worker, w) != 0)
 			return -1;
@@ -550,9 +559,23 @@ net_stop(struct net *n)
 		close(w->fd);
 		store_reader_free(w->rd);
 		free(w->apexes);
+		hits_ring_free(w->hits);
 	}
 	xfr_free(n->xfr);
 	free(n);
+}
+
+unsigned
+net_hits(struct net *n, struct hit *out, unsigned max, unsigned *size)
+{
+	unsigned got = 0;
+
+	*size = n->hits;
+	for (int i = 0; i < n->nworkers && got < max; i++)
+		if (n->workers[i].hits != NULL)
+			got += hits_read(n->workers[i].hits, out + got,
+			    max - got);
+	return got;
 }
 
 void

@@ -34,4 +34,11 @@ void		 net_stop(struct net *);
 /* Sum of all workers' counters. */
 void		 net_stats(struct net *, struct dns_stats *);
 
+/* The hits log: up to MAX recent listed answers of every worker into OUT
+ * (each worker's newest first), how many; *SIZE gets [rbld] hits (0:
+ * the log is off). */
+struct hit;
+unsigned	 net_hits(struct net *, struct hit *out, unsigned max,
+		    unsigned *size);
+
 #endif

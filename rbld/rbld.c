@@ -325,6 +325,7 @@ main(int argc, char **argv)
 			continue;
 		}
 		now = time(NULL);
+		api_tick(api, (uint32_t)now);
 		if (now - last_files >= RBLD_FILE_CHECK_SECS) {
 			struct filestamp as = stamp(conf->allow_file);
 

@@ -18,6 +18,7 @@
 #include "../rbld/catalog.h"
 #include "../rbld/conf.h"
 #include "../rbld/dns.h"
+#include "../rbld/hits.h"
 #include "../rbld/log.h"
 #include "../rbld/rbldnsd.h"
 #include "../rbld/runtime.h"
@@ -59,6 +60,7 @@ static struct prefix	 allow[4];
 static struct dns_stats	 S;
 static char		 err[256];
 static uint32_t		 NOW;
+static struct hits_ring	*HITS;		/* run_from's hits log; NULL none */
 
 /* The last query and reply. */
 static uint8_t		 Q[1024];
@@ -603,8 +605,9 @@ run_from(const char *peer, bool tcp, struct dns_xfr *x)
 	P = NULL;
 	ck_assert_int_eq(store_reader_begin(rd), 0);
 	{
-		struct dns_ctx cx = { V, rd, &APEX, NOW, &S,
-		    (const struct sockaddr *)&sin, x };
+		struct dns_ctx cx = { .view = V, .rd = rd, .apexes = &APEX,
+		    .now = NOW, .stats = &S, .hits = HITS,
+		    .peer = (const struct sockaddr *)&sin, .xfr = x };
 
 		RLEN = dns_answer(&cx, Q, QLEN, R, sizeof(R), tcp);
 	}
@@ -713,6 +716,50 @@ START_TEST(test_transfer_requests)
 	mkixfr(0, false);
 	ck_assert_uint_gt(run_from("192.0.2.53", false, &x), 0);
 	ck_assert_uint_eq(rcode(), LDNS_RCODE_FORMERR);
+}
+END_TEST
+
+/*
+ * The hits log: a listed answer is recorded with its client, address,
+ * zone and the sources that listed it; an unlisted one, an allowed one
+ * and an error are not. The ring keeps the newest.
+ */
+START_TEST(test_hits_log)
+{
+	struct hit h[8];
+	char t[IPADDR_STRLEN];
+
+	ck_assert_ptr_nonnull(HITS = hits_ring_new(3));
+	mkquery(&QDEF, "4.3.2.1." ZONE, T_A);	/* a and b list it */
+	ck_assert_uint_gt(run_from("192.0.2.25", false, NULL), 0);
+	ck_assert_uint_eq(rcode(), LDNS_RCODE_NOERROR);
+	ck_assert_uint_eq(hits_read(HITS, h, 8), 1);
+	ipaddr_format(&h[0].client, true, t, sizeof(t));
+	ck_assert_str_eq(t, "192.0.2.25");
+	ipaddr_format(&h[0].ip, true, t, sizeof(t));
+	ck_assert_str_eq(t, "1.2.3.4");
+	ck_assert_int_eq(h[0].zslot, V->zones[0].slot);
+	ck_assert_uint_eq(h[0].time, NOW);
+	ck_assert_uint_eq(h[0].nsrc, 2);
+	ck_assert_uint_eq(h[0].srcids[0], (unsigned)A);
+	ck_assert_uint_eq(h[0].srcids[1], (unsigned)B);
+	/* Not listed, not an address, NXDOMAIN: nothing. */
+	mkquery(&QDEF, "9.9.9.8." ZONE, T_A);
+	ck_assert_uint_gt(run_from("192.0.2.25", false, NULL), 0);
+	mkquery(&QDEF, ZONE, T_SOA);
+	ck_assert_uint_gt(run_from("192.0.2.25", false, NULL), 0);
+	ck_assert_uint_eq(hits_read(HITS, h, 8), 1);
+	/* Newest first; the ring forgets the oldest. */
+	for (int i = 0; i < 3; i++) {
+		mkquery(&QDEF, "6.6.6.6." ZONE1, T_TXT);
+		ck_assert_uint_gt(run_from("192.0.2.26", false, NULL), 0);
+	}
+	ck_assert_uint_eq(hits_read(HITS, h, 8), 3);
+	ck_assert_int_eq(h[0].zslot, V->zones[1].slot);
+	ck_assert_uint_eq(h[2].srcids[0], (unsigned)D);
+	ck_assert_uint_eq(hits_read(HITS, h, 2), 2);
+	hits_ring_free(HITS);
+	HITS = NULL;
 }
 END_TEST
 
@@ -1809,6 +1856,7 @@ dns_suite(void)
 	tcase_add_test(tc, test_small_output_buffers);
 	tcase_add_test(tc, test_view_from_conf);
 	tcase_add_test(tc, test_catalog_zone);
+	tcase_add_test(tc, test_hits_log);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -227,10 +227,9 @@ async function lookup(ip) {
   const out = $('lookup-result');
   if (!ip) return;
   clear(out, el('p', { class: 'muted' }, 'Looking up ' + ip + '…'));
-  let r, allow;
+  let r;
   try {
     r = await api('GET', '/v1/lookup/' + encodeURIComponent(ip));
-    allow = await api('GET', '/v1/allow').catch(() => null);
   } catch (e) {
     clear(out, errorBox(e));
     return;
@@ -261,10 +260,14 @@ async function lookup(ip) {
           onclick: () => deleteEntry(e.prefix, e.source, () => lookup(ip)) }, 'Delete') : '']),
     'No entry covers it.'));
   // Allowlists.
-  const covering = allow ? allow.runtime.concat(allow.config).filter((a) => a.covers &&
-    a.covers.includes(r.ip)) : [];
-  if (r.never_listed === 'in [allow]' || covering.length) {
-    parts.push(el('p', { class: 'notice' }, 'Allowlisted: no zone lists it.'));
+  if ((r.allowed_by || []).length) {
+    parts.push(el('h2', {}, 'Allowlisted: no zone lists it'));
+    parts.push(table(['Prefix', 'Where', 'Reason', 'By', 'Expires'],
+      r.allowed_by.map((a) => [a.prefix, a.from === 'runtime' ? 'allowlist' : a.from,
+        a.reason || '', a.by || '', a.from === 'runtime' ?
+          (a.expires ? when(a.expires) : 'never') : '']), ''));
+  } else if (r.never_listed) {
+    parts.push(el('p', { class: 'notice' }, 'Never listed: ' + r.never_listed + '.'));
   } else if (isAdmin()) {
     parts.push(el('button', { type: 'button', onclick: () => allowAddress(r.ip, () => lookup(ip)) },
       'Allowlist ' + r.ip));
@@ -300,14 +303,70 @@ async function allowAddress(ip, then) {
 
 // ---- dashboard ----
 
+// A bar chart of SERIES ([{label, cls, values}]) stacked per minute, as SVG.
+function chart(title, minutes, series) {
+  const NS = 'http://www.w3.org/2000/svg';
+  const W = 600, H = 140, n = Math.max(minutes.length, 1);
+  const totals = minutes.map((_, i) => series.reduce((a, s) => a + s.values[i], 0));
+  const max = Math.max(1, ...totals);
+  const svg = document.createElementNS(NS, 'svg');
+  svg.setAttribute('viewBox', `0 0 ${W} ${H}`);
+  svg.setAttribute('role', 'img');
+  svg.setAttribute('class', 'chart');
+  const sum = series.map((s) => `${s.label} ${s.values.reduce((a, b) => a + b, 0)}`);
+  svg.setAttribute('aria-label', `${title}, last ${minutes.length} minutes: ${sum.join(', ')}`);
+  const bw = W / n;
+  minutes.forEach((m, i) => {
+    let y = H;
+    for (const s of series) {
+      const h = (s.values[i] / max) * (H - 4);
+      if (h <= 0) continue;
+      const r = document.createElementNS(NS, 'rect');
+      r.setAttribute('x', (i * bw).toFixed(2));
+      r.setAttribute('width', Math.max(bw - 0.5, 0.5).toFixed(2));
+      r.setAttribute('y', (y - h).toFixed(2));
+      r.setAttribute('height', h.toFixed(2));
+      r.setAttribute('class', s.cls);
+      const t = document.createElementNS(NS, 'title');
+      t.textContent = `${new Date(m.t).toLocaleTimeString()}: ${s.label} ${s.values[i]}`;
+      r.append(t);
+      svg.append(r);
+      y -= h;
+    }
+  });
+  return el('figure', { class: 'card chart-card' },
+    el('figcaption', {}, title, ' ', el('span', { class: 'muted' },
+      minutes.length ? `(peak ${max} a minute)` : '(no minutes yet)')),
+    svg,
+    el('div', { class: 'legend' }, series.map((s) => el('span', {},
+      el('i', { class: 'swatch ' + s.cls }), s.label))));
+}
+
 async function viewDashboard() {
-  let z, s;
+  let z, s, h;
   try {
-    [z, s] = await Promise.all([api('GET', '/v1/zones'), api('GET', '/v1/sources')]);
+    [z, s, h] = await Promise.all([api('GET', '/v1/zones'), api('GET', '/v1/sources'),
+      api('GET', '/v1/stats/history')]);
   } catch (e) {
     clear($('dash-zones'), errorBox(e));
     return;
   }
+  const m = h.minutes;
+  clear($('dash-charts'),
+    chart('DNS answers', m, [
+      { label: 'listed', cls: 'c-listed', values: m.map((x) => x.listed) },
+      { label: 'not listed', cls: 'c-unlisted', values: m.map((x) => x.unlisted) }]),
+    chart('Reports and listings', m, [
+      { label: 'reports', cls: 'c-reports', values: m.map((x) => x.reports) },
+      { label: 'listings', cls: 'c-listings', values: m.map((x) => x.listings) }]),
+    el('div', { class: 'card' }, el('h2', {}, 'Listed addresses asked about most'),
+      table(['Address', 'Hits'], h.top_listed.map((x) => [
+        el('a', { href: '#lookup', onclick: () => setTimeout(() => lookupFromLink(x.ip)) },
+          x.ip), x.hits]), 'No listed answers in the hits log.')),
+    el('div', { class: 'card' }, el('h2', {}, 'Reported most'),
+      table(['Address', 'Source', 'Reports'], h.top_reported.map((x) => [
+        el('a', { href: '#lookup', onclick: () => setTimeout(() => lookupFromLink(x.ip)) },
+          x.ip), x.source || '', x.reports]), 'No reports.')));
   state.zones = z.zones;
   state.sources = s.sources;
   clear($('dash-zones'), table(['Zone', 'Serial', 'Entries', 'Sources', 'Secondaries'],
@@ -319,13 +378,20 @@ async function viewDashboard() {
             when(p.at)])))]), 'No zones.'));
   clear($('dash-sources'), table(['Source', 'Kind', 'Entries', 'Last attempt',
     'Last success', 'Status', ''],
-  s.sources.map((x) => [x.name, x.kind, (x.entries || 0).toLocaleString(),
-    when(x.last_attempt), when(x.last_success),
-    x.error ? el('span', { class: 'error-text' }, x.error) :
-      x.status ? badge(x.status, x.status === 'ok' ? 'ok' : 'bad') : '',
-    x.kind === 'feed' && isAdmin() ? el('button', { type: 'button', class: 'quiet',
-      onclick: (ev) => refreshFeed(x.name, ev.target) }, 'Refresh') : '']),
-  'No sources.'));
+  s.sources.map((x) => {
+    const f = x.feed;
+    return [x.name, x.kind, (x.entries || 0).toLocaleString(),
+      f ? when(f.last_attempt) : '', f ? when(f.last_success) : when(x.last_refresh),
+      f ? [badge(f.status, f.status === 'ok' ? 'ok' : 'bad'),
+        f.error ? el('div', { class: 'error-text' }, f.error) : ''] : '',
+      x.kind === 'feed' && isAdmin() ? el('button', { type: 'button', class: 'quiet',
+        onclick: (ev) => refreshFeed(x.name, ev.target) }, 'Refresh') : ''];
+  }), 'No sources.'));
+}
+
+function lookupFromLink(ip) {
+  $('lookup-ip').value = ip;
+  lookup(ip);
 }
 
 async function refreshFeed(name, btn) {
@@ -349,6 +415,16 @@ function fieldError(id, msg) {
   p.textContent = msg || '';
   show(p, !!msg);
   $(id).setAttribute('aria-invalid', msg ? 'true' : 'false');
+}
+
+// An address or network as text, roughly (rbld checks it exactly): '' if
+// it may be one, else why not.
+function prefixProblem(s) {
+  if (!s) return 'Give an address or a network.';
+  if (!/^[0-9A-Fa-f:.]+(\/\d{1,3})?$/.test(s) || !/[.:]/.test(s)) {
+    return 'Not an IP address or network: write 192.0.2.7, 192.0.2.0/24 or 2001:db8::/48.';
+  }
+  return '';
 }
 
 function viewEntries() { listEntries(null); }
@@ -385,11 +461,11 @@ $('entry-form').addEventListener('submit', async (ev) => {
   ev.preventDefault();
   const prefix = $('entry-prefix').value.trim();
   const ttl = $('entry-ttl').value.trim();
-  fieldError('entry-prefix', prefix ? '' : 'Give an address or a network.');
+  fieldError('entry-prefix', prefixProblem(prefix));
   fieldError('entry-ttl', !ttl || /^\d+[smhdw]?$/.test(ttl) ? '' :
     'A duration such as 30m, 12h, 7d or 2w.');
   show($('entry-error'), false);
-  if (!prefix || (ttl && !/^\d+[smhdw]?$/.test(ttl))) return;
+  if (prefixProblem(prefix) || (ttl && !/^\d+[smhdw]?$/.test(ttl))) return;
   const body = { prefix, source: $('entry-source').value };
   if (ttl) body.ttl = ttl;
   if ($('entry-reason').value.trim()) body.reason = $('entry-reason').value.trim();
@@ -437,9 +513,9 @@ async function removeAllow(prefix) {
 $('allow-form').addEventListener('submit', async (ev) => {
   ev.preventDefault();
   const prefix = $('allow-prefix').value.trim();
-  fieldError('allow-prefix', prefix ? '' : 'Give an address or a network.');
+  fieldError('allow-prefix', prefixProblem(prefix));
   show($('allow-error'), false);
-  if (!prefix) return;
+  if (prefixProblem(prefix)) return;
   const body = { prefix, reason: $('allow-reason').value.trim() };
   if ($('allow-ttl').value.trim()) body.ttl = $('allow-ttl').value.trim();
   if (!await confirmAction(`Allow ${prefix}? No zone will list it, whatever its sources say.`,

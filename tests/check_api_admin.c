@@ -1,0 +1,327 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* Unit tests for the API's admin routes: whoami, tokens, the runtime allowlist, the web page's files. */
+
+#include <sys/stat.h>
+
+#include <check.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../rbld/allow.h"
+#include "../rbld/runtime.h"
+#include "apitest.h"
+#include "testutil.h"
+
+/* ---- whoami and tokens ---- */
+
+START_TEST(test_whoami)
+{
+	ck_status(get("/v1/whoami", NULL, READER), 200);
+	ck_assert_str_eq(jstr(lj, "name"), "reader1");
+	ck_assert_str_eq(jstr(lj, "role"), "reader");
+	ck_status(get("/v1/whoami", NULL, REPORTER), 200);
+	ck_assert_str_eq(jstr(lj, "role"), "reporter");
+	ck_status(get("/v1/whoami", NULL, ADMIN), 200);
+	ck_assert_str_eq(jstr(lj, "name"), "adm1");
+	ck_error(get("/v1/whoami", NULL, NULL), 401);
+	ck_error(get("/v1/whoami", NULL, "rbld_not_a_token"), 401);
+}
+END_TEST
+
+/* The token in the last answer, copied. */
+static char *
+new_token(void)
+{
+	char *t = strdup(jstr(lj, "token"));
+
+	ck_assert_ptr_nonnull(t);
+	return t;
+}
+
+START_TEST(test_tokens)
+{
+	json_t *arr;
+	char *tok;
+
+	/* Admin only. */
+	ck_error(get("/v1/tokens", NULL, READER), 403);
+	ck_error(post("/v1/tokens", READER, "{\"name\":\"x\",\"role\":\"admin\"}"),
+	    403);
+	/* The config's, marked as such. */
+	ck_status(get("/v1/tokens", NULL, ADMIN), 200);
+	arr = member("tokens");
+	ck_assert_uint_eq(json_array_size(arr), 3);
+	ck_assert_str_eq(jstr(json_array_get(arr, 0), "name"), "reader1");
+	ck_assert(json_is_true(json_object_get(json_array_get(arr, 0),
+	    "config")));
+	/* A new one: shown once, and it works at once with its role. */
+	ck_status(post("/v1/tokens", ADMIN, "{\"name\":\"f2b-mx1\","
+	    "\"role\":\"reporter\"}"), 201);
+	ck_assert_str_eq(jstr(lj, "role"), "reporter");
+	tok = new_token();
+	ck_assert_uint_eq(strlen(tok), TOKEN_LEN);
+	ck_status(get("/v1/whoami", NULL, tok), 200);
+	ck_assert_str_eq(jstr(lj, "name"), "f2b-mx1");
+	ck_error(get("/v1/sources", NULL, tok), 403);
+	ck_status(get("/v1/tokens", NULL, ADMIN), 200);
+	arr = member("tokens");
+	ck_assert_uint_eq(json_array_size(arr), 4);
+	ck_assert_str_eq(jstr(json_array_get(arr, 3), "name"), "f2b-mx1");
+	ck_assert(json_is_false(json_object_get(json_array_get(arr, 3),
+	    "config")));
+	ck_assert(json_is_string(json_object_get(json_array_get(arr, 3),
+	    "created")));
+	/* No token is listed with its secret or hash. */
+	ck_assert_ptr_null(strstr(last.body, tok));
+	ck_assert_ptr_null(strstr(last.body, "sha256"));
+	/* Names are unique, the config's too; bad input says why. */
+	ck_error(post("/v1/tokens", ADMIN, "{\"name\":\"f2b-mx1\","
+	    "\"role\":\"reader\"}"), 409);
+	ck_error(post("/v1/tokens", ADMIN, "{\"name\":\"adm1\","
+	    "\"role\":\"reader\"}"), 409);
+	ck_error(post("/v1/tokens", ADMIN, "{\"name\":\"a b\","
+	    "\"role\":\"reader\"}"), 400);
+	ck_error(post("/v1/tokens", ADMIN, "{\"name\":\"ok\","
+	    "\"role\":\"root\"}"), 400);
+	ck_error(post("/v1/tokens", ADMIN, "{\"name\":\"ok\"}"), 400);
+	ck_error(post("/v1/tokens", ADMIN, "{\"name\":\"ok\","
+	    "\"role\":\"reader\",\"extra\":1}"), 400);
+	/* Revoked: refused at once. The config's stay. */
+	ck_status(call("DELETE", "/v1/tokens/f2b-mx1", NULL, ADMIN, NULL,
+	    NULL), 200);
+	ck_error(get("/v1/whoami", NULL, tok), 401);
+	ck_error(call("DELETE", "/v1/tokens/f2b-mx1", NULL, ADMIN, NULL, NULL),
+	    404);
+	ck_error(call("DELETE", "/v1/tokens/reader1", NULL, ADMIN, NULL, NULL),
+	    409);
+	ck_status(get("/v1/whoami", NULL, READER), 200);
+	free(tok);
+}
+END_TEST
+
+/* ---- the runtime allowlist ---- */
+
+static int republished, fail_republish;
+
+/* What rbld.c's republish does: a new view, with the allowlist. */
+static int
+test_republish(void *arg, char *err, size_t errlen)
+{
+	struct view *nv;
+
+	(void)arg;
+	republished++;
+	if (fail_republish) {
+		snprintf(err, errlen, "no view for you");
+		return -1;
+	}
+	if ((nv = runtime_build(conf, st, err, errlen)) == NULL)
+		return -1;
+	view_free(view);	/* no request runs meanwhile */
+	view = nv;
+	views.cur = nv;
+	return 0;
+}
+
+static bool
+listed(const char *ip)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "/v1/lookup/%s", ip);
+	ck_status(get(path, NULL, READER), 200);
+	return json_is_true(member("listed"));
+}
+
+START_TEST(test_allowlist)
+{
+	json_t *e, *arr;
+
+	api_on_allow(api, test_republish, NULL);
+	/* The runtime clock: an expiry is checked against the real time. */
+	fake_now = (uint32_t)time(NULL);
+	add_entry("198.51.100.0/24", "local");
+	ck_assert(listed("198.51.100.7"));
+
+	/* Admin only, with a prefix and a reason. */
+	ck_error(post("/v1/allow", READER, "{\"prefix\":\"198.51.100.7\","
+	    "\"reason\":\"x\"}"), 403);
+	ck_error(post("/v1/allow", ADMIN, "{\"prefix\":\"198.51.100.7\"}"), 400);
+	ck_error(post("/v1/allow", ADMIN, "{\"prefix\":\"198.51.100.7\","
+	    "\"reason\":\"\"}"), 400);
+	ck_error(post("/v1/allow", ADMIN, "{\"prefix\":\"198.51.100.300\","
+	    "\"reason\":\"x\"}"), 400);
+	ck_error(post("/v1/allow", ADMIN, "{\"prefix\":\"198.51.100.7\","
+	    "\"reason\":\"x\",\"ttl\":\"soon\"}"), 400);
+	ck_error(post("/v1/allow", ADMIN, "{\"prefix\":\"198.51.100.7\","
+	    "\"reason\":\"line\\nbreak\"}"), 400);
+	ck_assert_int_eq(republished, 0);
+	ck_assert(listed("198.51.100.7"));
+
+	/* Allowed: never listed from the answer on; the lookup says why. */
+	ck_status(post("/v1/allow", ADMIN, "{\"prefix\":\"::ffff:198.51.100.7\","
+	    "\"reason\":\"<img src=x onerror=alert(1)>\"}"), 201);
+	ck_assert_str_eq(jstr(lj, "prefix"), "198.51.100.7/32");
+	ck_assert_str_eq(jstr(lj, "by"), "adm1");
+	ck_assert(json_is_null(member("expires")));
+	ck_assert_int_eq(republished, 1);
+	ck_assert(!listed("198.51.100.7"));
+	ck_assert_str_eq(jstr(lj, "never_listed"), "in the runtime allowlist");
+	e = json_array_get(member("allowed_by"), 0);
+	ck_assert_str_eq(jstr(e, "from"), "runtime");
+	ck_assert_str_eq(jstr(e, "reason"), "<img src=x onerror=alert(1)>");
+	ck_assert(listed("198.51.100.8"));
+	/* [allow]'s entry is told apart. */
+	ck_assert(!listed("192.0.2.99"));
+	ck_assert_str_eq(jstr(lj, "never_listed"), "in [allow]");
+	ck_assert_str_eq(jstr(json_array_get(member("allowed_by"), 0), "from"),
+	    "rbld.conf");
+
+	/* Listed apart from the config's, which stay read-only. */
+	ck_status(get("/v1/allow", NULL, READER), 200);
+	arr = member("runtime");
+	ck_assert_uint_eq(json_array_size(arr), 1);
+	ck_assert_str_eq(jstr(json_array_get(arr, 0), "prefix"),
+	    "198.51.100.7/32");
+	arr = member("config");
+	ck_assert_uint_eq(json_array_size(arr), 1);
+	ck_assert_str_eq(jstr(json_array_get(arr, 0), "prefix"),
+	    "192.0.2.99/32");
+	ck_error(call("DELETE", "/v1/allow/192.0.2.99/32", NULL, ADMIN, NULL,
+	    NULL), 409);
+
+	/* The same prefix again replaces it, with an expiry. */
+	ck_status(post("/v1/allow", ADMIN, "{\"prefix\":\"198.51.100.7/32\","
+	    "\"reason\":\"partner relay\",\"ttl\":\"1h\"}"), 200);
+	ck_assert(json_is_true(member("replaced")));
+	ck_assert(json_is_string(member("expires")));
+
+	/* Removed: listed again at once. */
+	ck_error(call("DELETE", "/v1/allow/198.51.100.7", NULL, READER, NULL,
+	    NULL), 403);
+	ck_status(call("DELETE", "/v1/allow/198.51.100.7/32", NULL, ADMIN,
+	    NULL, NULL), 200);
+	ck_assert(listed("198.51.100.7"));
+	ck_error(call("DELETE", "/v1/allow/198.51.100.7", NULL, ADMIN, NULL,
+	    NULL), 404);
+
+	/* A network, expired: out of the view and, by the reaper, of the
+	 * database. */
+	ck_status(post("/v1/allow", ADMIN, "{\"prefix\":\"198.51.100.0/28\","
+	    "\"reason\":\"r\",\"ttl\":60}"), 201);
+	ck_assert(!listed("198.51.100.7"));
+	ck_assert_uint_gt(view->allow_expiry, 0);
+	ck_assert_int_eq(allow_expire(st, fake_now + 30), 0);
+	ck_assert_int_eq(allow_expire(st, fake_now + 61), 1);
+	ck_assert_int_eq(test_republish(NULL, NULL, 0), 0);
+	ck_assert(listed("198.51.100.7"));
+	ck_status(get("/v1/allow", NULL, READER), 200);
+	ck_assert_uint_eq(json_array_size(member("runtime")), 0);
+
+	/* A change that cannot be put in force says so. */
+	fail_republish = 1;
+	ck_error(post("/v1/allow", ADMIN, "{\"prefix\":\"203.0.113.5\","
+	    "\"reason\":\"r\"}"), 500);
+	ck_assert_ptr_nonnull(strstr(last.body, "not in force"));
+	fail_republish = 0;
+}
+END_TEST
+
+/* ---- the web page's files ---- */
+
+static void
+web_file(const char *name, const char *text)
+{
+	char path[PATH_MAX];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/web/%s", tmpdir, name);
+	ck_assert_ptr_nonnull(f = fopen(path, "w"));
+	fputs(text, f);
+	ck_assert_int_eq(fclose(f), 0);
+}
+
+START_TEST(test_web_files)
+{
+	char dir[PATH_MAX], path[PATH_MAX], etag[64];
+
+	/* No folder: the page is not installed, and the API says so. */
+	ck_error(get("/", NULL, NULL), 404);
+	ck_assert_ptr_nonnull(strstr(last.body, "not installed"));
+	snprintf(dir, sizeof(dir), "%s/web", tmpdir);
+	ck_assert_int_eq(mkdir(dir, 0755), 0);
+	web_file("index.html", "<!DOCTYPE html><title>rbld</title>\n");
+	web_file("app.js", "'use strict';\n");
+	web_file("style.css", "body{}\n");
+	web_file(".hidden.js", "secret\n");
+	web_file("notes.conf", "secret\n");
+	snprintf(path, sizeof(path), "%s/web/sub.css", tmpdir);
+	ck_assert_int_eq(mkdir(path, 0755), 0);
+	snprintf(path, sizeof(path), "%s/web/evil.js", tmpdir);
+	ck_assert_int_eq(symlink("../rbld.conf", path), 0);
+
+	/* No token needed: the page signs in itself. */
+	ck_status(get("/", NULL, NULL), 200);
+	ck_assert_str_eq(last.content_type, "text/html; charset=utf-8");
+	ck_assert_str_eq(last.body, "<!DOCTYPE html><title>rbld</title>\n");
+	ck_assert(last.cache);
+	ck_assert_uint_gt(strlen(last.etag), 2);
+	ck_assert_int_gt(last.last_modified, 0);
+	ck_status(get("/index.html", NULL, NULL), 200);
+	ck_status(get("/app.js", NULL, NULL), 200);
+	ck_assert_str_eq(last.content_type, "text/javascript; charset=utf-8");
+	snprintf(etag, sizeof(etag), "%s", last.etag);
+	ck_status(get("/style.css", NULL, NULL), 200);
+	ck_assert_str_eq(last.content_type, "text/css; charset=utf-8");
+	/* A current copy: 304, no body. */
+	if_none_match = etag;
+	ck_status(get("/app.js", NULL, NULL), 304);
+	ck_assert_str_eq(last.etag, etag);
+	if_none_match = "\"other\"";
+	ck_status(get("/app.js", NULL, NULL), 200);
+	if_none_match = NULL;
+	ck_status(call("HEAD", "/", NULL, NULL, NULL, NULL), 200);
+
+	/* Nothing but the folder's plain files of the page's types. The
+	 * router gets the path decoded: "%2e%2e%2f" is "../" here. */
+	ck_error(get("/.hidden.js", NULL, NULL), 404);
+	ck_error(get("/notes.conf", NULL, NULL), 404);
+	ck_error(get("/sub.css", NULL, NULL), 404);
+	ck_error(get("/evil.js", NULL, NULL), 404);
+	ck_error(get("/../rbld.conf", NULL, NULL), 404);
+	ck_error(get("/..", NULL, NULL), 404);
+	ck_error(get("/missing.js", NULL, NULL), 404);
+	ck_error(get("/a\\b.js", NULL, NULL), 404);
+	ck_error(call("POST", "/", NULL, NULL, JSON, "{}"), 405);
+	ck_error(call("PUT", "/app.js", NULL, NULL, NULL, NULL), 405);
+	/* The API's own routes still win. */
+	ck_status(get("/healthz", NULL, NULL), 200);
+	ck_assert_str_eq(last.content_type, "application/json");
+	ck_assert(!last.cache);
+}
+END_TEST
+
+static Suite *
+api_admin_suite(void)
+{
+	Suite *s = suite_create("api_admin");
+	TCase *tc = tcase_create("admin");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_whoami);
+	tcase_add_test(tc, test_tokens);
+	tcase_add_test(tc, test_allowlist);
+	tcase_add_test(tc, test_web_files);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	return test_run(api_admin_suite());
+}
