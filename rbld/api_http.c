@@ -122,6 +122,46 @@ mhd_send(struct MHD_Connection *c, struct api_resp *rs)
 	return ret;
 }
 
+static int
+hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/*
+ * Percent-decoding of paths and query arguments, in place, as
+ * libmicrohttpd's own but for "%00": a NUL would cut the C string the
+ * router sees ("/index.html%00.js" would be "/index.html"), so it stays
+ * as written and matches nothing.
+ */
+static size_t
+mhd_unescape(void *cls, struct MHD_Connection *c, char *s)
+{
+	char *r = s, *w = s;
+
+	(void)cls;
+	(void)c;
+	while (*r != '\0') {
+		int hi, lo;
+
+		if (r[0] == '%' && (hi = hexval((unsigned char)r[1])) >= 0 &&
+		    (lo = hexval((unsigned char)r[2])) >= 0 &&
+		    (hi != 0 || lo != 0)) {
+			*w++ = (char)(hi << 4 | lo);
+			r += 3;
+		} else
+			*w++ = *r++;
+	}
+	*w = '\0';
+	return (size_t)(w - s);
+}
+
 static enum MHD_Result
 mhd_too_big(struct api *api, struct MHD_Connection *c, const char *url)
 {
@@ -356,6 +396,7 @@ api_listen(struct api *api, const struct conf *conf, char *err, size_t errlen)
 		    (unsigned int)conf->api_timeout,
 		    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
 		    MHD_OPTION_NOTIFY_COMPLETED, mhd_completed, api,
+		    MHD_OPTION_UNESCAPE_CALLBACK, mhd_unescape, NULL,
 		    tls ? MHD_OPTION_HTTPS_MEM_KEY : MHD_OPTION_END, api->key,
 		    MHD_OPTION_HTTPS_MEM_CERT, api->cert,
 		    MHD_OPTION_END);

@@ -275,6 +275,21 @@ api_stats_history(struct api *api, const struct view *v,
 		    (json_int_t)m->reports, "listings",
 		    (json_int_t)m->listings));
 	}
+	/* The minute under way, so far. */
+	if (api->hist_minute != 0) {
+		struct api_minute cur;
+
+		totals(api, &cur);
+		json_array_append_new(mins, json_pack("{s:o,s:I,s:I,s:I,s:I,"
+		    "s:I,s:b}", "t", api_json_time(api->hist_minute), "queries",
+		    (json_int_t)(cur.queries - api->hist_last.queries),
+		    "listed", (json_int_t)(cur.listed - api->hist_last.listed),
+		    "unlisted", (json_int_t)(cur.unlisted -
+		    api->hist_last.unlisted), "reports",
+		    (json_int_t)(cur.reports - api->hist_last.reports),
+		    "listings", (json_int_t)(cur.listings -
+		    api->hist_last.listings), "partial", 1));
+	}
 	pthread_mutex_unlock(&api->hist_mtx);
 	h = all_hits(api, &n, &size);
 	ntl = top_listed(h, n, tl);

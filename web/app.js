@@ -102,11 +102,14 @@ function errorBox(e) {
   return el('p', { class: 'error', role: 'alert' }, e.message || String(e));
 }
 
+// A table in a scrolling box; on a phone each row becomes a card whose
+// cells are labelled with their column (data-label, style.css).
 function table(head, rows, empty) {
   if (!rows.length) return el('p', { class: 'empty' }, empty);
-  return el('table', {},
+  return el('div', { class: 'table-wrap' }, el('table', {},
     el('thead', {}, el('tr', {}, head.map((h) => el('th', { scope: 'col' }, h)))),
-    el('tbody', {}, rows.map((r) => el('tr', {}, r.map((c) => el('td', {}, c))))));
+    el('tbody', {}, rows.map((r) => el('tr', {}, r.map((c, i) =>
+      el('td', { 'data-label': head[i] || null }, c)))))));
 }
 
 function badge(text, kind) { return el('span', { class: 'badge ' + kind }, text); }
@@ -306,7 +309,8 @@ async function allowAddress(ip, then) {
 // A bar chart of SERIES ([{label, cls, values}]) stacked per minute, as SVG.
 function chart(title, minutes, series) {
   const NS = 'http://www.w3.org/2000/svg';
-  const W = 600, H = 140, n = Math.max(minutes.length, 1);
+  // At least an hour wide, the newest minute on the right.
+  const W = 600, H = 140, n = Math.max(minutes.length, 60), off = n - minutes.length;
   const totals = minutes.map((_, i) => series.reduce((a, s) => a + s.values[i], 0));
   const max = Math.max(1, ...totals);
   const svg = document.createElementNS(NS, 'svg');
@@ -322,7 +326,7 @@ function chart(title, minutes, series) {
       const h = (s.values[i] / max) * (H - 4);
       if (h <= 0) continue;
       const r = document.createElementNS(NS, 'rect');
-      r.setAttribute('x', (i * bw).toFixed(2));
+      r.setAttribute('x', ((off + i) * bw).toFixed(2));
       r.setAttribute('width', Math.max(bw - 0.5, 0.5).toFixed(2));
       r.setAttribute('y', (y - h).toFixed(2));
       r.setAttribute('height', h.toFixed(2));
@@ -336,7 +340,8 @@ function chart(title, minutes, series) {
   });
   return el('figure', { class: 'card chart-card' },
     el('figcaption', {}, title, ' ', el('span', { class: 'muted' },
-      minutes.length ? `(peak ${max} a minute)` : '(no minutes yet)')),
+      minutes.length ? `(last ${minutes.length} min, peak ${max} a minute)` :
+        '(nothing counted yet)')),
     svg,
     el('div', { class: 'legend' }, series.map((s) => el('span', {},
       el('i', { class: 'swatch ' + s.cls }), s.label))));

@@ -107,6 +107,41 @@ async function apiCall(apiPort, token, method, p, body) {
   return { status: r.status, json: await r.json().catch(() => null), headers: r.headers };
 }
 
+// GET RAWPATH as sent (no URL normalisation): [status, headers, body].
+function rawGet(port, rawPath, headers) {
+  return new Promise((resolve, reject) => {
+    const q = require('http').request({ host: HOST, port, path: rawPath, headers },
+      (res) => {
+        let b = '';
+        res.on('data', (d) => { b += d; });
+        res.on('end', () => resolve([res.statusCode, res.headers, b]));
+      });
+    q.on('error', reject);
+    q.end();
+  });
+}
+
+// The file server: types, validators, and nothing outside web/.
+async function staticFiles(apiPort) {
+  let [st, h] = await rawGet(apiPort, '/app.js');
+  check(st === 200 && h['content-type'] === 'text/javascript; charset=utf-8' && h.etag &&
+    h['last-modified'] && h['x-content-type-options'] === 'nosniff',
+  'app.js: its type, an ETag, Last-Modified, nosniff');
+  [st] = await rawGet(apiPort, '/app.js', { 'If-None-Match': h.etag });
+  check(st === 304, 'a current copy gets 304');
+  const bad = ['/../rbld.conf', '/%2e%2e/rbld.conf', '/..%2frbld.conf', '/%2e%2e%2frbld.conf',
+    '/%2E%2E%2F%2E%2E%2Fetc%2Fpasswd', '/.%2e/rbld.conf', '/index.html%00.js', '/..',
+    '/%2e', '/.git', '/web/index.html', '//etc/passwd'];
+  const got = [];
+  for (const p of bad) {
+    const [s, , b] = await rawGet(apiPort, p);
+    if (s !== 404 && s !== 400) got.push(`${p}: ${s}`);
+    if (/\[rbld\]|root:/.test(b)) got.push(`${p}: leaked`);
+  }
+  check(got.length === 0, `no path out of web/, percent-encoded or not (${bad.length} tried)` +
+    (got.length ? ': ' + got.join(', ') : ''));
+}
+
 // axe-core on the page as it is: the serious and critical findings.
 async function axeFindings(page, axeSource) {
   // evaluate runs outside the page's CSP, which would refuse an injected script.
@@ -144,6 +179,7 @@ async function main() {
     check(r.status === 201, 'an entry with a hostile reason, added over the API');
     check(dig(dnsPort, qname('45.77.88.9')).includes('127.0.0.4'), 'the feed lists 45.77.88.9');
 
+    await staticFiles(apiPort);
     browser = await chromium.launch({ executablePath: CHROMIUM,
       args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
     const ctx = await browser.newContext({ viewport: { width: 1280, height: 860 } });
@@ -199,6 +235,7 @@ async function main() {
       alerts === 0, 'the hostile reason is shown as text and runs nothing');
     check((await axeFindings(page, axeSource)).length === 0, 'axe: lookup view clean');
     if (shots) {
+      await page.evaluate(() => window.scrollTo(0, 0));
       await page.screenshot({ path: path.join(shots, 'lookup.png'), fullPage: true });
       await page.setViewportSize({ width: 390, height: 844 });
       await page.screenshot({ path: path.join(shots, 'lookup-phone.png'), fullPage: true });
@@ -243,6 +280,8 @@ async function main() {
     await page.click('a[data-view="lookup"]');
     await page.fill('#lookup-ip', '198.51.100.8');
     await page.press('#lookup-ip', 'Enter');
+    await page.waitForFunction(() => /198\.51\.100\.8 is listed/.test(
+      document.querySelector('#lookup-result').textContent));
     await page.click('#lookup-result button:has-text("Allowlist 198.51.100.8")');
     await page.waitForSelector('#view-allow:not([hidden])');
     check(await page.inputValue('#allow-prefix') === '198.51.100.8', 'the allowlist form is filled in');
@@ -268,7 +307,8 @@ async function main() {
     await page.click('a[data-view="lookup"]');
     await page.fill('#lookup-ip', '203.0.113.50');
     await page.press('#lookup-ip', 'Enter');
-    await page.waitForSelector('#lookup-result table');
+    await page.waitForFunction(() => /203\.0\.113\.50 is listed/.test(
+      document.querySelector('#lookup-result').textContent));
     const rt = await page.textContent('#lookup-result');
     check(/reports/.test(rt) && /127\.0\.0\.3/.test(rt) && /failed-login from dovecot/.test(rt),
       'the report listing shows with its source, A and the reports');
@@ -297,7 +337,8 @@ async function main() {
     check(dig(dnsPort, qname('45.77.99.1')).includes('127.0.0.4'), 'the refreshed feed is in DNS');
     check((await axeFindings(page, axeSource)).length === 0, 'axe: dashboard clean');
     if (shots) {
-      await page.waitForSelector('#dash-sources table');
+      await page.waitForSelector('#toast', { state: 'hidden', timeout: 10000 });
+      await page.evaluate(() => window.scrollTo(0, 0));
       await page.screenshot({ path: path.join(shots, 'dashboard.png'), fullPage: true });
     }
 
