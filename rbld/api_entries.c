@@ -41,15 +41,30 @@ struct list_ctx {
 	json_t		*arr;
 	int		 limit, n;
 	uint32_t	 now;
+	const char	*q;		/* only entries with this text; NULL all */
 	struct store_entry last;
 	bool		 more;
 };
+
+/* Does E's prefix, reason or TXT hold Q (any case)? */
+static bool
+entry_matches(const struct store_entry *e, const char *q)
+{
+	char p[IPADDR_STRLEN];
+
+	ipaddr_format(&e->p, false, p, sizeof(p));
+	return strcasestr(p, q) != NULL ||
+	    (e->reason != NULL && strcasestr(e->reason, q) != NULL) ||
+	    (e->txt != NULL && strcasestr(e->txt, q) != NULL);
+}
 
 static int
 list_cb(void *arg, const struct store_entry *e)
 {
 	struct list_ctx *lc = arg;
 
+	if (lc->q != NULL && !entry_matches(e, lc->q))
+		return 0;
 	if (lc->n == lc->limit) {
 		lc->more = true;
 		return 1;
@@ -88,6 +103,9 @@ api_entries_get(struct api *api, const struct view *v,
 		return;
 	lc.arr = json_array();
 	lc.now = api->now();
+	lc.q = api_arg(rq, "q");
+	if (lc.q != NULL && lc.q[0] == '\0')
+		lc.q = NULL;
 	if (store_walk_after(api->st, src, after ? &ap : NULL, asrc, list_cb,
 	    &lc) != 0) {
 		json_decref(lc.arr);

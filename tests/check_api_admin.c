@@ -103,6 +103,33 @@ START_TEST(test_tokens)
 }
 END_TEST
 
+/* GET /v1/entries?q=: entries whose prefix, reason or TXT hold the text. */
+START_TEST(test_entries_filter)
+{
+	json_t *arr;
+
+	add_entry("198.51.100.0/24", "local");		/* reason r-PREFIX */
+	add_entry("203.0.113.0/24", "local");
+	ck_status(post("/v1/entries", ADMIN, "{\"prefix\":\"192.0.2.5\","
+	    "\"reason\":\"Spam run 42\"}"), 201);
+	ck_status(get("/v1/entries", "source=local&q=spam", READER), 200);
+	arr = member("entries");
+	ck_assert_uint_eq(json_array_size(arr), 1);
+	ck_assert_str_eq(jstr(json_array_get(arr, 0), "prefix"), "192.0.2.5/32");
+	ck_status(get("/v1/entries", "source=local&q=203.0.113", READER), 200);
+	ck_assert_uint_eq(json_array_size(member("entries")), 1);
+	ck_status(get("/v1/entries", "source=local&q=r-&limit=1", READER), 200);
+	ck_assert_uint_eq(json_array_size(member("entries")), 1);
+	ck_assert(json_is_string(member("next")));
+	ck_status(get("/v1/entries", "source=local&q=nothing-like-it", READER),
+	    200);
+	ck_assert_uint_eq(json_array_size(member("entries")), 0);
+	ck_assert(json_is_null(member("next")));
+	ck_status(get("/v1/entries", "source=local&q=", READER), 200);
+	ck_assert_uint_eq(json_array_size(member("entries")), 3);
+}
+END_TEST
+
 /* ---- the runtime allowlist ---- */
 
 static int republished, fail_republish;
@@ -314,6 +341,7 @@ api_admin_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_whoami);
 	tcase_add_test(tc, test_tokens);
+	tcase_add_test(tc, test_entries_filter);
 	tcase_add_test(tc, test_allowlist);
 	tcase_add_test(tc, test_web_files);
 	suite_add_tcase(s, tc);

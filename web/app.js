@@ -438,27 +438,30 @@ async function listEntries(after) {
   const src = $('entries-source').value;
   const out = $('entries-list');
   if (!src) { clear(out, el('p', { class: 'empty' }, 'No sources.')); return; }
+  const f = $('entries-filter').value.trim();
   let r;
   try {
     r = await api('GET', '/v1/entries?source=' + encodeURIComponent(src) + '&limit=100' +
+      (f ? '&q=' + encodeURIComponent(f) : '') +
       (after ? '&after=' + encodeURIComponent(after) : ''));
   } catch (e) { clear(out, errorBox(e)); return; }
-  const f = $('entries-filter').value.trim().toLowerCase();
-  const rows = r.entries.filter((e) => !f || e.prefix.includes(f) ||
-    (e.reason || '').toLowerCase().includes(f) || (e.txt || '').toLowerCase().includes(f));
+  const rows = r.entries;
   clear(out, table(['Prefix', 'A', 'TXT', 'Reason', 'Origin', 'Added', 'Expires', ''],
     rows.map((e) => [e.prefix + (e.exclude ? ' (excluded)' : ''), e.a || '', e.txt || '',
       e.reason || '', e.origin || '', when(e.added), e.expires ? when(e.expires) : 'never',
       isAdmin() ? el('button', { type: 'button', class: 'quiet danger',
         onclick: () => deleteEntry(e.prefix, src, () => listEntries(after)) }, 'Delete') : '']),
-    f ? 'No entry on this page matches.' : 'This source has no entries.'));
+    f ? 'No entry matches.' : 'This source has no entries.'));
   state.entriesNext = r.next;
   state.entriesAt = after;
   $('entries-next').disabled = !r.next;
 }
 
 $('entries-source').addEventListener('change', () => listEntries(null));
-$('entries-filter').addEventListener('input', () => listEntries(state.entriesAt));
+$('entries-filter').addEventListener('input', () => {
+  clearTimeout(state.filterTimer);
+  state.filterTimer = setTimeout(() => listEntries(null), 250);
+});
 $('entries-first').addEventListener('click', () => listEntries(null));
 $('entries-next').addEventListener('click', () => listEntries(state.entriesNext));
 

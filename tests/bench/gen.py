@@ -4,7 +4,8 @@
 
 Writes DIR/data.rbl (N /32 entries and M /24 entries, rbldnsd format, random
 addresses outside reserved space) and DIR/queries.txt (dnsperf format: 40% of
-the names listed, 10% TXT queries), reproducibly from a seed.
+the names listed by default, --listed to change it; 10% TXT queries),
+reproducibly from a seed.
 """
 import argparse
 import os
@@ -19,6 +20,8 @@ def main():
     ap.add_argument("--queries", type=int, default=200_000)
     ap.add_argument("--zone", default="bl.bench.test")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--listed", type=float, default=0.40,
+                    help="the share of queries for listed names")
     a = ap.parse_args()
     rnd = random.Random(a.seed)
     os.makedirs(a.dir, exist_ok=True)
@@ -49,9 +52,9 @@ def main():
     with open(os.path.join(a.dir, "queries.txt"), "w") as f:
         for _ in range(a.queries):
             r = rnd.random()
-            if r < 0.30:
+            if r < a.listed * 0.75:
                 x = rnd.choice(hosts)
-            elif r < 0.40:
+            elif r < a.listed:
                 x = rnd.choice(nets) | rnd.getrandbits(8)
             else:
                 x = pub()

@@ -3,7 +3,7 @@
 # Benchmark rbld against rbldnsd on the same data and queries, alternating.
 #
 #   tests/bench/run.sh [-n HOSTS] [-m NETS] [-l SECONDS] [-r ROUNDS] [-c CLIENTS]
-#                      [-w WORKERS] [-b BUILD]
+#                      [-w WORKERS] [-b BUILD] [-o LINE] [-L SHARE]
 #
 # Prints, per server and round: queries per second (dnsperf), server CPU time
 # per answered query (user+sys of the whole process from /proc over the run),
@@ -15,19 +15,23 @@
 # can go below, so the figures can be read against it. With -b, the rbld of
 # another build folder (of an earlier commit, say) runs in every round too,
 # on a database of its own, as "rbld-base": a change is measured against
-# what it changes in the same run.
+# what it changes in the same run. -o adds LINE to rbld-base's [rbld]
+# section ("-b build -o 'hits = 0'" measures one setting in one build).
+# -L sets the share of queries for listed names (0.4).
 # Loopback only. Needs: dnsperf, rbldnsd, python3, cc, a built rbld (build/).
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 bin=${RBLD_BUILD:-$top/build}
-hosts=1000000 nets=50000 secs=10 rounds=2 clients=4 workers=2 base=
-while getopts n:m:l:r:c:w:b: o; do
+hosts=1000000 nets=50000 secs=10 rounds=2 clients=4 workers=2 base= extra=
+listed=0.4
+while getopts n:m:l:r:c:w:b:o:L: o; do
 	case $o in
 	n) hosts=$OPTARG ;; m) nets=$OPTARG ;; l) secs=$OPTARG ;;
 	r) rounds=$OPTARG ;; c) clients=$OPTARG ;; w) workers=$OPTARG ;;
 	b) base=$(cd "$OPTARG" && pwd) ;;
-	*) echo "usage: $0 [-n HOSTS] [-m NETS] [-l SECONDS] [-r ROUNDS] [-c CLIENTS] [-w WORKERS] [-b BUILD]" >&2; exit 2 ;;
+	o) extra=$OPTARG ;; L) listed=$OPTARG ;;
+	*) echo "usage: $0 [-n HOSTS] [-m NETS] [-l SECONDS] [-r ROUNDS] [-c CLIENTS] [-w WORKERS] [-b BUILD] [-o LINE]" >&2; exit 2 ;;
 	esac
 done
 if [ -n "$base" ] && [ ! -x "$base/rbld" ]; then
@@ -48,7 +52,8 @@ if [ ! -x "$null" ] || [ "$here/null_dns.c" -nt "$null" ]; then
 fi
 
 echo "generating $hosts /32 + $nets /24 entries..."
-python3 "$here/gen.py" "$work" --hosts "$hosts" --nets "$nets" --zone $zone
+python3 "$here/gen.py" "$work" --hosts "$hosts" --nets "$nets" --zone $zone \
+    --listed "$listed"
 chmod 644 "$work"/*
 entries=$((hosts + nets))
 
@@ -74,6 +79,9 @@ if [ -n "$base" ]; then
 	sed -e "s/^database = db$/database = db-base/" \
 	    -e "s/^dns = .*/dns = 127.0.0.1:$port_base/" \
 	    "$work/rbld.conf" >"$work/rbld-base.conf"
+	if [ -n "$extra" ]; then
+		sed -i "s/^\[rbld\]$/[rbld]\n$extra/" "$work/rbld-base.conf"
+	fi
 	"$base/rbldctl" -c "$work/rbld-base.conf" import data "$work/data.rbl" >/dev/null
 fi
 used=$("$bin/rbldctl" -c "$work/rbld.conf" stats | awk '/bytes in use/ {print $2}')
