@@ -5,13 +5,17 @@
 
 #include "hits.h"
 
+/* A cache line each: a write touches one line, and no slot shares one
+ * with its neighbour's writer or readers. */
 struct slot {
-	atomic_uint	seq;		/* odd: being written */
+	_Alignas(64) atomic_uint seq;	/* odd: being written */
 	struct hit	h;
 };
 
+_Static_assert(sizeof(struct slot) == 64, "a hits slot is one cache line");
+
 struct hits_ring {
-	unsigned	cap;
+	_Alignas(64) unsigned cap;
 	atomic_ulong	head;		/* hits ever written */
 	struct slot	slots[];
 };
@@ -23,8 +27,10 @@ hits_ring_new(unsigned cap)
 
 	if (cap == 0)
 		cap = 1;
-	if ((r = calloc(1, sizeof(*r) + sizeof(struct slot) * cap)) == NULL)
+	if ((r = aligned_alloc(64, sizeof(*r) + sizeof(struct slot) * cap)) ==
+	    NULL)
 		return NULL;
+	memset(r, 0, sizeof(*r) + sizeof(struct slot) * cap);
 	r->cap = cap;
 	return r;
 }
@@ -47,6 +53,9 @@ hits_record(struct hits_ring *r, const struct hit *h)
 	s->h = *h;
 	atomic_store_explicit(&s->seq, seq + 2, memory_order_release);
 	atomic_store_explicit(&r->head, n + 1, memory_order_release);
+	/* The next slot's line is fetched for writing now, while the
+	 * worker answers other queries, not when the next hit needs it. */
+	__builtin_prefetch(&r->slots[(n + 1) % r->cap], 1, 0);
 }
 
 unsigned
