@@ -133,6 +133,7 @@ api_web_get(struct api *api, const struct view *v, const struct api_req *rq,
 		api_error(rs, 500, "cannot read %s", name);
 		goto out;
 	}
+	body[got] = '\0';	/* a body is a string, as every answer's */
 	rs->status = 200;
 	rs->body = body;
 	rs->len = got;
