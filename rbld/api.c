@@ -319,15 +319,26 @@ authorized(struct api *api, const struct view *v, const struct api_req *rq,
 
 	if (need == NEED_NONE)
 		return true;
-	if ((left = auth_locked(api->lockouts, rq->client, now)) > 0) {
+	if (auth_bearer(api->st, v->conf, rq->authorization, &res, &role,
+	    who, wholen) != 0) {
+		api_error(rs, 503, "cannot read the tokens; try again");
+		return false;
+	}
+	/*
+	 * A valid token is never refused for others' failures from its
+	 * address (every local client shares 127.0.0.1); a request without
+	 * any token is no failed login (a page's <img> sends those).
+	 */
+	if (res != AUTH_OK &&
+	    (left = auth_locked(api->lockouts, rq->client, now)) > 0) {
 		rs->retry_after = left;
 		api_error(rs, 429, "too many failed logins from this "
 		    "address; try again in %us", left);
 		return false;
 	}
-	if (auth_bearer(api->st, v->conf, rq->authorization, &res, &role,
-	    who, wholen) != 0) {
-		api_error(rs, 503, "cannot read the tokens; try again");
+	if (res == AUTH_NO_TOKEN) {
+		api_error(rs, 401, "a bearer token is required "
+		    "(Authorization: Bearer TOKEN)");
 		return false;
 	}
 	if (res != AUTH_OK) {
@@ -340,9 +351,7 @@ authorized(struct api *api, const struct view *v, const struct api_req *rq,
 			    "this address; try again in %ds", AUTH_LOCKOUT);
 			return false;
 		}
-		api_error(rs, 401, res == AUTH_NO_TOKEN ? "a bearer token "
-		    "is required (Authorization: Bearer TOKEN)" :
-		    "invalid token");
+		api_error(rs, 401, "invalid token");
 		return false;
 	}
 	if (!role_ok(role, need)) {

@@ -250,9 +250,10 @@ int
 auth_bearer(struct store *st, const struct conf *conf, const char *authz,
     enum auth_result *res, int *role, char *who, size_t wholen)
 {
-	char hash[TOKEN_HASH_LEN + 1];
+	char hash[TOKEN_HASH_LEN + 1], tokbuf[BEARER_MAX + 1];
 	struct tokfind tf;
 	const char *tok;
+	size_t tl;
 
 	*role = 0;
 	if (authz == NULL || strncasecmp(authz, "Bearer ", 7) != 0) {
@@ -261,11 +262,21 @@ auth_bearer(struct store *st, const struct conf *conf, const char *authz,
 	}
 	*res = AUTH_BAD_TOKEN;
 	tok = authz + 7;
-	while (*tok == ' ')
+	while (*tok == ' ' || *tok == '\t')
 		tok++;
-	if (*tok == '\0' || strlen(tok) > BEARER_MAX)
+	/* Trailing blanks are the header's, not the token's (RFC 9110 5.5). */
+	tl = strlen(tok);
+	while (tl > 0 && (tok[tl - 1] == ' ' || tok[tl - 1] == '\t'))
+		tl--;
+	if (tl == 0) {
+		*res = AUTH_NO_TOKEN;	/* "Bearer" alone: no token at all */
 		return 0;
-	token_hash(tok, hash);
+	}
+	if (tl > BEARER_MAX)
+		return 0;
+	memcpy(tokbuf, tok, tl);
+	tokbuf[tl] = '\0';
+	token_hash(tokbuf, hash);
 	memset(&tf, 0, sizeof(tf));
 	tf.hash = hash;
 	/* Every hash is compared in full, whichever matches. */

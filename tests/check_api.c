@@ -96,6 +96,20 @@ START_TEST(test_auth)
 	    NULL), 200);
 	/* failures above did not lock anyone out (7 < 10) */
 	ck_status(get("/v1/sources", NULL, ADMIN), 200);
+	/* blanks around the token are the header's */
+	ck_status(call_raw("GET", "/v1/entries", NULL, "Bearer " READER " ",
+	    NULL, NULL), 200);
+	ck_status(call_raw("GET", "/v1/entries", NULL, "Bearer \t" READER "\t",
+	    NULL, NULL), 200);
+	/* no token at all is no failed login: a page's <img> tags send
+	 * those from an admin's browser */
+	snprintf(client_ip, sizeof(client_ip), "10.0.1.2");
+	for (int i = 0; i < 3 * AUTH_FAIL_MAX; i++) {
+		ck_error(get("/v1/entries", NULL, NULL), 401);
+		ck_error(call_raw("GET", "/v1/entries", NULL, "Bearer ", NULL,
+		    NULL), 401);
+	}
+	ck_error(get("/v1/entries", NULL, "rbld_wrong"), 401);
 }
 END_TEST
 
@@ -209,18 +223,23 @@ START_TEST(test_lockout)
 	ck_assert_uint_le(last.retry_after, AUTH_LOCKOUT);
 	ck_assert(json_is_string(member("error")));
 
-	/* even a valid token gets 429 from this address */
+	/* any wrong token gets 429 from this address, and counts nothing */
 	fake_now += 10;
-	ck_error(get("/v1/entries", NULL, READER), 429);
+	ck_error(get("/v1/entries", NULL, "rbld_other"), 429);
 	ck_assert_uint_gt(last.retry_after, 0);
 	ck_assert_uint_le(last.retry_after, AUTH_LOCKOUT - 10);
 	retry = last.retry_after;
-	ck_error(post("/v1/reports", ADMIN,
+	ck_error(post("/v1/reports", "rbld_wrong",
 	    "{\"ip\":\"198.51.100.1\",\"type\":\"spam\"}"), 429);
-	/* and the refused report was not counted */
 	snprintf(client_ip, sizeof(client_ip), "10.0.3.2");
 	ck_status(get("/v1/reports", "ip=198.51.100.1", READER), 200);
 	ck_assert_uint_eq(json_array_size(member("reports")), 0);
+	/* but a valid token is never refused for others' failures: local
+	 * reporters all share one address */
+	snprintf(client_ip, sizeof(client_ip), "10.0.3.1");
+	ck_status(get("/v1/entries", NULL, READER), 200);
+	ck_status(post("/v1/reports", REPORTER,
+	    "{\"ip\":\"198.51.100.1\",\"type\":\"spam\"}"), 202);
 
 	/* another address is not locked out */
 	ck_status(get("/v1/entries", NULL, READER), 200);
@@ -230,7 +249,7 @@ START_TEST(test_lockout)
 	/* still locked just before the end */
 	snprintf(client_ip, sizeof(client_ip), "10.0.3.1");
 	fake_now += retry - 1;
-	ck_error(get("/v1/entries", NULL, READER), 429);
+	ck_error(get("/v1/entries", NULL, "rbld_wrong"), 429);
 	/* and free after AUTH_LOCKOUT */
 	fake_now = T0 + AUTH_LOCKOUT + 1;
 	ck_status(get("/v1/entries", NULL, READER), 200);
@@ -262,18 +281,18 @@ START_TEST(test_lockout_ipv6)
 	}
 	ck_assert_int_eq(last.status, 429);
 	snprintf(client_ip, sizeof(client_ip), "2001:db8:5:1:ffff::1");
-	ck_error(get("/v1/entries", NULL, READER), 429);
+	ck_error(get("/v1/entries", NULL, "rbld_wrong"), 429);
 	snprintf(client_ip, sizeof(client_ip), "2001:db8:5:2::1");
-	ck_status(get("/v1/entries", NULL, READER), 200);
+	ck_error(get("/v1/entries", NULL, "rbld_wrong"), 401);
 	/* an IPv4 client is still one address */
 	snprintf(client_ip, sizeof(client_ip), "10.0.6.1");
 	for (int i = 0; i < AUTH_FAIL_MAX; i++)
 		get("/v1/entries", NULL, "rbld_wrong");
-	ck_error(get("/v1/entries", NULL, READER), 429);
+	ck_error(get("/v1/entries", NULL, "rbld_wrong"), 429);
 	snprintf(client_ip, sizeof(client_ip), "10.0.6.2");
-	ck_status(get("/v1/entries", NULL, READER), 200);
+	ck_error(get("/v1/entries", NULL, "rbld_wrong"), 401);
 	snprintf(client_ip, sizeof(client_ip), "::ffff:10.0.6.1");
-	ck_error(get("/v1/entries", NULL, READER), 429);
+	ck_error(get("/v1/entries", NULL, "rbld_wrong"), 429);
 }
 END_TEST
 
@@ -288,7 +307,7 @@ START_TEST(test_lockout_table_full)
 	snprintf(client_ip, sizeof(client_ip), "10.0.5.1");
 	for (int i = 0; i < AUTH_FAIL_MAX; i++)
 		get("/v1/entries", NULL, "rbld_wrong");
-	ck_error(get("/v1/entries", NULL, READER), 429);
+	ck_error(get("/v1/entries", NULL, "rbld_wrong"), 429);
 	/* one failure each from 1100 other addresses, later on */
 	for (int i = 0; i < 1100; i++) {
 		fake_now = T0 + 1 + (uint32_t)i / 10;
@@ -298,7 +317,7 @@ START_TEST(test_lockout_table_full)
 	}
 	snprintf(client_ip, sizeof(client_ip), "10.0.5.1");
 	ck_assert_uint_lt(fake_now, T0 + AUTH_LOCKOUT);
-	ck_error(get("/v1/entries", NULL, READER), 429);
+	ck_error(get("/v1/entries", NULL, "rbld_wrong"), 429);
 }
 END_TEST
 

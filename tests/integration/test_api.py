@@ -524,9 +524,23 @@ def test_failed_logins_lock_out():
                     for i in range(12)]
         check(statuses[:9] == [401] * 9 and 429 in statuses[9:],
               'statuses %r' % statuses)
-        r = c.req('GET', '/v1/zones', token=C.admin)
+        r = c.req('GET', '/v1/zones', token='rbld_bad_again')
         check(r.status == 429 and int(r.headers.get('retry-after', 0)) > 0,
-              'a good token during the lockout: %r %r' % (r, r.headers))
+              'a wrong token during the lockout: %r %r' % (r, r.headers))
+        # A valid token is not refused for the failures of others at
+        # its address (local reporters all share one).
+        want(c.req('GET', '/v1/zones', token=C.admin), 200,
+             'a good token during the lockout')
+    finally:
+        c.close()
+    # Requests without any token are no failed logins.
+    c = Client('127.0.0.11')
+    try:
+        statuses = [c.req('GET', '/v1/zones').status for i in range(15)]
+        r = c.req('GET', '/v1/zones', token='rbld_bad')
+        check(statuses == [401] * 15 and r.status == 401,
+              'no token, 15 times, then a wrong one: %r %d' % (statuses,
+                                                               r.status))
     finally:
         c.close()
     # Other addresses are not affected.
