@@ -145,15 +145,16 @@ stamp(const char *path)
 
 /*
  * Load every file-backed source of V that changed (or all when FORCE). A
- * missing file is logged once, not every few seconds: MISSING (one flag
- * per source of V) remembers which were.
+ * file that is missing or cannot be read is logged once per outage, not
+ * every few seconds: MISSING (one flag per source of V) remembers which
+ * are failing.
  */
 static void
 load_sources(const struct view *v, struct store *st, bool force,
     bool *missing)
 {
 	char err[512];
-	bool loaded, gone;
+	bool loaded;
 
 	for (int i = 0; i < v->conf->nsources; i++) {
 		const struct conf_source *cs = &v->conf->sources[i];
@@ -164,12 +165,13 @@ load_sources(const struct view *v, struct store *st, bool force,
 			missing[i] = false;
 			continue;
 		}
-		gone = errno == ENOENT;
-		if (!gone)
-			log_err("source %s: %s", cs->name, err);
-		else if (!missing[i])
-			log_warnx("source %s: %s", cs->name, err);
-		missing[i] = gone;
+		if (!missing[i]) {
+			if (errno == ENOENT)
+				log_warnx("source %s: %s", cs->name, err);
+			else
+				log_err("source %s: %s", cs->name, err);
+		}
+		missing[i] = true;
 	}
 }
 

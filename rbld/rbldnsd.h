@@ -66,7 +66,8 @@ int		 rbldnsd_init(struct rbl_data *, uint32_t def_a, const char *def_txt);
 /*
  * Parse a file (gzip or plain) into D. Each bad line goes to ERRFN (may be
  * NULL). Returns 0, or -1 if the file cannot be read or memory ran out
- * (errno set).
+ * (errno set; EINVAL: PATH is not a regular file, e.g. a FIFO or a
+ * device, which is never read).
  */
 int		 rbldnsd_parse_file(struct rbl_data *d, const char *path,
 		    rbl_errfn *errfn, void *arg);

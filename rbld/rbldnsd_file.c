@@ -1,9 +1,13 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* rbldnsd-format data files read line by line, plain or gzip-compressed. */
+#include <sys/stat.h>
+
 #include <errno.h>
+#include <fcntl.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #include "rbldnsd_int.h"
@@ -70,15 +74,32 @@ rbldnsd_parse_file(struct rbl_data *d, const char *path, rbl_errfn *errfn,
 	char line[RBL_LINE_MAX + 1];
 	struct rbl_reader rd = { .pos = 0, .len = 0, .eof = false };
 	unsigned lineno = 0;
+	struct stat sb;
 	size_t n;
 	bool nl;
-	int zerr;
+	int zerr, fd;
 	const char *msg;
 
 	if ((rd.buf = malloc(RBL_READ_BUF)) == NULL)
 		return -1;
+	/*
+	 * A regular file only: a FIFO would block the open and /dev/zero
+	 * never end. O_NONBLOCK keeps the open of a FIFO from waiting for a
+	 * writer; it means nothing to a regular file's reads.
+	 */
+	if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) == -1) {
+		free(rd.buf);
+		return -1;
+	}
+	if (fstat(fd, &sb) == -1 || !S_ISREG(sb.st_mode)) {
+		close(fd);
+		free(rd.buf);
+		errno = EINVAL;
+		return -1;
+	}
 	/* zlib reads plain files through the same calls. */
-	if ((rd.gz = gzopen(path, "rb")) == NULL) {
+	if ((rd.gz = gzdopen(fd, "rb")) == NULL) {
+		close(fd);
 		if (errno == 0)
 			errno = ENOMEM;
 		free(rd.buf);

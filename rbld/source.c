@@ -11,6 +11,7 @@
 #include "source.h"
 
 #define SOURCE_MAX_LOGGED	20	/* bad lines logged per load; the rest counted */
+#define SOURCE_READ_TRIES	3	/* reads of a file that changes meanwhile */
 
 int
 source_register(const struct conf *conf, struct store *st, int *srcids,
@@ -58,6 +59,13 @@ log_bad_line(void *arg, const char *file, unsigned line, const char *msg)
 		log_warnx("%s:%u: %s, line skipped", file, line, msg);
 	else
 		lc->more++;
+}
+
+/* Why a data file could not be read, from rbldnsd_parse_file's errno. */
+static const char *
+read_error(int e)
+{
+	return e == EINVAL ? "not a regular file" : strerror(e);
 }
 
 static int64_t
@@ -114,19 +122,57 @@ source_load(struct store *st, const struct conf_source *cs, int srcid,
 		errno = e;
 		return -1;
 	}
+	if (!S_ISREG(sb.st_mode)) {
+		snprintf(err, errlen, "%s is not a regular file (a FIFO or a "
+		    "device is never read); the entries already loaded keep "
+		    "serving", cs->file);
+		errno = EINVAL;
+		return -1;
+	}
 	if (!force && have_old && old.file_mtime == mtime_ns(&sb) &&
 	    old.file_size == (int64_t)sb.st_size)
 		return 0;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	rbldnsd_init(&d, cs->a, cs->txt);
-	if (rbldnsd_parse_file(&d, cs->file, log_bad_line, &lc) == -1) {
-		int e = errno;
+	/*
+	 * A file rewritten in place while it is read would load half of
+	 * it: read it again until it stayed the same from start to end
+	 * (write a new file and rename it over the old one instead).
+	 */
+	for (int tries = 0;; tries++) {
+		struct stat after;
 
-		snprintf(err, errlen, "cannot read %s, keeping the entries "
-		    "already loaded: %s", cs->file, strerror(e));
+		rbldnsd_init(&d, cs->a, cs->txt);
+		if (rbldnsd_parse_file(&d, cs->file, log_bad_line, &lc) == -1) {
+			int e = errno;
+
+			snprintf(err, errlen, "cannot read %s, keeping the "
+			    "entries already loaded: %s", cs->file,
+			    read_error(e));
+			rbldnsd_free(&d);
+			errno = e;
+			return -1;
+		}
+		if (stat(cs->file, &after) == 0 &&
+		    mtime_ns(&after) == mtime_ns(&sb) &&
+		    after.st_size == sb.st_size && after.st_ino == sb.st_ino)
+			break;
 		rbldnsd_free(&d);
-		errno = e;
-		return -1;
+		if (tries == SOURCE_READ_TRIES - 1) {
+			snprintf(err, errlen, "%s kept changing while it was "
+			    "read (%d times), keeping the entries already "
+			    "loaded; write a new file and rename it over the "
+			    "old one", cs->file, SOURCE_READ_TRIES);
+			errno = EAGAIN;
+			return -1;
+		}
+		if (stat(cs->file, &sb) == -1 || !S_ISREG(sb.st_mode)) {
+			snprintf(err, errlen, "%s went away while it was read; "
+			    "the entries already loaded keep serving",
+			    cs->file);
+			errno = ENOENT;
+			return -1;
+		}
+		lc.logged = lc.more = 0;
 	}
 	if (lc.more > 0)
 		log_warnx("%s: %u more bad lines not shown", cs->file, lc.more);
@@ -181,7 +227,8 @@ source_check_file(const char *path, FILE *errs)
 
 	rbldnsd_init(&d, 0, NULL);	/* A values are not checked */
 	if (rbldnsd_parse_file(&d, path, check_bad_line, &cc) == -1) {
-		fprintf(errs, "%s: cannot read: %s\n", path, strerror(errno));
+		fprintf(errs, "%s: cannot read: %s\n", path,
+		    read_error(errno));
 		cc.n++;
 	}
 	rbldnsd_free(&d);
@@ -207,7 +254,7 @@ source_allow_read(const struct conf *conf, struct prefix **out, int *n,
 		 * would allow less than it says, so that is refused. */
 		if (e != ENOENT) {
 			snprintf(err, errlen, "cannot read %s: %s",
-			    conf->allow_file, strerror(e));
+			    conf->allow_file, read_error(e));
 			rbldnsd_free(&d);
 			errno = e;
 			return -1;

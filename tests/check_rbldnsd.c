@@ -1382,6 +1382,27 @@ parse_feed(const char *name)
 }
 
 /* Counts checked with Python's ipaddress (comment lines skipped). */
+/* Only regular files are read: a FIFO would block the open, a device
+ * never end. Both are refused at once, with EINVAL. */
+START_TEST(test_not_regular_files)
+{
+	struct rbl_data d;
+	const char *fifo = tpath("fifo.rbl");
+
+	ck_assert_int_eq(mkfifo(fifo, 0600), 0);
+	rbldnsd_init(&d, DEF_A, NULL);
+	errno = 0;
+	ck_assert_int_eq(rbldnsd_parse_file(&d, fifo, NULL, NULL), -1);
+	ck_assert_int_eq(errno, EINVAL);
+	ck_assert_int_eq(rbldnsd_parse_file(&d, "/dev/zero", NULL, NULL), -1);
+	ck_assert_int_eq(errno, EINVAL);
+	ck_assert_int_eq(rbldnsd_parse_file(&d, tmpdir, NULL, NULL), -1);
+	ck_assert_int_eq(errno, EINVAL);
+	ck_assert_uint_eq(d.nents, 0);
+	rbldnsd_free(&d);
+}
+END_TEST
+
 START_TEST(test_feed_spamhaus_drop)
 {
 	struct feedcount fc = parse_feed("spamhaus_drop.netset");
@@ -1496,6 +1517,7 @@ rbldnsd_suite(void)
 	tcase_add_test(tc, test_feed_et_compromised);
 	tcase_add_test(tc, test_feed_ipsum_level6);
 	tcase_add_test(tc, test_feed_real_rbldnsd_zone);
+	tcase_add_test(tc, test_not_regular_files);
 	suite_add_tcase(s, tc);
 	return s;
 }
