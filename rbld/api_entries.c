@@ -12,6 +12,7 @@
 #include "log.h"
 #include "parse.h"
 #include "reports.h"
+#include "source.h"
 
 static json_t *
 entry_json(const struct store_entry *e, uint32_t now)
@@ -162,13 +163,13 @@ api_entries_post(struct api *api, const struct view *v,
     const char *who)
 {
 	static const char *const keys[] = { "prefix", "source", "ttl",
-	    "reason", "a", "txt", "exclude", NULL };
+	    "reason", "a", "txt", "exclude", "force", NULL };
 	const char *pfx, *source, *reason, *a, *txt;
 	char bad[64];
 	struct add_job aj;
 	struct exists_ctx ex;
 	struct prefix ap;
-	json_t *j, *excl, *out;
+	json_t *j, *excl, *force, *out;
 	char err[256];
 	int si;
 	uint32_t now = api->now();
@@ -219,7 +220,14 @@ api_entries_post(struct api *api, const struct view *v,
 	}
 	aj.txt = txt != NULL ? txt : v->conf->sources[si].txt;
 	aj.reason = reason != NULL ? reason : "";
-	if (store_entry_check(aj.txt, aj.reason, err, sizeof(err)) != 0) {
+	force = json_object_get(j, "force");
+	if (force != NULL && !json_is_boolean(force)) {
+		api_error(rs, 400, "\"force\" must be true or false");
+		goto out;
+	}
+	if (store_entry_check(aj.txt, aj.reason, err, sizeof(err)) != 0 ||
+	    source_entry_check(&v->conf->sources[si], &aj.p, aj.excl, aj.a,
+	    json_is_true(force), err, sizeof(err)) != 0) {
 		api_error(rs, 400, "%s", err);
 		goto out;
 	}
@@ -541,6 +549,10 @@ api_entries_reports_post(struct api *api, const struct view *v,
 		goto out;
 	}
 	ipaddr_canonical(&rj.r.ip);
+	if (source_report_check(&rj.r.ip, err, sizeof(err)) != 0) {
+		api_error(rs, 400, "%s", err);
+		goto out;
+	}
 	if (!reports_type_known(v->conf, type)) {
 		api_error(rs, 400, "unknown report type \"%s\" (no reports "
 		    "source defines it)", type);

@@ -914,7 +914,7 @@ static const struct conf_item conf_source_items[] = {
 	    .low = "bad max-size \"%s\" (a size such as 64M, at least 1K)" },
 	{ .name = "max-shrink", .type = CONF_T_PERCENT, .kinds = FEED,
 	    .dflt = 50, SRC(max_shrink) },
-	{ .name = "min-prefix", .type = CONF_T_CUSTOM, .kinds = FEED,
+	{ .name = "min-prefix", .type = CONF_T_CUSTOM, .kinds = CONF_KIND_ANY,
 	    .dflt_text = "8 19", .parse = conf_source_min_prefix },
 	{ .name = "allow-special", .type = CONF_T_BOOL, .kinds = FEED,
 	    SRC(allow_special) },

@@ -253,3 +253,32 @@ ipaddr_from_sockaddr(const struct sockaddr *sa, struct prefix *out)
 		return -1;
 	return 0;
 }
+
+const char *
+ipaddr_never_client(const struct prefix *p)
+{
+	static const struct {
+		const char	*text;
+		struct prefix	 p;
+	} never[] = {
+		{ "0.0.0.0/8 (this network)", { 4, 8, { 0 } } },
+		{ "127.0.0.0/8 (loopback)", { 4, 8, { 127 } } },
+		{ "224.0.0.0/4 (multicast)", { 4, 4, { 224 } } },
+		{ "240.0.0.0/4 (reserved, and the broadcast address)",
+		    { 4, 4, { 240 } } },
+		{ ":: (unspecified)", { 6, 128, { 0 } } },
+		{ "::1 (loopback)", { 6, 128, { [15] = 1 } } },
+		{ "ff00::/8 (multicast)", { 6, 8, { 0xff } } },
+	};
+	struct prefix q = *p;
+
+	ipaddr_canonical(&q);
+	/* The RFC 5782 test point, which every DNSBL lists. */
+	if (q.family == 4 && q.len == 32 && q.addr[0] == 127 &&
+	    q.addr[1] == 0 && q.addr[2] == 0 && q.addr[3] == 2)
+		return NULL;
+	for (size_t i = 0; i < sizeof(never) / sizeof(never[0]); i++)
+		if (ipaddr_contains(&never[i].p, &q))
+			return never[i].text;
+	return NULL;
+}

@@ -56,6 +56,15 @@ int	ipaddr_from_sockaddr(const struct sockaddr *sa, struct prefix *out);
 /* True if A contains B (same family, A->len <= B->len, B inside A). */
 bool	ipaddr_contains(const struct prefix *a, const struct prefix *b);
 
+/*
+ * If P lies inside a range that never sends mail (0.0.0.0/8, 127.0.0.0/8
+ * but the test point 127.0.0.2, multicast, 240.0.0.0/4 with the broadcast
+ * address, ::, ::1, ff00::/8), that range as text with what it is, e.g.
+ * "224.0.0.0/4 (multicast)"; else NULL. Private and documentation ranges
+ * are not in it: admins list their own networks, and tests use them.
+ */
+const char *ipaddr_never_client(const struct prefix *p);
+
 /* Print an address of FAMILY as text (RFC 5952 for IPv6) into BUF (>= IPADDR_STRLEN). */
 void	ipaddr_ntop(int family, const uint8_t *addr, char *buf, size_t len);
 

@@ -54,7 +54,9 @@ usage(FILE *f)
 	    "  lookup IP                 every source and zone that lists IP\n"
 	    "                            (exit 0 listed, 1 not listed)\n"
 	    "  add PREFIX [--source S] [--ttl DUR] [--reason TEXT] [--a A] [--txt TXT]\n"
-	    "            [--exclude]     list PREFIX in source S (default: local)\n"
+	    "            [--exclude] [--force]\n"
+	    "                            list PREFIX in source S (default: local);\n"
+	    "                            --force: broader than its min-prefix\n"
 	    "  del PREFIX [--source S]   remove PREFIX (from every source if no S);\n"
 	    "                            a data file's or feed's entry is changed there\n"
 	    "  list [--source S]         every entry, one per line\n"
@@ -310,6 +312,7 @@ cmd_add(struct ctl *c, int argc, char **argv)
 		{ "a", required_argument, NULL, 'a' },
 		{ "txt", required_argument, NULL, 'x' },
 		{ "exclude", no_argument, NULL, 'e' },
+		{ "force", no_argument, NULL, 'f' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *source = CONF_ENTRY_SOURCE, *reason = NULL, *txt = NULL;
@@ -318,7 +321,7 @@ cmd_add(struct ctl *c, int argc, char **argv)
 	struct prefix p, a;
 	int64_t ttl = 0;
 	uint32_t aval, expires = 0;
-	bool excl = false, have_a = false;
+	bool excl = false, have_a = false, force = false;
 	char err[512];
 	int ch, si = -1;
 
@@ -330,6 +333,7 @@ cmd_add(struct ctl *c, int argc, char **argv)
 		case 'r': reason = optarg; break;
 		case 'x': txt = optarg; break;
 		case 'e': excl = true; break;
+		case 'f': force = true; break;
 		case 't':
 			if ((ttl = parse_duration(optarg)) <= 0)
 				return fail("bad --ttl \"%s\" (use 30s, 10m, "
@@ -348,7 +352,7 @@ cmd_add(struct ctl *c, int argc, char **argv)
 	}
 	if (optind != argc - 1)
 		return bad_usage("add PREFIX [--source S] [--ttl DUR] "
-		    "[--reason TEXT] [--a A] [--txt TXT] [--exclude]");
+		    "[--reason TEXT] [--a A] [--txt TXT] [--exclude] [--force]");
 	if (ipaddr_parse_prefix(argv[optind], &p, bad, sizeof(bad)) != 0)
 		return fail("bad prefix \"%s\": %s", argv[optind], bad);
 	ipaddr_canonical(&p);
@@ -357,6 +361,9 @@ cmd_add(struct ctl *c, int argc, char **argv)
 	aval = have_a ? ipaddr_v4(&a) : c->conf->sources[si].a;
 	if (txt == NULL)
 		txt = c->conf->sources[si].txt;
+	if (source_entry_check(&c->conf->sources[si], &p, excl, aval, force,
+	    err, sizeof(err)) != 0)
+		return fail("%s", err);
 	if (ttl > 0) {
 		if ((int64_t)time(NULL) + ttl > (int64_t)UINT32_MAX)
 			return fail("--ttl %s is too long (expiry past 2106)",
@@ -621,6 +628,8 @@ cmd_report(struct ctl *c, int argc, char **argv)
 	if (ipaddr_parse_addr(argv[optind], &ra.r.ip) != 0)
 		return fail("\"%s\" is not an IP address", argv[optind]);
 	ipaddr_canonical(&ra.r.ip);
+	if (source_report_check(&ra.r.ip, err, sizeof(err)) != 0)
+		return fail("%s", err);
 	if (!reports_type_known(c->conf, ra.r.type))
 		return fail("unknown report type \"%s\": no source with kind = "
 		    "reports defines it", ra.r.type);

@@ -283,3 +283,50 @@ source_allow_read(const struct conf *conf, struct prefix **out, int *n,
 	*n = k;
 	return 0;
 }
+
+int
+source_entry_check(const struct conf_source *cs, const struct prefix *p,
+    bool excl, uint32_t a, bool force, char *err, size_t errlen)
+{
+	const char *never = ipaddr_never_client(p);
+	int min = p->family == 4 ? cs->min_prefix4 : cs->min_prefix6;
+	char t[IPADDR_STRLEN];
+
+	ipaddr_format(p, false, t, sizeof(t));
+	errno = EINVAL;
+	if (never != NULL) {
+		snprintf(err, errlen, "%s is in %s, which never sends mail", t,
+		    never);
+		return -1;
+	}
+	if (excl)
+		return 0;
+	if (p->len < min && !force) {
+		snprintf(err, errlen, "%s is broader than source %s's "
+		    "min-prefix /%d; force it (--force, \"force\": true) if "
+		    "you mean it", t, cs->name, min);
+		return -1;
+	}
+	if ((a >> 24) != 127) {
+		snprintf(err, errlen, "a must be in 127.0.0.0/8 (RFC 5782), "
+		    "not %u.%u.%u.%u", a >> 24, (a >> 16) & 255, (a >> 8) & 255,
+		    a & 255);
+		return -1;
+	}
+	return 0;
+}
+
+int
+source_report_check(const struct prefix *ip, char *err, size_t errlen)
+{
+	const char *never = ipaddr_never_client(ip);
+	char t[IPADDR_STRLEN];
+
+	if (never == NULL)
+		return 0;
+	ipaddr_format(ip, true, t, sizeof(t));
+	snprintf(err, errlen, "%s is in %s, which never sends mail: not "
+	    "counted", t, never);
+	errno = EINVAL;
+	return -1;
+}

@@ -28,6 +28,21 @@ int	source_register(const struct conf *conf, struct store *st, int *srcids,
 int	source_load(struct store *st, const struct conf_source *cs, int srcid,
 	    bool force, bool *loaded, char *err, size_t errlen);
 
+/*
+ * May a hand-made entry (API, rbldctl) list P with answer A (host order)
+ * in source CS? Not when P lies in a range that never sends mail
+ * (ipaddr_never_client), nor, unless FORCE, when it is broader than the
+ * source's min-prefix; and A must be in 127.0.0.0/8 (RFC 5782). An
+ * exclusion (EXCL) is only checked for the first. 0, or -1 (EINVAL) with
+ * the reason in ERR.
+ */
+int	source_entry_check(const struct conf_source *cs, const struct prefix *p,
+	    bool excl, uint32_t a, bool force, char *err, size_t errlen);
+
+/* May IP be reported? Not an address that never sends mail. 0, or -1
+ * (EINVAL) with the reason in ERR. */
+int	source_report_check(const struct prefix *ip, char *err, size_t errlen);
+
 /* Parse a data file only, printing each bad line to ERRS as file:line;
  * returns the number of problems (an unreadable file counts as one). */
 int	source_check_file(const char *path, FILE *errs);

@@ -1070,7 +1070,7 @@ START_TEST(test_review_fixes)
 	ck_status(get("/v1/lookup/198.51.100.9", NULL, READER), 200);
 	ck_assert(json_is_false(member("listed")));
 	/* The 6to4 form of an address in [allow] is never listed either. */
-	ck_status(post("/v1/entries", ADMIN, "{\"prefix\":\"2002::/16\"}"),
+	ck_status(post("/v1/entries", ADMIN, "{\"prefix\":\"2002::/16\",\"force\":true}"),
 	    201);
 	ck_status(get("/v1/lookup/2002:c000:263::", NULL, READER), 200);
 	ck_assert(json_is_false(member("listed")));

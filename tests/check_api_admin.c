@@ -130,6 +130,64 @@ START_TEST(test_entries_filter)
 }
 END_TEST
 
+/*
+ * Hand-made entries and reports never name an address that cannot send
+ * mail; entries broader than the source's min-prefix need "force"; an
+ * answer stays inside 127.0.0.0/8 (RFC 5782).
+ */
+START_TEST(test_entry_bounds)
+{
+	static const char *const never[] = { "0.0.0.0", "0.1.2.3",
+	    "255.255.255.255", "224.0.0.1", "239.1.2.0/24", "240.0.0.0/8",
+	    "127.0.0.5", "127.0.0.1", "::", "::1", "ff02::1", "::ffff:224.0.0.9",
+	    NULL };
+	char body[256];
+
+	for (int i = 0; never[i] != NULL; i++) {
+		snprintf(body, sizeof(body), "{\"prefix\":\"%s\",\"force\":"
+		    "true}", never[i]);
+		ck_error(post("/v1/entries", ADMIN, body), 400);
+		ck_assert_ptr_nonnull(strstr(last.body, "never sends mail"));
+		if (strchr(never[i], '/') != NULL)
+			continue;
+		snprintf(body, sizeof(body), "{\"ip\":\"%s\",\"type\":"
+		    "\"spam\"}", never[i]);
+		ck_error(post("/v1/reports", REPORTER, body), 400);
+		ck_assert_ptr_nonnull(strstr(last.body, "never sends mail"));
+	}
+	/* Broader than /8 (IPv4) or /19 (IPv6): only when forced. */
+	ck_error(post("/v1/entries", ADMIN, "{\"prefix\":\"0.0.0.0/0\"}"), 400);
+	ck_assert_ptr_nonnull(strstr(last.body, "min-prefix /8"));
+	ck_error(post("/v1/entries", ADMIN, "{\"prefix\":\"::/0\"}"), 400);
+	ck_error(post("/v1/entries", ADMIN, "{\"prefix\":\"2001:db8::/16\"}"),
+	    400);
+	ck_error(post("/v1/entries", ADMIN, "{\"prefix\":\"10.0.0.0/7\","
+	    "\"force\":\"yes\"}"), 400);
+	ck_status(post("/v1/entries", ADMIN, "{\"prefix\":\"10.0.0.0/7\","
+	    "\"force\":true}"), 201);
+	ck_status(post("/v1/entries", ADMIN, "{\"prefix\":\"10.0.0.0/8\"}"),
+	    201);
+	ck_status(post("/v1/entries", ADMIN, "{\"prefix\":\"2001::/19\"}"),
+	    201);
+	/* An exclusion may be broad: it lists nothing. */
+	ck_status(post("/v1/entries", ADMIN, "{\"prefix\":\"160.0.0.0/4\","
+	    "\"exclude\":true}"), 201);
+	/* Answers stay inside 127.0.0.0/8. */
+	ck_error(post("/v1/entries", ADMIN, "{\"prefix\":\"192.0.2.1\","
+	    "\"a\":\"8.8.8.8\"}"), 400);
+	ck_assert_ptr_nonnull(strstr(last.body, "127.0.0.0/8"));
+	ck_status(post("/v1/entries", ADMIN, "{\"prefix\":\"192.0.2.1\","
+	    "\"a\":\"127.0.0.10\"}"), 201);
+	/* The test point, and private and documentation ranges, are fine. */
+	ck_status(post("/v1/entries", ADMIN, "{\"prefix\":\"127.0.0.2\"}"),
+	    201);
+	ck_status(post("/v1/reports", REPORTER, "{\"ip\":\"10.1.2.3\","
+	    "\"type\":\"spam\"}"), 202);
+	ck_status(post("/v1/reports", REPORTER, "{\"ip\":\"192.0.2.200\","
+	    "\"type\":\"spam\"}"), 202);
+}
+END_TEST
+
 /* ---- the runtime allowlist ---- */
 
 static int republished, fail_republish;
@@ -342,6 +400,7 @@ api_admin_suite(void)
 	tcase_add_test(tc, test_whoami);
 	tcase_add_test(tc, test_tokens);
 	tcase_add_test(tc, test_entries_filter);
+	tcase_add_test(tc, test_entry_bounds);
 	tcase_add_test(tc, test_allowlist);
 	tcase_add_test(tc, test_web_files);
 	suite_add_tcase(s, tc);

@@ -1092,7 +1092,8 @@ def test_listing_rules_and_export():
     listed (with its sources' answer) under an [allow] that covers it.
     """
     path = os.path.join(C.dir, 'allow.rbl')
-    ctl('add', '--source', 'one', '--txt', 'all six to four $', '2002::/16')
+    ctl('add', '--source', 'one', '--txt', 'all six to four $', '--force',
+        '2002::/16')
     ctl('add', '--source', 'one', '--a', '127.0.0.44', '::ffff:203.0.113.44')
     try:
         # 192.0.2.1 is in [allow]; 192.0.2.2 is not.
@@ -1285,8 +1286,27 @@ def test_check_option():
           'bad data line: exit %d\n%s' % (r.returncode, r.stderr))
 
 
+def test_rbldctl_refuses_what_never_mails():
+    """rbldctl add and report: addresses that never send mail, entries
+    broader than min-prefix without --force, answers outside 127/8."""
+    for argv, why in ((['add', '--source', 'one', '224.0.0.1'], 'never sends mail'),
+                      (['add', '--source', 'one', '::1'], 'never sends mail'),
+                      (['add', '--source', 'one', '0.0.0.0/0'], 'min-prefix /8'),
+                      (['add', '--source', 'one', '--a', '8.8.8.8',
+                        '192.0.2.61'], '127.0.0.0/8'),
+                      (['report', '255.255.255.255', '--type', 'spam'],
+                       'never sends mail')):
+        r = ctl(*argv, ok=(1,))
+        if why not in r.stderr:
+            raise Failure('rbldctl %s: %r' % (' '.join(argv), r.stderr))
+    ctl('add', '--source', 'one', '--force', '96.0.0.0/6')
+    expect(C.port, '97.1.2.3', A, values=['127.0.0.2'])
+    ctl('del', '--source', 'one', '96.0.0.0/6')
+
+
 TESTS = [
     test_listed_ipv4,
+    test_rbldctl_refuses_what_never_mails,
     test_check_option,
     test_longest_prefix_and_exclusion,
     test_unlisted_nxdomain_soa,
