@@ -28,6 +28,7 @@ struct query {
 	uint8_t		 edns_version;
 	int		 zi;			/* the zone asked about, -1: none */
 	bool		 cat;			/* or the catalog zone */
+	bool		 tcp;			/* asked over TCP */
 	int		 rel;			/* labels in front of the zone's */
 };
 
@@ -442,6 +443,17 @@ answer_badvers(const struct dns_ctx *cx, struct wire_buf *w,
 	return w->full ? 0 : w->len;
 }
 
+/*
+ * ANY over UDP gets one RRset, not every record (RFC 8482): a 40-byte
+ * question must not fetch kilobytes for a spoofed source. Over TCP, where
+ * no one is spoofed, it gets them all, as rbldnsd gives.
+ */
+static bool
+any_minimal(const struct query *qq)
+{
+	return qq->qtype == TYPE_ANY && !qq->tcp;
+}
+
 /* The apex: SOA, NS and ANY; anything else is NODATA. */
 static enum next
 answer_apex(const struct dns_ctx *cx, struct wire_buf *w,
@@ -459,7 +471,7 @@ answer_apex(const struct dns_ctx *cx, struct wire_buf *w,
 		put_soa(w, owner, ap, zone_serial(cx, qq), ap->soa_ttl);
 		n++;
 	}
-	if (qq->qtype != TYPE_SOA)
+	if (qq->qtype != TYPE_SOA && !any_minimal(qq))
 		for (int i = 0; i < ap->nns; i++, n++)
 			put_ns(w, owner, ap, i);
 	set_count(w, WIRE_AN, n);
@@ -513,7 +525,7 @@ answer_address(const struct dns_ctx *cx, struct wire_buf *w,
 		return NEXT_NXDOMAIN;
 	listing_records(cx->rd, &la, hits, n, qq->qtype == TYPE_A ||
 	    qq->qtype == TYPE_ANY, qq->qtype == TYPE_TXT ||
-	    qq->qtype == TYPE_ANY, NULL, &rs);
+	    (qq->qtype == TYPE_ANY && !any_minimal(qq)), NULL, &rs);
 	if (rs.n == 0)
 		return NEXT_NODATA;
 	reply_answer(w, qq, RCODE_NOERROR);
@@ -889,7 +901,11 @@ answer_notify(const struct dns_ctx *cx, struct wire_buf *w,
 	return w->len;
 }
 
-/* The UDP limit: the query's EDNS size (at least 512), or 512. */
+/*
+ * The UDP limit: the query's EDNS size (at least 512), or 512, and never
+ * more than the DNS_EDNS_SIZE we advertise (the 2020 flag day's 1232),
+ * whatever the query says: nothing of ours is fragmented.
+ */
 static size_t
 reply_limit(const struct query *qq, size_t outmax, bool tcp)
 {
@@ -899,6 +915,8 @@ reply_limit(const struct query *qq, size_t outmax, bool tcp)
 		return outmax;
 	if (qq->edns && qq->edns_size > WIRE_UDP_MAX)
 		limit = qq->edns_size;
+	if (limit > DNS_EDNS_SIZE)
+		limit = DNS_EDNS_SIZE;
 	return limit < outmax ? limit : outmax;
 }
 
@@ -919,6 +937,7 @@ dns_answer(const struct dns_ctx *cx, const uint8_t *q, size_t qlen,
 	qq.q = q;
 	qq.qlen = qlen;
 	qq.zi = -1;
+	qq.tcp = tcp;
 	wire_buf_init(&w, out, outmax);
 	if (qlen < WIRE_HEADER || wire_qr(q)) {
 		st->dropped++;	/* a response: answering could loop */

@@ -293,6 +293,15 @@ ask(const char *name, uint16_t qtype)
 	askq(&QDEF, name, qtype);
 }
 
+/* ANY for NAME over TCP, where it gets every record (over UDP it gets
+ * the A records alone: test_any_minimal). */
+static void
+ask_any(const char *name)
+{
+	mkquery(&QDEF, name, T_ANY);
+	ck_assert_uint_gt(run(65535, true), 0);
+}
+
 /* Header fields of the raw reply. */
 static unsigned
 rcode(void)
@@ -438,7 +447,7 @@ START_TEST(test_listed)
 	    "4.3.2.1." ZONE ". TXT 100 \"other text\"");
 
 	/* ANY: each source's A then its TXT, in source order. */
-	ask("4.3.2.1." ZONE, T_ANY);
+	ask_any("4.3.2.1." ZONE);
 	ck_assert_str_eq(ANSWER,
 	    "4.3.2.1." ZONE ". A 100 127.0.0.5; "
 	    "4.3.2.1." ZONE ". TXT 100 \"Listed 1.2.3.4\"; "
@@ -446,7 +455,7 @@ START_TEST(test_listed)
 	ck_assert_uint_eq(count(AN), 3);
 
 	/* A covering /24 in a, the source's default TXT. */
-	ask("9.3.2.1." ZONE, T_ANY);
+	ask_any("9.3.2.1." ZONE);
 	ck_assert_str_eq(ANSWER,
 	    "9.3.2.1." ZONE ". A 100 127.0.0.2; "
 	    "9.3.2.1." ZONE ". TXT 100 \"Listed: 1.2.3.9\"");
@@ -465,12 +474,12 @@ START_TEST(test_merge_and_min_ttl)
 	    "3.3.3.3." ZONE ". TXT 100 \"a-three\"; "
 	    "3.3.3.3." ZONE ". TXT 100 \"b-three\"");
 	/* Identical A and TXT in two sources: one of each. */
-	ask("2.2.2.2." ZONE, T_ANY);
+	ask_any("2.2.2.2." ZONE);
 	ck_assert_str_eq(ANSWER,
 	    "2.2.2.2." ZONE ". A 100 127.0.0.2; "
 	    "2.2.2.2." ZONE ". TXT 100 \"same\"");
 	/* Only b (no $TTL): the zone's TTL. */
-	ask("5.5.5.5." ZONE, T_ANY);
+	ask_any("5.5.5.5." ZONE);
 	ck_assert_str_eq(ANSWER, "5.5.5.5." ZONE ". A 300 127.0.0.12");
 	/* a excludes 5.5.5.5, its /24 answers elsewhere. */
 	ask("6.5.5.5." ZONE, T_A);
@@ -1033,7 +1042,7 @@ START_TEST(test_apex)
 	    ZONE ". NS 300 ns1.example.test.; "
 	    ZONE ". NS 300 ns2.example.test.");
 
-	ask("Bl.Example.Test", T_ANY);
+	ask_any("Bl.Example.Test");
 	ck_assert_uint_eq(count(AN), 3);
 	{
 		char want[1024];
@@ -1074,7 +1083,7 @@ START_TEST(test_soa_ns_from_file)
 	    "hm.file.test. %u 3600 600 604800 77", store_serial(st, 1));
 	ck_assert_str_eq(AUTHORITY, want);
 	/* The file's $TTL for its answers. */
-	ask("6.6.6.6." ZONE1, T_ANY);
+	ask_any("6.6.6.6." ZONE1);
 	ck_assert_str_eq(ANSWER, "6.6.6.6." ZONE1 ". A 66 127.0.0.6; "
 	    "6.6.6.6." ZONE1 ". TXT 66 \"six\"");
 	/* Zone 0's sources are not zone 1's. */
@@ -1153,13 +1162,13 @@ START_TEST(test_test_points)
 	/* a lists 127.0.0.0/8 as real feeds do; 127.0.0.1 stays unlisted. */
 	ask("1.0.0.127." ZONE, T_A);
 	ck_assert_uint_eq(rcode(), LDNS_RCODE_NXDOMAIN);
-	ask(v6name("::ffff:127.0.0.1", ZONE), T_ANY);
+	ask_any(v6name("::ffff:127.0.0.1", ZONE));
 	ck_assert_uint_eq(rcode(), LDNS_RCODE_NXDOMAIN);
 	/* Listed by a source: its answer. */
 	ask("2.0.0.127." ZONE, T_A);
 	ck_assert_str_eq(ANSWER, "2.0.0.127." ZONE ". A 100 127.0.0.8");
 	/* Listed by nobody: the first source's defaults and its $TTL. */
-	ask("2.0.0.127." ZONE1, T_ANY);
+	ask_any("2.0.0.127." ZONE1);
 	ck_assert_uint_eq(rcode(), LDNS_RCODE_NOERROR);
 	ck_assert_str_eq(ANSWER, "2.0.0.127." ZONE1 ". A 66 127.0.0.4; "
 	    "2.0.0.127." ZONE1 ". TXT 66 \"D 127.0.0.2\"");
@@ -1177,7 +1186,7 @@ END_TEST
  * an entry written ::ffff:a.b.c.d is kept. */
 START_TEST(test_mapped_and_6to4)
 {
-	ask(v6name("::ffff:1.2.3.4", ZONE), T_ANY);
+	ask_any(v6name("::ffff:1.2.3.4", ZONE));
 	ck_assert_uint_eq(rcode(), LDNS_RCODE_NOERROR);
 	/* "$" is the IPv4 address. */
 	{
@@ -1206,7 +1215,7 @@ START_TEST(test_mapped_and_6to4)
 	}
 
 	/* 6to4: the IPv6 data, then the embedded IPv4 address's. */
-	ask(v6name("2002:102:304::1", ZONE), T_ANY);
+	ask_any(v6name("2002:102:304::1", ZONE));
 	{
 		char want[1024];
 		char *name = strdup(v6name("2002:102:304::1", ZONE));
@@ -1366,17 +1375,17 @@ START_TEST(test_truncation)
 	/* EDNS raises the UDP limit; a small one does not lower it. */
 	o.edns = 0;
 	o.edns_size = 4096;
-	mkquery(&o, "9.9.9.9." ZONE, T_ANY);
+	mkquery(&o, "9.9.9.9." ZONE, T_TXT);
 	ck_assert_uint_gt(run(4096, false), 512);
 	ck_assert(!flag(F_TC));
-	ck_assert_uint_eq(count(AN), 6);
+	ck_assert_uint_eq(count(AN), 3);
 	ck_assert_uint_eq(count(AR), 1);
 	/* Without EDNS, 512 bytes whatever the buffer. */
-	mkquery(&QDEF, "9.9.9.9." ZONE, T_ANY);
+	mkquery(&QDEF, "9.9.9.9." ZONE, T_TXT);
 	ck_assert_uint_le(run(4096, false), 512);
 	ck_assert(flag(F_TC));
 	o.edns_size = 100;
-	mkquery(&o, "9.9.9.9." ZONE, T_ANY);
+	mkquery(&o, "9.9.9.9." ZONE, T_TXT);
 	ck_assert_uint_gt(run(4096, false), 0);
 	ck_assert(flag(F_TC));
 	ck_assert_uint_eq(count(AN), 0);
@@ -1385,9 +1394,101 @@ START_TEST(test_truncation)
 	ck_assert_uint_le(RLEN, 512);
 	/* The reader's buffer is a limit too. */
 	o.edns_size = 4096;
-	mkquery(&o, "9.9.9.9." ZONE, T_ANY);
+	mkquery(&o, "9.9.9.9." ZONE, T_TXT);
 	ck_assert_uint_gt(run(600, false), 0);
 	ck_assert(flag(F_TC));
+}
+END_TEST
+
+/*
+ * A UDP answer is never above the 1232 bytes we advertise, whatever the
+ * query's EDNS says: six sources' 250-byte TXTs (1.6 KiB) go TC over UDP,
+ * whole over TCP.
+ */
+START_TEST(test_udp_cap)
+{
+	char dir[128], text[2048];
+	struct qopt o = QDEF;
+	struct conf *c2;
+	struct store *s2;
+	struct view *v2, *keep_v = V;
+	struct store_reader *r2, *keep_rd = rd;
+	int ids[CONF_MAX_SOURCES];
+	int n = 0;
+
+	snprintf(dir, sizeof(dir), "%s/cap", tmpdir);
+	ck_assert_int_eq(mkdir(dir, 0700), 0);
+	n = snprintf(text, sizeof(text), "[rbld]\ndatabase = db\n"
+	    "[zone big.test]\nsources = s0 s1 s2 s3 s4 s5\n");
+	for (int i = 0; i < 6; i++)
+		n += snprintf(text + n, sizeof(text) - (size_t)n,
+		    "[source s%d]\nkind = local\n", i);
+	ck_assert_ptr_nonnull(c2 = test_conf(dir, text));
+	ck_assert_ptr_nonnull(s2 = store_open(c2->database, 16u << 20, false,
+	    err, sizeof(err)));
+	ck_assert_int_eq(source_register(c2, s2, ids, NULL, err, sizeof(err)),
+	    0);
+	for (int i = 0; i < 6; i++) {
+		snprintf(text, sizeof(text), "9.9.9.9 :%d:%c%s\n", i + 2,
+		    'a' + i, repeat('q', 249));
+		test_load(s2, ids[i], DEF_A, NULL, text);
+	}
+	ck_assert_ptr_nonnull(v2 = view_build(c2, ids, NULL, 0, err,
+	    sizeof(err)));
+	ck_assert_ptr_nonnull(r2 = store_reader_new(s2));
+	V = v2;
+	rd = r2;
+	memset(&APEX, 0, sizeof(APEX));
+	o.edns = 0;
+	for (int k = 0; k < 3; k++) {
+		o.edns_size = k == 0 ? 1232 : k == 1 ? 4096 : 65535;
+		mkquery(&o, "9.9.9.9.big.test", T_TXT);
+		ck_assert_uint_le(run(65535, false), 1232);
+		ck_assert(flag(F_TC));
+		ck_assert_uint_eq(count(AN), 0);
+	}
+	mkquery(&o, "9.9.9.9.big.test", T_TXT);
+	ck_assert_uint_gt(run(65535, true), 1232);
+	ck_assert(!flag(F_TC));
+	ck_assert_uint_eq(count(AN), 6);
+	V = keep_v;
+	rd = keep_rd;
+	memset(&APEX, 0, sizeof(APEX));
+	store_reader_free(r2);
+	view_free(v2);
+	store_close(s2);
+	conf_free(c2);
+}
+END_TEST
+
+/*
+ * ANY over UDP is minimal (RFC 8482): the A records alone at an address,
+ * the SOA alone at the apex; over TCP, everything, as rbldnsd answers.
+ */
+START_TEST(test_any_minimal)
+{
+	struct qopt o = QDEF;
+
+	o.edns = 0;
+	o.edns_size = 1232;
+	mkquery(&o, "9.9.9.9." ZONE, T_ANY);
+	ck_assert_uint_gt(run(4096, false), 0);
+	ck_assert(!flag(F_TC));
+	ck_assert_uint_eq(count(AN), 3);
+	for (int i = 0; i < 3; i++)
+		ck_assert_uint_eq(ldns_rr_get_type(ldns_rr_list_rr(
+		    ldns_pkt_answer(P), (size_t)i)), LDNS_RR_TYPE_A);
+	ck_assert_uint_lt(RLEN, 200);
+	mkquery(&o, "9.9.9.9." ZONE, T_ANY);
+	ck_assert_uint_gt(run(65535, true), 512);
+	ck_assert_uint_eq(count(AN), 6);
+	ask(ZONE, T_ANY);
+	ck_assert_uint_eq(count(AN), 1);
+	ck_assert_uint_eq(ldns_rr_get_type(ldns_rr_list_rr(ldns_pkt_answer(P),
+	    0)), LDNS_RR_TYPE_SOA);
+	mkquery(&QDEF, ZONE, T_ANY);
+	ck_assert_uint_gt(run(65535, true), 0);
+	ck_assert_uint_eq(count(AN), 3);		/* SOA and two NS */
 }
 END_TEST
 
@@ -1435,7 +1536,7 @@ START_TEST(test_zone_stats_listed)
 	ask("4.3.2.1." ZONE, T_TXT);
 	ask("6.7.8.9." ZONE, T_A);
 	ck_assert_uint_eq(rcode(), LDNS_RCODE_NXDOMAIN);
-	ask(v6name("2001:db9::1", ZONE), T_ANY);
+	ask_any(v6name("2001:db9::1", ZONE));
 	ck_assert_uint_eq(rcode(), LDNS_RCODE_NXDOMAIN);
 	/* Zone 1: one listed, one not; counted apart from zone 0. */
 	ask("6.6.6.6." ZONE1, T_TXT);
@@ -1462,7 +1563,7 @@ START_TEST(test_zone_stats_listed)
 	ck_assert_uint_eq(S.queries, 6);
 
 	/* A truncated positive answer is still a listing. */
-	ask("9.9.9.9." ZONE, T_ANY);
+	ask("9.9.9.9." ZONE, T_TXT);
 	ck_assert(flag(F_TC));
 	ck_assert_uint_eq(S.zone_listed[0], 3);
 	ck_assert_uint_eq(S.zone_rcode[0][DNS_RC_NOERROR], 3);
@@ -1768,7 +1869,7 @@ START_TEST(test_view_from_conf)
 	{								\
 		struct dns_ctx cx = { v, r2, ac, NOW, &S };		\
 									\
-		n = dns_answer(&cx, Q, QLEN, out, sizeof(out), false);	\
+		n = dns_answer(&cx, Q, QLEN, out, sizeof(out), true);		\
 	}								\
 	store_reader_end(r2);						\
 	ck_assert_uint_gt(n, 0);					\
@@ -1857,6 +1958,8 @@ dns_suite(void)
 	tcase_add_test(tc, test_view_from_conf);
 	tcase_add_test(tc, test_catalog_zone);
 	tcase_add_test(tc, test_hits_log);
+	tcase_add_test(tc, test_any_minimal);
+	tcase_add_test(tc, test_udp_cap);
 	suite_add_tcase(s, tc);
 	return s;
 }
