@@ -8,13 +8,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 
 #include "api_int.h"
+#include "clock.h"
 #include "export.h"
 #include "log.h"
 
 struct conn {
+	struct api_conn	*guard;		/* its connection's (api_conns.c) */
 	char		*body;
 	size_t		 len, cap;
 	bool		 too_big;
@@ -186,10 +189,16 @@ mhd_handler(void *cls, struct MHD_Connection *c, const char *url,
 	if (cn == NULL) {
 		const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 		    MHD_HTTP_HEADER_CONTENT_LENGTH);
+		const union MHD_ConnectionInfo *si = MHD_get_connection_info(c,
+		    MHD_CONNECTION_INFO_SOCKET_CONTEXT);
 
 		if ((cn = calloc(1, sizeof(*cn))) == NULL)
 			return MHD_NO;
 		*con_cls = cn;
+		/* The headers are in: from now on, the request's deadline. */
+		if (si != NULL && si->socket_context != NULL)
+			api_conns_request(api->cguard, cn->guard =
+			    si->socket_context, clock_ms());
 		/* A body too large is refused before it is read. */
 		if (cl != NULL && strtoull(cl, NULL, 10) > API_BODY_MAX) {
 			cn->answered = true;
@@ -248,12 +257,14 @@ static void
 mhd_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     enum MHD_RequestTerminationCode toe)
 {
+	struct api *api = cls;
 	struct conn *cn = *con_cls;
 
-	(void)cls;
 	(void)c;
 	(void)toe;
 	if (cn != NULL) {
+		if (cn->guard != NULL)
+			api_conns_done(api->cguard, cn->guard, clock_ms());
 		free(cn->body);
 		free(cn);
 		*con_cls = NULL;
@@ -289,12 +300,28 @@ mhd_connection(void *cls, struct MHD_Connection *c, void **socket_context,
 {
 	struct api *api = cls;
 
-	(void)c;
-	(void)socket_context;
-	if (toe == MHD_CONNECTION_NOTIFY_STARTED)
+	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+		const union MHD_ConnectionInfo *fi = MHD_get_connection_info(c,
+		    MHD_CONNECTION_INFO_CONNECTION_FD);
+		const union MHD_ConnectionInfo *ai = MHD_get_connection_info(c,
+		    MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+
 		atomic_fetch_add(&api->conns, 1);
-	else if (toe == MHD_CONNECTION_NOTIFY_CLOSED)
+		*socket_context = NULL;
+		if (fi == NULL || ai == NULL)
+			return;
+		if ((*socket_context = api_conns_open(api->cguard,
+		    fi->connect_fd, ai->client_addr, clock_ms())) == NULL) {
+			/* Its address has api-per-ip requests running. */
+			log_debug("api: api-per-ip connections from one address "
+			    "all busy: one more closed");
+			shutdown(fi->connect_fd, SHUT_RDWR);
+		}
+	} else if (toe == MHD_CONNECTION_NOTIFY_CLOSED) {
+		api_conns_close(api->cguard, *socket_context);
+		*socket_context = NULL;
 		atomic_fetch_sub(&api->conns, 1);
+	}
 }
 
 static void
@@ -373,6 +400,12 @@ api_listen(struct api *api, const struct conf *conf, char *err, size_t errlen)
 	}
 	api->max_conns = conf->api_connections;
 	atomic_store(&api->conns, 0);
+	if ((api->cguard = api_conns_new(conf->api_per_ip,
+	    conf->api_header_timeout, conf->api_request_timeout,
+	    conf->api_timeout)) == NULL || api_conns_watch(api->cguard) != 0) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
 	for (int i = 0; i < conf->napi; i++) {
 		const struct endpoint *l = &conf->api[i];
 		unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD |
@@ -390,8 +423,10 @@ api_listen(struct api *api, const struct conf *conf, char *err, size_t errlen)
 		    MHD_OPTION_SOCK_ADDR, (const struct sockaddr *)&l->ss,
 		    MHD_OPTION_CONNECTION_LIMIT,
 		    (unsigned int)conf->api_connections,
+		    /* A backstop: api_conns.c keeps api-per-ip, making room
+		     * by closing a slow connection when it has to. */
 		    MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-		    (unsigned int)conf->api_per_ip,
+		    (unsigned int)conf->api_per_ip * 2,
 		    MHD_OPTION_CONNECTION_TIMEOUT,
 		    (unsigned int)conf->api_timeout,
 		    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
@@ -434,6 +469,8 @@ void
 api_http_free(struct api *api)
 {
 	api_stop(api);
+	api_conns_free(api->cguard);
+	api->cguard = NULL;
 	if (api->key != NULL)
 		explicit_bzero(api->key, strlen(api->key));
 	free(api->key);

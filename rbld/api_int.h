@@ -54,6 +54,7 @@ struct api {
 	char		*cert, *key;
 	unsigned	 max_conns;	/* api-connections, all addresses together */
 	atomic_uint	 conns;		/* open now, all addresses together */
+	struct api_conns *cguard;	/* per address, and deadlines */
 
 	struct auth_lockouts *lockouts;
 
@@ -141,6 +142,41 @@ int		 api_json_ttl(json_t *j, uint32_t now, uint32_t *expires,
  * RS if it is not a string or holds a NUL. */
 int		 api_json_string(json_t *j, const char *key, const char **out,
 		    struct api_resp *rs);
+
+/* ---- api_conns.c: per-address limits and deadlines ---- */
+
+/*
+ * The open connections, each with its client (auth_client_key) and a
+ * deadline: PER_IP from one client at most, the whole headers of a
+ * request within HEADER_S of connecting, a request within REQUEST_S of its
+ * headers, the next request's headers within IDLE_S of an answer. A
+ * connection past its deadline is shut down (libmicrohttpd then closes
+ * it). NULL when out of memory.
+ */
+struct api_conns;
+struct api_conn;
+struct api_conns *api_conns_new(unsigned per_ip, uint32_t header_s,
+		    uint32_t request_s, uint32_t idle_s);
+void		 api_conns_free(struct api_conns *);
+/* A thread that enforces the deadlines: 0, or -1. */
+int		 api_conns_watch(struct api_conns *);
+/* Connection FD from CLIENT opened at NOW (ms): its record; NULL when it
+ * must be closed at once (its client has PER_IP connections, all in a
+ * request). Else, at the limit, the client's oldest connection not in a
+ * request is shut down to make room. */
+struct api_conn	*api_conns_open(struct api_conns *, int fd,
+		    const struct sockaddr *client, uint64_t now);
+/* Its headers are in (a request runs); it was answered; it closed. */
+void		 api_conns_request(struct api_conns *, struct api_conn *,
+		    uint64_t now);
+void		 api_conns_done(struct api_conns *, struct api_conn *,
+		    uint64_t now);
+void		 api_conns_close(struct api_conns *, struct api_conn *);
+/* Shut down the connections past their deadline at NOW: how many. */
+unsigned	 api_conns_expire(struct api_conns *, uint64_t now);
+/* Connections closed for a deadline, evicted, refused, ever. */
+void		 api_conns_counts(struct api_conns *, uint64_t *late,
+		    uint64_t *evicted, uint64_t *refused);
 
 /* ---- api_http.c ---- */
 

@@ -233,10 +233,24 @@ metrics_api(FILE *f, struct api *api)
 		}
 	auth_lockout_counts(api->lockouts, &failures, &lockouts);
 	counter(f, "rbld_api_auth_failures_total",
-	    "Requests with a missing or wrong token.", failures);
+	    "Requests with a wrong token.", failures);
 	counter(f, "rbld_api_lockouts_total",
 	    "Client addresses locked out after repeated failed auth.",
 	    lockouts);
+	if (api->cguard != NULL) {
+		uint64_t late, evicted, refused;
+
+		api_conns_counts(api->cguard, &late, &evicted, &refused);
+		metric(f, "rbld_api_connections_closed_total", "counter",
+		    "Connections closed by rbld: no whole request in time, "
+		    "evicted for a new one from their address, refused.");
+		fprintf(f, "rbld_api_connections_closed_total{why=\"deadline\"}"
+		    " %llu\n", (unsigned long long)late);
+		fprintf(f, "rbld_api_connections_closed_total{why=\"evicted\"}"
+		    " %llu\n", (unsigned long long)evicted);
+		fprintf(f, "rbld_api_connections_closed_total{why=\"refused\"}"
+		    " %llu\n", (unsigned long long)refused);
+	}
 }
 
 /* The group commit and the database file. */

@@ -299,8 +299,8 @@ auth_bearer(struct store *st, const struct conf *conf, const char *authz,
 
 /* ---- failed logins ---- */
 
-static void
-client_key(const struct sockaddr *sa, struct in6_addr *out)
+void
+auth_client_key(const struct sockaddr *sa, struct in6_addr *out)
 {
 	memset(out, 0, sizeof(*out));
 	if (sa == NULL)
@@ -345,7 +345,7 @@ auth_locked(struct auth_lockouts *lk, const struct sockaddr *client,
 	struct in6_addr addr;
 	uint32_t left = 0;
 
-	client_key(client, &addr);
+	auth_client_key(client, &addr);
 	pthread_mutex_lock(&lk->mtx);
 	for (int i = 0; i < AUTHFAIL_SLOTS; i++) {
 		struct authfail *f = &lk->fails[i];
@@ -369,7 +369,7 @@ auth_failed(struct auth_lockouts *lk, const struct sockaddr *client,
 	struct in6_addr addr;
 	bool locked = false;
 
-	client_key(client, &addr);
+	auth_client_key(client, &addr);
 	atomic_fetch_add(&lk->failures, 1);
 	pthread_mutex_lock(&lk->mtx);
 	for (int i = 0; i < AUTHFAIL_SLOTS; i++) {

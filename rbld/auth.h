@@ -66,6 +66,12 @@ int		 auth_bearer(struct store *st, const struct conf *conf,
 
 /* ---- failed logins ---- */
 
+/* The client a socket address stands for, as an IPv6 address: an IPv4
+ * address mapped, an IPv6 one cut to its /64 (a client holds a /64, and
+ * rotating addresses in it changes nothing). */
+struct in6_addr;
+void		 auth_client_key(const struct sockaddr *sa, struct in6_addr *out);
+
 struct auth_lockouts;
 
 /* An empty table of failed logins; NULL with errno ENOMEM. */

@@ -127,6 +127,8 @@ struct conf {
 	unsigned	 api_connections;	/* at once, every API address together */
 	unsigned	 api_per_ip;		/* at once, from one client address */
 	uint32_t	 api_timeout;		/* idle connection, seconds */
+	uint32_t	 api_header_timeout;	/* a request's headers, seconds */
+	uint32_t	 api_request_timeout;	/* a whole request, seconds */
 	char		*web;			/* the web page's folder; NULL none */
 	unsigned	 hits;			/* listed answers kept; 0 none */
 	char		 catalog[CONF_DNAME_MAX];	/* RFC 9432 catalog zone; "" none */

@@ -821,6 +821,14 @@ static const struct conf_item conf_rbld_items[] = {
 	    .max = 3600, .dflt = 30, AT(struct conf, api_timeout),
 	    .low = "api-timeout must be from 1s to 1h",
 	    .high = "api-timeout must be from 1s to 1h" },
+	{ .name = "api-header-timeout", .type = CONF_T_DURATION, .min = 1,
+	    .max = 3600, .dflt = 10, AT(struct conf, api_header_timeout),
+	    .low = "api-header-timeout must be from 1s to 1h",
+	    .high = "api-header-timeout must be from 1s to 1h" },
+	{ .name = "api-request-timeout", .type = CONF_T_DURATION, .min = 1,
+	    .max = 3600, .dflt = 60, AT(struct conf, api_request_timeout),
+	    .low = "api-request-timeout must be from 1s to 1h",
+	    .high = "api-request-timeout must be from 1s to 1h" },
 };
 
 static const struct conf_item conf_allow_items[] = {

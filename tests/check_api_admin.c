@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* Unit tests for the API's admin routes: whoami, tokens, the runtime allowlist, the web page's files. */
 
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 
 #include <check.h>
 #include <limits.h>
@@ -12,6 +15,7 @@
 #include <unistd.h>
 
 #include "../rbld/allow.h"
+#include "../rbld/api_int.h"
 #include "../rbld/runtime.h"
 #include "apitest.h"
 #include "testutil.h"
@@ -316,6 +320,80 @@ START_TEST(test_allowlist)
 }
 END_TEST
 
+/* ---- connections: per address, deadlines ---- */
+
+/* Has the peer of socket pair P been shut down (EOF at our end)? */
+static bool
+was_cut(const int *p)
+{
+	char b;
+
+	return recv(p[0], &b, 1, MSG_DONTWAIT) == 0;
+}
+
+START_TEST(test_connection_guard)
+{
+	struct api_conns *cs = api_conns_new(2, 10, 60, 30);
+	struct api_conn *a, *b, *c, *d;
+	struct sockaddr_in one = { .sin_family = AF_INET }, two = one;
+	int pa[2], pb[2], pc[2], pd[2];
+
+	one.sin_addr.s_addr = htonl(0x7f000001);
+	two.sin_addr.s_addr = htonl(0x7f000002);
+	ck_assert_ptr_nonnull(cs);
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, pa), 0);
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, pb), 0);
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, pc), 0);
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, pd), 0);
+	ck_assert_ptr_nonnull(a = api_conns_open(cs, pa[1],
+	    (struct sockaddr *)&one, 1000));
+	ck_assert_ptr_nonnull(b = api_conns_open(cs, pb[1],
+	    (struct sockaddr *)&one, 2000));
+	/* The third from 127.0.0.1 makes room: the oldest not in a request
+	 * (b is in one) goes. Another address is not concerned. */
+	api_conns_request(cs, b, 2500);
+	ck_assert_ptr_nonnull(c = api_conns_open(cs, pc[1],
+	    (struct sockaddr *)&one, 3000));
+	ck_assert(was_cut(pa));
+	ck_assert(!was_cut(pb));
+	ck_assert_ptr_nonnull(d = api_conns_open(cs, pd[1],
+	    (struct sockaddr *)&two, 3000));
+	api_conns_close(cs, a);
+	/* Both of 127.0.0.1's in requests: a new one is refused. */
+	api_conns_request(cs, c, 3100);
+	ck_assert_ptr_null(api_conns_open(cs, -1, (struct sockaddr *)&one,
+	    3200));
+	/* Deadlines: headers within 10 s of connecting (d), a request
+	 * within 60 s of its headers (b, c), the next request within 30 s
+	 * of an answer. */
+	ck_assert_uint_eq(api_conns_expire(cs, 12999), 0);
+	ck_assert_uint_eq(api_conns_expire(cs, 13000), 1);
+	ck_assert(was_cut(pd));
+	api_conns_done(cs, b, 20000);
+	ck_assert_uint_eq(api_conns_expire(cs, 49999), 0);
+	ck_assert_uint_eq(api_conns_expire(cs, 50000), 1);	/* b, idle */
+	ck_assert(was_cut(pb));
+	ck_assert_uint_eq(api_conns_expire(cs, 63100), 1);	/* c */
+	ck_assert(was_cut(pc));
+	ck_assert_uint_eq(api_conns_expire(cs, 99999), 0);	/* once each */
+	{
+		uint64_t late, evicted, refused;
+
+		api_conns_counts(cs, &late, &evicted, &refused);
+		ck_assert_uint_eq(late, 3);
+		ck_assert_uint_eq(evicted, 1);
+		ck_assert_uint_eq(refused, 1);
+	}
+	api_conns_free(cs);
+	for (int i = 0; i < 2; i++) {
+		close(pa[i]);
+		close(pb[i]);
+		close(pc[i]);
+		close(pd[i]);
+	}
+}
+END_TEST
+
 /* ---- the web page's files ---- */
 
 static void
@@ -403,6 +481,7 @@ api_admin_suite(void)
 	tcase_add_test(tc, test_entry_bounds);
 	tcase_add_test(tc, test_allowlist);
 	tcase_add_test(tc, test_web_files);
+	tcase_add_test(tc, test_connection_guard);
 	suite_add_tcase(s, tc);
 	return s;
 }

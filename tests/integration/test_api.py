@@ -41,6 +41,7 @@ BAN = 4                 # seconds: failed-login's first ban
 TTL = 60                # the zone's answer TTL
 PER_IP = 6              # api-per-ip
 API_TIMEOUT = 3         # api-timeout, seconds
+HEADER_TIMEOUT = 2      # api-header-timeout, seconds
 READER_TOKEN = 'reader-token-for-the-api-test'
 REPORTER_TOKEN = 'reporter-token-for-the-api-test'
 
@@ -68,7 +69,8 @@ def conf_text(extra_token=None, tls=False):
            'api = %s:0' % HOST,
            'workers = 1',
            'api-per-ip = %d' % PER_IP,
-           'api-timeout = %ds' % API_TIMEOUT]
+           'api-timeout = %ds' % API_TIMEOUT,
+           'api-header-timeout = %ds' % HEADER_TIMEOUT]
     if tls:
         out += ['api-cert = cert.pem', 'api-key = key.pem']
     out += ['',
@@ -551,6 +553,42 @@ def test_failed_logins_lock_out():
         c.close()
 
 
+def test_slow_clients_cannot_lock_out_a_reporter():
+    """Connections that send a header line every so often, as many as
+    api-per-ip from one address, never keep a reporter of that address
+    out: it takes the place of the oldest, and each goes at its deadline."""
+    slow = []
+    try:
+        for _ in range(PER_IP):
+            s = socket.socket()
+            s.bind(('127.0.0.13', 0))
+            s.connect((HOST, C.api))
+            s.sendall(b'GET /healthz HTTP/1.1\r\n')
+            slow.append(s)
+        ok = 0
+        t0 = time.monotonic()
+        while time.monotonic() - t0 < HEADER_TIMEOUT * 2:
+            for s in slow:
+                try:
+                    s.sendall(b'X-Slow: 1\r\n')
+                except OSError:
+                    pass
+            c = Client('127.0.0.13')
+            try:
+                ok += c.req('POST', '/v1/reports', {
+                    'ip': '198.51.100.77', 'type': 'spam'},
+                    token=REPORTER_TOKEN).status == 202
+            finally:
+                c.close()
+            time.sleep(0.5)
+        check(ok >= 2 * HEADER_TIMEOUT, '%d reports went through while %d '
+              'slow connections dribbled from the same address' % (
+                  ok, PER_IP))
+    finally:
+        for s in slow:
+            s.close()
+
+
 def test_connection_limits_and_timeout():
     socks = []
     try:
@@ -560,7 +598,8 @@ def test_connection_limits_and_timeout():
             s.connect((HOST, C.api))
             socks.append(s)
         time.sleep(0.3)
-        # One more from the same address is dropped at once...
+        # One more from the same address takes the place of the oldest
+        # that sends nothing: it is served, and the oldest is closed.
         extra = socket.socket()
         extra.bind(('127.0.0.11', 0))
         extra.settimeout(5)
@@ -571,21 +610,42 @@ def test_connection_limits_and_timeout():
         except OSError:
             data = b''
         extra.close()
-        check(not data.startswith(b'HTTP/1.1 200'),
-              'connection %d from one address was served' % (PER_IP + 1))
-        # ... while another address is served.
-        want(Client('127.0.0.12').req('GET', '/healthz'), 200,
-             'another address')
-        # Idle connections are closed after api-timeout.
-        t0 = time.monotonic()
-        socks[0].settimeout(API_TIMEOUT + 5)
+        check(data.startswith(b'HTTP/1.1 200'),
+              'connection %d from one address is served: %r' % (
+                  PER_IP + 1, data[:40]))
+        socks[0].settimeout(2)
         try:
             got = socks[0].recv(100)
-        except OSError:
-            got = b''
+        except OSError as e:
+            got = repr(e).encode()
+        check(got == b'', 'the oldest silent connection made room: %r' % got)
+        # Another address is served too.
+        want(Client('127.0.0.12').req('GET', '/healthz'), 200,
+             'another address')
+        # A connection that sends no whole request is closed after
+        # api-header-timeout, however it dribbles.
+        t0 = time.monotonic()
+        s = socks[1]
+        s.settimeout(0.5)
+        got = None
+        s.sendall(b'GET /healthz HTTP/1.1\r\n')
+        while time.monotonic() - t0 < HEADER_TIMEOUT + 5:
+            try:
+                s.sendall(b'X-Slow: 1\r\n')
+            except OSError:
+                got = b''
+                break
+            try:
+                got = s.recv(100)
+                break
+            except socket.timeout:
+                continue
+            except OSError:
+                got = b''
+                break
         took = time.monotonic() - t0
-        check(got == b'' and took < API_TIMEOUT + 4,
-              'idle connection: %r after %.1f s' % (got, took))
+        check(got == b'' and took < HEADER_TIMEOUT + 2,
+              'a dribbling connection: closed after %.1f s (%r)' % (took, got))
     finally:
         for s in socks:
             s.close()
@@ -969,6 +1029,7 @@ TESTS = [
     test_acknowledged_entry_survives_kill9,
     test_failed_logins_lock_out,
     test_connection_limits_and_timeout,
+    test_slow_clients_cannot_lock_out_a_reporter,
     test_sources_zones_serial_export,
     test_metrics,
     test_fail2ban_action,
