@@ -102,8 +102,12 @@ drop_privileges(const char *user)
 {
 	struct passwd *pw;
 
-	if (user == NULL)
+	if (user == NULL) {
+		if (geteuid() == 0)
+			log_warnx("running as root: set user in [rbld] to run "
+			    "as an unprivileged user once the sockets are bound");
 		return;
+	}
 	if ((pw = getpwnam(user)) == NULL)
 		fatalx("user %s: no such user", user);
 	if (setgroups(1, &pw->pw_gid) == -1 || setgid(pw->pw_gid) == -1 ||

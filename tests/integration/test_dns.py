@@ -1272,6 +1272,14 @@ def test_sigterm_exit_0_fresh():
     check(rc == 0, 'rbld exited %s on SIGTERM\n%s' % (rc, d.tail(10)))
 
 
+def test_root_without_user_warns():
+    """Started as root with no `user`, rbld says so (the tests run as root
+    in CI; as another user there is nothing to say)."""
+    said = C.d.wait_for(r'warning\]: running as root: set user', 1)
+    if (os.geteuid() == 0) != (said is not None):
+        raise Failure('euid %d, warning %r' % (os.geteuid(), said))
+
+
 def test_check_option():
     """rbld --check: exit 0 and "valid", or exit 1 with file:line."""
     d = os.path.join(C.dir, 'check')
@@ -1321,6 +1329,7 @@ def test_rbldctl_refuses_what_never_mails():
 TESTS = [
     test_listed_ipv4,
     test_rbldctl_refuses_what_never_mails,
+    test_root_without_user_warns,
     test_check_option,
     test_longest_prefix_and_exclusion,
     test_unlisted_nxdomain_soa,
