@@ -73,6 +73,12 @@ metrics_dns(FILE *f, struct api *api, const struct view *v)
 		fprintf(f, "rbld_dns_queries_total{zone=\"\",rcode=\"%s\"} "
 		    "%llu\n", dns_rcode_slot_name(r),
 		    (unsigned long long)ds->nozone_rcode[r]);
+	metric(f, "rbld_dns_rate_limited_total", "counter",
+	    "UDP answers over rrl-rate: sent truncated, or dropped.");
+	fprintf(f, "rbld_dns_rate_limited_total{action=\"truncated\"} %llu\n"
+	    "rbld_dns_rate_limited_total{action=\"dropped\"} %llu\n",
+	    (unsigned long long)ds->rrl_slipped,
+	    (unsigned long long)ds->rrl_dropped);
 	metric(f, "rbld_dns_lookups_total", "counter",
 	    "Questions about an IP, by zone and result.");
 	for (int z = 0; z < c->nzones && z < DNS_STATS_ZONES; z++)

@@ -131,6 +131,11 @@ struct conf {
 	uint32_t	 api_request_timeout;	/* a whole request, seconds */
 	char		*web;			/* the web page's folder; NULL none */
 	unsigned	 hits;			/* listed answers kept; 0 none */
+	unsigned	 rrl_rate;		/* answers/s per network; 0 off */
+	unsigned	 rrl_slip;		/* every Nth limited one TC; 0 none */
+	unsigned	 rrl_prefix4, rrl_prefix6;	/* a client network */
+	int		 nrrl_exempt;		/* never limited */
+	struct prefix	 rrl_exempt[CONF_MAX_NETS];
 	char		 catalog[CONF_DNAME_MAX];	/* RFC 9432 catalog zone; "" none */
 	const char	*catalog_file;		/* where catalog is set */
 	int		 catalog_line;

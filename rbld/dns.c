@@ -782,6 +782,22 @@ dns_xfr_check(const struct view *v, const uint8_t *q, size_t qlen,
 }
 
 size_t
+dns_slip(uint8_t *reply, size_t len)
+{
+	long o;
+
+	if (len < WIRE_HEADER || wire_count(reply, WIRE_QD) != 1 ||
+	    (o = wire_name_skip(reply, len, WIRE_HEADER)) < 0 ||
+	    (size_t)o + 4 > len)
+		return 0;
+	wire_set_tc(reply);
+	wire_set_count(reply, WIRE_AN, 0);
+	wire_set_count(reply, WIRE_NS, 0);
+	wire_set_count(reply, WIRE_AR, 0);
+	return (size_t)o + 4;
+}
+
+size_t
 dns_error_reply(const uint8_t *q, size_t qlen, int rcode, uint8_t *out,
     size_t outmax)
 {

@@ -42,6 +42,7 @@ enum dns_rcode_slot {
 struct dns_stats {
 	uint64_t	queries, noerror, nxdomain, nodata, refused, formerr;
 	uint64_t	notimp, servfail, truncated, listed, dropped;
+	uint64_t	rrl_dropped, rrl_slipped;	/* rate limited (net.c) */
 	uint64_t	zone_rcode[DNS_STATS_ZONES][DNS_RC_SLOTS];
 	uint64_t	nozone_rcode[DNS_RC_SLOTS];
 	uint64_t	zone_listed[DNS_STATS_ZONES];
@@ -116,6 +117,11 @@ void		 dns_put_ns(struct wire_buf *w, const uint8_t *owner,
 		    size_t olen, const struct apex *ap, int i);
 void		 dns_put_rr(struct wire_buf *w, const uint8_t *owner,
 		    size_t olen, const struct listing_rr *r);
+
+/* REPLY (LEN bytes, a reply of dns_answer) cut to its header and question
+ * with TC set, which asks the client to come again over TCP: the new
+ * length, 0 when it is not a reply. */
+size_t		 dns_slip(uint8_t *reply, size_t len);
 
 /* A reply to Q with RCODE and Q's question, into OUT (OUTMAX bytes); its
  * length, 0 when Q is too damaged to answer. */

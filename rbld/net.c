@@ -18,6 +18,7 @@
 #include "clock.h"
 #include "grace.h"
 #include "hits.h"
+#include "rrl.h"
 #include "log.h"
 #include "net.h"
 #include "wire.h"
@@ -42,6 +43,7 @@ struct worker {
 	struct apex_cache	*apexes;
 	struct dns_stats	 stats;
 	struct hits_ring	*hits;		/* NULL: the hits log is off */
+	struct rrl		*rrl;		/* UDP answers per network */
 };
 
 struct net {
@@ -190,6 +192,18 @@ fail:
 
 /* ---- UDP ---- */
 
+/* The rate limit the configuration in force sets. */
+static void
+rrl_settings(const struct conf *c, struct rrl_settings *s)
+{
+	s->rate = c->rrl_rate;
+	s->slip = c->rrl_slip;
+	s->prefix4 = c->rrl_prefix4;
+	s->prefix6 = c->rrl_prefix6;
+	s->nexempt = c->nrrl_exempt;
+	s->exempt = c->rrl_exempt;
+}
+
 /* What W answers from in this batch: inside grace_enter and a snapshot. */
 static void
 worker_ctx(struct worker *w, struct dns_ctx *cx)
@@ -227,6 +241,7 @@ udp_worker(void *arg)
 	bool short_batch = false;
 
 	while (!atomic_load_explicit(&n->stop, memory_order_relaxed)) {
+		struct rrl_settings rs;
 		struct dns_ctx cx;
 		int got, nrep = 0;
 
@@ -260,8 +275,10 @@ udp_worker(void *arg)
 			continue;
 		}
 		worker_ctx(w, &cx);
+		rrl_settings(cx.view->conf, &rs);
 		for (int i = 0; i < got; i++) {
 			size_t len;
+			bool logged;
 
 			if (msgs[i].msg_hdr.msg_flags & MSG_TRUNC) {
 				w->stats.dropped++;
@@ -270,6 +287,21 @@ udp_worker(void *arg)
 			cx.peer = (const struct sockaddr *)&peers[i];
 			len = dns_answer(&cx, in[i], msgs[i].msg_len, out[nrep],
 			    NET_UDP_OUT, false);
+			if (len == 0)
+				continue;
+			switch (rrl_check(w->rrl, &rs, cx.peer, cx.now,
+			    &logged)) {
+			case RRL_SEND:
+				break;
+			case RRL_SLIP:
+				w->stats.rrl_slipped++;
+				len = dns_slip(out[nrep], len);
+				break;
+			case RRL_DROP:
+				w->stats.rrl_dropped++;
+				len = 0;
+				break;
+			}
 			if (len == 0)
 				continue;
 			oiov[nrep].iov_base = out[nrep];
@@ -531,7 +563,8 @@ net_start(struct net *n, struct store *st, struct view_ref *views)
 
 		w->net = n;
 		if ((w->rd = store_reader_new(st)) == NULL ||
-		    (w->apexes = calloc(1, sizeof(*w->apexes))) == NULL)
+		    (w->apexes = calloc(1, sizeof(*w->apexes))) == NULL ||
+		    (!w->tcp && (w->rrl = calloc(1, sizeof(*w->rrl))) == NULL))
 			return -1;
 		/* The hits log's size, shared out: a worker keeps its part. */
 		if (n->hits > 0 && (w->hits = hits_ring_new((n->hits +
@@ -559,6 +592,7 @@ net_stop(struct net *n)
 		close(w->fd);
 		store_reader_free(w->rd);
 		free(w->apexes);
+		free(w->rrl);
 		hits_ring_free(w->hits);
 	}
 	xfr_free(n->xfr);
@@ -596,6 +630,8 @@ net_stats(struct net *n, struct dns_stats *sum)
 		sum->truncated += s->truncated;
 		sum->listed += s->listed;
 		sum->dropped += s->dropped;
+		sum->rrl_dropped += s->rrl_dropped;
+		sum->rrl_slipped += s->rrl_slipped;
 		for (int z = 0; z < DNS_STATS_ZONES; z++) {
 			for (int k = 0; k < DNS_RC_SLOTS; k++)
 				sum->zone_rcode[z][k] += s->zone_rcode[z][k];
