@@ -778,7 +778,8 @@ store_set_zones(struct store *st, int nzones, const char **names,
 		errno = ENOMEM;
 		return -1;
 	}
-	/* Only the main thread sets zones: OLD stays while it runs. */
+	/* One caller at a time sets zones (the runtime's lock): OLD stays
+	 * while it runs. */
 	old = atomic_load(&st->zt);
 	memcpy(zt->zones, old->zones, sizeof(zt->zones));
 	zt->nzones = old->nzones;

@@ -87,7 +87,8 @@ int		 store_source_id(struct store *, const char *name, bool create);
  * store_reader_serial take: a zone keeps its slot while the store is open,
  * so slots from before a call stay right for the zones they named. Zones
  * no longer declared keep their serials. 0, or -1 with errno (EINVAL too
- * many zones or a name too long, ENOMEM, ENOSPC, EIO). Main thread only.
+ * many zones or a name too long, ENOMEM, ENOSPC, EIO). One caller at a time
+ * (the runtime's lock: the main thread, or an API allowlist change).
  */
 int		 store_set_zones(struct store *, int nzones, const char **names,
 		    const int *nsrc, const int *const *srcids, int *slots);
