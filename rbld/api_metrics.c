@@ -79,6 +79,15 @@ metrics_dns(FILE *f, struct api *api, const struct view *v)
 	    "rbld_dns_rate_limited_total{action=\"dropped\"} %llu\n",
 	    (unsigned long long)ds->rrl_slipped,
 	    (unsigned long long)ds->rrl_dropped);
+	metric(f, "rbld_dns_tcp_closed_total", "counter",
+	    "DNS TCP connections closed for a newcomer of the same client "
+	    "(tcp-per-ip) or of any (tcp-connections), or on a timeout.");
+	fprintf(f, "rbld_dns_tcp_closed_total{why=\"per-ip\"} %llu\n"
+	    "rbld_dns_tcp_closed_total{why=\"evicted\"} %llu\n"
+	    "rbld_dns_tcp_closed_total{why=\"timeout\"} %llu\n",
+	    (unsigned long long)ds->tcp_per_ip,
+	    (unsigned long long)ds->tcp_evicted,
+	    (unsigned long long)ds->tcp_closed);
 	metric(f, "rbld_dns_lookups_total", "counter",
 	    "Questions about an IP, by zone and result.");
 	for (int z = 0; z < c->nzones && z < DNS_STATS_ZONES; z++)

@@ -302,20 +302,16 @@ auth_bearer(struct store *st, const struct conf *conf, const char *authz,
 void
 auth_client_key(const struct sockaddr *sa, struct in6_addr *out)
 {
+	struct prefix p;
+
 	memset(out, 0, sizeof(*out));
-	if (sa == NULL)
+	if (sa == NULL || ipaddr_client_net(sa, &p) != 0)
 		return;
-	if (sa->sa_family == AF_INET) {
+	if (p.family == 4) {
 		out->s6_addr[10] = out->s6_addr[11] = 0xff;
-		memcpy(out->s6_addr + 12,
-		    &((const struct sockaddr_in *)sa)->sin_addr, 4);
-	} else if (sa->sa_family == AF_INET6) {
-		*out = ((const struct sockaddr_in6 *)sa)->sin6_addr;
-		/* One IPv6 client holds a /64: rotating addresses inside it
-		 * must not reset its count. */
-		if (!IN6_IS_ADDR_V4MAPPED(out))
-			memset(out->s6_addr + 8, 0, 8);
-	}
+		memcpy(out->s6_addr + 12, p.addr, 4);
+	} else
+		memcpy(out->s6_addr, p.addr, 16);
 }
 
 struct auth_lockouts *

@@ -131,6 +131,11 @@ struct conf {
 	uint32_t	 api_request_timeout;	/* a whole request, seconds */
 	char		*web;			/* the web page's folder; NULL none */
 	unsigned	 hits;			/* listed answers kept; 0 none */
+	unsigned	 tcp_connections;	/* DNS over TCP, per address */
+	unsigned	 tcp_per_ip;		/* ... from one client */
+	uint32_t	 tcp_idle_timeout;	/* seconds */
+	unsigned	 tcp_queries;		/* per connection; 0 no limit */
+	uint32_t	 tcp_query_timeout;	/* a message from its first byte */
 	unsigned	 rrl_rate;		/* answers/s per network; 0 off */
 	unsigned	 rrl_slip;		/* every Nth limited one TC; 0 none */
 	unsigned	 rrl_prefix4, rrl_prefix6;	/* a client network */

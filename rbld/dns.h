@@ -43,6 +43,7 @@ struct dns_stats {
 	uint64_t	queries, noerror, nxdomain, nodata, refused, formerr;
 	uint64_t	notimp, servfail, truncated, listed, dropped;
 	uint64_t	rrl_dropped, rrl_slipped;	/* rate limited (net.c) */
+	uint64_t	tcp_per_ip, tcp_evicted, tcp_closed;	/* TCP limits */
 	uint64_t	zone_rcode[DNS_STATS_ZONES][DNS_RC_SLOTS];
 	uint64_t	nozone_rcode[DNS_RC_SLOTS];
 	uint64_t	zone_listed[DNS_STATS_ZONES];

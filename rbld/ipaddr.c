@@ -282,3 +282,15 @@ ipaddr_never_client(const struct prefix *p)
 			return never[i].text;
 	return NULL;
 }
+
+int
+ipaddr_client_net(const struct sockaddr *sa, struct prefix *out)
+{
+	if (ipaddr_from_sockaddr(sa, out) != 0)
+		return -1;
+	if (out->family == 6) {
+		out->len = 64;
+		ipaddr_mask(out);
+	}
+	return 0;
+}

@@ -65,6 +65,12 @@ bool	ipaddr_contains(const struct prefix *a, const struct prefix *b);
  */
 const char *ipaddr_never_client(const struct prefix *p);
 
+/* The client socket address SA stands for, as a prefix: an IPv4 address
+ * (a mapped one too) whole, an IPv6 address cut to its /64, since one
+ * client holds a /64 and rotating addresses in it changes nothing. 0, or
+ * -1 for another family. */
+int	ipaddr_client_net(const struct sockaddr *sa, struct prefix *out);
+
 /* Print an address of FAMILY as text (RFC 5952 for IPv6) into BUF (>= IPADDR_STRLEN). */
 void	ipaddr_ntop(int family, const uint8_t *addr, char *buf, size_t len);
 

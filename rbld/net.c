@@ -27,8 +27,7 @@
 #define NET_BATCH		32	/* packets per recvmmsg/sendmmsg */
 #define NET_UDP_IN		4096	/* larger queries are not DNSBL queries */
 #define NET_UDP_OUT		4096
-#define NET_TCP_MAX_CONN	128	/* per listener */
-#define NET_TCP_IDLE_MS		10000	/* RFC 7766 suggests seconds, not minutes */
+#define NET_TCP_MAX_CONN	1024	/* per listener: tcp-connections' most */
 #define NET_TCP_MSG		65535
 #define NET_MAX_SOCKS		(CONF_MAX_LISTEN * 64)
 #define NET_COALESCE_US		100	/* pause after a short batch, see udp_worker */
@@ -340,7 +339,11 @@ udp_worker(void *arg)
 struct tconn {
 	int		fd;
 	struct sockaddr_storage peer;
+	struct prefix	client;		/* ipaddr_client_net */
 	uint64_t	last;		/* ms of the last activity */
+	uint64_t	msg_start;	/* ms of a message's first byte; 0 none */
+	unsigned	queries;	/* answered on it */
+	bool		closing;	/* tcp-queries reached: close once sent */
 	uint8_t		*in;		/* 2-byte length + message */
 	size_t		inlen;
 	uint8_t		*out;
@@ -363,9 +366,10 @@ tconn_close(struct tconn *c)
  * to a thread of its own with the connection: false then, and C is free.
  */
 static bool
-tconn_process(struct worker *w, struct tconn *c)
+tconn_process(struct worker *w, struct tconn *c, unsigned max_queries,
+    uint64_t now)
 {
-	while (c->inlen >= 2 && c->outlen == 0) {
+	while (c->inlen >= 2 && c->outlen == 0 && !c->closing) {
 		size_t mlen = wire_get16(c->in), len = 0;
 		struct dns_xfr xfr;
 		struct dns_ctx cx;
@@ -401,6 +405,10 @@ tconn_process(struct worker *w, struct tconn *c)
 		}
 		memmove(c->in, c->in + 2 + mlen, c->inlen - 2 - mlen);
 		c->inlen -= 2 + mlen;
+		/* What is left is the next message's start, if anything. */
+		c->msg_start = c->inlen > 0 ? now : 0;
+		if (max_queries > 0 && ++c->queries >= max_queries)
+			c->closing = true;
 		if (len == 0)
 			continue;
 		wire_set16(c->out, (uint16_t)len);
@@ -410,21 +418,48 @@ tconn_process(struct worker *w, struct tconn *c)
 	return true;
 }
 
+/* The TCP limits of the configuration in force. */
+struct tcp_limits {
+	unsigned	max, per_ip, queries;
+	uint64_t	idle_ms, query_ms;
+};
+
+static void
+tcp_limits(struct net *n, struct tcp_limits *l)
+{
+	const struct view *v;
+
+	grace_enter();
+	v = view_get(n->views);
+	l->max = v->conf->tcp_connections;
+	l->per_ip = v->conf->tcp_per_ip;
+	l->queries = v->conf->tcp_queries;
+	l->idle_ms = (uint64_t)v->conf->tcp_idle_timeout * 1000;
+	l->query_ms = (uint64_t)v->conf->tcp_query_timeout * 1000;
+	grace_exit();
+	if (l->max > NET_TCP_MAX_CONN)
+		l->max = NET_TCP_MAX_CONN;
+}
+
 static void *
 tcp_worker(void *arg)
 {
 	struct worker *w = arg;
 	struct net *n = w->net;
-	struct tconn conns[NET_TCP_MAX_CONN];
-	struct pollfd pfd[NET_TCP_MAX_CONN + 1];
+	static __thread struct tconn conns[NET_TCP_MAX_CONN];
+	static __thread struct pollfd pfd[NET_TCP_MAX_CONN + 1];
+	static __thread int map[NET_TCP_MAX_CONN + 1];
+	struct tcp_limits lim;
 	int nconn = 0;
 
 	for (int i = 0; i < NET_TCP_MAX_CONN; i++)
 		conns[i].fd = -1;
 	fcntl(w->fd, F_SETFL, fcntl(w->fd, F_GETFL) | O_NONBLOCK);
 	while (!atomic_load_explicit(&n->stop, memory_order_relaxed)) {
-		int np = 0, map[NET_TCP_MAX_CONN + 1];
+		int np = 0;
 		uint64_t t;
+
+		tcp_limits(n, &lim);
 
 		pfd[np].fd = w->fd;
 		pfd[np].events = POLLIN;
@@ -450,26 +485,61 @@ tcp_worker(void *arg)
 				struct sockaddr_storage ss;
 				socklen_t sl = sizeof(ss);
 
+				struct prefix client;
+				unsigned same = 0;
+				int own = -1;
+
 				fd = accept4(w->fd, (struct sockaddr *)&ss, &sl,
 				    SOCK_NONBLOCK | SOCK_CLOEXEC);
 				if (fd == -1)
 					continue;
-				for (slot = 0; slot < NET_TCP_MAX_CONN; slot++)
-					if (conns[slot].fd == -1)
-						break;
+				if (ipaddr_client_net((struct sockaddr *)&ss,
+				    &client) != 0)
+					memset(&client, 0, sizeof(client));
+				/*
+				 * One client holds tcp-per-ip at most: its own
+				 * longest idle connection makes room, so that
+				 * it can never take the others' places.
+				 */
+				for (int k = 0; k < NET_TCP_MAX_CONN; k++) {
+					if (conns[k].fd == -1 ||
+					    memcmp(&conns[k].client, &client,
+					    sizeof(client)) != 0)
+						continue;
+					same++;
+					if (own < 0 ||
+					    conns[k].last < conns[own].last)
+						own = k;
+				}
+				if (same >= lim.per_ip) {
+					tconn_close(&conns[own]);
+					nconn--;
+					w->stats.tcp_per_ip++;
+				}
+				slot = NET_TCP_MAX_CONN;
+				if (nconn < (int)lim.max)
+					for (slot = 0; slot < NET_TCP_MAX_CONN &&
+					    conns[slot].fd != -1; slot++)
+						;
 				if (slot == NET_TCP_MAX_CONN) {
 					/*
 					 * Full: the connection idle longest
 					 * makes room (RFC 7766 6.2.3), so idle
 					 * clients cannot lock everyone out.
 					 */
-					slot = 0;
-					for (int k = 1; k < NET_TCP_MAX_CONN; k++)
-						if (conns[k].last <
-						    conns[slot].last)
+					slot = -1;
+					for (int k = 0; k < NET_TCP_MAX_CONN; k++)
+						if (conns[k].fd != -1 &&
+						    (slot < 0 || conns[k].last <
+						    conns[slot].last))
 							slot = k;
+					if (slot < 0) {
+						close(fd);
+						continue;
+					}
 					tconn_close(&conns[slot]);
 					nconn--;
+					w->stats.tcp_evicted++;
 				}
 				c = &conns[slot];
 				c->in = malloc(2 + NET_TCP_MSG);
@@ -483,7 +553,11 @@ tcp_worker(void *arg)
 				}
 				c->fd = fd;
 				c->peer = ss;
+				c->client = client;
 				c->last = t;
+				c->msg_start = 0;
+				c->queries = 0;
+				c->closing = false;
 				c->inlen = c->outlen = c->outoff = 0;
 				nconn++;
 				continue;
@@ -509,9 +583,11 @@ tcp_worker(void *arg)
 					nconn--;
 					continue;
 				}
+				if (c->inlen == 0)
+					c->msg_start = t;
 				c->inlen += (size_t)r;
 				c->last = t;
-				if (!tconn_process(w, c)) {
+				if (!tconn_process(w, c, lim.queries, t)) {
 					nconn--;
 					continue;
 				}
@@ -531,15 +607,29 @@ tcp_worker(void *arg)
 				}
 				if (c->outoff == c->outlen) {
 					c->outlen = c->outoff = 0;
-					if (!tconn_process(w, c))
+					if (c->closing) {
+						/* tcp-queries answered */
+						tconn_close(c);
+						nconn--;
+						continue;
+					}
+					if (!tconn_process(w, c, lim.queries, t))
 						nconn--;
 				}
 			}
 		}
+		/* Idle for tcp-idle-timeout, or a message still not whole
+		 * tcp-query-timeout after its first byte: closed. */
 		for (int i = 0; i < NET_TCP_MAX_CONN; i++) {
-			if (conns[i].fd != -1 && t - conns[i].last >
-			    NET_TCP_IDLE_MS) {
-				tconn_close(&conns[i]);
+			struct tconn *ci = &conns[i];
+
+			if (ci->fd == -1)
+				continue;
+			if (t - ci->last > lim.idle_ms || (ci->msg_start != 0 &&
+			    t - ci->msg_start > lim.query_ms) ||
+			    (ci->closing && ci->outlen == 0)) {
+				w->stats.tcp_closed += !ci->closing;
+				tconn_close(ci);
 				nconn--;
 			}
 		}
@@ -632,6 +722,9 @@ net_stats(struct net *n, struct dns_stats *sum)
 		sum->dropped += s->dropped;
 		sum->rrl_dropped += s->rrl_dropped;
 		sum->rrl_slipped += s->rrl_slipped;
+		sum->tcp_per_ip += s->tcp_per_ip;
+		sum->tcp_evicted += s->tcp_evicted;
+		sum->tcp_closed += s->tcp_closed;
 		for (int z = 0; z < DNS_STATS_ZONES; z++) {
 			for (int k = 0; k < DNS_RC_SLOTS; k++)
 				sum->zone_rcode[z][k] += s->zone_rcode[z][k];
