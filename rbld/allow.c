@@ -92,7 +92,7 @@ allow_put(struct store *st, const struct allow_entry *e)
 	if (allow_walk(st, count_cb, &c) != 0)
 		return -1;
 	if (!c.found && c.n >= ALLOW_MAX) {
-		errno = ENOSPC;
+		errno = EMLINK;
 		return -1;
 	}
 	rec_name(&e->p, name, sizeof(name));

@@ -21,7 +21,7 @@ struct allow_entry {
 };
 
 /* Add E, or replace the entry of the same prefix: 0, or -1 with errno
- * (ENOSPC ALLOW_MAX reached or the disk full, EIO, EINVAL). */
+ * (EMLINK ALLOW_MAX reached, ENOSPC the disk full, EIO, EINVAL). */
 int	allow_put(struct store *, const struct allow_entry *e);
 
 /* Remove P's entry: 0, or -1 with errno ENOENT (none), EIO. */

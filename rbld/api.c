@@ -3,6 +3,7 @@
 #include <netinet/in.h>
 
 #include <assert.h>
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -143,6 +144,20 @@ api_error(struct api_resp *r, int status, const char *fmt, ...)
 		if (*c < 0x20 || *c > 0x7e)
 			*c = '?';
 	api_reply(r, status, json_pack("{s:s}", "error", msg));
+}
+
+#define API_DISK_FULL_RETRY	30	/* seconds */
+
+void
+api_write_error(struct api_resp *rs, const char *what, const char *err)
+{
+	if (errno == ENOSPC || errno == EDQUOT) {
+		api_error(rs, 503, "%s: the disk is full", what);
+		rs->retry_after = API_DISK_FULL_RETRY;
+	} else if (err != NULL && *err != '\0')
+		api_error(rs, 500, "%s: %s", what, err);
+	else
+		api_error(rs, 500, "%s", what);
 }
 
 /* ---- query arguments ---- */

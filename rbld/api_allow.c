@@ -174,11 +174,11 @@ api_allow_post(struct api *api, const struct view *v, const struct api_req *rq,
 	snprintf(e.reason, sizeof(e.reason), "%s", reason);
 	replaced = allow_get(api->st, &e.p, &old) == 0;
 	if (allow_put(api->st, &e) != 0) {
-		if (errno == ENOSPC)
-			api_error(rs, 503, "cannot store the entry: the "
-			    "allowlist is full (%d) or the disk is", ALLOW_MAX);
+		if (errno == EMLINK)
+			api_error(rs, 409, "cannot store the entry: the "
+			    "allowlist holds %d, the most it may", ALLOW_MAX);
 		else
-			api_error(rs, 500, "cannot store the entry");
+			api_write_error(rs, "cannot store the entry", NULL);
 		goto out;
 	}
 	ipaddr_format(&e.p, false, text, sizeof(text));
@@ -237,7 +237,7 @@ api_allow_delete(struct api *api, const struct view *v,
 		return;
 	}	/* (an entry that cannot be read can still be removed) */
 	if (allow_del(api->st, &p) != 0) {
-		api_error(rs, 500, "cannot remove the entry");
+		api_write_error(rs, "cannot remove the entry", NULL);
 		return;
 	}
 	log_info("allow: %s removed by %s", text, who);

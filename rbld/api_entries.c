@@ -248,8 +248,11 @@ api_entries_post(struct api *api, const struct view *v,
 	}
 	if (commitq_run(api->cq, add_job, &aj, err, sizeof(err)) != 0) {
 		/* EEXIST: a file or a feed took the prefix since the check. */
-		api_error(rs, errno == EINVAL ? 400 : errno == EEXIST ? 409 :
-		    500, "not added: %s", err);
+		if (errno == EINVAL || errno == EEXIST)
+			api_error(rs, errno == EINVAL ? 400 : 409,
+			    "not added: %s", err);
+		else
+			api_write_error(rs, "not added", err);
 		goto out;
 	}
 	{
@@ -308,7 +311,7 @@ api_entries_delete(struct api *api, const struct view *v,
 		dj.src = v->srcids[si];
 	}
 	if (commitq_run(api->cq, reports_del_job, &dj, err, sizeof(err)) != 0) {
-		api_error(rs, 500, "not deleted: %s", err);
+		api_write_error(rs, "not deleted", err);
 		return;
 	}
 	if (dj.n == 0 && dj.kept > 0) {
@@ -569,7 +572,7 @@ api_entries_reports_post(struct api *api, const struct view *v,
 	rj.r.type = type;
 	rj.r.now = api->now();
 	if (commitq_run(api->cq, reports_apply_job, &rj, err, sizeof(err)) != 0) {
-		api_error(rs, 500, "report not recorded: %s", err);
+		api_write_error(rs, "report not recorded", err);
 		goto out;
 	}
 	api_metrics_report(api, type);

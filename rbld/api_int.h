@@ -96,6 +96,13 @@ void		 api_reply(struct api_resp *rs, int status, json_t *j);
 void		 api_error(struct api_resp *rs, int status,
 		    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
+/* A write the store refused, errno as it left it: "WHAT: the disk is full"
+ * as a 503 with Retry-After (the client may try again once an admin has
+ * freed space, and rbld needs no restart), anything else a 500 with
+ * WHAT: ERR (ERR may be NULL). */
+void		 api_write_error(struct api_resp *rs, const char *what,
+		    const char *err);
+
 /* The name of route R (0 .. API_NROUTES - 1) in /metrics. */
 const char	*api_route_name(size_t r);
 

@@ -125,7 +125,7 @@ api_tokens_post(struct api *api, const struct view *v,
 		if (errno == EEXIST)
 			api_error(rs, 409, "token %s exists", name);
 		else
-			api_error(rs, 500, "cannot store the token");
+			api_write_error(rs, "cannot store the token", NULL);
 		goto out;
 	}
 	log_info("api: token %s (%s) created by %s", name,
@@ -152,7 +152,7 @@ api_tokens_delete(struct api *api, const struct view *v,
 		if (errno == ENOENT || errno == EINVAL)
 			api_error(rs, 404, "no token %s", name);
 		else
-			api_error(rs, 500, "cannot remove the token");
+			api_write_error(rs, "cannot remove the token", NULL);
 		return;
 	}
 	log_info("api: token %s revoked by %s", name, who);

@@ -404,6 +404,29 @@ struct job {
 	int			 srcid;
 	time_t			 next;
 	bool			 now;	/* a NOTIFY asked: fetch, whatever */
+	bool			 running; /* a fetcher has it */
+};
+
+/*
+ * Feeds are fetched by up to FEED_FETCHERS threads at once, each started
+ * for one fetch: a server that hangs or trickles (until the feed's
+ * timeout) or sends without end (until max-size) holds up its own
+ * fetcher, never the other feeds or anything else in rbld. A fetcher
+ * works on its own copy of the feed's settings, as a reload may replace
+ * the jobs meanwhile; the scheduler takes its result by the feed's name.
+ */
+#define FEED_FETCHERS	4
+
+struct fetcher {
+	struct feeds		*f;
+	bool			 busy;	/* the scheduler's: a thread runs */
+	atomic_bool		 done;	/* the thread's: it has finished */
+	pthread_t		 thread;
+	struct conf_source	 cs;
+	int			 srcid;
+	int			 rc, eno;
+	struct feed_status	 fs;
+	char			 err[FEED_ERR_MAX + 128];
 };
 
 struct feeds {
@@ -414,8 +437,9 @@ struct feeds {
 	int		 njobs;
 	bool		 changed;	/* jobs replaced: the thread re-reads */
 	atomic_bool	 stop;
-	atomic_bool	 cancel;	/* stops a fetch in progress */
+	atomic_bool	 cancel;	/* stops the fetches in progress */
 	unsigned	 seed;
+	struct fetcher	 fetchers[FEED_FETCHERS];	/* the scheduler's */
 	/* axfr feeds' zones and primaries, for NOTIFYs (under mtx) */
 	int		 naxfr;
 	struct axfr_feed {
@@ -526,11 +550,74 @@ job_free(struct job *j)
 }
 
 static void *
+fetcher_main(void *arg)
+{
+	struct fetcher *x = arg;
+
+	x->rc = refresh(x->f->st, &x->cs, x->srcid, &x->fs, &x->f->cancel,
+	    x->err, sizeof(x->err));
+	x->eno = errno;
+	atomic_store(&x->done, true);
+	return NULL;
+}
+
+/* Start job J in a free fetcher: 0, or -1 if none is free or it failed. */
+static int
+fetch_start(struct feeds *f, struct job *j)
+{
+	for (int i = 0; i < FEED_FETCHERS; i++) {
+		struct fetcher *x = &f->fetchers[i];
+
+		if (x->busy)
+			continue;
+		if (conf_source_copy(&x->cs, &j->cs) != 0)
+			return -1;
+		x->f = f;
+		x->srcid = j->srcid;
+		atomic_store(&x->done, false);
+		if (pthread_create(&x->thread, NULL, fetcher_main, x) != 0) {
+			conf_source_clear(&x->cs);
+			return -1;
+		}
+		x->busy = true;
+		j->running = true;
+		return 0;
+	}
+	return -1;
+}
+
+/* Take the results of the fetchers that finished (all of them, waiting,
+ * if WAIT) into JOBS: the next time, the log line. */
+static void
+fetch_reap(struct feeds *f, struct job *jobs, int njobs, bool wait)
+{
+	for (int i = 0; i < FEED_FETCHERS; i++) {
+		struct fetcher *x = &f->fetchers[i];
+
+		if (!x->busy || (!wait && !atomic_load(&x->done)))
+			continue;
+		pthread_join(x->thread, NULL);
+		x->busy = false;
+		if (x->rc != 0 && x->eno == ECANCELED)
+			log_info("feed %s: %s", x->cs.name, x->err);
+		else if (x->rc != 0)
+			log_warnx("feed %s: %s", x->cs.name, x->err);
+		for (int k = 0; k < njobs; k++)
+			if (strcmp(jobs[k].cs.name, x->cs.name) == 0) {
+				jobs[k].running = false;
+				jobs[k].now = false;
+				jobs[k].next = next_time(&jobs[k].cs, &x->fs,
+				    &f->seed);
+			}
+		conf_source_clear(&x->cs);
+	}
+}
+
+static void *
 feeds_main(void *arg)
 {
 	struct feeds *f = arg;
 	struct job *jobs = NULL;
-	char err[FEED_ERR_MAX + 128];
 	int njobs = 0;
 
 	while (!atomic_load(&f->stop)) {
@@ -542,9 +629,13 @@ feeds_main(void *arg)
 			for (int i = 0; i < f->njobs; i++)
 				for (int k = 0; k < njobs; k++)
 					if (strcmp(f->jobs[i].cs.name,
-					    jobs[k].cs.name) == 0 &&
-					    jobs[k].next != 0)
-						f->jobs[i].next = jobs[k].next;
+					    jobs[k].cs.name) == 0) {
+						f->jobs[i].running =
+						    jobs[k].running;
+						if (jobs[k].next != 0)
+							f->jobs[i].next =
+							    jobs[k].next;
+					}
 			for (int k = 0; k < njobs; k++)
 				job_free(&jobs[k]);
 			free(jobs);
@@ -569,10 +660,13 @@ feeds_main(void *arg)
 		}
 		pthread_mutex_unlock(&f->mtx);
 
+		fetch_reap(f, jobs, njobs, false);
 		for (int i = 0; i < njobs && !atomic_load(&f->stop); i++) {
 			struct job *j = &jobs[i];
 			struct feed_status fs;
 
+			if (j->running)
+				continue;
 			if (j->next == 0) {
 				/* First look: follow the stored status, so a
 				 * restart does not refetch every feed. */
@@ -595,19 +689,12 @@ feeds_main(void *arg)
 				j->next = next_time(&j->cs, &fs, &f->seed);
 				continue;
 			}
-			if (refresh(f->st, &j->cs, j->srcid, &fs, &f->cancel,
-			    err, sizeof(err)) != 0) {
-				if (errno == ECANCELED)
-					log_info("feed %s: %s", j->cs.name, err);
-				else
-					log_warnx("feed %s: %s", j->cs.name, err);
-			}
-			j->next = next_time(&j->cs, &fs, &f->seed);
-			j->now = false;
-			now = time(NULL);
+			if (fetch_start(f, j) != 0)
+				break;	/* every fetcher is busy: next second */
 		}
 		sleep(1);
 	}
+	fetch_reap(f, jobs, njobs, true);	/* cancelled: they end soon */
 	for (int k = 0; k < njobs; k++)
 		job_free(&jobs[k]);
 	free(jobs);

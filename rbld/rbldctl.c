@@ -514,7 +514,8 @@ cmd_import(struct ctl *c, int argc, char **argv)
 		fprintf(stderr, "%40s\r", "");
 	if (n < 0) {
 		rbldnsd_free(&d);
-		return fail("%s", err);
+		return fail("%s not imported (nothing of it was): %s", argv[2],
+		    err);
 	}
 	printf("imported %s into %s: %zu entries, %ld changed, %u bad lines, "
 	    "%.2f s\n", argv[2], argv[1], d.nents, n, bad.n,

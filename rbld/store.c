@@ -7,10 +7,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "grace.h"
+#include "log.h"
 #include "store_int.h"
 #include "wire.h"
 
@@ -86,7 +88,16 @@ static struct zonetab zt_empty;
 int
 st_errno(int rc)
 {
-	return rc == MDB_MAP_FULL ? ENOSPC : rc > 0 ? rc : EIO;
+	return rc == MDB_MAP_FULL || rc == EDQUOT ? ENOSPC : rc > 0 ? rc :
+	    EIO;
+}
+
+/* A write failed for want of space on the file system (not for want of
+ * room in the map, which st_write grows). */
+static bool
+st_no_space(int rc)
+{
+	return rc == ENOSPC || rc == EDQUOT;
 }
 
 int
@@ -99,7 +110,14 @@ st_fail(int rc)
 void
 st_err(char *err, size_t errlen, const char *what, int rc)
 {
-	if (err != NULL && errlen > 0)
+	if (err == NULL || errlen == 0)
+		;
+	else if (st_no_space(rc))
+		snprintf(err, errlen, "the disk is full");
+	else if (rc == MDB_MAP_FULL)
+		snprintf(err, errlen, "%s: the database is full (its map "
+		    "cannot grow)", what);
+	else
 		snprintf(err, errlen, "%s: %s", what, mdb_strerror(rc));
 	errno = st_errno(rc);
 }
@@ -535,6 +553,7 @@ w_commit(struct wctx *w)
 	    sizeof(w->changes))) != 0)
 		goto fail;
 	rc = mdb_txn_commit(w->txn);
+	w->committed = true;
 	free(w->cntdelta);
 	grace_exit();
 	pthread_rwlock_unlock(&st->resize);
@@ -542,6 +561,44 @@ w_commit(struct wctx *w)
 fail:
 	w_abort(w);
 	return rc;
+}
+
+/* LMDB reports a short write as EIO: a disk that filled up during the
+ * write. Told apart from a real I/O error by the space left. */
+#define ST_NEARLY_FULL	(1024 * 1024)
+
+static int
+st_short_write(struct store *st, int rc)
+{
+	const char *path = NULL;
+	struct statvfs sv;
+
+	if (rc == EIO && mdb_env_get_path(st->env, &path) == 0 &&
+	    statvfs(path, &sv) == 0 &&
+	    (uint64_t)sv.f_bavail * sv.f_frsize < ST_NEARLY_FULL)
+		return ENOSPC;
+	return rc;
+}
+
+/* A full disk is logged once when the first write fails for it and once
+ * when writes succeed again: one line each way per outage, however many
+ * writers are refused meanwhile. Readers go on from the last commit. */
+static void
+st_disk_state(struct store *st, int rc, bool committed)
+{
+	const char *path = "";
+
+	mdb_env_get_path(st->env, &path);
+	if (st_no_space(rc)) {
+		if (!atomic_exchange(&st->disk_full, true))
+			log_warnx("store: %s: the disk is full: writes are "
+			    "refused until space is freed; DNS answers from "
+			    "what is committed", path);
+	} else if (rc == 0 && committed && atomic_load(&st->disk_full)) {
+		if (atomic_exchange(&st->disk_full, false))
+			log_info("store: %s: there is space again: writes "
+			    "succeed", path);
+	}
 }
 
 /* Run FN in a write transaction, growing the map and retrying when full. */
@@ -553,17 +610,20 @@ st_write(struct store *st, int (*fn)(struct wctx *, void *), void *arg)
 
 	if (st->readonly)
 		return EACCES;
+	w.committed = false;
 	for (tries = 0; tries < 16; tries++) {
 		if ((rc = w_begin(st, &w)) != 0)
-			return rc;
+			break;
 		if ((rc = fn(&w, arg)) != 0) {
 			w_abort(&w);
 		} else
 			rc = w_commit(&w);
 		if (rc != MDB_MAP_FULL)
-			return rc;
+			break;
 		st_grow(st);
 	}
+	rc = st_short_write(st, rc);
+	st_disk_state(st, rc, w.committed);
 	return rc;
 }
 

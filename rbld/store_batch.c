@@ -330,6 +330,6 @@ store_strerror(int errnum)
 		return "a data file or a feed lists this prefix in this "
 		    "source; change it there";
 	if (errnum == ENOSPC)
-		return "the database is full";
+		return "the disk is full";
 	return strerror(errnum);
 }

@@ -93,6 +93,7 @@ struct store {
 	bool		 indexer_running;
 	atomic_int	 resizing;	/* DNS readers keep out while set */
 	atomic_bool	 indexer_stop;
+	atomic_bool	 disk_full;	/* the last write found no space */
 };
 
 struct store_reader {
@@ -130,6 +131,7 @@ struct wctx {
 	uint64_t	 changes;
 	uint64_t	 changes0;	/* as the transaction began */
 	bool		 wrote;		/* anything at all: else abort, not commit */
+	bool		 committed;	/* w_commit reached the disk */
 	const struct zonetab *zt;	/* as the transaction began */
 };
 

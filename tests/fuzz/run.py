@@ -4,8 +4,9 @@
 
     run.py FUZZER NAME SOURCE_ROOT
 
-Seeds come from the repository (data files, feeds, configs) and a few
-hand-made DNS queries and API requests. The run lasts FUZZ_SECONDS (20 by
+Seeds come from the repository (data files, feeds, configs), a few
+hand-made DNS queries and API requests, and the corpus that longer runs
+(campaign.py) found and kept in tests/fuzz/corpus/NAME. The run lasts FUZZ_SECONDS (20 by
 default); any crash, leak or sanitizer report fails it. Prints one
 "N passed, M failed" line.
 """
@@ -91,14 +92,24 @@ def seeds(name, root):
     return out
 
 
+def write_seeds(name, root, corpus):
+    """The hand-made seeds, then the corpus kept in tests/fuzz/corpus/NAME
+    (what earlier campaigns found, minimised), into the directory corpus."""
+    for i, s in enumerate(seeds(name, root)):
+        with open(os.path.join(corpus, 'seed%03d' % i), 'wb') as f:
+            f.write(s)
+    kept = os.path.join(root, 'tests', 'fuzz', 'corpus', name)
+    if os.path.isdir(kept):
+        for f in os.listdir(kept):
+            shutil.copy(os.path.join(kept, f), os.path.join(corpus, f))
+
+
 def main():
     fuzzer, name, root = sys.argv[1:4]
     secs = int(os.environ.get('FUZZ_SECONDS', '20'))
     corpus = tempfile.mkdtemp(prefix='rbld-fuzz-%s.' % name)
     try:
-        for i, s in enumerate(seeds(name, root)):
-            with open(os.path.join(corpus, 'seed%03d' % i), 'wb') as f:
-                f.write(s)
+        write_seeds(name, root, corpus)
         r = subprocess.run([fuzzer, '-max_total_time=%d' % secs,
                             '-timeout=10', '-rss_limit_mb=2048',
                             '-print_final_stats=1', corpus],

@@ -1411,13 +1411,14 @@ def run_tests(tests, setup, teardown, banner, daemon,
                 print('FAIL %s: %s: %s' % (name, type(e).__name__, e))
                 traceback.print_exc(file=sys.stdout)
             sys.stdout.flush()
-            d = daemon()
-            if d.proc.poll() is not None and name != 'sigterm_exit_0':
+            d = daemon()    # None: the test stopped it on purpose
+            if d is not None and d.proc.poll() is not None and \
+                    name != 'sigterm_exit_0':
                 print('rbld died (exit %s):\n%s' % (d.proc.returncode,
                                                     d.tail()))
                 failed += 1
                 break
-        if failed:
+        if failed and daemon() is not None:
             print('rbld log (tail):\n' + daemon().tail(60))
     finally:
         teardown()
