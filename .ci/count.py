@@ -5,7 +5,8 @@
 Each test's output is searched for Check's summary line ("Checks: N,
 Failures: F, Errors: E") and for our runners' "N passed, M failed" lines;
 a test that printed neither counts as one check, passed or failed by its
-meson result.
+meson result. With --text FILE, the "N passed, M failed" lines of a plain
+log (none: one failure).
 """
 import json
 import re
@@ -14,6 +15,12 @@ import sys
 check_re = re.compile(r"Checks: (\d+), Failures: (\d+), Errors: (\d+)")
 plain_re = re.compile(r"^(\d+) passed, (\d+) failed", re.M)
 passed = failed = 0
+if sys.argv[1] == "--text":
+    with open(sys.argv[2], errors="replace") as f:
+        counts = plain_re.findall(f.read())
+    print(sum(int(p) for p, _ in counts) if counts else 0,
+          sum(int(fl) for _, fl in counts) if counts else 1)
+    sys.exit(0)
 with open(sys.argv[1]) as f:
     for line in f:
         t = json.loads(line)
