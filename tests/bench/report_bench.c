@@ -45,6 +45,7 @@ static const char *host = "127.0.0.1";
 static const char *port = "8080";
 static int clients = 8;
 static double seconds = 10;
+static double rate;		/* requests/s over all clients; 0: flat out */
 static const char *tokenfile;
 static const char *prefix_arg = "198.18.0.0/15";
 static const char *type = "failed-login";
@@ -128,7 +129,7 @@ usage(FILE *f)
 {
 	fprintf(f,
 "usage: report_bench [-h HOST] [-p PORT] [-c CLIENTS] [-d SECONDS]\n"
-"                    [-t TOKENFILE] [-n PREFIX] [--type TYPE]\n"
+"                    [-t TOKENFILE] [-n PREFIX] [-r RATE] [--type TYPE]\n"
 "\n"
 "Load the rbld API with POST /v1/reports over keep-alive HTTP/1.1: one TCP\n"
 "connection and one request in flight per client, random addresses inside\n"
@@ -142,6 +143,8 @@ usage(FILE *f)
 "                without it no Authorization header is sent\n"
 "  -n PREFIX     IPv4 prefix the reported addresses come from\n"
 "                (default 198.18.0.0/15, the benchmarking range)\n"
+"  -r RATE       requests per second over all clients, evenly paced\n"
+"                (default: as fast as the answers come)\n"
 "      --type TYPE  report type (default failed-login)\n"
 "      --help    show this help\n"
 "\n"
@@ -589,8 +592,21 @@ worker_main(void *arg)
 	struct worker *w = arg;
 	char err[512];
 
+	/* Paced: each client sends on its own schedule, RATE/CLIENTS a
+	 * second, starting at its share of the first interval; a late answer
+	 * makes it catch up, never send ahead. */
+	uint64_t step = rate > 0 ? (uint64_t)(1e9 * clients / rate) : 0;
+	uint64_t next = now_ns() + step * (uint64_t)w->id / (uint64_t)clients;
+
 	w->fd = -1;
 	while (now_ns() < t_end) {
+		if (step > 0) {
+			uint64_t t = now_ns();
+
+			if (t < next)
+				sleep_ns(next - t);
+			next += step;
+		}
 		if (w->fd == -1 && (w->fd = dial(err, sizeof err)) == -1) {
 			worker_error(w, "%s", err);
 			sleep_ns(100000000ULL);	/* 100 ms, then retry */
@@ -649,7 +665,7 @@ main(int argc, char **argv)
 	};
 	int o;
 
-	while ((o = getopt_long(argc, argv, "h:p:c:d:t:n:", longopts,
+	while ((o = getopt_long(argc, argv, "h:p:c:d:t:n:r:", longopts,
 	    NULL)) != -1) {
 		switch (o) {
 		case 'h': host = optarg; break;
@@ -669,6 +685,7 @@ main(int argc, char **argv)
 			break;
 		}
 		case 't': tokenfile = optarg; break;
+		case 'r': rate = (double)num_arg("-r", optarg, 1, 10000000); break;
 		case 'n': prefix_arg = optarg; break;
 		case 'T':
 			if (*optarg == '\0')
