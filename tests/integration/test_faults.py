@@ -9,11 +9,14 @@ tmpfs (in a mount namespace of the test's own) fills up: writes are refused
 with "the disk is full" (API 503, rbldctl exit 1, one log line), DNS goes
 on answering, and writes work again once space is freed, with no restart.
 Feed servers that hang, trickle bytes or send an endless body hold up
-neither DNS nor the other feeds. Run: python3 test_faults.py [TEST...]
+neither DNS nor the other feeds. 20,000 hostile UDP packets, hostile TCP
+streams and 300 idle TCP connections leave a real client answered and no
+file leaked. Run: python3 test_faults.py [TEST...]
 """
 
 import http.client
 import http.server
+import struct
 import json
 import os
 import random
@@ -32,6 +35,8 @@ sys.path.insert(0, HERE)
 sys.dont_write_bytecode = True     # no __pycache__ in the source tree
 from test_dns import (Daemon, Failure, check, run_tests, run,  # noqa: E402
                       write, udp, A, NXDOMAIN, HOST, v4name)
+import dns.message  # noqa: E402 (found where test_dns put the path)
+import dns.query  # noqa: E402
 
 TOP = os.path.dirname(os.path.dirname(HERE))
 RBLD = os.environ.get('RBLD_BIN', os.path.join(TOP, 'build', 'rbld'))
@@ -309,7 +314,7 @@ def test_kill9_reload_all_or_nothing():
     n = 150000
     rbl = os.path.join(d, 'big.rbl')
     states = []
-    for k, delay in enumerate((0.005, 0.02, 0.05, 0.1, 0.2, 0.4, 3.0)):
+    for k, delay in enumerate((0.005, 0.02, 0.05, 0.1, 0.2, 0.4, 1.0, 8.0)):
         first = 20 + k * 4      # each try's list is new: 10.FIRST.x.y
         old = entries(conf, 'big')
         big_file(rbl, first, n, 'try %d' % k)
@@ -480,6 +485,105 @@ def test_hostile_feed_servers():
         kill()
 
 
+# ---------------------------------------------------------------- hostile traffic
+
+def struct_pack(*h):
+    return struct.pack('!HHHHHH', *h)
+
+
+def fds(pid):
+    return len(os.listdir('/proc/%d/fd' % pid))
+
+
+def test_hostile_traffic():
+    """20,000 hostile UDP packets, hostile TCP streams and 300 idle TCP
+    connections: rbld answers a real client throughout and leaks no file."""
+    d, conf = fresh('hostile-traffic')
+    big_file(os.path.join(d, 'big.rbl'), 1, 1000)
+    start(conf, d)
+    time.sleep(0.5)
+    fd0 = fds(C.d.proc.pid)
+    rng = random.Random(20000)
+    stop = threading.Event()
+    answered, missed = [0], [0]
+
+    def client():      # a real resolver, asking throughout
+        while not stop.is_set():
+            try:
+                ok = answer(addr(1, rng.randrange(1000))) == '127.0.0.4'
+            except Exception:
+                ok = False
+            answered[0] += ok
+            missed[0] += not ok
+            stop.wait(0.01)
+
+    t = threading.Thread(target=client)
+    t.start()
+    try:
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        qname = b'\x011\x011\x011\x0210\x02bl\x06faults\x04test\x00'
+        for i in range(20000):
+            kind = i % 4
+            if kind == 0:       # noise
+                p = bytes(rng.randrange(256) for _ in range(rng.randrange(600)))
+            elif kind == 1:     # a header that lies about its counts
+                p = struct_pack(rng.randrange(65536), 0x0100, 65535, 65535,
+                                65535, 65535) + b'\xc0\x0c' * 8
+            elif kind == 2:     # a compression loop in the question
+                p = struct_pack(rng.randrange(65536), 0x0100, 1, 0, 0, 0) + \
+                    b'\xc0\x0c\x00\x01\x00\x01'
+            else:               # a query with a huge EDNS size and junk
+                p = struct_pack(rng.randrange(65536), 0x0100, 1, 0, 0, 1) + \
+                    qname + b'\x00\xff\x00\x01' + \
+                    b'\x00\x00\x29\xff\xff\x00\x00\x00\x00\x00\x04junk'
+            s.sendto(p, ('127.0.0.1', C.port))
+            if i % 64 == 63:
+                time.sleep(0.001)
+        s.close()
+        # Hostile TCP streams: noise, lying lengths, a byte at a time.
+        for i in range(50):
+            c = socket.create_connection(('127.0.0.1', C.port), timeout=2)
+            try:
+                c.sendall(bytes(rng.randrange(256)
+                                for _ in range(rng.randrange(1, 300))))
+                c.shutdown(socket.SHUT_WR)
+                c.recv(4096)
+            except OSError:
+                pass
+            finally:
+                c.close()
+        # 300 idle TCP connections from 30 addresses: the longest idle make
+        # room for a newcomer (tcp-connections 128, tcp-per-ip 16).
+        idle = []
+        for i in range(300):
+            c = socket.socket()
+            c.bind(('127.0.1.%d' % (10 + i % 30), 0))
+            c.connect(('127.0.0.1', C.port))
+            idle.append(c)
+        time.sleep(0.3)
+        q = dns.message.make_query(v4name(addr(1, 7), ZONE), 'A')
+        r = dns.query.tcp(q, '127.0.0.1', port=C.port, timeout=3)
+        check(r.answer and r.answer[0][0].to_text() == '127.0.0.4',
+              'a TCP query with 300 idle connections open: %s' % r)
+        for c in idle:
+            c.close()
+    finally:
+        stop.set()
+        t.join(10)
+    check(C.d.proc.poll() is None, 'rbld died of hostile traffic')
+    check(answered[0] > 0 and missed[0] <= answered[0] // 100 + 2,
+          'the real client: %d answered, %d missed' % (answered[0],
+                                                       missed[0]))
+    deadline = time.monotonic() + 5
+    while fds(C.d.proc.pid) > fd0 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    check(fds(C.d.proc.pid) <= fd0, 'rbld holds %d files, %d before' % (
+        fds(C.d.proc.pid), fd0))
+    print('    a real client got %d answers (%d missed) meanwhile; %d files '
+          'open before and after' % (answered[0], missed[0], fd0))
+    kill()
+
+
 # ---------------------------------------------------------------- full disk
 
 def test_disk_full():
@@ -567,6 +671,7 @@ TESTS = [
     test_kill9_reload_all_or_nothing,
     test_kill9_feed_import_all_or_nothing,
     test_hostile_feed_servers,
+    test_hostile_traffic,
     test_disk_full,
 ]
 
