@@ -335,6 +335,10 @@ def test_kill9_reload_all_or_nothing():
                                          new_last))
         states.append('new' if new_first else 'old')
         start(conf, d)      # the next start loads the file anyway
+        deadline = time.monotonic() + 60    # (it serves the database first)
+        while answer(addr(first, n - 1)) != '127.0.0.4' and \
+                time.monotonic() < deadline:
+            time.sleep(0.1)
         check(answer(addr(first, n - 1)) == '127.0.0.4',
               'the restart did not serve the rewritten file')
     check('old' in states and 'new' in states,
