@@ -84,6 +84,8 @@ static const struct route routes[] = {
 		{ "POST", NEED_ADMIN, api_tokens_post } } },
 	{ "token", "/v1/tokens/{name}", {
 		{ "DELETE", NEED_ADMIN, api_tokens_delete } } },
+	{ "dovecot", "/v1/dovecot/", {
+		{ "POST", NEED_REPORTER, api_dovecot_post } } },
 	{ "page", "/", {
 		{ "GET", NEED_NONE, api_web_get } } },
 	{ "file", "/{file}", {

@@ -522,6 +522,33 @@ history_json(struct api *api, const struct view *v,
 	return j;
 }
 
+int
+api_report_apply(struct api *api, struct report_job *rj, struct api_resp *rs,
+    const char *who)
+{
+	char err[256];
+
+	rj->r.now = api->now();
+	if (commitq_run(api->cq, reports_apply_job, rj, err, sizeof(err)) != 0) {
+		api_write_error(rs, "report not recorded", err);
+		return -1;
+	}
+	api_metrics_report(api, rj->r.type);
+	if (rj->res.allowlisted)
+		atomic_fetch_add(&api->reports_allowlisted, 1);
+	if (rj->res.newly) {
+		char norm[IPADDR_STRLEN];
+
+		atomic_fetch_add(&api->listings, 1);
+		ipaddr_ntop(rj->r.ip.family, rj->r.ip.addr, norm, sizeof(norm));
+		log_info("reports: %s listed for %us after %u %s reports "
+		    "(offence %u, last from %s%s%s)", norm, rj->res.ban,
+		    rj->res.count, rj->r.type, rj->res.offences, who,
+		    *rj->r.service ? ", " : "", rj->r.service);
+	}
+	return 0;
+}
+
 void
 api_entries_reports_post(struct api *api, const struct view *v,
     const struct api_req *rq, struct api_resp *rs, const char *param,
@@ -570,24 +597,8 @@ api_entries_reports_post(struct api *api, const struct view *v,
 	}
 	rj.v = v;
 	rj.r.type = type;
-	rj.r.now = api->now();
-	if (commitq_run(api->cq, reports_apply_job, &rj, err, sizeof(err)) != 0) {
-		api_write_error(rs, "report not recorded", err);
+	if (api_report_apply(api, &rj, rs, who) != 0)
 		goto out;
-	}
-	api_metrics_report(api, type);
-	if (rj.res.allowlisted)
-		atomic_fetch_add(&api->reports_allowlisted, 1);
-	if (rj.res.newly) {
-		char norm[IPADDR_STRLEN];
-
-		atomic_fetch_add(&api->listings, 1);
-		ipaddr_ntop(rj.r.ip.family, rj.r.ip.addr, norm, sizeof(norm));
-		log_info("reports: %s listed for %us after %u %s reports "
-		    "(offence %u, last from %s%s%s)", norm, rj.res.ban,
-		    rj.res.count, type, rj.res.offences, who,
-		    *rj.r.service ? ", " : "", rj.r.service);
-	}
 	out = json_object();
 	json_object_set_new(out, "listed", json_boolean(rj.res.listed));
 	json_object_set_new(out, "count", json_integer(rj.res.count));

@@ -20,10 +20,11 @@
 #define API_LIST_LIMIT_DEFAULT	100
 #define API_LIST_LIMIT_MAX	1000
 #define API_RTYPE_METRICS_MAX	64
-#define API_NROUTES		20	/* the route table's rows and "none" */
+#define API_NROUTES		21	/* the route table's rows and "none" */
 #define API_NSTATUS		15	/* the statuses /metrics counts */
 
 struct MHD_Daemon;
+struct report_job;
 
 #define API_HISTORY		1440	/* minutes of history: a day */
 
@@ -137,8 +138,8 @@ json_t		*api_json_prefix(const struct prefix *p);
 /* "ADDR" when P is a whole address, else "ADDR/LEN". */
 json_t		*api_json_addr(const struct prefix *p);
 
-/* The body as one JSON object whose keys are all in KEYS (NULL ended);
- * NULL with a 400 in RS. */
+/* The body as one JSON object whose keys are all in KEYS (NULL ended; NULL:
+ * any keys); NULL with a 400 in RS. */
 json_t		*api_json_body(const struct api_req *rq, struct api_resp *rs,
 		    const char *const *keys);
 /* J's "ttl" (seconds, or a duration such as "7d"; absent or null: none) as
@@ -149,6 +150,18 @@ int		 api_json_ttl(json_t *j, uint32_t now, uint32_t *expires,
  * RS if it is not a string or holds a NUL. */
 int		 api_json_string(json_t *j, const char *key, const char **out,
 		    struct api_resp *rs);
+
+/* Commit report RJ (its address and texts checked, RJ->v set) for WHO,
+ * count it in /metrics and log the listing it makes: 0, or -1 with the
+ * error answer in RS. */
+int		 api_report_apply(struct api *api, struct report_job *rj,
+		    struct api_resp *rs, const char *who);
+
+/* ---- api_dovecot.c: Dovecot's authentication policy protocol ---- */
+
+void		 api_dovecot_post(struct api *, const struct view *,
+		    const struct api_req *, struct api_resp *, const char *,
+		    const char *);
 
 /* ---- api_conns.c: per-address limits and deadlines ---- */
 

@@ -124,6 +124,8 @@ api_json_body(const struct api_req *rq, struct api_resp *rs,
 	json_object_foreach(j, k, v) {
 		int i;
 
+		if (keys == NULL)
+			break;
 		for (i = 0; keys[i] != NULL; i++)
 			if (strcmp(keys[i], k) == 0)
 				break;

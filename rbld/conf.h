@@ -144,6 +144,12 @@ struct conf {
 	char		 catalog[CONF_DNAME_MAX];	/* RFC 9432 catalog zone; "" none */
 	const char	*catalog_file;		/* where catalog is set */
 	int		 catalog_line;
+	/* Dovecot's auth policy protocol on the API (api_dovecot.c) */
+	int		 ndovecot_zones;	/* refusing zones; 0: every zone */
+	char		 dovecot_zones[CONF_MAX_ZONES][CONF_DNAME_MAX];
+	char		*dovecot_report;	/* the report type of a failure */
+	uint32_t	 dovecot_tarpit;	/* seconds per recent failure */
+	uint32_t	 dovecot_tarpit_max;	/* seconds */
 
 	int		nsources;
 	struct conf_source sources[CONF_MAX_SOURCES];

@@ -499,6 +499,16 @@ static const struct conf_item conf_rbld_items[] = {
 	    AT(struct conf, rrl_prefix6) },
 	{ .name = "rrl-exempt", .type = CONF_T_CUSTOM,
 	    .dflt_text = "127.0.0.0/8 ::1/128", .parse = conf_rbld_rrl_exempt },
+	{ .name = "dovecot-zones", .type = CONF_T_DNAMES,
+	    .flags = CONF_F_REPEAT, .max = CONF_MAX_ZONES,
+	    LIST(struct conf, dovecot_zones, ndovecot_zones) },
+	{ .name = "dovecot-report", .type = CONF_T_STRING,
+	    .max = CONF_RTYPE_MAX - 1, .dflt_text = "failed-login",
+	    AT(struct conf, dovecot_report) },
+	{ .name = "dovecot-tarpit", .type = CONF_T_DURATION, .max = 60,
+	    .dflt = 2, AT(struct conf, dovecot_tarpit) },
+	{ .name = "dovecot-tarpit-max", .type = CONF_T_DURATION, .max = 300,
+	    .dflt = 10, AT(struct conf, dovecot_tarpit_max) },
 	{ .name = "hits", .type = CONF_T_INT, .flags = CONF_F_DIGITS,
 	    .min = 0, .max = 100000, .dflt = 10000, AT(struct conf, hits) },
 	{ .name = "map-size", .type = CONF_T_SIZE, .min = MAPSIZE_MIN,
@@ -754,6 +764,17 @@ conf_schema_finish(struct conf_parser *p, const char *path)
 		    "api-cert and api-key go together");
 	if (c->api_per_ip > c->api_connections)
 		c->api_per_ip = c->api_connections;
+	/* Dovecot's policy refuses what these zones list: zones of ours. */
+	for (int i = 0; i < c->ndovecot_zones; i++) {
+		int z = 0;
+
+		while (z < c->nzones && strcmp(c->zones[z].name,
+		    c->dovecot_zones[i]) != 0)
+			z++;
+		if (z == c->nzones)
+			conf_perr_at(p, rfile != NULL ? rfile : path, rline,
+			    "dovecot-zones: no [zone %s]", c->dovecot_zones[i]);
+	}
 	/* The catalog is a zone of its own: no DNSBL zone above, at or
 	 * under its name, which would take its questions. */
 	for (int i = 0; c->catalog[0] != '\0' && i < c->nzones; i++)

@@ -468,6 +468,88 @@ START_TEST(test_web_files)
 }
 END_TEST
 
+/* Dovecot's auth policy protocol: allow refuses what a zone lists and
+ * tarpits recent failures; report counts a failed login. */
+static int
+dovecot(const char *command, const char *token, const char *body)
+{
+	char args[32];
+
+	snprintf(args, sizeof(args), "command=%s", command);
+	return call("POST", "/v1/dovecot/", args, token, JSON, body);
+}
+
+static json_int_t
+status_of(void)
+{
+	ck_assert_msg(json_is_integer(member("status")) &&
+	    json_is_string(member("msg")), "not a policy answer: %s",
+	    last.body);
+	return json_integer_value(member("status"));
+}
+
+START_TEST(test_dovecot)
+{
+	const char *fail = "{\"login\":\"u\",\"pwhash\":\"ab\","
+	    "\"remote\":\"198.51.100.5\",\"device_id\":\"\","
+	    "\"protocol\":\"imap\",\"session_id\":\"s\","
+	    "\"success\":false,\"policy_reject\":false}";
+	const char *ask = "{\"login\":\"u\",\"remote\":\"198.51.100.5\","
+	    "\"protocol\":\"imap\"}";
+
+	/* Unknown: go ahead. A listed address: refused, with the TXT. */
+	ck_status(dovecot("allow", REPORTER, ask), 200);
+	ck_assert_int_eq(status_of(), 0);
+	add_entry("192.0.2.66/32", "local");
+	ck_status(dovecot("allow", REPORTER,
+	    "{\"remote\":\"192.0.2.66\"}"), 200);
+	ck_assert_int_eq(status_of(), -1);
+	ck_assert_str_eq(jstr(lj, "msg"), "listed in bl.test: Local: "
+	    "192.0.2.66");
+	/* Failures below the threshold (3): a tarpit of 2 s each. */
+	ck_status(dovecot("report", REPORTER, fail), 200);
+	ck_status(dovecot("allow", REPORTER, ask), 200);
+	ck_assert_int_eq(status_of(), 2);
+	ck_assert_str_eq(jstr(lj, "msg"), "1 recent failed login");
+	ck_status(dovecot("report", REPORTER, fail), 200);
+	ck_status(dovecot("allow", REPORTER, ask), 200);
+	ck_assert_int_eq(status_of(), 4);
+	/* A success, or rbld's own refusal, counts nothing. */
+	ck_status(dovecot("report", REPORTER, "{\"remote\":\"198.51.100.5\","
+	    "\"success\":true}"), 200);
+	ck_status(dovecot("report", REPORTER, "{\"remote\":\"198.51.100.5\","
+	    "\"success\":false,\"policy_reject\":true}"), 200);
+	ck_status(dovecot("allow", REPORTER, ask), 200);
+	ck_assert_int_eq(status_of(), 4);
+	/* The third failure lists it, as POST /v1/reports would. */
+	ck_status(dovecot("report", REPORTER, fail), 200);
+	ck_status(dovecot("allow", REPORTER, ask), 200);
+	ck_assert_int_eq(status_of(), -1);
+	ck_assert_str_eq(jstr(lj, "msg"), "listed in bl.test: Reported: "
+	    "198.51.100.5 (failed-login, 3 reports, imap)");
+	ck_status(get("/v1/reports", "ip=198.51.100.5", READER), 200);
+	ck_assert_msg(strstr(last.body, "\"service\":\"imap\"") != NULL &&
+	    strstr(last.body, "\"reports\":3,") != NULL, "%s", last.body);
+	/* A local login is nothing to count; [allow] is never refused. */
+	ck_status(dovecot("report", REPORTER, "{\"remote\":\"127.0.0.1\","
+	    "\"success\":false}"), 200);
+	ck_status(dovecot("allow", REPORTER, "{\"remote\":\"192.0.2.99\"}"),
+	    200);
+	ck_assert_int_eq(status_of(), 0);
+	/* Bad input: clear errors; the reader role may not post. */
+	ck_error(dovecot("deny", REPORTER, ask), 400);
+	ck_error(call("POST", "/v1/dovecot/", NULL, REPORTER, JSON, ask), 400);
+	ck_error(dovecot("allow", REPORTER, "{\"login\":\"u\"}"), 400);
+	ck_error(dovecot("allow", REPORTER, "{\"remote\":\"example.org\"}"),
+	    400);
+	ck_error(dovecot("report", REPORTER, "{\"remote\":\"198.51.100.6\"}"),
+	    400);
+	ck_error(dovecot("allow", REPORTER, "[1]"), 400);
+	ck_error(dovecot("allow", READER, ask), 403);
+	ck_error(dovecot("allow", NULL, ask), 401);
+}
+END_TEST
+
 static Suite *
 api_admin_suite(void)
 {
@@ -482,6 +564,7 @@ api_admin_suite(void)
 	tcase_add_test(tc, test_allowlist);
 	tcase_add_test(tc, test_web_files);
 	tcase_add_test(tc, test_connection_guard);
+	tcase_add_test(tc, test_dovecot);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -88,6 +88,8 @@ def conf_text(db, extra=''):
 
 
 def start(conf, cwd):
+    if C.d is not None:     # what a failed test left running
+        kill()
     C.d = Daemon([RBLD, '-c', conf], 'rbld', cwd=cwd)
     m = C.d.wait_for(r'dns: listening on 127\.0\.0\.1:(\d+)', 15)
     if m is None:
@@ -415,6 +417,8 @@ def test_kill9_feed_import_all_or_nothing():
         for k, delay in enumerate([0.04 * j for j in range(1, 40)] +
                                   [10]):
             d, conf = fresh('feed%d' % k, extra)
+            if C.d is not None:
+                kill()
             C.d = Daemon([RBLD, '-c', conf], 'rbld', cwd=d)
             time.sleep(delay)
             kill()
