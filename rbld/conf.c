@@ -238,6 +238,7 @@ static void
 conf_scratch_reset(struct conf_parser *p)
 {
 	conf_schema_free(CONF_SECT_SOURCE, &p->scratch_src);
+	conf_schema_free(CONF_SECT_ZONE, &p->scratch_zone);
 	memset(&p->scratch_src, 0, sizeof(p->scratch_src));
 	memset(&p->scratch_zone, 0, sizeof(p->scratch_zone));
 	memset(&p->scratch_zaux, 0, sizeof(p->scratch_zaux));
