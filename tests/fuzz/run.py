@@ -88,7 +88,13 @@ def seeds(name, root):
                b'GET /v1/zones/bl.fuzz.test/export?format=rbldnsd\n\n',
                b'GET /v1/zones/bl.fuzz.test/export?format=bind\n\n',
                b'GET /metrics\n\n', b'GET /healthz\n\n',
-               b'POST /v1/sources/data/refresh\n\n', b'PUT /v1/entries\n\n']
+               b'POST /v1/sources/data/refresh\n\n', b'PUT /v1/entries\n\n',
+               ('POST /v1/dovecot/?command=allow\n%s\n{"login":"u","pwhash":'
+                '"ab12","remote":"198.51.100.9","device_id":"","protocol":'
+                '"imap","session_id":"s1"}' % j).encode(),
+               ('POST /v1/dovecot/?command=report\n%s\n{"remote":'
+                '"198.51.100.9","protocol":"imap","success":false,'
+                '"policy_reject":false}' % j).encode()]
     return out
 
 
