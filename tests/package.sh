@@ -39,7 +39,8 @@ src="$work/rbld-$version"
 mkdir "$src"
 # What git knows of (committed or not), not the build directories.
 (cd "$root" && git ls-files -co --exclude-standard -z |
-    xargs -0 tar -cf - --no-recursion) | tar -xf - -C "$src"
+    tar --null -T - --no-recursion --ignore-failed-read -cf -) |
+    tar -xf - -C "$src"
 
 echo "=== dpkg-buildpackage -b -us -uc"
 if (cd "$src" && dpkg-buildpackage -b -us -uc) >"$work/build.log" 2>&1; then

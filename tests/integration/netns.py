@@ -47,3 +47,13 @@ def loopback(addresses):
     for argv in [['ip', 'link', 'set', 'lo', 'up']] + [
             ['ip', 'addr', 'add', a + '/32', 'dev', 'lo'] for a in addresses]:
         subprocess.run(argv, check=True, capture_output=True)
+
+
+def log_tail(path, n=30):
+    """The last N lines of a mail server's log file, indented, for a
+    failure message."""
+    try:
+        with open(path, errors='replace') as f:
+            return ''.join('    | ' + line for line in f.readlines()[-n:])
+    except OSError:
+        return '    (no %s)' % os.path.basename(path)

@@ -151,11 +151,7 @@ def setup():
 
 
 def dlog(n=30):
-    try:
-        with open(os.path.join(C.dir, 'dovecot.log'), errors='replace') as f:
-            return ''.join('    | ' + l for l in f.readlines()[-n:])
-    except OSError:
-        return '    (no dovecot.log)'
+    return netns.log_tail(os.path.join(C.dir, 'dovecot.log'), n)
 
 
 def teardown():

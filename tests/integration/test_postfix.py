@@ -222,11 +222,7 @@ def wait_port(port):
 
 
 def maillog(n=30):
-    try:
-        with open(os.path.join(C.dir, 'maillog'), errors='replace') as f:
-            return ''.join('    | ' + l for l in f.readlines()[-n:])
-    except OSError:
-        return '    (no maillog)'
+    return netns.log_tail(os.path.join(C.dir, 'maillog'), n)
 
 
 def teardown():
