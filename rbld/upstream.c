@@ -33,10 +33,29 @@
 #include "wire.h"
 
 #define UNMATCHED_LOG_SECS	60
+#define FAIL_LOG_SECS		60	/* a failing source: one line a minute */
+#define BREAK_AFTER		5
+#define BREAK_SECS		30
+#define BREAK_DOUBLINGS		4	/* 30 s .. 8 min */
+
+/* A source's breaker and figures: counters atomic (read by stats), the
+ * rest the resolver thread's, behind the mutex for the readers. */
+struct source_state {
+	atomic_uint_fast64_t	 asked, answered, failed, unmatched, skipped;
+	atomic_uint_fast64_t	 lat[UPSTREAM_LAT_BUCKETS];
+	atomic_uint		 broken_until;	/* read by upstream_ask */
+	atomic_bool		 probing;	/* one question tries it */
+	unsigned		 fails_in_row, breaks;
+	time_t			 fail_logged;
+	unsigned		 fails_unlogged;
+	uint32_t		 last_error_time;
+	char			 last_error[128];
+};
 
 struct job {
 	struct job		*next, **prevp;	/* the jobs out */
 	struct upstream		*u;
+	struct timespec		 sent;
 	struct upstream_q	 q;
 	int			 parts;		/* queries not answered yet */
 	bool			 failed;
@@ -55,6 +74,10 @@ struct upstream {
 	struct upstream_q	*queue;
 	unsigned		 head, count;
 	struct job		*out;		/* resolver thread's */
+	unsigned		 break_after;
+	uint32_t		 break_secs;
+	pthread_mutex_t		 smtx;		/* last_error */
+	struct source_state	 src[UPSTREAM_SOURCES];
 	atomic_uint_fast64_t	 asked, answered, failed, unmatched, dropped;
 	time_t			 unmatched_logged;	/* resolver thread's */
 };
@@ -92,18 +115,80 @@ upstream_qname(const struct prefix *ip, const char *zone,
 	return 0;
 }
 
+static uint32_t
+ms_since(const struct timespec *t0)
+{
+	struct timespec t1;
+	int64_t ms;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	ms = (int64_t)(t1.tv_sec - t0->tv_sec) * 1000 +
+	    (t1.tv_nsec - t0->tv_nsec) / 1000000;
+	return ms < 0 ? 0 : (uint32_t)ms;
+}
+
+/* A failure of source S: the breaker, the last error, the log. */
+static void
+source_failed(struct upstream *u, struct source_state *s, const struct job *j)
+{
+	time_t t = time(NULL);
+
+	atomic_fetch_add(&s->failed, 1);
+	pthread_mutex_lock(&u->smtx);
+	snprintf(s->last_error, sizeof(s->last_error), "%s", j->why);
+	s->last_error_time = (uint32_t)t;
+	pthread_mutex_unlock(&u->smtx);
+	s->fails_unlogged++;
+	if (t - s->fail_logged >= FAIL_LOG_SECS) {
+		log_warnx("upstream %s: %s (%u failed question%s since the "
+		    "last such line); rbld answers without it meanwhile",
+		    j->q.source, j->why, s->fails_unlogged,
+		    s->fails_unlogged == 1 ? "" : "s");
+		s->fail_logged = t;
+		s->fails_unlogged = 0;
+	}
+	/* A failed try of an open breaker opens it again at once. */
+	if (atomic_load(&s->broken_until) != 0 ||
+	    ++s->fails_in_row >= u->break_after) {
+		uint32_t secs = u->break_secs << (s->breaks < BREAK_DOUBLINGS ?
+		    s->breaks : BREAK_DOUBLINGS);
+
+		if (s->breaks < BREAK_DOUBLINGS + 1)
+			s->breaks++;
+		atomic_store(&s->broken_until, (uint32_t)t + secs);
+		log_warnx("upstream %s: failing (%s): not asked for %us",
+		    j->q.source, j->why, secs);
+		s->fails_in_row = 0;
+	}
+	atomic_store(&s->probing, false);
+}
+
 static void
 job_finish(struct job *j)
 {
 	struct upstream *u = j->u;
+	struct source_state *s = &u->src[j->q.src];
 
 	if (j->failed) {
 		ucache_fail(u->cache, j->q.src, &j->q.ip);
 		atomic_fetch_add(&u->failed, 1);
-		log_debug("upstream %s: %s", j->q.source, j->why);
+		source_failed(u, s, j);
 	} else {
+		uint32_t ms = ms_since(&j->sent);
+		int b = 0;
+
+		while (b < UPSTREAM_LAT_BUCKETS - 1 && ms >= (1u << b))
+			b++;
+		atomic_fetch_add(&s->lat[b], 1);
 		ucache_put(u->cache, j->q.src, &j->q.ip, &j->ans, j->ttl, now_s());
 		atomic_fetch_add(&u->answered, 1);
+		atomic_fetch_add(&s->answered, 1);
+		if (s->breaks > 0 || atomic_load(&s->broken_until) != 0)
+			log_info("upstream %s answers again", j->q.source);
+		s->fails_in_row = 0;
+		s->breaks = 0;
+		atomic_store(&s->broken_until, 0);
+		atomic_store(&s->probing, false);
 	}
 	if (j->q.done != NULL)
 		j->q.done(j->q.arg);
@@ -145,6 +230,7 @@ got_a(struct job *j, struct ub_result *r)
 		time_t t = time(NULL);
 
 		atomic_fetch_add(&u->unmatched, 1);
+		atomic_fetch_add(&u->src[j->q.src].unmatched, 1);
 		if (t - u->unmatched_logged >= UNMATCHED_LOG_SECS) {
 			u->unmatched_logged = t;
 			log_warnx("upstream %s: %s answered %u.%u.%u.%u, which "
@@ -214,6 +300,7 @@ send_job(struct upstream *u, const struct upstream_q *q)
 	}
 	j->u = u;
 	j->q = *q;
+	clock_gettime(CLOCK_MONOTONIC, &j->sent);
 	if ((j->next = u->out) != NULL)
 		j->next->prevp = &j->next;
 	j->prevp = &u->out;
@@ -227,6 +314,8 @@ send_job(struct upstream *u, const struct upstream_q *q)
 		    TYPE_TXT, 1, j, answered, NULL);
 
 		atomic_fetch_add(&u->asked, 1);
+		if (k == 0)
+			atomic_fetch_add(&u->src[q->src].asked, 1);
 		if (rc != 0) {
 			fail(j, "%s", ub_strerror(rc));
 			if (--j->parts == 0) {
@@ -327,6 +416,8 @@ upstream_start(const struct upstream_conf *uc, struct ucache *cache,
 	}
 	u->cache = cache;
 	u->wake = -1;
+	u->break_after = uc->break_after > 0 ? uc->break_after : BREAK_AFTER;
+	u->break_secs = uc->break_secs > 0 ? uc->break_secs : BREAK_SECS;
 	if ((u->ctx = ub_ctx_create()) == NULL) {
 		snprintf(err, errlen, "cannot make a resolver context");
 		goto fail;
@@ -338,9 +429,11 @@ upstream_start(const struct upstream_conf *uc, struct ucache *cache,
 		goto fail;
 	}
 	pthread_mutex_init(&u->mtx, NULL);
+	pthread_mutex_init(&u->smtx, NULL);
 	if (pthread_create(&u->thread, NULL, upstream_main, u) != 0) {
 		snprintf(err, errlen, "cannot start the resolver's thread");
 		pthread_mutex_destroy(&u->mtx);
+		pthread_mutex_destroy(&u->smtx);
 		goto fail;
 	}
 	return u;
@@ -373,6 +466,7 @@ upstream_stop(struct upstream *u)
 	}
 	close(u->wake);
 	pthread_mutex_destroy(&u->mtx);
+	pthread_mutex_destroy(&u->smtx);
 	free(u->queue);
 	free(u);
 }
@@ -380,11 +474,29 @@ upstream_stop(struct upstream *u)
 int
 upstream_ask(struct upstream *u, const struct upstream_q *q, uint32_t now)
 {
+	struct source_state *s;
 	uint64_t one = 1;
-	bool full;
+	bool full, no = false;
+	uint32_t until;
 
-	if (!ucache_claim(u->cache, q->src, &q->ip, now))
+	if (q->src < 0 || q->src >= UPSTREAM_SOURCES) {
+		errno = EINVAL;
+		return -1;
+	}
+	s = &u->src[q->src];
+	/* An open breaker: nobody asks, but one question may try once the
+	 * pause is over. */
+	if ((until = atomic_load(&s->broken_until)) != 0 && (now < until ||
+	    !atomic_compare_exchange_strong(&s->probing, &no, true))) {
+		atomic_fetch_add(&s->skipped, 1);
+		errno = EHOSTDOWN;
+		return -1;
+	}
+	if (!ucache_claim(u->cache, q->src, &q->ip, now)) {
+		if (until != 0)
+			atomic_store(&s->probing, false);
 		return 0;
+	}
 	pthread_mutex_lock(&u->mtx);
 	full = u->count == UPSTREAM_QUEUE;
 	if (!full) {
@@ -393,6 +505,8 @@ upstream_ask(struct upstream *u, const struct upstream_q *q, uint32_t now)
 	}
 	pthread_mutex_unlock(&u->mtx);
 	if (full) {
+		if (until != 0)
+			atomic_store(&s->probing, false);
 		ucache_fail(u->cache, q->src, &q->ip);
 		atomic_fetch_add(&u->dropped, 1);
 		errno = EAGAIN;
@@ -400,6 +514,42 @@ upstream_ask(struct upstream *u, const struct upstream_q *q, uint32_t now)
 	}
 	(void)!write(u->wake, &one, sizeof(one));
 	return 1;
+}
+
+void
+upstream_source_stats(struct upstream *u, int src,
+    struct upstream_source_stats *out)
+{
+	struct source_state *s;
+	uint64_t n = 0, seen = 0, lat[UPSTREAM_LAT_BUCKETS];
+
+	memset(out, 0, sizeof(*out));
+	if (src < 0 || src >= UPSTREAM_SOURCES)
+		return;
+	s = &u->src[src];
+	out->asked = atomic_load(&s->asked);
+	out->answered = atomic_load(&s->answered);
+	out->failed = atomic_load(&s->failed);
+	out->unmatched = atomic_load(&s->unmatched);
+	out->skipped = atomic_load(&s->skipped);
+	out->broken_until = atomic_load(&s->broken_until);
+	for (int b = 0; b < UPSTREAM_LAT_BUCKETS; b++)
+		n += lat[b] = atomic_load(&s->lat[b]);
+	/* The upper bound of the bucket the quantile falls in. */
+	for (int b = 0; b < UPSTREAM_LAT_BUCKETS && n > 0; b++) {
+		seen += lat[b];
+		if (out->p50_ms == 0 && seen * 2 >= n)
+			out->p50_ms = 1u << b;
+		if (seen * 100 >= n * 99) {
+			out->p99_ms = 1u << b;
+			break;
+		}
+	}
+	pthread_mutex_lock(&u->smtx);
+	snprintf(out->last_error, sizeof(out->last_error), "%s",
+	    s->last_error);
+	out->last_error_time = s->last_error_time;
+	pthread_mutex_unlock(&u->smtx);
 }
 
 void

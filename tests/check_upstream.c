@@ -8,6 +8,7 @@
 #include <netinet/in.h>
 
 #include <check.h>
+#include <errno.h>
 #include <ldns/ldns.h>
 #include <poll.h>
 #include <pthread.h>
@@ -61,7 +62,8 @@ answer(ldns_pkt *q, ldns_pkt *a)
 	else if (strcmp(name, "3.0.0.127." ZONE ".") == 0)
 		add_rr(a, LDNS_SECTION_ANSWER, "3.0.0.127." ZONE ". 300 IN A "
 		    "127.255.255.254");
-	else if (strcmp(name, "5.0.0.127." ZONE ".") == 0)
+	else if (strcmp(name, "5.0.0.127." ZONE ".") == 0 ||
+	    strncmp(name, "2", 1) == 0)	/* 200 to 255: a list in trouble */
 		ldns_pkt_set_rcode(a, LDNS_RCODE_SERVFAIL);
 	else {
 		ldns_pkt_set_rcode(a, LDNS_RCODE_NXDOMAIN);
@@ -149,6 +151,8 @@ setup(void)
 	ck_assert_int_eq(pthread_create(&srv_thread, NULL, srv_main, NULL), 0);
 	memset(&uc, 0, sizeof(uc));
 	uc.nstubs = 1;
+	uc.break_after = 3;
+	uc.break_secs = 1;
 	snprintf(uc.stubs[0].zone, sizeof(uc.stubs[0].zone), "%s", ZONE);
 	snprintf(uc.stubs[0].addr, sizeof(uc.stubs[0].addr), "127.0.0.1@%u",
 	    ntohs(sin.sin_port));
@@ -278,6 +282,46 @@ START_TEST(test_concurrent_askers_share_one_query)
 }
 END_TEST
 
+START_TEST(test_breaker_and_figures)
+{
+	struct upstream_source_stats s;
+	struct upstream_q q;
+	int sent;
+
+	/* Three failures in a row open the breaker: nobody asks for 1 s. */
+	for (int i = 0; i < 3; i++) {
+		q = question(200 + i, false);
+		ck_assert_int_eq(upstream_ask(up, &q, now()), 1);
+		wait_done(i + 1);
+	}
+	sent = atomic_load(&queries);
+	q = question(210, false);
+	errno = 0;
+	ck_assert_int_eq(upstream_ask(up, &q, now()), -1);
+	ck_assert_int_eq(errno, EHOSTDOWN);
+	usleep(100 * 1000);
+	ck_assert_int_eq(atomic_load(&queries), sent);
+	upstream_source_stats(up, 1, &s);
+	ck_assert_uint_eq(s.failed, 3);
+	ck_assert_uint_eq(s.skipped, 1);
+	ck_assert_uint_ne(s.broken_until, 0);
+	ck_assert_str_eq(s.last_error, "SERVFAIL");
+	/* After the pause one question tries it; an answer closes it. */
+	sleep(2);
+	q = question(2, false);
+	ck_assert_int_eq(upstream_ask(up, &q, now()), 1);
+	wait_done(4);
+	upstream_source_stats(up, 1, &s);
+	ck_assert_uint_eq(s.broken_until, 0);
+	ck_assert_uint_eq(s.answered, 1);
+	ck_assert_uint_ge(s.p50_ms, 1);
+	ck_assert_uint_ge(s.p99_ms, s.p50_ms);
+	q = question(3, false);
+	ck_assert_int_eq(upstream_ask(up, &q, now()), 1);
+	wait_done(5);
+}
+END_TEST
+
 START_TEST(test_qname)
 {
 	struct prefix p;
@@ -303,6 +347,7 @@ upstream_suite(void)
 	tcase_add_test(tc, test_listed_with_txt_then_cached);
 	tcase_add_test(tc, test_unmatched_negative_and_failed);
 	tcase_add_test(tc, test_concurrent_askers_share_one_query);
+	tcase_add_test(tc, test_breaker_and_figures);
 	tcase_add_test(tc, test_qname);
 	suite_add_tcase(s, tc);
 	return s;
