@@ -29,7 +29,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.dont_write_bytecode = True     # no __pycache__ in the source tree
 from test_dns import (Daemon, Failure, check, expect, run_tests,  # noqa: E402
-                      run, stop_and_clean, write, A, TXT, NXDOMAIN, HOST)
+                      run, start_rbld, stop_and_clean, write, A, TXT,
+                      NXDOMAIN, HOST)
 
 TOP = os.path.dirname(os.path.dirname(HERE))
 RBLD = os.environ.get('RBLD_BIN', os.path.join(TOP, 'build', 'rbld'))
@@ -180,17 +181,9 @@ def report(ip, rtype='failed-login', token=REPORTER_TOKEN, **kw):
 
 
 def start(extra_token=None, tls=False):
-    C.d = Daemon([RBLD, '-c', C.conf], 'rbld', cwd=C.dir)
-    m = C.d.wait_for(r'dns: listening on 127\.0\.0\.1:(\d+)', 15)
-    if m is None:
-        raise Failure('rbld did not log its DNS port:\n' + C.d.tail())
-    C.port = int(m.group(1))
-    m = C.d.wait_for(r'api: listening on 127\.0\.0\.1:(\d+) \((https?)\)', 15)
-    if m is None:
+    C.d, C.port, C.api = start_rbld([RBLD, '-c', C.conf], C.dir)
+    if C.api is None:
         raise Failure('rbld did not log its API port:\n' + C.d.tail())
-    C.api = int(m.group(1))
-    if C.d.wait_for(r'\bready\b', 15) is None:
-        raise Failure('rbld never logged "ready":\n' + C.d.tail())
 
 
 def setup():

@@ -192,6 +192,21 @@ class Daemon:
             return '\n'.join('    | ' + l for l in self.lines[-n:])
 
 
+def start_rbld(argv, cwd=None, timeout=15):
+    """Start rbld (ARGV) and wait until it is ready: (the Daemon, its DNS
+    port, its API port or None). Raises Failure with its log otherwise."""
+    d = Daemon(argv, 'rbld', cwd=cwd)
+    m = d.wait_for(r'dns: listening on 127\.0\.0\.1:(\d+)', timeout)
+    if m is None:
+        raise Failure('rbld did not log its DNS port:\n' + d.tail())
+    port = int(m.group(1))
+    if d.wait_for(r'\bready\b', timeout) is None:
+        raise Failure('rbld never logged "ready":\n' + d.tail())
+    # The API, if any, listens before rbld says it is ready.
+    m = d.wait_for(r'api: listening on 127\.0\.0\.1:(\d+)', 0)
+    return d, port, int(m.group(1)) if m else None
+
+
 def free_port():
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     try:

@@ -34,7 +34,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.dont_write_bytecode = True     # no __pycache__ in the source tree
 from test_dns import (Daemon, Failure, check, run_tests, run,  # noqa: E402
-                      write, udp, A, NXDOMAIN, HOST, v4name)
+                      start_rbld, write, udp, A, NXDOMAIN, HOST, v4name)
 import dns.message  # noqa: E402 (found where test_dns put the path)
 import dns.query  # noqa: E402
 
@@ -90,20 +90,10 @@ def conf_text(db, extra=''):
 def start(conf, cwd):
     if C.d is not None:     # what a failed test left running
         kill()
-    C.d = Daemon([RBLD, '-c', conf], 'rbld', cwd=cwd)
-    m = C.d.wait_for(r'dns: listening on 127\.0\.0\.1:(\d+)', 15)
-    if m is None:
-        raise Failure('rbld did not log its DNS port:\n' + C.d.tail())
-    C.port = int(m.group(1))
-    m = C.d.wait_for(r'api: listening on 127\.0\.0\.1:(\d+)', 15)
-    if m is None:
-        raise Failure('rbld did not log its API port:\n' + C.d.tail())
-    C.api = int(m.group(1))
+    C.d, C.port, C.api = start_rbld([RBLD, '-c', conf], cwd, 30)
     m = C.d.wait_for(r'admin token "admin": (\S+)', 0.5)
     if m is not None:
         C.admin = m.group(1)
-    if C.d.wait_for(r'\bready\b', 30) is None:
-        raise Failure('rbld never logged "ready":\n' + C.d.tail())
 
 
 def kill():

@@ -21,28 +21,12 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.dont_write_bytecode = True     # no __pycache__ in the source tree
 from test_dns import Daemon  # noqa: E402
+from tally import RESULTS, check, query, summary  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 RBLD = os.environ.get('RBLD_BIN', os.path.join(HERE, '..', '..', 'build',
                                                'rbld'))
 RATE = 50
-RESULTS = [0, 0]
-
-
-def check(ok, what):
-    RESULTS[0 if ok else 1] += 1
-    print('%s: %s' % ('ok' if ok else 'FAIL', what))
-    sys.stdout.flush()
-    return ok
-
-
-def query(qid, name):
-    q = struct.pack('>HHHHHH', qid, 0x0100, 1, 0, 0, 0)
-    for label in name.split('.'):
-        q += bytes([len(label)]) + label.encode()
-    return q + b'\0' + struct.pack('>HH', 1, 1)
-
-
 def flood(src, port, n, seconds):
     """N queries spread over SECONDS from SRC: (full, truncated, none)."""
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -127,8 +111,7 @@ def main():
         shutil.rmtree(d, ignore_errors=True)
     else:
         print('data kept in %s' % d)
-    print('%d passed, %d failed' % tuple(RESULTS))
-    return 0 if ok else 1
+    return 0 if summary() else 1
 
 
 if __name__ == '__main__':

@@ -21,27 +21,11 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.dont_write_bytecode = True     # no __pycache__ in the source tree
 from test_dns import Daemon  # noqa: E402
+from tally import RESULTS, check, query, summary  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 RBLD = os.environ.get('RBLD_BIN', os.path.join(HERE, '..', '..', 'build',
                                                'rbld'))
-RESULTS = [0, 0]
-
-
-def check(ok, what):
-    RESULTS[0 if ok else 1] += 1
-    print('%s: %s' % ('ok' if ok else 'FAIL', what))
-    sys.stdout.flush()
-    return ok
-
-
-def query(qid):
-    q = struct.pack('>HHHHHH', qid, 0x0100, 1, 0, 0, 0)
-    for label in '2.0.0.127.bl.test'.split('.'):
-        q += bytes([len(label)]) + label.encode()
-    return q + b'\0' + struct.pack('>HH', 1, 1)
-
-
 def tcp_msg(qid):
     q = query(qid)
     return struct.pack('>H', len(q)) + q
@@ -184,8 +168,7 @@ def main():
         shutil.rmtree(d, ignore_errors=True)
     else:
         print('data kept in %s' % d)
-    print('%d passed, %d failed' % tuple(RESULTS))
-    return 0 if ok else 1
+    return 0 if summary() else 1
 
 
 if __name__ == '__main__':
