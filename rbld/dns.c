@@ -6,31 +6,12 @@
 
 #include "catalog.h"
 #include "dns.h"
+#include "dns_int.h"
 #include "hits.h"
 #include "listing.h"
 #include "tsig.h"
 #include "wire.h"
 
-/* A parsed query. */
-struct query {
-	const uint8_t	*q;
-	size_t		 qlen;
-	uint16_t	 id, qtype, qclass;
-	int		 opcode;
-	bool		 rd;
-	size_t		 qname_len;		/* wire length of the name */
-	size_t		 qend;			/* offset just past the question */
-	uint8_t		 lname[WIRE_NAME_MAX];	/* lowercase copy */
-	int		 nlabels;
-	uint8_t		 loff[WIRE_LABELS_MAX + 1];	/* labels in lname */
-	bool		 edns, edns_do;
-	uint16_t	 edns_size;
-	uint8_t		 edns_version;
-	int		 zi;			/* the zone asked about, -1: none */
-	bool		 cat;			/* or the catalog zone */
-	bool		 tcp;			/* asked over TCP */
-	int		 rel;			/* labels in front of the zone's */
-};
 
 /* One record of an answer before it is written: an A or a TXT. */
 /* What the name under the zone says. */
@@ -63,8 +44,8 @@ dns_rcode_slot_name(int slot)
  * than there are rows cannot come from a config; should one appear, its
  * extra zones go unattributed rather than past the array.
  */
-static void
-count_rcode(struct dns_stats *st, int zi, int slot)
+void
+dq_count_rcode(struct dns_stats *st, int zi, int slot)
 {
 	if (zi >= 0 && zi < DNS_STATS_ZONES)
 		st->zone_rcode[zi][slot]++;
@@ -78,8 +59,8 @@ count_rcode(struct dns_stats *st, int zi, int slot)
  * The question section: one question, its name (lowercased, with its label
  * offsets; compression has no place in a question), type and class.
  */
-static int
-parse_question(struct query *qq)
+int
+dq_parse_question(struct query *qq)
 {
 	int n;
 
@@ -150,8 +131,8 @@ name_under(const struct query *qq, const uint8_t *name, size_t namelen,
 
 /* The zone the question falls in: the longest that is a suffix, or the
  * catalog (which no zone is above or under: conf.c). */
-static void
-find_zone(const struct view *v, struct query *qq)
+void
+dq_find_zone(const struct view *v, struct query *qq)
 {
 	int best = -1, skip;
 
@@ -176,16 +157,16 @@ find_zone(const struct view *v, struct query *qq)
 }
 
 /* The apex and serial of the zone asked about. */
-static const struct apex *
-zone_apex(const struct dns_ctx *cx, const struct query *qq)
+const struct apex *
+dq_zone_apex(const struct dns_ctx *cx, const struct query *qq)
 {
 	if (qq->cat)
 		return &cx->view->catalog.ap;
 	return view_apex_cached(cx->view, qq->zi, cx->rd, cx->apexes);
 }
 
-static uint32_t
-zone_serial(const struct dns_ctx *cx, const struct query *qq)
+uint32_t
+dq_zone_serial(const struct dns_ctx *cx, const struct query *qq)
 {
 	if (qq->cat)
 		return cx->view->catalog.serial;
@@ -261,8 +242,8 @@ parse_address(const struct query *qq, struct prefix *ip)
 
 /* Header and question, as every reply echoes them; the flags are set
  * through the header accessors by the stage that knows them. */
-static void
-reply_start(struct wire_buf *w, const struct query *qq, bool with_question)
+void
+dq_reply_start(struct wire_buf *w, const struct query *qq, bool with_question)
 {
 	wire_buf_truncate(w, 0);
 	wire_put16(w, qq->id);
@@ -281,10 +262,10 @@ reply_start(struct wire_buf *w, const struct query *qq, bool with_question)
 }
 
 /* An answer from our data: authoritative for class IN. */
-static void
-reply_answer(struct wire_buf *w, const struct query *qq, int rcode)
+void
+dq_reply_answer(struct wire_buf *w, const struct query *qq, int rcode)
 {
-	reply_start(w, qq, true);
+	dq_reply_start(w, qq, true);
 	if (w->full)
 		return;
 	if (qq->qclass == CLASS_IN)
@@ -303,8 +284,8 @@ put_opt(struct wire_buf *w, const struct query *qq, int rcode)
 	wire_put16(w, 0);
 }
 
-static void
-set_count(struct wire_buf *w, enum wire_section s, uint16_t n)
+void
+dq_set_count(struct wire_buf *w, enum wire_section s, uint16_t n)
 {
 	if (w->len >= WIRE_HEADER)
 		wire_set_count(w->b, s, n);
@@ -364,8 +345,8 @@ dns_put_rr(struct wire_buf *w, const uint8_t *owner, size_t olen,
 }
 
 /* Answers' owners are compression pointers into the question. */
-static void
-put_soa(struct wire_buf *w, uint16_t owner, const struct apex *ap,
+void
+dq_put_soa(struct wire_buf *w, uint16_t owner, const struct apex *ap,
     uint32_t serial, uint32_t ttl)
 {
 	uint8_t o[2];
@@ -393,8 +374,8 @@ put_rr(struct wire_buf *w, const struct listing_rr *r)
 }
 
 /* A pointer to the zone's name inside the question. */
-static uint16_t
-zone_ptr(const struct query *qq)
+uint16_t
+dq_zone_ptr(const struct query *qq)
 {
 	return wire_ptr(WIRE_HEADER + (qq->rel == 0 ? 0 : qq->loff[qq->rel]));
 }
@@ -413,19 +394,19 @@ enum next {
 
 /* A reply with an error rcode: header, the question if it parsed, OPT if
  * the query had one; never authoritative. */
-static size_t
-answer_error(const struct dns_ctx *cx, struct wire_buf *w,
+size_t
+dq_answer_error(const struct dns_ctx *cx, struct wire_buf *w,
     const struct query *qq, int rcode, int slot, bool with_question)
 {
-	count_rcode(cx->stats, qq->zi, slot);
-	reply_start(w, qq, with_question);
+	dq_count_rcode(cx->stats, qq->zi, slot);
+	dq_reply_start(w, qq, with_question);
 	if (!w->full) {
 		wire_set_opcode(w->b, qq->opcode);
 		wire_set_rcode(w->b, rcode);
 	}
 	if (qq->edns) {
 		put_opt(w, qq, RCODE_NOERROR);
-		set_count(w, WIRE_AR, 1);
+		dq_set_count(w, WIRE_AR, 1);
 	}
 	return w->full ? 0 : w->len;
 }
@@ -436,10 +417,10 @@ answer_badvers(const struct dns_ctx *cx, struct wire_buf *w,
     const struct query *qq)
 {
 	cx->stats->formerr++;
-	count_rcode(cx->stats, qq->zi, DNS_RC_BADVERS);
-	reply_start(w, qq, true);
+	dq_count_rcode(cx->stats, qq->zi, DNS_RC_BADVERS);
+	dq_reply_start(w, qq, true);
 	put_opt(w, qq, RCODE_BADVERS);
-	set_count(w, WIRE_AR, 1);
+	dq_set_count(w, WIRE_AR, 1);
 	return w->full ? 0 : w->len;
 }
 
@@ -459,24 +440,24 @@ static enum next
 answer_apex(const struct dns_ctx *cx, struct wire_buf *w,
     const struct query *qq, const struct apex *ap)
 {
-	uint16_t n = 0, owner = zone_ptr(qq);
+	uint16_t n = 0, owner = dq_zone_ptr(qq);
 
 	if (qq->qtype != TYPE_SOA && qq->qtype != TYPE_NS &&
 	    qq->qtype != TYPE_ANY)
 		return NEXT_NODATA;
 	if (qq->qtype == TYPE_NS && ap->nns == 0)
 		return NEXT_NODATA;
-	reply_answer(w, qq, RCODE_NOERROR);
+	dq_reply_answer(w, qq, RCODE_NOERROR);
 	if (qq->qtype != TYPE_NS) {
-		put_soa(w, owner, ap, zone_serial(cx, qq), ap->soa_ttl);
+		dq_put_soa(w, owner, ap, dq_zone_serial(cx, qq), ap->soa_ttl);
 		n++;
 	}
 	if (qq->qtype != TYPE_SOA && !any_minimal(qq))
 		for (int i = 0; i < ap->nns; i++, n++)
 			put_ns(w, owner, ap, i);
-	set_count(w, WIRE_AN, n);
+	dq_set_count(w, WIRE_AN, n);
 	cx->stats->noerror++;
-	count_rcode(cx->stats, qq->zi, DNS_RC_NOERROR);
+	dq_count_rcode(cx->stats, qq->zi, DNS_RC_NOERROR);
 	return NEXT_DONE;
 }
 
@@ -528,18 +509,18 @@ answer_address(const struct dns_ctx *cx, struct wire_buf *w,
 	    (qq->qtype == TYPE_ANY && !any_minimal(qq)), NULL, &rs);
 	if (rs.n == 0)
 		return NEXT_NODATA;
-	reply_answer(w, qq, RCODE_NOERROR);
+	dq_reply_answer(w, qq, RCODE_NOERROR);
 	for (int i = 0; i < rs.n; i++)
 		if (qq->qtype == TYPE_ANY || rs.rr[i].type == qq->qtype)
 			put_rr(w, &rs.rr[i]);
-	set_count(w, WIRE_AN, (uint16_t)rs.n);
+	dq_set_count(w, WIRE_AN, (uint16_t)rs.n);
 	if (cx->hits != NULL)
 		record_hit(cx, qq, ip, hits, n);
 	cx->stats->listed++;
 	cx->stats->noerror++;
 	if (qq->zi < DNS_STATS_ZONES)
 		cx->stats->zone_listed[qq->zi]++;
-	count_rcode(cx->stats, qq->zi, DNS_RC_NOERROR);
+	dq_count_rcode(cx->stats, qq->zi, DNS_RC_NOERROR);
 	return NEXT_DONE;
 }
 
@@ -578,15 +559,15 @@ answer_catalog(const struct dns_ctx *cx, struct wire_buf *w,
 		    qq->qtype != TYPE_ANY))
 			continue;
 		if (n++ == 0)
-			reply_answer(w, qq, RCODE_NOERROR);
+			dq_reply_answer(w, qq, RCODE_NOERROR);
 		r.olen = 0;		/* the owner is the question's name */
 		catalog_put(w, &r, qname, sizeof(qname));
 	}
 	if (n == 0)
 		return exists ? NEXT_NODATA : NEXT_NXDOMAIN;
-	set_count(w, WIRE_AN, n);
+	dq_set_count(w, WIRE_AN, n);
 	cx->stats->noerror++;
-	count_rcode(cx->stats, qq->zi, DNS_RC_NOERROR);
+	dq_count_rcode(cx->stats, qq->zi, DNS_RC_NOERROR);
 	return NEXT_DONE;
 }
 
@@ -597,15 +578,15 @@ answer_negative(const struct dns_ctx *cx, struct wire_buf *w,
 {
 	int rcode = exists ? RCODE_NOERROR : RCODE_NXDOMAIN;
 
-	reply_answer(w, qq, rcode);
+	dq_reply_answer(w, qq, rcode);
 	/* The SOA's TTL here is its minimum: the negative caching time. */
-	put_soa(w, zone_ptr(qq), ap, zone_serial(cx, qq), ap->minimum);
-	set_count(w, WIRE_NS, 1);
+	dq_put_soa(w, dq_zone_ptr(qq), ap, dq_zone_serial(cx, qq), ap->minimum);
+	dq_set_count(w, WIRE_NS, 1);
 	if (exists)
 		cx->stats->nodata++;
 	else
 		cx->stats->nxdomain++;
-	count_rcode(cx->stats, qq->zi, exists ? DNS_RC_NOERROR :
+	dq_count_rcode(cx->stats, qq->zi, exists ? DNS_RC_NOERROR :
 	    DNS_RC_NXDOMAIN);
 }
 
@@ -613,8 +594,8 @@ answer_negative(const struct dns_ctx *cx, struct wire_buf *w,
  * The OPT record, then: what did not fit goes out as header, question and
  * OPT with TC set (over UDP; TCP's 64 KiB always fit an answer of ours).
  */
-static size_t
-answer_finish(const struct dns_ctx *cx, struct wire_buf *w,
+size_t
+dq_answer_finish(const struct dns_ctx *cx, struct wire_buf *w,
     const struct query *qq)
 {
 	int rcode = w->len >= WIRE_HEADER ? wire_rcode(w->b) : RCODE_NOERROR;
@@ -624,161 +605,21 @@ answer_finish(const struct dns_ctx *cx, struct wire_buf *w,
 
 		put_opt(w, qq, RCODE_NOERROR);
 		if (!w->full)
-			set_count(w, WIRE_AR, 1);
+			dq_set_count(w, WIRE_AR, 1);
 		else
 			w->len = before;
 	}
 	if (!w->full)
 		return w->len;
-	reply_answer(w, qq, rcode);
+	dq_reply_answer(w, qq, rcode);
 	if (!w->full)
 		wire_set_tc(w->b);
 	if (qq->edns) {
 		put_opt(w, qq, RCODE_NOERROR);
-		set_count(w, WIRE_AR, 1);
+		dq_set_count(w, WIRE_AR, 1);
 	}
 	cx->stats->truncated++;
 	return w->full ? 0 : w->len;
-}
-
-/* ---- zone transfers ---- */
-
-/* Q's IXFR serial: the SOA in its authority section (RFC 1995 3). */
-static int
-ixfr_serial(const struct query *qq, uint32_t *serial)
-{
-	long o, r;
-
-	if (wire_count(qq->q, WIRE_NS) < 1)
-		return -1;
-	if ((o = wire_name_skip(qq->q, qq->qlen, qq->qend)) < 0 ||
-	    (size_t)o + WIRE_RR_FIXED > qq->qlen ||
-	    wire_rr_type(qq->q + o) != TYPE_SOA)
-		return -1;
-	r = o + WIRE_RR_FIXED;
-	if ((r = wire_name_skip(qq->q, qq->qlen, (size_t)r)) < 0 ||
-	    (r = wire_name_skip(qq->q, qq->qlen, (size_t)r)) < 0 ||
-	    (size_t)r + 20 > qq->qlen ||
-	    (size_t)r + 20 > (size_t)o + WIRE_RR_FIXED +
-	    wire_rr_rdlen(qq->q + o))
-		return -1;
-	*serial = wire_get32(qq->q + r);
-	return 0;
-}
-
-/* Is PEER in zone Z's `transfer`? */
-static bool
-may_transfer(const struct view *v, int z, const struct prefix *peer)
-{
-	const struct conf_zone *cz = v->zones[z].cz;
-
-	for (int i = 0; peer != NULL && i < cz->ntransfer; i++)
-		if (ipaddr_contains(&cz->transfer[i], peer))
-			return true;
-	return false;
-}
-
-/* Is QQ signed with zone Z's transfer-key? Then its MAC into OUT, which
- * the answers' signatures chain from. */
-static bool
-signed_with(const struct view *v, int z, const struct query *qq,
-    struct dns_xfr *out)
-{
-	struct tsig_ctx tc;
-	const uint8_t *mac;
-	char why[128];
-	bool sig = false;
-	int rc;
-
-	tsig_start(&tc, &v->zones[z].xfr_key, NULL, 0);
-	rc = tsig_verify(&tc, qq->q, qq->qlen, (uint64_t)time(NULL), &sig, why,
-	    sizeof(why));
-	if (rc == 0 && sig) {
-		mac = tsig_mac(&tc, &out->maclen);
-		if (out->maclen > sizeof(out->mac))
-			out->maclen = sizeof(out->mac);
-		memcpy(out->mac, mac, out->maclen);
-		out->keyzone = z;
-		out->is_signed = true;
-	}
-	tsig_end(&tc);
-	return out->is_signed;
-}
-
-/*
- * The catalog goes to whoever may transfer one of its members, signed
- * with that member's key when it has one: first a member whose key signed
- * the request, else a member without a key.
- */
-static int
-catalog_check(const struct view *v, const struct query *qq,
-    const struct prefix *peer, struct dns_xfr *out)
-{
-	bool listed = false, open = false;
-
-	for (int z = 0; z < v->nzones; z++) {
-		if (!may_transfer(v, z, peer))
-			continue;
-		listed = true;
-		if (!v->zones[z].has_key)
-			open = true;
-		else if (signed_with(v, z, qq, out))
-			return 0;
-	}
-	return open ? 0 : listed ? RCODE_NOTAUTH : RCODE_REFUSED;
-}
-
-/* See dns_xfr_check; QQ's question and zone are parsed. */
-static int
-xfr_check(const struct view *v, const struct query *qq,
-    const struct prefix *peer, struct dns_xfr *out)
-{
-	int rc;
-
-	if ((qq->zi < 0 && !qq->cat) || qq->rel != 0 ||
-	    qq->qclass != CLASS_IN)
-		return RCODE_REFUSED;
-	memset(out, 0, sizeof(*out));
-	out->keyzone = -1;
-	if (qq->cat) {
-		if ((rc = catalog_check(v, qq, peer, out)) != 0)
-			return rc;
-	} else {
-		if (!may_transfer(v, qq->zi, peer))
-			return RCODE_REFUSED;
-		if (v->zones[qq->zi].has_key &&
-		    !signed_with(v, qq->zi, qq, out))
-			return RCODE_NOTAUTH;
-	}
-	out->zone = qq->zi;
-	out->catalog = qq->cat;
-	out->id = qq->id;
-	out->qtype = qq->qtype;
-	out->qend = qq->qend;
-	if (qq->qtype == TYPE_IXFR) {
-		if (ixfr_serial(qq, &out->serial) != 0)
-			return RCODE_FORMERR;
-		out->has_serial = true;
-	}
-	return 0;
-}
-
-int
-dns_xfr_check(const struct view *v, const uint8_t *q, size_t qlen,
-    const struct prefix *peer, struct dns_xfr *out)
-{
-	struct query qq;
-
-	memset(&qq, 0, sizeof(qq));
-	qq.q = q;
-	qq.qlen = qlen;
-	if (qlen < WIRE_HEADER || wire_qr(q) ||
-	    wire_opcode(q) != OPCODE_QUERY || parse_question(&qq) != 0 ||
-	    (qq.qtype != TYPE_AXFR && qq.qtype != TYPE_IXFR))
-		return -1;
-	qq.id = wire_id(q);
-	find_zone(v, &qq);
-	return xfr_check(v, &qq, peer, out);
 }
 
 size_t
@@ -807,114 +648,18 @@ dns_error_reply(const uint8_t *q, size_t qlen, int rcode, uint8_t *out,
 	memset(&qq, 0, sizeof(qq));
 	qq.q = q;
 	qq.qlen = qlen;
-	if (qlen < WIRE_HEADER || wire_qr(q) || parse_question(&qq) != 0)
+	if (qlen < WIRE_HEADER || wire_qr(q) || dq_parse_question(&qq) != 0)
 		return 0;
 	qq.id = wire_id(q);
 	qq.opcode = wire_opcode(q);
 	qq.rd = wire_rd(q);
 	wire_buf_init(&w, out, outmax);
-	reply_start(&w, &qq, true);
+	dq_reply_start(&w, &qq, true);
 	if (w.full)
 		return 0;
 	wire_set_opcode(w.b, qq.opcode);
 	wire_set_rcode(w.b, rcode);
 	return w.len;
-}
-
-/*
- * AXFR and IXFR. Over TCP, a client in `transfer` gets the stream the
- * caller sends (cx->xfr). Over UDP, AXFR is refused; IXFR gets the SOA
- * alone when the client is current, else TC so that it asks over TCP
- * (RFC 1995 2).
- */
-static size_t
-answer_xfr(const struct dns_ctx *cx, struct wire_buf *w,
-    const struct query *qq, bool tcp)
-{
-	struct dns_stats *st = cx->stats;
-	struct dns_xfr x;
-	struct prefix peer;
-	const struct apex *ap;
-	uint32_t serial;
-	int rc = xfr_check(cx->view, qq, cx->peer != NULL &&
-	    ipaddr_from_sockaddr(cx->peer, &peer) == 0 ? &peer : NULL, &x);
-
-	if (rc == 0 && tcp && cx->xfr != NULL) {
-		*cx->xfr = x;
-		return 0;
-	}
-	if (rc == 0 && (tcp || qq->qtype == TYPE_AXFR))
-		rc = RCODE_REFUSED;
-	if (rc == RCODE_FORMERR) {
-		st->formerr++;
-		return answer_error(cx, w, qq, rc, DNS_RC_FORMERR, true);
-	}
-	if (rc == RCODE_NOTAUTH) {
-		st->refused++;
-		return answer_error(cx, w, qq, rc, DNS_RC_REFUSED, true);
-	}
-	if (rc != 0) {
-		st->refused++;
-		return answer_error(cx, w, qq, rc, DNS_RC_REFUSED, true);
-	}
-	ap = zone_apex(cx, qq);
-	serial = zone_serial(cx, qq);
-	reply_answer(w, qq, RCODE_NOERROR);
-	if (!wire_serial_lt(x.serial, serial)) {
-		put_soa(w, zone_ptr(qq), ap, serial, ap->soa_ttl);
-		set_count(w, WIRE_AN, 1);
-	} else if (!w->full)
-		wire_set_tc(w->b);
-	st->noerror++;
-	count_rcode(st, qq->zi, DNS_RC_NOERROR);
-	if (x.is_signed) {
-		/* Signed as the request was, and without EDNS's OPT: a TSIG
-		 * must be the last record, and this answer is small. */
-		struct tsig_ctx tc;
-		ssize_t n;
-
-		if (w->full)
-			return 0;
-		tsig_start(&tc, &cx->view->zones[x.keyzone].xfr_key, x.mac,
-		    x.maclen);
-		n = tsig_sign(&tc, w->b, w->len, w->max, (uint64_t)time(NULL));
-		tsig_end(&tc);
-		return n < 0 ? 0 : (size_t)n;
-	}
-	return answer_finish(cx, w, qq);
-}
-
-/*
- * A NOTIFY (RFC 1996): a primary says a zone changed. Taken for the zones
- * of our axfr feeds, from their primaries (the caller decides); the reply
- * echoes the question.
- */
-static size_t
-answer_notify(const struct dns_ctx *cx, struct wire_buf *w,
-    const struct query *qq)
-{
-	char zone[WIRE_NAME_TEXT];
-	size_t n;
-
-	if (wire_name_to_text(qq->lname, qq->qname_len, zone,
-	    sizeof(zone)) != 0)
-		zone[0] = '\0';
-	if ((n = strlen(zone)) > 1 && zone[n - 1] == '.')
-		zone[n - 1] = '\0';	/* the feeds name zones without it */
-	if (zone[0] == '\0' || cx->notified(cx->notified_arg, zone,
-	    cx->peer) <= 0) {
-		cx->stats->refused++;
-		return answer_error(cx, w, qq, RCODE_REFUSED, DNS_RC_REFUSED,
-		    true);
-	}
-	reply_start(w, qq, true);
-	if (w->full)
-		return 0;
-	wire_set_opcode(w->b, OPCODE_NOTIFY);
-	wire_set_aa(w->b);
-	cx->stats->noerror++;
-	count_rcode(cx->stats, qq->zi, DNS_RC_NOERROR);
-	return w->len;
 }
 
 /*
@@ -962,49 +707,49 @@ dns_answer(const struct dns_ctx *cx, const uint8_t *q, size_t qlen,
 	qq.id = wire_id(q);
 	qq.opcode = wire_opcode(q);
 	qq.rd = wire_rd(q);
-	if (parse_question(&qq) != 0) {
+	if (dq_parse_question(&qq) != 0) {
 		st->formerr++;
-		return answer_error(cx, &w, &qq, RCODE_FORMERR, DNS_RC_FORMERR,
+		return dq_answer_error(cx, &w, &qq, RCODE_FORMERR, DNS_RC_FORMERR,
 		    false);
 	}
 	/* Every reply from here on counts against the zone, errors too. */
-	find_zone(cx->view, &qq);
+	dq_find_zone(cx->view, &qq);
 	if (parse_edns(&qq) != 0) {
 		st->formerr++;
-		return answer_error(cx, &w, &qq, RCODE_FORMERR, DNS_RC_FORMERR,
+		return dq_answer_error(cx, &w, &qq, RCODE_FORMERR, DNS_RC_FORMERR,
 		    true);
 	}
 	if (qq.opcode == OPCODE_NOTIFY && cx->notified != NULL)
-		return answer_notify(cx, &w, &qq);
+		return dq_answer_notify(cx, &w, &qq);
 	if (qq.opcode != OPCODE_QUERY) {
 		st->notimp++;
-		return answer_error(cx, &w, &qq, RCODE_NOTIMP, DNS_RC_NOTIMP,
+		return dq_answer_error(cx, &w, &qq, RCODE_NOTIMP, DNS_RC_NOTIMP,
 		    true);
 	}
 	if (qq.edns && qq.edns_version != 0)
 		return answer_badvers(cx, &w, &qq);
 	if (qq.qclass != CLASS_IN && qq.qclass != CLASS_ANY) {
 		st->refused++;
-		return answer_error(cx, &w, &qq, RCODE_REFUSED, DNS_RC_REFUSED,
+		return dq_answer_error(cx, &w, &qq, RCODE_REFUSED, DNS_RC_REFUSED,
 		    true);
 	}
 	if (qq.qtype == TYPE_AXFR || qq.qtype == TYPE_IXFR)
-		return answer_xfr(cx, &w, &qq, tcp);
+		return dq_answer_xfr(cx, &w, &qq, tcp);
 	if (qq.qtype == TYPE_OPT || (qq.qtype >= TYPE_META_MIN &&
 	    qq.qtype != TYPE_ANY)) {
 		/* the other meta types */
 		st->notimp++;
-		return answer_error(cx, &w, &qq, RCODE_NOTIMP, DNS_RC_NOTIMP,
+		return dq_answer_error(cx, &w, &qq, RCODE_NOTIMP, DNS_RC_NOTIMP,
 		    true);
 	}
 	if (qq.zi < 0 && !qq.cat) {
 		st->refused++;
-		return answer_error(cx, &w, &qq, RCODE_REFUSED, DNS_RC_REFUSED,
+		return dq_answer_error(cx, &w, &qq, RCODE_REFUSED, DNS_RC_REFUSED,
 		    true);
 	}
 
 	w.max = reply_limit(&qq, outmax, tcp);
-	ap = zone_apex(cx, &qq);
+	ap = dq_zone_apex(cx, &qq);
 	if (qq.rel == 0)
 		next = answer_apex(cx, &w, &qq, ap);
 	else if (qq.cat)
@@ -1018,7 +763,7 @@ dns_answer(const struct dns_ctx *cx, const uint8_t *q, size_t qlen,
 		break;
 	case NEXT_SERVFAIL:
 		st->servfail++;
-		return answer_error(cx, &w, &qq, RCODE_SERVFAIL, DNS_RC_SERVFAIL,
+		return dq_answer_error(cx, &w, &qq, RCODE_SERVFAIL, DNS_RC_SERVFAIL,
 		    true);
 	case NEXT_NODATA:
 	case NEXT_NXDOMAIN:
@@ -1032,5 +777,5 @@ dns_answer(const struct dns_ctx *cx, const uint8_t *q, size_t qlen,
 			st->zone_unlisted[qq.zi]++;
 		break;
 	}
-	return answer_finish(cx, &w, &qq);
+	return dq_answer_finish(cx, &w, &qq);
 }
